@@ -1,0 +1,145 @@
+/**
+ * The shared vocabulary of the numerical core. Everything here is plain data or pure functions:
+ * no DOM, no onnxruntime, no Math.random.
+ *
+ * Coordinates. Every forward process has marginals x_t = s(t)·(x₀ + σ(t)·n). The runner keeps the
+ * state in the scale-free ("variance-exploding") coordinates x̃ = x / s(t), where the noise level σ
+ * alone says where a trajectory is. Changing SDE mid-run is then only a change of the map t ↔ σ.
+ */
+
+/** Diffusion time t ∈ [ε, 1]. Branded so it cannot be mixed up with a noise level. */
+export type Time = number & { readonly __unit: 'time' };
+/** Noise level σ of the scale-free coordinates x̃ (σ = √(1−α²)/α for VP). */
+export type Sigma = number & { readonly __unit: 'sigma' };
+
+export const asTime = (t: number): Time => t as Time;
+export const asSigma = (sigma: number): Sigma => sigma as Sigma;
+
+export type SdeKind = 'vp' | 'subvp' | 've';
+
+export interface SdeConfig {
+  kind: SdeKind;
+  /** VP and sub-VP: β(t) = βmin + t(βmax − βmin). */
+  betaMin?: number;
+  betaMax?: number;
+  /** VE: σ(t) = σmin (σmax/σmin)^t. */
+  sigmaMin?: number;
+  sigmaMax?: number;
+  /** Smallest time of the grid (1e-3 for VP/sub-VP, 1e-5 for VE by default). */
+  tEnd?: number;
+}
+
+/** A forward process dx = f(t)·x dt + g(t) dw with marginals x_t = s(t)(x₀ + σ(t) n). */
+export interface Sde {
+  readonly kind: SdeKind;
+  readonly config: Required<SdeConfig>;
+  readonly tEnd: Time;
+  /** s(t): the mean scale of the marginal. */
+  scale(t: Time): number;
+  /** σ(t) in the scale-free coordinates. */
+  sigma(t: Time): Sigma;
+  /** The inverse of sigma(t), clamped to [0, 1]. */
+  timeOf(sigma: Sigma): Time;
+  /** f(t): linear drift coefficient. */
+  drift(t: Time): number;
+  /** g(t): diffusion coefficient. */
+  diffusion(t: Time): number;
+  /** Standard deviation of the prior p_T in native coordinates x (per element). */
+  priorStd(): number;
+}
+
+export type ScheduleKind = 'uniform' | 'karras' | 'logsnr';
+
+/**
+ * A batched denoiser in scale-free coordinates: given x̃ (batch × dim, row-major) at noise level σ,
+ * returns x̂₀ = E[x₀ | x̃] with the same layout. Class labels and guidance are bound in the instance.
+ */
+export interface Denoiser {
+  readonly dim: number;
+  denoise(xTilde: Float32Array, sigma: Sigma, batch: number): Promise<Float32Array>;
+}
+
+export type ParamValue = number | string | boolean;
+export type Params = Readonly<Record<string, ParamValue>>;
+
+/** What a sampler parameter is, so the UI can build its control from the registry alone. */
+export type ParamSpec =
+  | {
+      name: string;
+      label: string;
+      kind: 'number' | 'int';
+      min: number;
+      max: number;
+      step: number;
+      default: number;
+      log?: boolean;
+      help: string;
+    }
+  | { name: string; label: string; kind: 'choice'; choices: readonly string[]; default: string; help: string }
+  | { name: string; label: string; kind: 'bool'; default: boolean; help: string };
+
+export interface HistoryEntry {
+  sigma: Sigma;
+  denoised: Float32Array;
+}
+
+/** The state a step starts from. */
+export interface TrajState {
+  /** Step index: how many steps have been taken. */
+  readonly i: number;
+  /** Current noise level. */
+  readonly sigma: Sigma;
+  /** Current sample in scale-free coordinates, batch × dim. */
+  readonly x: Float32Array;
+  readonly batch: number;
+  readonly dim: number;
+}
+
+export interface StepCtx {
+  readonly sde: Sde;
+  /** Noise level to reach at the end of this step (the next grid point below the current σ). */
+  readonly sigmaNext: Sigma;
+  /** The whole σ grid, decreasing; the final entry is the end of the trajectory. */
+  readonly sigmas: readonly Sigma[];
+  readonly params: Params;
+  /** Earlier (σ, x̂₀) pairs of this trajectory, oldest first, for multistep methods. */
+  readonly history: readonly HistoryEntry[];
+  /** The denoiser (class and guidance already bound). Each call is one NFE. */
+  denoise(x: Float32Array, sigma: Sigma): Promise<Float32Array>;
+  /**
+   * Standard normal noise of length batch × dim, a pure function of (seed, step i, stream, element).
+   * Use a different stream for each independent draw inside one step.
+   */
+  noise(stream: number): Float32Array;
+}
+
+export interface StepResult {
+  /** New state in scale-free coordinates. */
+  x: Float32Array;
+  /** Noise level reached (normally ctx.sigmaNext; adaptive solvers may stop earlier). */
+  sigma: Sigma;
+  /** The x̂₀ estimate to display for this step (e.g. the last denoiser output). */
+  denoised: Float32Array;
+  /** (σ, x̂₀) pairs to append to the history (the runner keeps the last few). */
+  evaluated: HistoryEntry[];
+  /** Network evaluations used by this step. */
+  nfe: number;
+  /** Extra numbers to show, e.g. Langevin step size, RK45 error estimate and rejections. */
+  info?: Record<string, number>;
+}
+
+export type SamplerFamily = 'sde' | 'ode' | 'langevin';
+
+export interface Sampler {
+  readonly id: string;
+  readonly label: string;
+  readonly family: SamplerFamily;
+  readonly stochastic: boolean;
+  readonly maxOrder: number;
+  /** e.g. "Song et al. 2021, Alg. 2". */
+  readonly cite: string;
+  /** One sentence for the UI. */
+  readonly description: string;
+  readonly params: readonly ParamSpec[];
+  step(state: TrajState, ctx: StepCtx): Promise<StepResult>;
+}
