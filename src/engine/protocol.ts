@@ -1,0 +1,207 @@
+/**
+ * The typed messages between the page and the engine worker. One `type` key on every message, a
+ * `runId` on every message about a run, buffers as transferables, plain data only (no library
+ * objects). Both sides validate what they receive with `isRequest` / `isEvent`.
+ */
+import type { Params, ScheduleKind, SdeConfig } from '../core/types';
+
+/** Which execution provider to use; 'auto' tries WebGPU and falls back to WASM. */
+export type EpPreference = 'auto' | 'webgpu' | 'wasm';
+export type ExecutionProvider = 'webgpu' | 'wasm';
+
+/** Everything that fixes a trajectory: the same settings and seed give the same pictures. */
+export interface RunSettings {
+  /** Model id from models/manifest.json (must be loaded with `loadModel` first). */
+  model: string;
+  sampler: string;
+  params: Params;
+  /** The forward process; omitted fields come from the model card or the core defaults. */
+  sde: SdeConfig;
+  schedule: ScheduleKind;
+  steps: number;
+  seed: number;
+  batch: number;
+  /** Class to condition on, or null for unconditional sampling. */
+  classLabel: number | null;
+  /** Classifier-free guidance weight (0 = plain conditional). */
+  guidance: number;
+  /** Replace the final x by the last x̂₀ (one extra network evaluation's worth of cleanup). */
+  denoiseFinal: boolean;
+  /** Play speed; 0 = as fast as possible. */
+  stepsPerSecond: number;
+}
+
+// ---- requests: page → worker ----
+
+export type EngineRequest =
+  | { type: 'init'; ep: EpPreference }
+  | { type: 'loadModel'; modelId: string; baseUrl: string }
+  | ({ type: 'start'; runId: number; autoplay: boolean } & RunSettings)
+  | { type: 'play'; runId: number }
+  | { type: 'pause'; runId: number }
+  | { type: 'step'; runId: number }
+  | { type: 'seek'; runId: number; k: number }
+  | { type: 'setSampler'; runId: number; sampler: string; params: Params }
+  | { type: 'setSde'; runId: number; sde: SdeConfig }
+  | { type: 'setSpeed'; runId: number; stepsPerSecond: number }
+  | { type: 'frameAck'; runId: number; i: number }
+  | { type: 'dispose' };
+
+export type EngineRequestType = EngineRequest['type'];
+
+// ---- events: worker → page ----
+
+export interface FrameTimings {
+  /** Time spent in the network (or the exact mixture denoiser) during this step. */
+  modelMs: number;
+  /** Everything else: sampler arithmetic, noise, copies. */
+  otherMs: number;
+}
+
+export interface FrameEvent {
+  type: 'frame';
+  runId: number;
+  /** Step index: 0 is the initial noise, `steps` the end of the trajectory. */
+  i: number;
+  steps: number;
+  t: number;
+  sigma: number;
+  /** Network evaluations used by this step, and since the start of the run. */
+  nfe: number;
+  nfeTotal: number;
+  /** Current sample in native coordinates x = s(t)·x̃, batch × prod(shape). */
+  x: Float32Array;
+  /** x̂₀ estimate at this step, same layout. */
+  denoised: Float32Array;
+  batch: number;
+  shape: number[];
+  timings: FrameTimings;
+  info: Record<string, number>;
+  done: boolean;
+}
+
+/** What the page needs to know about a loaded model (plain data from the card). */
+export interface ModelSummary {
+  id: string;
+  title: string;
+  task: 'image' | 'points';
+  shape: number[];
+  range: [number, number];
+  classes: string[];
+  analytic: boolean;
+}
+
+export type PauseReason = 'user' | 'done' | 'nonfinite' | 'error';
+export type ErrorScope = 'model' | 'run' | 'backend' | 'worker';
+
+export type EngineEvent =
+  | { type: 'backend'; ep: ExecutionProvider; threads: number; reason: string }
+  | { type: 'progress'; modelId: string; loaded: number; total: number }
+  | { type: 'ready'; modelId: string; model: ModelSummary }
+  | FrameEvent
+  | { type: 'paused'; runId: number; reason: PauseReason; i: number }
+  | { type: 'playing'; runId: number }
+  | {
+      type: 'error';
+      scope: ErrorScope;
+      modelId?: string;
+      runId?: number;
+      message: string;
+      recoverable: boolean;
+    };
+
+export type EngineEventType = EngineEvent['type'];
+
+/** Compile-time exhaustiveness check for switches over message types. */
+export function assertNever(value: never, what = 'message'): never {
+  throw new Error(`Unhandled ${what}: ${JSON.stringify(value)}`);
+}
+
+/** Buffers an event can hand over without copying. */
+export function transferablesOf(event: EngineEvent): Transferable[] {
+  if (event.type !== 'frame') return [];
+  return event.x.buffer === event.denoised.buffer
+    ? [event.x.buffer]
+    : [event.x.buffer, event.denoised.buffer];
+}
+
+// ---- validation (messages cross a thread boundary, so check their shape) ----
+
+type Fields = Record<string, unknown>;
+const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null;
+const isNum = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
+const isInt = (v: unknown): v is number => Number.isInteger(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isParams = (v: unknown): v is Params =>
+  isObject(v) && Object.values(v).every((p) => isNum(p) || isStr(p) || isBool(p));
+const isSde = (v: unknown): v is SdeConfig =>
+  isObject(v) && (v.kind === 'vp' || v.kind === 'subvp' || v.kind === 've');
+const isSchedule = (v: unknown): v is ScheduleKind => v === 'uniform' || v === 'karras' || v === 'logsnr';
+
+function isRunSettings(m: Fields): boolean {
+  return (
+    isStr(m.model) &&
+    isStr(m.sampler) &&
+    isParams(m.params) &&
+    isSde(m.sde) &&
+    isSchedule(m.schedule) &&
+    isInt(m.steps) &&
+    isInt(m.seed) &&
+    isInt(m.batch) &&
+    (m.classLabel === null || isInt(m.classLabel)) &&
+    isNum(m.guidance) &&
+    isBool(m.denoiseFinal) &&
+    isNum(m.stepsPerSecond)
+  );
+}
+
+const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
+  init: (m) => m.ep === 'auto' || m.ep === 'webgpu' || m.ep === 'wasm',
+  loadModel: (m) => isStr(m.modelId) && isStr(m.baseUrl),
+  start: (m) => isInt(m.runId) && isBool(m.autoplay) && isRunSettings(m),
+  play: (m) => isInt(m.runId),
+  pause: (m) => isInt(m.runId),
+  step: (m) => isInt(m.runId),
+  seek: (m) => isInt(m.runId) && isInt(m.k),
+  setSampler: (m) => isInt(m.runId) && isStr(m.sampler) && isParams(m.params),
+  setSde: (m) => isInt(m.runId) && isSde(m.sde),
+  setSpeed: (m) => isInt(m.runId) && isNum(m.stepsPerSecond),
+  frameAck: (m) => isInt(m.runId) && isInt(m.i),
+  dispose: () => true,
+};
+
+const isFloats = (v: unknown): v is Float32Array => v instanceof Float32Array;
+const isNumArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
+
+const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
+  backend: (m) => (m.ep === 'webgpu' || m.ep === 'wasm') && isInt(m.threads) && isStr(m.reason),
+  progress: (m) => isStr(m.modelId) && isNum(m.loaded) && isNum(m.total),
+  ready: (m) => isStr(m.modelId) && isObject(m.model) && isNumArray(m.model.shape),
+  frame: (m) =>
+    isInt(m.runId) &&
+    isInt(m.i) &&
+    isInt(m.steps) &&
+    isNum(m.sigma) &&
+    isFloats(m.x) &&
+    isFloats(m.denoised) &&
+    isInt(m.batch) &&
+    isNumArray(m.shape) &&
+    isObject(m.timings) &&
+    isBool(m.done),
+  paused: (m) => isInt(m.runId) && isStr(m.reason) && isInt(m.i),
+  playing: (m) => isInt(m.runId),
+  error: (m) => isStr(m.scope) && isStr(m.message) && isBool(m.recoverable),
+};
+
+/** True when `value` is a well-formed request (right `type` and fields). */
+export function isRequest(value: unknown): value is EngineRequest {
+  if (!isObject(value) || !isStr(value.type) || !Object.hasOwn(requestChecks, value.type)) return false;
+  return requestChecks[value.type as EngineRequestType](value);
+}
+
+/** True when `value` is a well-formed event (right `type` and fields). */
+export function isEvent(value: unknown): value is EngineEvent {
+  if (!isObject(value) || !isStr(value.type) || !Object.hasOwn(eventChecks, value.type)) return false;
+  return eventChecks[value.type as EngineEventType](value);
+}

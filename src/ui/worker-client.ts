@@ -1,0 +1,119 @@
+/**
+ * The page's only door to the engine worker: typed `send`, typed events, stale frames dropped,
+ * frames acknowledged after they can be painted (back-pressure), and a crashed worker replaced.
+ */
+import type { EngineEvent, EngineRequest, EpPreference } from '../engine/protocol';
+import { isEvent } from '../engine/protocol';
+
+export interface EngineClient {
+  /** Send a request; `start` makes its runId the current one (frames of older runs are dropped). */
+  send(request: EngineRequest): void;
+  /** The runId of the latest `start`, or null before the first. */
+  readonly currentRunId: number | null;
+  /** A fresh runId, larger than any used by this client. */
+  nextRunId(): number;
+  /** Stop the worker for good. */
+  dispose(): void;
+}
+
+export interface EngineClientOptions {
+  /** When to send `frameAck`: after the next animation frame (default in a page) or right away. */
+  ackOn?: 'animationFrame' | 'delivery';
+  /** Creates the worker; tests may pass their own. */
+  createWorker?: () => Worker;
+}
+
+const defaultWorker = (): Worker =>
+  new Worker(new URL('../engine/worker.ts', import.meta.url), { type: 'module', name: 'engine' });
+
+/** Creates the worker once and returns a typed client; `onEvent` receives every valid event. */
+export function createEngineClient(
+  onEvent: (event: EngineEvent) => void,
+  options: EngineClientOptions = {},
+): EngineClient {
+  const createWorker = options.createWorker ?? defaultWorker;
+  const hasRaf = typeof requestAnimationFrame === 'function';
+  const ackOn = options.ackOn ?? (hasRaf ? 'animationFrame' : 'delivery');
+  let worker: Worker | null = null;
+  let currentRunId: number | null = null;
+  let lastRunId = 0;
+  let lastInit: EngineRequest | null = null;
+  let disposed = false;
+
+  const post = (request: EngineRequest): void => worker?.postMessage(request);
+
+  const acknowledge = (runId: number, i: number): void => {
+    const send = (): void => {
+      if (!disposed && runId === currentRunId) post({ type: 'frameAck', runId, i });
+    };
+    if (ackOn === 'animationFrame' && hasRaf) requestAnimationFrame(send);
+    else send();
+  };
+
+  const deliver = (data: unknown): void => {
+    if (!isEvent(data)) {
+      onEvent(workerError('The engine sent a message this page does not understand. Reload the page.'));
+      return;
+    }
+    if ('runId' in data && data.runId !== undefined && data.runId !== currentRunId) {
+      return; // a stale run: its frames and pauses no longer concern the page
+    }
+    onEvent(data);
+    if (data.type === 'frame') acknowledge(data.runId, data.i);
+  };
+
+  const crashed = (what: string): void => {
+    if (disposed) return;
+    worker?.terminate();
+    onEvent(
+      workerError(
+        `The engine worker stopped (${what}). A fresh one was started: load the model and press play again.`,
+      ),
+    );
+    spawn();
+  };
+
+  function spawn(): void {
+    worker = createWorker();
+    worker.onmessage = (e: MessageEvent<unknown>) => deliver(e.data);
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      crashed(e.message || 'uncaught error');
+    };
+    worker.onmessageerror = () => crashed('a message could not be decoded');
+    if (lastInit) post(lastInit);
+  }
+
+  spawn();
+  return {
+    send(request) {
+      if (disposed) return;
+      if (request.type === 'init') lastInit = request;
+      if (request.type === 'start') {
+        currentRunId = request.runId;
+        lastRunId = Math.max(lastRunId, request.runId);
+      }
+      post(request);
+    },
+    get currentRunId() {
+      return currentRunId;
+    },
+    nextRunId() {
+      lastRunId += 1;
+      return lastRunId;
+    },
+    dispose() {
+      if (disposed) return;
+      post({ type: 'dispose' });
+      disposed = true;
+      worker?.terminate();
+      worker = null;
+    },
+  };
+}
+
+function workerError(message: string): EngineEvent {
+  return { type: 'error', scope: 'worker', message, recoverable: true };
+}
+
+export type { EpPreference };
