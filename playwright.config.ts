@@ -1,0 +1,29 @@
+import { defineConfig } from '@playwright/test';
+
+/** End-to-end tests run against the BUILT site (npm run build), served from a sub-path by test/e2e/static-server.ts. */
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export default defineConfig({
+  testDir: 'test/e2e',
+  testMatch: '**/*.spec.ts',
+  // Two CPU cores on the CI machine: one browser at a time keeps runs predictable.
+  workers: 1,
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
+  outputDir: 'test-results/e2e',
+  use: {
+    browserName: 'chromium',
+    headless: true,
+    serviceWorkers: 'block',
+    viewport: { width: 1440, height: 900 },
+    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
+  },
+});

@@ -1,0 +1,96 @@
+/**
+ * What the user chose: the settings slice of the store, its defaults, and the names of the
+ * controls (which double as accessible names and as the vocabulary of `hide=` in the URL).
+ */
+import type { Params, ScheduleKind, SdeKind } from '../core/types';
+
+export interface ViewOptions {
+  /** Draw the score field as arrows on the 2D particle view. */
+  scoreField: boolean;
+  /** Draw each particle's path so far on the 2D particle view. */
+  trajectories: boolean;
+  /** Show the x̂₀ (denoised) points next to x_t on the 2D particle view. */
+  denoisedPoints: boolean;
+}
+
+export interface Settings {
+  modelId: string;
+  samplerId: string;
+  /** Parameters per sampler id, so switching back and forth keeps each sampler's values. */
+  samplerParams: Readonly<Record<string, Params>>;
+  sde: SdeKind;
+  schedule: ScheduleKind;
+  steps: number;
+  seed: number;
+  batch: number;
+  /** Class to condition on; null samples unconditionally. */
+  classLabel: number | null;
+  /** Classifier-free guidance weight w (0 = conditional model alone). */
+  guidance: number;
+  /** Replace the last step's x by the denoiser's x̂₀ (removes the residual noise). */
+  denoiseFinal: boolean;
+  /** Frame pacing cap for Play. */
+  stepsPerSecond: number;
+  view: ViewOptions;
+  /** Names of controls hidden for a lecture (teacher mode). */
+  hidden: readonly ControlName[];
+}
+
+/** Every control, by its visible label and accessible name. */
+export const controlNames = [
+  'Model',
+  'Sampler',
+  'SDE',
+  'Steps',
+  'Schedule',
+  'Seed',
+  'Batch size',
+  'Class',
+  'Guidance',
+  'Denoise final step',
+  'Play',
+  'Pause',
+  'Step',
+  'Reset',
+  'Timeline',
+  'Speed',
+  'Share',
+  'Export',
+  'View',
+] as const;
+export type ControlName = (typeof controlNames)[number];
+
+export const sdeKinds: readonly SdeKind[] = ['vp', 'subvp', 've'];
+export const sdeLabels: Record<SdeKind, string> = { vp: 'VP', subvp: 'sub-VP', ve: 'VE' };
+export const scheduleKinds: readonly ScheduleKind[] = ['uniform', 'karras', 'logsnr'];
+export const scheduleLabels: Record<ScheduleKind, string> = {
+  uniform: 'uniform in t',
+  karras: 'Karras ρ = 7',
+  logsnr: 'uniform log-SNR',
+};
+
+export const limits = {
+  steps: { min: 1, max: 1000 },
+  seed: { min: 0, max: 2 ** 32 - 1 },
+  batch: { min: 1, max: 64 },
+  classLabel: { min: 0, max: 999 },
+  guidance: { min: 0, max: 10 },
+  stepsPerSecond: { min: 1, max: 120 },
+} as const;
+
+export const defaultSettings: Settings = {
+  modelId: 'eight_gaussians',
+  samplerId: 'euler_maruyama',
+  samplerParams: {},
+  sde: 'vp',
+  schedule: 'uniform',
+  steps: 100,
+  seed: 1,
+  batch: 16,
+  classLabel: null,
+  guidance: 0,
+  denoiseFinal: true,
+  stepsPerSecond: 30,
+  view: { scoreField: true, trajectories: false, denoisedPoints: true },
+  hidden: [],
+};

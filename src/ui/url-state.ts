@@ -1,0 +1,298 @@
+/**
+ * The only file that touches location.hash. One declarative list of properties drives both
+ * serialising the settings into the hash and parsing them back; the allowed values come from the
+ * sampler registry and the model manifest, so the registries are the URL's vocabulary.
+ */
+import type { ParamSpec, ParamValue, Params } from '../core/types';
+import {
+  controlNames,
+  defaultSettings,
+  limits,
+  scheduleKinds,
+  sdeKinds,
+  type ControlName,
+  type Settings,
+} from './settings';
+
+/** What the URL may contain: sampler ids with their parameters, and model ids. */
+export interface UrlVocabulary {
+  samplers: readonly { id: string; params: readonly ParamSpec[] }[];
+  modelIds: readonly string[];
+}
+
+type Kind =
+  | { type: 'int'; min: number; max: number }
+  | { type: 'number'; min: number; max: number }
+  | { type: 'bool' }
+  | { type: 'choice'; values: (v: UrlVocabulary) => readonly string[] }
+  | { type: 'nullableInt'; min: number; max: number; none: string }
+  | { type: 'list'; values: readonly string[] };
+
+type Get = (s: Settings) => unknown;
+type Set = (s: Settings, value: never) => Settings;
+interface UrlProperty {
+  name: string;
+  kind: Kind;
+  get: Get;
+  set: Set;
+}
+
+/** Typed constructor so each property's getter and setter agree on the value type. */
+function prop<T>(name: string, kind: Kind, get: (s: Settings) => T, set: (s: Settings, v: T) => Settings) {
+  return { name, kind, get, set: set as Set } satisfies UrlProperty;
+}
+
+/** The whole URL vocabulary, one line per setting. */
+export const urlProperties: readonly UrlProperty[] = [
+  prop(
+    'model',
+    { type: 'choice', values: (v) => v.modelIds },
+    (s) => s.modelId,
+    (s, modelId: string) => ({ ...s, modelId }),
+  ),
+  prop(
+    'sampler',
+    { type: 'choice', values: (v) => v.samplers.map((x) => x.id) },
+    (s) => s.samplerId,
+    (s, samplerId: string) => ({ ...s, samplerId }),
+  ),
+  prop(
+    'sde',
+    { type: 'choice', values: () => sdeKinds },
+    (s) => s.sde,
+    (s, sde: Settings['sde']) => ({ ...s, sde }),
+  ),
+  prop(
+    'schedule',
+    { type: 'choice', values: () => scheduleKinds },
+    (s) => s.schedule,
+    (s, schedule: Settings['schedule']) => ({ ...s, schedule }),
+  ),
+  prop(
+    'steps',
+    { type: 'int', ...limits.steps },
+    (s) => s.steps,
+    (s, steps: number) => ({ ...s, steps }),
+  ),
+  prop(
+    'seed',
+    { type: 'int', ...limits.seed },
+    (s) => s.seed,
+    (s, seed: number) => ({ ...s, seed }),
+  ),
+  prop(
+    'batch',
+    { type: 'int', ...limits.batch },
+    (s) => s.batch,
+    (s, batch: number) => ({ ...s, batch }),
+  ),
+  prop(
+    'class',
+    { type: 'nullableInt', ...limits.classLabel, none: 'none' },
+    (s) => s.classLabel,
+    (s, classLabel: number | null) => ({ ...s, classLabel }),
+  ),
+  prop(
+    'guidance',
+    { type: 'number', ...limits.guidance },
+    (s) => s.guidance,
+    (s, guidance: number) => ({ ...s, guidance }),
+  ),
+  prop(
+    'denoise',
+    { type: 'bool' },
+    (s) => s.denoiseFinal,
+    (s, denoiseFinal: boolean) => ({ ...s, denoiseFinal }),
+  ),
+  prop(
+    'speed',
+    { type: 'number', ...limits.stepsPerSecond },
+    (s) => s.stepsPerSecond,
+    (s, stepsPerSecond: number) => ({ ...s, stepsPerSecond }),
+  ),
+  prop(
+    'score',
+    { type: 'bool' },
+    (s) => s.view.scoreField,
+    (s, scoreField: boolean) => ({ ...s, view: { ...s.view, scoreField } }),
+  ),
+  prop(
+    'paths',
+    { type: 'bool' },
+    (s) => s.view.trajectories,
+    (s, trajectories: boolean) => ({ ...s, view: { ...s.view, trajectories } }),
+  ),
+  prop(
+    'x0',
+    { type: 'bool' },
+    (s) => s.view.denoisedPoints,
+    (s, denoisedPoints: boolean) => ({ ...s, view: { ...s.view, denoisedPoints } }),
+  ),
+  prop(
+    'hide',
+    { type: 'list', values: controlNames.map(hideToken) },
+    (s) => s.hidden.map(hideToken),
+    (s, tokens: string[]) => ({ ...s, hidden: tokens.map(controlOfToken) }),
+  ),
+];
+
+/** URL token of a control name in `hide=`: lower case, spaces as dashes ("Batch size" → "batch-size"). */
+export function hideToken(name: ControlName): string {
+  return name.toLowerCase().replace(/ /g, '-');
+}
+function controlOfToken(token: string): ControlName {
+  return controlNames.find((n) => hideToken(n) === token) ?? controlNames[0];
+}
+
+function formatValue(kind: Kind, value: unknown): string {
+  if (kind.type === 'bool') return value ? '1' : '0';
+  if (kind.type === 'list') return (value as string[]).join(',');
+  if (kind.type === 'nullableInt' && value === null) return kind.none;
+  return String(value);
+}
+
+/** Parses one value; returns undefined when it is not allowed. */
+function parseValue(kind: Kind, raw: string, vocabulary: UrlVocabulary): unknown {
+  switch (kind.type) {
+    case 'int':
+    case 'nullableInt': {
+      if (kind.type === 'nullableInt' && raw === kind.none) return null;
+      const n = Number(raw);
+      return /^-?\d+$/.test(raw) && n >= kind.min && n <= kind.max ? n : undefined;
+    }
+    case 'number': {
+      const n = Number(raw);
+      return raw.trim() !== '' && Number.isFinite(n) && n >= kind.min && n <= kind.max ? n : undefined;
+    }
+    case 'bool':
+      return raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' ? false : undefined;
+    case 'choice':
+      return kind.values(vocabulary).includes(raw) ? raw : undefined;
+    case 'list': {
+      const items = raw === '' ? [] : raw.split(',');
+      return items.every((x) => kind.values.includes(x)) ? items : undefined;
+    }
+    default: {
+      const unreachable: never = kind;
+      return unreachable;
+    }
+  }
+}
+
+function paramToString(value: ParamValue): string {
+  return typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+}
+
+function parseParam(spec: ParamSpec, raw: string): ParamValue | undefined {
+  switch (spec.kind) {
+    case 'number':
+    case 'int': {
+      const n = Number(raw);
+      const ok = raw.trim() !== '' && Number.isFinite(n) && n >= spec.min && n <= spec.max;
+      return ok && (spec.kind === 'number' || Number.isInteger(n)) ? n : undefined;
+    }
+    case 'choice':
+      return spec.choices.includes(raw) ? raw : undefined;
+    case 'bool':
+      return raw === '1' ? true : raw === '0' ? false : undefined;
+    default: {
+      const unreachable: never = spec;
+      return unreachable;
+    }
+  }
+}
+
+/** Serialises every setting (sampler parameters only where they differ from the registry default). */
+export function serialiseSettings(settings: Settings, vocabulary: UrlVocabulary): string {
+  const parts = urlProperties.map(
+    (p) => `${p.name}=${encodeURIComponent(formatValue(p.kind, p.get(settings)))}`,
+  );
+  for (const sampler of vocabulary.samplers) {
+    const values = settings.samplerParams[sampler.id] ?? {};
+    for (const spec of sampler.params) {
+      const value = values[spec.name];
+      if (value !== undefined && value !== spec.default) {
+        parts.push(`${sampler.id}.${spec.name}=${encodeURIComponent(paramToString(value))}`);
+      }
+    }
+  }
+  return parts.join('&');
+}
+
+export interface ParsedHash {
+  settings: Settings;
+  /** One line per part of the hash that was ignored, saying why. Empty when all of it was used. */
+  ignored: string[];
+}
+
+function parseSamplerParam(
+  key: string,
+  raw: string,
+  vocabulary: UrlVocabulary,
+  params: Record<string, Record<string, ParamValue>>,
+): string | null {
+  const [samplerId, name] = key.split('.', 2);
+  const sampler = vocabulary.samplers.find((s) => s.id === samplerId);
+  const spec = sampler?.params.find((p) => p.name === name);
+  if (spec === undefined) return `"${key}" is not a parameter of any sampler`;
+  const value = parseParam(spec, raw);
+  if (value === undefined) return `"${key}=${raw}" is outside what ${spec.label} allows`;
+  params[samplerId] = { ...params[samplerId], [name]: value };
+  return null;
+}
+
+/** Parses a hash ("#a=1&b=2" or "a=1&b=2"); anything malformed falls back to its default and is reported. */
+export function parseHash(
+  hash: string,
+  vocabulary: UrlVocabulary,
+  defaults: Settings = defaultSettings,
+): ParsedHash {
+  let settings = defaults;
+  const ignored: string[] = [];
+  const params: Record<string, Record<string, ParamValue>> = {};
+  const body = hash.replace(/^#/, '');
+  for (const part of body === '' ? [] : body.split('&')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) {
+      ignored.push(`"${part}" is not of the form name=value`);
+      continue;
+    }
+    const key = part.slice(0, eq);
+    let raw: string;
+    try {
+      raw = decodeURIComponent(part.slice(eq + 1));
+    } catch {
+      ignored.push(`"${part}" is not valid URL encoding`);
+      continue;
+    }
+    if (key.includes('.')) {
+      const problem = parseSamplerParam(key, raw, vocabulary, params);
+      if (problem !== null) ignored.push(problem);
+      continue;
+    }
+    const property = urlProperties.find((p) => p.name === key);
+    const value = property === undefined ? undefined : parseValue(property.kind, raw, vocabulary);
+    if (property === undefined) ignored.push(`"${key}" is not a setting`);
+    else if (value === undefined) ignored.push(`"${key}=${raw}" is not an allowed value`);
+    else settings = property.set(settings, value as never);
+  }
+  const samplerParams: Record<string, Params> = { ...settings.samplerParams, ...params };
+  return { settings: { ...settings, samplerParams }, ignored };
+}
+
+/** Reads the page's current hash. */
+export function readLocationHash(vocabulary: UrlVocabulary): ParsedHash {
+  return parseHash(window.location.hash, vocabulary);
+}
+
+/** Writes the settings into the page's hash without adding a history entry. */
+export function writeLocationHash(settings: Settings, vocabulary: UrlVocabulary): void {
+  const hash = `#${serialiseSettings(settings, vocabulary)}`;
+  if (window.location.hash !== hash) window.history.replaceState(null, '', hash);
+}
+
+/** The full shareable link for the settings. */
+export function shareableUrl(settings: Settings, vocabulary: UrlVocabulary): string {
+  const { origin, pathname, search } = window.location;
+  return `${origin}${pathname}${search}#${serialiseSettings(settings, vocabulary)}`;
+}

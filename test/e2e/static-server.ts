@@ -1,0 +1,93 @@
+/**
+ * A small static file server for end-to-end tests: serves the built site (dist/) from a sub-path
+ * with the COOP/COEP headers that make the page cross-origin isolated (threaded WASM).
+ * `overrides` replaces the bytes of chosen files (e.g. a corrupted model) without touching dist/.
+ */
+import { createServer, type Server } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+export interface StaticServerOptions {
+  /** Directory to serve, e.g. "dist". */
+  root: string;
+  /** URL sub-path the site lives under, with leading and trailing slash, e.g. "/sub/diffusion/". */
+  base: string;
+  /** Port to listen on; 0 picks a free one. */
+  port?: number;
+  /** Paths relative to the root whose content is replaced, e.g. { "models/mnist.onnx": bytes }. */
+  overrides?: Record<string, Uint8Array | string>;
+}
+
+export interface StaticServer {
+  /** Address of the site root, e.g. http://127.0.0.1:4321/sub/diffusion/ */
+  url: string;
+  close(): Promise<void>;
+}
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain',
+};
+
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+};
+
+/** Maps a request path to a path relative to the root, or null when it is outside the base. */
+export function relativePathOf(urlPath: string, base: string): string | null {
+  const path = decodeURIComponent(urlPath.split('?')[0]);
+  if (!path.startsWith(base)) return path === base.slice(0, -1) ? '' : null;
+  const rel = normalize(path.slice(base.length)).replace(/^(\.\.(\/|$))+/, '');
+  return rel === '.' ? '' : rel;
+}
+
+async function bytesFor(root: string, rel: string, overrides: StaticServerOptions['overrides']) {
+  const override = overrides?.[rel];
+  if (override !== undefined) return typeof override === 'string' ? Buffer.from(override) : override;
+  const abs = join(root, rel);
+  const info = await stat(abs).catch(() => null);
+  if (info === null) return null;
+  return readFile(info.isDirectory() ? join(abs, 'index.html') : abs);
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startStaticServer(options: StaticServerOptions): Promise<StaticServer> {
+  const root = resolve(options.root);
+  const server: Server = createServer((req, res) => {
+    const rel = relativePathOf(req.url ?? '/', options.base);
+    if (rel === null) {
+      res.writeHead(404, isolationHeaders).end('outside the site');
+      return;
+    }
+    bytesFor(root, rel === '' ? 'index.html' : rel, options.overrides)
+      .then((body) => {
+        if (body === null) {
+          res.writeHead(404, isolationHeaders).end('not found');
+          return;
+        }
+        const type = contentTypes[extname(rel === '' ? 'index.html' : rel)] ?? 'application/octet-stream';
+        res.writeHead(200, { ...isolationHeaders, 'Content-Type': type, 'Content-Length': body.length });
+        res.end(body);
+      })
+      .catch((error: unknown) => res.writeHead(500, isolationHeaders).end(String(error)));
+  });
+  await new Promise<void>((done) => server.listen(options.port ?? 0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${options.base}`,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
