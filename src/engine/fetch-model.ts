@@ -1,0 +1,162 @@
+/**
+ * Downloads a model's ONNX bytes with progress, checks size and SHA-256 against its card, and keeps
+ * a verified copy in the Cache API so the page works offline (the copy is re-verified on reuse).
+ */
+
+/** A failure the user can act on; `modelId` names the model in the banner. */
+export class ModelLoadError extends Error {
+  constructor(
+    readonly modelId: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelLoadError';
+  }
+}
+
+export interface ExpectedFile {
+  modelId: string;
+  url: string;
+  bytes: number;
+  sha256: string;
+}
+
+export type ProgressFn = (loaded: number, total: number) => void;
+
+const CACHE_NAME = 'diffusion-playground-models-v1';
+
+/** Fetches JSON, turning HTTP and parse failures into messages that say what to do. */
+export async function fetchJson(modelId: string, url: string): Promise<unknown> {
+  const response = await fetchOrExplain(modelId, url);
+  try {
+    return (await response.json()) as unknown;
+  } catch {
+    throw new ModelLoadError(
+      modelId,
+      `Model "${modelId}": ${url} is not valid JSON. Re-export the model card.`,
+    );
+  }
+}
+
+/** The verified ONNX bytes, from the cache when a valid copy is there, else from the network. */
+export async function loadVerifiedBytes(file: ExpectedFile, onProgress: ProgressFn): Promise<Uint8Array> {
+  const cache = await openCache();
+  const cached = await cache?.match(cacheKey(file));
+  if (cached) {
+    const bytes = new Uint8Array(await cached.arrayBuffer());
+    if (bytes.byteLength === file.bytes && (await sha256Hex(bytes)) === file.sha256.toLowerCase()) {
+      onProgress(bytes.byteLength, bytes.byteLength);
+      return bytes;
+    }
+    await cache?.delete(cacheKey(file)); // stale or damaged copy: fetch again
+  }
+  const bytes = await download(file, onProgress);
+  await verify(file, bytes);
+  await cache?.put(cacheKey(file), new Response(bytes.slice().buffer)).catch(() => undefined);
+  return bytes;
+}
+
+/** Checks byte count and SHA-256 against the card. */
+export async function verify(file: ExpectedFile, bytes: Uint8Array): Promise<void> {
+  const name = fileName(file.url);
+  if (bytes.byteLength < file.bytes) {
+    throw new ModelLoadError(
+      file.modelId,
+      `Model "${file.modelId}": ${name} is truncated (${bytes.byteLength} of ${file.bytes} bytes arrived). ` +
+        'Reload the page to download it again.',
+    );
+  }
+  if (bytes.byteLength !== file.bytes) {
+    throw new ModelLoadError(
+      file.modelId,
+      `Model "${file.modelId}": ${name} has ${bytes.byteLength} bytes but its card says ${file.bytes}. ` +
+        'The .onnx and .json files are out of step: export the model again.',
+    );
+  }
+  const actual = await sha256Hex(bytes);
+  if (actual !== file.sha256.toLowerCase()) {
+    throw new ModelLoadError(
+      file.modelId,
+      `Model "${file.modelId}": ${name} failed its integrity check (SHA-256 ${actual.slice(0, 12)}… but ` +
+        `the card says ${file.sha256.slice(0, 12)}…). The file is damaged or belongs to another export: ` +
+        'export the model again, or clear this site’s data and reload.',
+    );
+  }
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  if (!globalThis.crypto?.subtle) {
+    throw new Error(
+      'Checking model integrity needs a secure context: open the page over https or localhost.',
+    );
+  }
+  const digest = await crypto.subtle.digest('SHA-256', bytes.slice().buffer);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function download(file: ExpectedFile, onProgress: ProgressFn): Promise<Uint8Array> {
+  const response = await fetchOrExplain(file.modelId, file.url);
+  const total = file.bytes;
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    onProgress(bytes.byteLength, total);
+    return bytes;
+  }
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read().catch((e: unknown) => {
+      throw new ModelLoadError(
+        file.modelId,
+        `Model "${file.modelId}": the download stopped after ${loaded} bytes (${String(e)}). Reload to try again.`,
+      );
+    });
+    if (done) break;
+    chunks.push(value);
+    loaded += value.byteLength;
+    onProgress(loaded, Math.max(total, loaded));
+  }
+  return concat(chunks, loaded);
+}
+
+async function fetchOrExplain(modelId: string, url: string): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new ModelLoadError(
+      modelId,
+      `Model "${modelId}": could not download ${url} (${String(e)}). Check the connection and reload.`,
+    );
+  }
+  if (!response.ok) {
+    const hint =
+      response.status === 404
+        ? 'The file is missing from the site: check that models/ was built and deployed with it.'
+        : 'The server refused it: reload, or try again later.';
+    throw new ModelLoadError(modelId, `Model "${modelId}": ${url} answered HTTP ${response.status}. ${hint}`);
+  }
+  return response;
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+async function openCache(): Promise<Cache | null> {
+  try {
+    return typeof caches === 'undefined' ? null : await caches.open(CACHE_NAME);
+  } catch {
+    return null; // e.g. opaque origins or private modes without storage: download every time
+  }
+}
+
+const cacheKey = (file: ExpectedFile): string => `${file.url}#sha256=${file.sha256.toLowerCase()}`;
+const fileName = (url: string): string => url.slice(url.lastIndexOf('/') + 1);

@@ -1,0 +1,77 @@
+/**
+ * Build and dev-server config: React, a relative base (the site works from any sub-path), ES-module
+ * workers, cross-origin isolation headers (so onnxruntime-web can use threads), and the project's
+ * models/ folder served in dev and copied into dist/models.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Plugin } from 'vite';
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+/** COOP + COEP ⇒ crossOriginIsolated ⇒ SharedArrayBuffer ⇒ multi-threaded WASM. */
+export const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const MODEL_FILE = /^[\w.-]+\.(json|onnx|png)$/;
+const CONTENT_TYPES: Record<string, string> = {
+  json: 'application/json',
+  onnx: 'application/octet-stream',
+  png: 'image/png',
+};
+
+/** Files of models/ the site needs: cards, networks and sample grids (never models/train). */
+export function modelFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && MODEL_FILE.test(entry.name))
+    .map((entry) => entry.name);
+}
+
+/** Serves models/ at <base>models/ in dev and preview, and copies it into dist/models on build. */
+function modelsFolder(modelsDir: string): Plugin {
+  let outDir = 'dist';
+  const serve = (url: string | undefined): { body: Buffer; type: string } | null => {
+    const match = /\/models\/([^/?#]+)(?:[?#].*)?$/.exec(url ?? '');
+    if (!match || !MODEL_FILE.test(match[1])) return null;
+    const path = join(modelsDir, match[1]);
+    if (!existsSync(path)) return null;
+    return { body: readFileSync(path), type: CONTENT_TYPES[match[1].split('.').pop() ?? ''] };
+  };
+  return {
+    name: 'models-folder',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const file = serve(req.url);
+        if (!file) return next();
+        res.setHeader('Content-Type', file.type);
+        res.setHeader('Content-Length', String(file.body.byteLength));
+        res.end(file.body);
+      });
+    },
+    closeBundle() {
+      const files = modelFiles(modelsDir);
+      if (files.length === 0) return;
+      mkdirSync(join(outDir, 'models'), { recursive: true });
+      for (const name of files) copyFileSync(join(modelsDir, name), join(outDir, 'models', name));
+    },
+  };
+}
+
+export default defineConfig({
+  base: './',
+  plugins: [react(), modelsFolder(resolve(import.meta.dirname, 'models'))],
+  worker: { format: 'es' },
+  // onnxruntime-web locates its .wasm/.mjs through URLs we pass it; pre-bundling would move it.
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  assetsInclude: ['**/*.onnx'],
+  build: { target: 'es2022', chunkSizeWarningLimit: 1024 },
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+});
