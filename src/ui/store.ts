@@ -1,0 +1,141 @@
+/**
+ * The page's state: a zustand vanilla store with typed slices (settings, run, models, backend,
+ * notices) and a thin React hook. The store holds data only; commands to the engine live in
+ * actions.ts and are sent explicitly, never from effects that watch this state.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { createContext, useContext } from 'react';
+import type { ExecutionProvider, FrameEvent, FrameTimings, ModelSummary } from '../engine/protocol';
+import { FrameLog } from './frame-log';
+import { defaultSettings, type Settings } from './settings';
+
+/** One entry of the model list (from models/manifest.json), enough to draw the picker. */
+export interface CatalogueEntry {
+  id: string;
+  title: string;
+  task: 'image' | 'points';
+  /** Analytic mixtures need no download. */
+  analytic: boolean;
+  classes: string[];
+  /** Download size in bytes (0 for analytic models). */
+  bytes: number;
+}
+
+export type ModelLoadState =
+  | { state: 'loading'; loaded: number; total: number }
+  | { state: 'ready'; summary: ModelSummary }
+  | { state: 'failed'; message: string };
+
+export type RunStatus = 'idle' | 'loading' | 'paused' | 'playing' | 'done';
+
+export interface RunSlice {
+  runId: number | null;
+  status: RunStatus;
+  /** Current step index (0 = the initial noise) and the grid length. */
+  i: number;
+  steps: number;
+  /** Highest step index computed in this run (the Timeline can seek up to it). */
+  reached: number;
+  nfeTotal: number;
+  sigma: number;
+  t: number;
+  timings: FrameTimings | null;
+  /** Measured frame rate while playing (exponential moving average). */
+  stepsPerSecond: number;
+  /** The latest frame shown; its buffers belong to the page. */
+  frame: FrameEvent | null;
+}
+
+export interface BackendSlice {
+  ep: ExecutionProvider | null;
+  threads: number;
+  reason: string;
+}
+
+export type NoticeKind = 'error' | 'warning' | 'info';
+export interface Notice {
+  id: number;
+  kind: NoticeKind;
+  /** Short bold heading, e.g. "Model failed to load". */
+  title: string;
+  message: string;
+  /** When set, the banner offers Retry for this model. */
+  retryModelId?: string;
+}
+
+export interface AppState {
+  settings: Settings;
+  run: RunSlice;
+  catalogue: CatalogueEntry[];
+  models: Readonly<Record<string, ModelLoadState>>;
+  backend: BackendSlice;
+  notices: Notice[];
+  /** The run's frames by step (not reactive; read it when `run.frame` changes). */
+  frameLog: FrameLog;
+}
+
+export const idleRun: RunSlice = {
+  runId: null,
+  status: 'idle',
+  i: 0,
+  steps: 0,
+  reached: -1,
+  nfeTotal: 0,
+  sigma: 0,
+  t: 0,
+  timings: null,
+  stepsPerSecond: 0,
+  frame: null,
+};
+
+export type AppStore = StoreApi<AppState>;
+
+/** Creates a store; the page makes one, tests make as many as they like. */
+export function createAppStore(settings: Settings = defaultSettings): AppStore {
+  return createStore<AppState>()(() => ({
+    settings,
+    run: idleRun,
+    catalogue: [],
+    models: {},
+    backend: { ep: null, threads: 0, reason: '' },
+    notices: [],
+    frameLog: new FrameLog(),
+  }));
+}
+
+let nextNoticeId = 1;
+
+/** Adds a notice unless one with the same title and message is already shown. */
+export function addNotice(store: AppStore, notice: Omit<Notice, 'id'>): void {
+  const { notices } = store.getState();
+  if (notices.some((n) => n.title === notice.title && n.message === notice.message)) return;
+  store.setState({ notices: [...notices, { ...notice, id: nextNoticeId++ }] });
+}
+
+export function dismissNotice(store: AppStore, id: number): void {
+  store.setState({ notices: store.getState().notices.filter((n) => n.id !== id) });
+}
+
+export function updateSettings(store: AppStore, patch: Partial<Settings>): Settings {
+  const settings = { ...store.getState().settings, ...patch };
+  store.setState({ settings });
+  return settings;
+}
+
+export function updateRun(store: AppStore, patch: Partial<RunSlice>): void {
+  store.setState({ run: { ...store.getState().run, ...patch } });
+}
+
+export function setModelState(store: AppStore, modelId: string, state: ModelLoadState): void {
+  store.setState({ models: { ...store.getState().models, [modelId]: state } });
+}
+
+export const StoreContext = createContext<AppStore | null>(null);
+
+/** The thin React hook: subscribe to a slice of the page's store. */
+export function useAppState<T>(selector: (state: AppState) => T): T {
+  const store = useContext(StoreContext);
+  if (store === null) throw new Error('useAppState needs a <StoreContext.Provider>.');
+  return useStore(store, selector);
+}
