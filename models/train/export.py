@@ -197,6 +197,8 @@ def build_card(name: str, net: nn.Module, state: dict, run_dir: Path, onnx_path:
                      "finalLoss": read_train_log(run_dir, state["step"]).get("finalLoss"), "batch": train_cfg["batch"],
                      "command": f"/usr/bin/python3 models/train/train.py --model {name}"}
     card["quality"] = old.get("quality", {"metric": "not measured yet (models/train/evaluate.py)", "value": None})
+    card["onnxCheck"] = {"maxAbsErr": float(f"{check['maxAbsErr']:.2e}"), "outputMaxAbs": round(check["maxAbs"], 4),
+                         "note": "ONNX (onnxruntime-node) vs PyTorch on 5 random inputs"}
     if "latencyMs" in check:
         card["latencyMs"] = check["latencyMs"]
     card["denoiseMargins"] = {"sigmas": list(MARGIN_SIGMAS),
