@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import type { EngineEvent, FrameEvent } from '../../src/engine/protocol';
+import { createEngineClient } from '../../src/ui/worker-client';
+
+/** A stand-in worker: records what the client posts and lets the test play the worker's part. */
+class FakeWorker {
+  posted: unknown[] = [];
+  terminated = false;
+  onmessage: ((e: MessageEvent<unknown>) => void) | null = null;
+  onerror: ((e: ErrorEvent) => void) | null = null;
+  onmessageerror: (() => void) | null = null;
+  postMessage(message: unknown): void {
+    this.posted.push(message);
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+  say(data: unknown): void {
+    this.onmessage?.(new MessageEvent('message', { data }));
+  }
+}
+
+function frame(runId: number, i: number): FrameEvent {
+  return {
+    type: 'frame',
+    runId,
+    i,
+    steps: 4,
+    t: 1,
+    sigma: 1,
+    nfe: 1,
+    nfeTotal: i,
+    x: new Float32Array(2),
+    denoised: new Float32Array(2),
+    batch: 1,
+    shape: [2],
+    timings: { modelMs: 0, otherMs: 0 },
+    info: {},
+    done: false,
+  };
+}
+
+function setup() {
+  const workers: FakeWorker[] = [];
+  const events: EngineEvent[] = [];
+  const client = createEngineClient((e) => events.push(e), {
+    ackOn: 'delivery',
+    createWorker: () => {
+      const w = new FakeWorker();
+      workers.push(w);
+      return w as unknown as Worker;
+    },
+  });
+  return { workers, events, client };
+}
+
+const startRequest = (runId: number) =>
+  ({
+    type: 'start',
+    runId,
+    autoplay: true,
+    model: 'tiny',
+    sampler: 'ode_euler',
+    params: {},
+    sde: { kind: 'vp' },
+    schedule: 'uniform',
+    steps: 4,
+    seed: 1,
+    batch: 1,
+    classLabel: null,
+    guidance: 0,
+    denoiseFinal: false,
+    stepsPerSecond: 0,
+  }) as const;
+
+describe('worker client', () => {
+  it('delivers frames of the current run, acknowledges them, and drops frames of a stale run', () => {
+    const { workers, events, client } = setup();
+    client.send(startRequest(1));
+    workers[0].say(frame(1, 0));
+    client.send(startRequest(2));
+    workers[0].say(frame(1, 1)); // still in flight from run 1
+    workers[0].say(frame(2, 0));
+    expect(events.map((e) => (e.type === 'frame' ? `${e.runId}:${e.i}` : e.type))).toEqual(['1:0', '2:0']);
+    const acks = workers[0].posted.filter((m) => (m as { type: string }).type === 'frameAck');
+    expect(acks).toEqual([
+      { type: 'frameAck', runId: 1, i: 0 },
+      { type: 'frameAck', runId: 2, i: 0 },
+    ]);
+  });
+
+  it('reports a malformed event instead of passing it on', () => {
+    const { workers, events } = setup();
+    workers[0].say({ type: 'frame', runId: 'one' });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'error', scope: 'worker' });
+  });
+
+  it('replaces a crashed worker, says so, and re-sends the last init', () => {
+    const { workers, events, client } = setup();
+    client.send({ type: 'init', ep: 'wasm' });
+    workers[0].onerror?.(new ErrorEvent('error', { message: 'boom' }));
+    expect(workers[0].terminated).toBe(true);
+    expect(workers).toHaveLength(2);
+    expect(workers[1].posted).toEqual([{ type: 'init', ep: 'wasm' }]);
+    expect(events[0]).toMatchObject({ type: 'error', scope: 'worker', recoverable: true });
+    expect((events[0] as { message: string }).message).toContain('boom');
+  });
+
+  it('hands out increasing run ids', () => {
+    const { client } = setup();
+    const a = client.nextRunId();
+    client.send(startRequest(a + 5));
+    expect(client.nextRunId()).toBeGreaterThan(a + 5);
+  });
+});
