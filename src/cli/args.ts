@@ -1,0 +1,156 @@
+/**
+ * Command-line flags of `npm run sample`. Parsing checks syntax and ranges only; whether a model,
+ * sampler or class exists is checked against the card and the registry in sample.ts.
+ */
+import type { ParamValue, ScheduleKind, SdeKind } from '../core/types';
+
+/** A mistake in the command line: printed as one line, exit status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const SDE_KINDS: readonly SdeKind[] = ['vp', 'subvp', 've'];
+export const SCHEDULES: readonly ScheduleKind[] = ['uniform', 'karras', 'logsnr'];
+export const MAX_STEPS = 2000;
+export const MAX_COUNT = 4096;
+export const MAX_GUIDANCE = 50;
+
+export interface SampleArgs {
+  model: string;
+  sampler: string;
+  /** Undefined: the SDE the model was trained with. */
+  sde?: SdeKind;
+  steps: number;
+  schedule: ScheduleKind;
+  seed: number;
+  n: number;
+  /** A class index, 'all' (n split evenly over the classes, one row each), or undefined (unguided). */
+  classLabel?: number | 'all';
+  guidance: number;
+  params: Record<string, ParamValue>;
+  denoiseFinal: boolean;
+  out: string;
+  format: 'png' | 'json';
+}
+
+export const USAGE = `usage: npm run sample -- --model <id|card.json> --sampler <id> --out FILE.png|FILE.json
+  [--sde vp|subvp|ve] [--steps N] [--schedule uniform|karras|logsnr] [--seed S] [--n COUNT]
+  [--class K|all] [--guidance W] [--param name=value ...] [--denoise-final]`;
+
+const VALUE_FLAGS = [
+  'model',
+  'sampler',
+  'sde',
+  'steps',
+  'schedule',
+  'seed',
+  'n',
+  'class',
+  'guidance',
+  'param',
+  'out',
+];
+const BOOL_FLAGS = ['denoise-final', 'help'];
+
+function intIn(flag: string, text: string, lo: number, hi: number): number {
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text) || value < lo || value > hi) {
+    throw new UsageError(`--${flag} must be an integer from ${lo} to ${hi}, got "${text}"`);
+  }
+  return value;
+}
+
+function numberIn(flag: string, text: string, lo: number, hi: number): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < lo || value > hi) {
+    throw new UsageError(`--${flag} must be a number from ${lo} to ${hi}, got "${text}"`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${text}"`);
+  }
+  return text as T;
+}
+
+/** "name=value": numbers and true/false become typed values, anything else stays a string. */
+export function parseParam(text: string): [string, ParamValue] {
+  const match = /^([A-Za-z_][\w-]*)=(.+)$/.exec(text);
+  if (!match)
+    throw new UsageError(`--param must look like name=value (e.g. --param snr=0.16), got "${text}"`);
+  const [, name, raw] = match;
+  if (raw === 'true' || raw === 'false') return [name, raw === 'true'];
+  const num = Number(raw);
+  return [name, raw.trim() !== '' && Number.isFinite(num) ? num : raw];
+}
+
+/** Split argv into flag → values (flags may repeat: --param). */
+function collectFlags(argv: readonly string[]): Map<string, string[]> {
+  const flags = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [name, inline] = arg.startsWith('--') ? arg.slice(2).split(/=(.*)/s, 2) : [undefined, undefined];
+    if (name === undefined || (!VALUE_FLAGS.includes(name) && !BOOL_FLAGS.includes(name))) {
+      const known = [...VALUE_FLAGS, ...BOOL_FLAGS].map((f) => `--${f}`).join(', ');
+      throw new UsageError(`unknown argument "${arg}": the flags are ${known}`);
+    }
+    let value = inline ?? 'true';
+    if (VALUE_FLAGS.includes(name) && inline === undefined) {
+      if (i + 1 >= argv.length || argv[i + 1].startsWith('--'))
+        throw new UsageError(`--${name} needs a value`);
+      value = argv[++i];
+    }
+    flags.set(name, [...(flags.get(name) ?? []), value]);
+  }
+  return flags;
+}
+
+function single(flags: Map<string, string[]>, name: string): string | undefined {
+  const values = flags.get(name);
+  if (values && values.length > 1)
+    throw new UsageError(`--${name} was given ${values.length} times; give it once`);
+  return values?.[0];
+}
+
+function required(flags: Map<string, string[]>, name: string, hint: string): string {
+  const value = single(flags, name);
+  if (value === undefined) throw new UsageError(`--${name} is required (${hint})`);
+  return value;
+}
+
+function outputFormat(out: string): 'png' | 'json' {
+  if (/\.png$/i.test(out)) return 'png';
+  if (/\.json$/i.test(out)) return 'json';
+  throw new UsageError(`--out must end in .png or .json, got "${out}"`);
+}
+
+function classFlag(text: string | undefined): number | 'all' | undefined {
+  if (text === undefined || text === 'all') return text;
+  return intIn('class', text, 0, 1_000_000);
+}
+
+/** Parse argv (without node and script); throws UsageError with a one-line message. */
+export function parseSampleArgs(argv: readonly string[]): SampleArgs | 'help' {
+  const flags = collectFlags(argv);
+  if (flags.has('help')) return 'help';
+  const out = required(flags, 'out', 'a .png or .json file to write');
+  const sde = single(flags, 'sde');
+  const guidance = single(flags, 'guidance');
+  return {
+    model: required(flags, 'model', 'a model id from models/manifest.json or a path to a card .json'),
+    sampler: required(flags, 'sampler', 'e.g. euler_maruyama, pc, ode_heun, ddim, dpmpp_2m'),
+    sde: sde === undefined ? undefined : oneOf('sde', sde, SDE_KINDS),
+    steps: intIn('steps', single(flags, 'steps') ?? '100', 1, MAX_STEPS),
+    schedule: oneOf('schedule', single(flags, 'schedule') ?? 'uniform', SCHEDULES),
+    seed: intIn('seed', single(flags, 'seed') ?? '0', 0, 2 ** 32 - 1),
+    n: intIn('n', single(flags, 'n') ?? '16', 1, MAX_COUNT),
+    classLabel: classFlag(single(flags, 'class')),
+    guidance: guidance === undefined ? 0 : numberIn('guidance', guidance, 0, MAX_GUIDANCE),
+    params: Object.fromEntries((flags.get('param') ?? []).map(parseParam)),
+    denoiseFinal: flags.has('denoise-final'),
+    out,
+    format: outputFormat(out),
+  };
+}
