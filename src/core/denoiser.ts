@@ -1,0 +1,169 @@
+/**
+ * The one place where network outputs become x̂₀ (DESIGN.md "the one idea"). A network trained on
+ * SDE `trained` is evaluated at σ through t = trained.timeOf(σ) and x = s(t)·x̃, and its output
+ * (ε, x₀, v or score) becomes D(x̃, σ). Classifier-free guidance (Ho & Salimans 2022) mixes a
+ * conditional and an unconditional prediction from one call on a doubled batch.
+ */
+import type { ModelCard, Parameterization } from './card';
+import { MixtureDenoiser, mixtureFromAnalytic } from './mixture';
+import { makeSde } from './sde';
+import type { Denoiser, Sde, Sigma } from './types';
+
+export type { Parameterization } from './card';
+
+/** One batched network call: x (batch × dim, native coordinates), t (batch), labels or null. */
+export type NetworkFn = (
+  x: Float32Array,
+  t: Float32Array,
+  y: BigInt64Array | null,
+  batch: number,
+) => Promise<Float32Array>;
+
+export interface ConditioningOptions {
+  /** One class per sample, or one class for all; omitted = unconditional (the null class). */
+  classLabels?: number[] | number;
+  /** Guidance weight w: 0 = unconditional, 1 = conditional, > 1 = stronger. Default 1. */
+  guidance?: number;
+}
+
+/** Where the network is evaluated for noise level σ: its time t, scale s and native noise std. */
+export interface NetworkPoint {
+  t: number;
+  scale: number;
+  nativeSigma: number;
+}
+
+export function networkPoint(trained: Sde, sigma: Sigma): NetworkPoint {
+  const t = trained.timeOf(sigma);
+  const scale = trained.scale(t);
+  return { t, scale, nativeSigma: scale * sigma };
+}
+
+/**
+ * Turns raw outputs into x̂₀ in place of `out` for rows [0, batch): ε: D = x̃ − σε; x₀: D = out;
+ * v (Salimans & Ho 2022): x₀ = (αx − σₙv)/(α² + σₙ²) (= αx − σₙv for VP); score: D = x̃ + σ²s·score.
+ */
+export function outputToDenoised(
+  kind: Parameterization,
+  out: Float32Array,
+  xTilde: Float32Array,
+  sigma: number,
+  point: NetworkPoint,
+): Float32Array {
+  const result = new Float32Array(xTilde.length);
+  const { scale: alpha, nativeSigma } = point;
+  const vNorm = alpha * alpha + nativeSigma * nativeSigma;
+  for (let e = 0; e < result.length; e++) {
+    const o = out[e];
+    switch (kind) {
+      case 'eps':
+        result[e] = xTilde[e] - sigma * o;
+        break;
+      case 'x0':
+        result[e] = o;
+        break;
+      case 'v':
+        result[e] = (alpha * alpha * xTilde[e] - nativeSigma * o) / vNorm;
+        break;
+      case 'score':
+        result[e] = xTilde[e] + sigma * sigma * alpha * o;
+        break;
+    }
+  }
+  return result;
+}
+
+/** A network wrapped as a denoiser; used unchanged by the browser engine and the CLI. */
+export class NetworkDenoiser implements Denoiser {
+  readonly dim: number;
+  private readonly trained: Sde;
+  private readonly guidance: number;
+
+  constructor(
+    private readonly network: NetworkFn,
+    private readonly card: ModelCard,
+    private readonly conditioning: ConditioningOptions = {},
+  ) {
+    this.dim = card.shape.reduce((a, b) => a * b, 1);
+    this.trained = makeSde(card.sde);
+    this.guidance = conditioning.guidance ?? 1;
+    if (!Number.isFinite(this.guidance)) {
+      throw new Error(`Guidance weight ${this.guidance} is not a number: use a value such as 0, 1 or 3.`);
+    }
+    if (conditioning.classLabels !== undefined && !card.classes) {
+      throw new Error(
+        `Model "${card.id}" has no classes, so it cannot be conditioned: leave the class unset.`,
+      );
+    }
+  }
+
+  async denoise(xTilde: Float32Array, sigma: Sigma, batch: number): Promise<Float32Array> {
+    const n = batch * this.dim;
+    if (xTilde.length !== n)
+      throw new Error(`Denoiser got ${xTilde.length} values for ${batch} × ${this.dim}.`);
+    const point = networkPoint(this.trained, sigma);
+    const labels = this.labelsFor(batch);
+    const w = this.guidance;
+    if (!labels || w === 1) return this.evaluate(xTilde, sigma, point, labels, batch);
+    const nullLabels = new Array<number>(batch).fill(this.card.nullClass as number);
+    if (w === 0) return this.evaluate(xTilde, sigma, point, nullLabels, batch);
+    const doubled = new Float32Array(2 * n);
+    doubled.set(xTilde);
+    doubled.set(xTilde, n);
+    const both = await this.evaluate(doubled, sigma, point, [...labels, ...nullLabels], 2 * batch);
+    const out = new Float32Array(n);
+    for (let e = 0; e < n; e++) out[e] = both[n + e] + w * (both[e] - both[n + e]);
+    return out;
+  }
+
+  /** Per-sample class labels, the null class for an unconditional draw, or null (no classes). */
+  private labelsFor(batch: number): number[] | null {
+    const { classes, nullClass, id } = this.card;
+    if (!classes) return null;
+    const given = this.conditioning.classLabels;
+    if (given === undefined) return new Array<number>(batch).fill(nullClass as number);
+    const labels = typeof given === 'number' ? new Array<number>(batch).fill(given) : given;
+    if (labels.length !== batch) {
+      throw new Error(
+        `Model "${id}": ${labels.length} class labels for a batch of ${batch}; give one per sample.`,
+      );
+    }
+    for (const c of labels) {
+      if (!Number.isInteger(c) || c < 0 || c >= classes.length) {
+        throw new Error(`Model "${id}" has no class ${c}: choose 0 to ${classes.length - 1}.`);
+      }
+    }
+    return labels;
+  }
+
+  private async evaluate(
+    xTilde: Float32Array,
+    sigma: number,
+    point: NetworkPoint,
+    labels: number[] | null,
+    batch: number,
+  ): Promise<Float32Array> {
+    const x = new Float32Array(xTilde.length);
+    for (let e = 0; e < x.length; e++) x[e] = point.scale * xTilde[e];
+    const t = new Float32Array(batch).fill(point.t);
+    const y = labels && BigInt64Array.from(labels, (c) => BigInt(c));
+    const out = await this.network(x, t, y, batch);
+    if (out.length !== x.length) {
+      throw new Error(
+        `Model "${this.card.id}" returned ${out.length} values for ${batch} × ${this.dim}: the ONNX file does not match its card; re-export it.`,
+      );
+    }
+    return outputToDenoised(this.card.parameterization, out, xTilde, sigma, point);
+  }
+}
+
+/** The exact denoiser of an analytic card, or a NetworkDenoiser over `network`. */
+export function denoiserForCard(
+  card: ModelCard,
+  network?: NetworkFn,
+  conditioning?: ConditioningOptions,
+): Denoiser {
+  if (card.analytic) return new MixtureDenoiser(mixtureFromAnalytic(card.analytic, `models/${card.id}.json`));
+  if (!network) throw new Error(`Model "${card.id}" needs its network loaded before sampling.`);
+  return new NetworkDenoiser(network, card, conditioning);
+}
