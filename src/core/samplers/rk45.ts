@@ -4,8 +4,7 @@
  * tries are retried inside the call with standard step-size control (Hairer et al., ODE I, II.4).
  */
 import { asSigma } from '../types';
-import type { ParamSpec, Sampler, StepCtx, StepResult, TrajState } from '../types';
-import { previousDenoised } from './dpmpp';
+import type { HistoryEntry, ParamSpec, Sampler, StepCtx, StepResult, TrajState } from '../types';
 import { lastPositiveSigma } from './langevin';
 import { assertDescending, denoiseToZero, entryAt, numberParam } from './util';
 
@@ -25,8 +24,9 @@ const ERROR_WEIGHTS = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 2
 
 const SAFETY = 0.9;
 const MIN_FACTOR = 0.2;
-/** Growth of the previous step size (read from the history) for the first try of a call. */
-const GROWTH = 1.5;
+/** Growth of the first try over the previous step (see trialFromHistory). */
+const GROWTH_AFTER_GROWN = 2;
+const GROWTH_AFTER_EQUAL = 1.25;
 const MAX_TRIES = 30;
 
 const rk45Params: readonly ParamSpec[] = [
@@ -145,6 +145,24 @@ async function initialStep(
   return Math.min(100 * h0, h1);
 }
 
+/**
+ * First try of this call, from the last two step sizes in the history (the controller's suggestion
+ * is not carried between calls, so a replay from any state takes the same steps). A first try that
+ * was accepted leaves an exact ratio to the step before it (1, 1.25 or 2): after a grown step try ×2,
+ * after an equal one ×1.25; any other ratio means a rejection (or a clipped step), so try ×1.
+ */
+export function trialFromHistory(history: readonly HistoryEntry[], sigma: number): number | undefined {
+  const above = history.filter((e) => e.sigma > sigma).map((e) => e.sigma);
+  if (above.length === 0) return undefined;
+  const previous = Math.log(above[above.length - 1] / sigma);
+  if (above.length === 1) return previous;
+  const ratio = previous / Math.log(above[above.length - 2] / above[above.length - 1]);
+  const near = (target: number) => Math.abs(ratio - target) <= 1e-6 * target;
+  if (near(GROWTH_AFTER_GROWN) || near(GROWTH_AFTER_EQUAL)) return GROWTH_AFTER_GROWN * previous;
+  if (near(1)) return GROWTH_AFTER_EQUAL * previous;
+  return previous;
+}
+
 async function rk45Step(state: TrajState, ctx: StepCtx): Promise<StepResult> {
   assertDescending('ode_rk45', state, ctx);
   const tol = {
@@ -165,14 +183,13 @@ async function rk45Step(state: TrajState, ctx: StepCtx): Promise<StepResult> {
   const remaining = Math.log(target) - u0; // negative
   const first = await rhs(state.x, u0);
   let nfe = 1;
-  const previous = previousDenoised(ctx.history, state.sigma, state.x.length);
-  let size = previous ? GROWTH * Math.log(previous.sigma / state.sigma) : 0;
-  if (!previous) {
+  let size = trialFromHistory(ctx.history, state.sigma);
+  if (size === undefined) {
     size = await initialStep(rhs, state.x, first.slope, u0, -1, tol);
     nfe += 1;
   }
   for (let tries = 0; tries < MAX_TRIES; tries++) {
-    const h = -Math.min(size, -remaining);
+    const h: number = -Math.min(size, -remaining);
     const attempt = await tryStep(rhs, state.x, first.slope, u0, h);
     nfe += 6;
     const error = errorNorm(attempt.err, state.x, attempt.y1, state.batch, tol);

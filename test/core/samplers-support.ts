@@ -1,0 +1,128 @@
+/**
+ * Test support for the sampler tests: exact denoisers of Gaussians, a minimal trajectory loop over
+ * a σ grid (one Sampler.step per grid interval, or fewer for adaptive solvers), and a sliced
+ * Wasserstein distance between point clouds.
+ */
+import { gaussianNoise } from '../../src/core/rng';
+import { asSigma, asTime } from '../../src/core/types';
+import type { Denoiser, HistoryEntry, Params, Sampler, Sde, Sigma, StepResult } from '../../src/core/types';
+
+/** Exact x̂₀ of a diagonal Gaussian N(μ, diag(c²)): D = μ + c²/(c² + σ²)(x̃ − μ). */
+export function gaussianDenoiser(
+  mean: ArrayLike<number>,
+  std: ArrayLike<number>,
+): Denoiser & { calls: number } {
+  const dim = mean.length;
+  return {
+    dim,
+    calls: 0,
+    async denoise(x: Float32Array, sigma: Sigma, batch: number) {
+      this.calls += 1;
+      const out = new Float32Array(x.length);
+      for (let b = 0; b < batch; b++) {
+        for (let k = 0; k < dim; k++) {
+          const c2 = std[k] * std[k];
+          const j = b * dim + k;
+          out[j] = mean[k] + (c2 / (c2 + sigma * sigma)) * (x[j] - mean[k]);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** The prior draw in x̃ coordinates: native N(0, priorStd²) at t = 1, divided by s(1). */
+export function priorSample(sde: Sde, batch: number, dim: number, seed: number): Float32Array {
+  const z = gaussianNoise(seed, 0xffffffff, 0, batch * dim);
+  const factor = sde.priorStd() / sde.scale(asTime(1));
+  return z.map((v) => v * factor);
+}
+
+export interface Trajectory {
+  x: Float32Array;
+  sigma: Sigma;
+  nfe: number;
+  steps: number;
+  results: StepResult[];
+}
+
+export interface RunOptions {
+  sde: Sde;
+  sigmas: readonly Sigma[];
+  x: Float32Array;
+  batch: number;
+  denoiser: Denoiser;
+  params?: Params;
+  seed?: number;
+  /** Keep this many history entries (the runner keeps a few). */
+  historyLength?: number;
+}
+
+/** Runs `sampler` from sigmas[0] until the last grid σ; the next target is the first grid σ below σ. */
+export async function runTrajectory(sampler: Sampler, opts: RunOptions): Promise<Trajectory> {
+  const { sde, sigmas, batch, denoiser } = opts;
+  const dim = denoiser.dim;
+  const seed = opts.seed ?? 1;
+  const history: HistoryEntry[] = [];
+  const results: StepResult[] = [];
+  let x = opts.x;
+  let sigma = sigmas[0];
+  let nfe = 0;
+  let i = 0;
+  const last = sigmas[sigmas.length - 1];
+  while (sigma > last) {
+    const sigmaNext = sigmas.find((s) => s < sigma) ?? last;
+    const step = i;
+    const result = await sampler.step(
+      { i, sigma, x, batch, dim },
+      {
+        sde,
+        sigmaNext,
+        sigmas,
+        params: opts.params ?? {},
+        history: history.slice(),
+        denoise: (xs, s) => denoiser.denoise(xs, s, batch),
+        noise: (stream) => gaussianNoise(seed, step, stream, batch * dim),
+      },
+    );
+    history.push(...result.evaluated);
+    history.splice(0, Math.max(0, history.length - (opts.historyLength ?? 4)));
+    results.push(result);
+    x = result.x;
+    sigma = result.sigma;
+    nfe += result.nfe;
+    i += 1;
+    if (i > 100_000) throw new Error('trajectory did not finish');
+  }
+  return { x, sigma, nfe, steps: i, results };
+}
+
+/** σ grid uniform in ln σ from σmax to σmin (steps + 1 points). */
+export function logGrid(sigmaMax: number, sigmaMin: number, steps: number): Sigma[] {
+  const top = Math.log(sigmaMax);
+  const bottom = Math.log(sigmaMin);
+  return Array.from({ length: steps + 1 }, (_, i) => asSigma(Math.exp(top + (i / steps) * (bottom - top))));
+}
+
+/** Mean over evenly spaced directions of the 1-D Wasserstein-1 distance between projections (equal n). */
+export function slicedWasserstein2d(a: Float32Array, b: Float32Array, directions = 64): number {
+  const n = a.length / 2;
+  if (b.length !== a.length) throw new Error('point clouds must have the same size');
+  let total = 0;
+  const pa = new Float64Array(n);
+  const pb = new Float64Array(n);
+  for (let d = 0; d < directions; d++) {
+    const angle = (Math.PI * (d + 0.5)) / directions;
+    const [u, v] = [Math.cos(angle), Math.sin(angle)];
+    for (let j = 0; j < n; j++) {
+      pa[j] = u * a[2 * j] + v * a[2 * j + 1];
+      pb[j] = u * b[2 * j] + v * b[2 * j + 1];
+    }
+    pa.sort();
+    pb.sort();
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += Math.abs(pa[j] - pb[j]);
+    total += sum / n;
+  }
+  return total / directions;
+}
