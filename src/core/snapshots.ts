@@ -1,0 +1,97 @@
+/**
+ * Snapshots of a trajectory for rewinding and scrubbing. Every step is kept while the total stays
+ * within a byte budget; beyond it the store thins out (keeps every 2nd step, then every 4th, …,
+ * always keeping step 0), and a rewind goes to the nearest earlier kept step.
+ */
+import type { HistoryEntry, Sde, Sigma } from './types';
+
+export interface Snapshot {
+  /** Steps taken when this state was reached. */
+  readonly i: number;
+  readonly sigma: Sigma;
+  /** State in scale-free coordinates (never mutated). */
+  readonly xTilde: Float32Array;
+  /** The x̂₀ shown for this step (null for the prior at step 0). */
+  readonly denoised: Float32Array | null;
+  readonly history: readonly HistoryEntry[];
+  readonly nfeTotal: number;
+  /** The process active when the state was reached, to map x̃ back to native x for display. */
+  readonly sde: Sde;
+}
+
+export const DEFAULT_SNAPSHOT_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/** Bytes held by a snapshot, counting shared history arrays once per snapshot (an upper bound). */
+function snapshotBytes(s: Snapshot): number {
+  let bytes = s.xTilde.byteLength + (s.denoised?.byteLength ?? 0);
+  for (const entry of s.history) if (entry.denoised !== s.denoised) bytes += entry.denoised.byteLength;
+  return bytes;
+}
+
+export class SnapshotStore {
+  private readonly kept: Snapshot[] = [];
+  private bytes = 0;
+  /** Only steps that are multiples of this are kept. */
+  private stride = 1;
+
+  constructor(readonly budgetBytes: number = DEFAULT_SNAPSHOT_BUDGET_BYTES) {
+    if (!(budgetBytes > 0)) {
+      throw new Error(`Snapshot budget ${budgetBytes} bytes is not positive: give a size such as 256 MB.`);
+    }
+  }
+
+  /** Every how many steps a snapshot is kept (1 until the budget forces thinning). */
+  get keepEvery(): number {
+    return this.stride;
+  }
+
+  get totalBytes(): number {
+    return this.bytes;
+  }
+
+  /** Step indices that can be restored exactly, ascending. */
+  get steps(): number[] {
+    return this.kept.map((s) => s.i);
+  }
+
+  /** Records the state after step `snapshot.i` (snapshots must arrive in increasing i). */
+  add(snapshot: Snapshot): void {
+    if (snapshot.i % this.stride !== 0) return;
+    this.kept.push(snapshot);
+    this.bytes += snapshotBytes(snapshot);
+    while (this.bytes > this.budgetBytes && this.kept.length > 2) this.thin();
+  }
+
+  /** The snapshot at step k if it is kept. */
+  at(k: number): Snapshot | undefined {
+    return this.kept.find((s) => s.i === k);
+  }
+
+  /** The latest kept snapshot at or before step k. */
+  atOrBefore(k: number): Snapshot | undefined {
+    let found: Snapshot | undefined;
+    for (const s of this.kept) if (s.i <= k) found = s;
+    return found;
+  }
+
+  /** Forgets every snapshot after step k (a rewind makes later steps a discarded branch). */
+  dropAfter(k: number): void {
+    while (this.kept.length > 0 && this.kept[this.kept.length - 1].i > k) {
+      this.bytes -= snapshotBytes(this.kept.pop() as Snapshot);
+    }
+  }
+
+  clear(): void {
+    this.kept.length = 0;
+    this.bytes = 0;
+    this.stride = 1;
+  }
+
+  private thin(): void {
+    this.stride *= 2;
+    const survivors = this.kept.filter((s) => s.i % this.stride === 0);
+    this.kept.length = 0;
+    this.kept.push(...survivors);
+    this.bytes = survivors.reduce((sum, s) => sum + snapshotBytes(s), 0);
+  }
+}
