@@ -1,0 +1,155 @@
+/**
+ * Sample statistics for checking samplers against the truth: moments, their standard errors, the
+ * exact moments of a Gaussian mixture, and the sliced Wasserstein-2 distance (Rabin et al. 2011).
+ * Point sets are row-major n × dim arrays.
+ */
+import type { GaussianMixture } from './mixture';
+import { gaussianNoise } from './rng';
+
+export type Points = ArrayLike<number>;
+
+export function mean(points: Points, n: number, dim: number): Float64Array {
+  checkShape(points, n, dim);
+  const m = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) m[j] += points[i * dim + j] / n;
+  return m;
+}
+
+/** Unbiased sample covariance (divides by n − 1), dim × dim row-major. */
+export function covariance(points: Points, n: number, dim: number): Float64Array {
+  if (n < 2) throw new Error(`A covariance needs at least 2 points (got ${n}).`);
+  const m = mean(points, n, dim);
+  const c = new Float64Array(dim * dim);
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < dim; a++) {
+      const da = points[i * dim + a] - m[a];
+      for (let b = 0; b < dim; b++) c[a * dim + b] += (da * (points[i * dim + b] - m[b])) / (n - 1);
+    }
+  }
+  return c;
+}
+
+/**
+ * Standard errors of the sample mean and of each covariance entry, from the sample itself
+ * (the covariance entry is a mean of products (x_a − m_a)(x_b − m_b), whose spread we measure).
+ */
+export function momentStandardErrors(
+  points: Points,
+  n: number,
+  dim: number,
+): { mean: Float64Array; cov: Float64Array } {
+  const m = mean(points, n, dim);
+  const c = covariance(points, n, dim);
+  const meanSe = new Float64Array(dim);
+  const covSe = new Float64Array(dim * dim);
+  for (let a = 0; a < dim; a++) meanSe[a] = Math.sqrt(c[a * dim + a] / n);
+  for (let a = 0; a < dim; a++) {
+    for (let b = 0; b < dim; b++) {
+      let sumSq = 0;
+      for (let i = 0; i < n; i++) {
+        const product = (points[i * dim + a] - m[a]) * (points[i * dim + b] - m[b]);
+        sumSq += (product - c[a * dim + b]) ** 2;
+      }
+      covSe[a * dim + b] = Math.sqrt(sumSq / (n - 1) / n);
+    }
+  }
+  return { mean: meanSe, cov: covSe };
+}
+
+/** Mean and standard error of a list of numbers. */
+export function meanWithStandardError(values: ArrayLike<number>): { mean: number; se: number } {
+  const n = values.length;
+  if (n < 2) throw new Error(`A standard error needs at least 2 values (got ${n}).`);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i];
+  const m = sum / n;
+  let sq = 0;
+  for (let i = 0; i < n; i++) sq += (values[i] - m) ** 2;
+  return { mean: m, se: Math.sqrt(sq / (n - 1) / n) };
+}
+
+/** Exact mean and covariance of a Gaussian mixture: Σ π_k μ_k and Σ π_k (Σ_k + μ_kμ_kᵀ) − μμᵀ. */
+export function mixtureMoments(mix: GaussianMixture): { mean: Float64Array; cov: Float64Array } {
+  const { dim, weights, means, covs } = mix;
+  const m = new Float64Array(dim);
+  const c = new Float64Array(dim * dim);
+  weights.forEach((w, k) => {
+    for (let a = 0; a < dim; a++) {
+      m[a] += w * means[k][a];
+      for (let b = 0; b < dim; b++) {
+        const cov = covs[k];
+        const inner = cov.kind === 'full' ? cov.matrix[a * dim + b] : a === b ? cov.diag[a] : 0;
+        c[a * dim + b] += w * (inner + means[k][a] * means[k][b]);
+      }
+    }
+  });
+  for (let a = 0; a < dim; a++) for (let b = 0; b < dim; b++) c[a * dim + b] -= m[a] * m[b];
+  return { mean: m, cov: c };
+}
+
+/**
+ * Squared W2 between two 1D empirical distributions, exactly: the integral over u ∈ (0, 1) of the
+ * squared difference of their quantile functions (sorted inputs; sizes may differ).
+ */
+export function wasserstein2Squared1d(sortedA: Float64Array, sortedB: Float64Array): number {
+  const nA = sortedA.length;
+  const nB = sortedB.length;
+  let i = 0;
+  let j = 0;
+  let u = 0;
+  let total = 0;
+  while (i < nA && j < nB) {
+    const nextA = (i + 1) / nA;
+    const nextB = (j + 1) / nB;
+    const next = Math.min(nextA, nextB);
+    total += (next - u) * (sortedA[i] - sortedB[j]) ** 2;
+    u = next;
+    if (nextA <= next) i++;
+    if (nextB <= next) j++;
+  }
+  return total;
+}
+
+export interface SlicedOptions {
+  /** Number of random directions (default 128). */
+  projections?: number;
+  /** Seed of the directions (default 0), so a distance is reproducible. */
+  seed?: number;
+}
+
+/** Sliced W2: √(mean over unit directions θ of W2²(θᵀA, θᵀB)); directions from rng.ts. */
+export function slicedWasserstein2(
+  a: Points,
+  nA: number,
+  b: Points,
+  nB: number,
+  dim: number,
+  opts: SlicedOptions = {},
+): number {
+  checkShape(a, nA, dim);
+  checkShape(b, nB, dim);
+  const projections = opts.projections ?? 128;
+  const directions = gaussianNoise(opts.seed ?? 0, 0, 0, projections * dim);
+  let total = 0;
+  for (let p = 0; p < projections; p++) {
+    const theta = directions.subarray(p * dim, (p + 1) * dim);
+    const norm = Math.hypot(...theta);
+    const project = (pts: Points, n: number) => {
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let dot = 0;
+        for (let j = 0; j < dim; j++) dot += pts[i * dim + j] * theta[j];
+        out[i] = dot / norm;
+      }
+      return out.sort();
+    };
+    total += wasserstein2Squared1d(project(a, nA), project(b, nB));
+  }
+  return Math.sqrt(total / projections);
+}
+
+function checkShape(points: Points, n: number, dim: number): void {
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(dim) || dim < 1 || points.length < n * dim) {
+    throw new Error(`Point set has ${points.length} numbers, fewer than ${n} points × ${dim} dimensions.`);
+  }
+}
