@@ -21,8 +21,8 @@ export interface ActionDeps {
   nextRunId(): number;
   /** Parameters to send for a sampler: registry defaults overlaid with what the user set. */
   samplerParams(samplerId: string, stored: Params | undefined): Params;
-  /** Where the site lives (models are fetched relative to it). */
-  baseUrl: string;
+  /** Address of the models/ folder (the engine reads <id>.json and the network from there). */
+  modelsUrl: string;
   /** Milliseconds, monotonic (performance.now in the page). */
   now(): number;
 }
@@ -97,7 +97,7 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     internals.pendingStart = autoplay;
     setModelState(store, modelId, { state: 'loading', loaded: 0, total: 0 });
     updateRun(store, { ...idleRun, status: 'loading' });
-    deps.send({ type: 'loadModel', modelId, baseUrl: deps.baseUrl });
+    deps.send({ type: 'loadModel', modelId, baseUrl: deps.modelsUrl });
   }
 
   /** Starts a run of the current model, loading it first when needed. */
@@ -153,7 +153,7 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     retryModel(modelId: string): void {
       for (const n of get().notices) if (n.retryModelId === modelId) dismissNotice(store, n.id);
       if (get().settings.modelId === modelId) loadModel(modelId, false);
-      else deps.send({ type: 'loadModel', modelId, baseUrl: deps.baseUrl });
+      else deps.send({ type: 'loadModel', modelId, baseUrl: deps.modelsUrl });
     },
     play,
     pause,

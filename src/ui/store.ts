@@ -7,6 +7,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { createContext, useContext } from 'react';
 import type { ExecutionProvider, FrameEvent, FrameTimings, ModelSummary } from '../engine/protocol';
+import type { ModelCard } from '../core/card';
 import { FrameLog } from './frame-log';
 import { defaultSettings, type Settings } from './settings';
 
@@ -20,6 +21,8 @@ export interface CatalogueEntry {
   classes: string[];
   /** Download size in bytes (0 for analytic models). */
   bytes: number;
+  /** The full card (SDE it was trained on, analytic mixture, …). */
+  card: ModelCard;
 }
 
 export type ModelLoadState =

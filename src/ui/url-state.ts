@@ -281,8 +281,11 @@ export function parseHash(
 }
 
 /** Reads the page's current hash. */
-export function readLocationHash(vocabulary: UrlVocabulary): ParsedHash {
-  return parseHash(window.location.hash, vocabulary);
+export function readLocationHash(
+  vocabulary: UrlVocabulary,
+  defaults: Settings = defaultSettings,
+): ParsedHash {
+  return parseHash(window.location.hash, vocabulary, defaults);
 }
 
 /** Writes the settings into the page's hash without adding a history entry. */

@@ -39,7 +39,7 @@ function setup() {
     send: (r) => sent.push(r),
     nextRunId: () => ++runIds,
     samplerParams: (id, stored): Params => ({ ...(id === 'pc' ? { snr: 0.16, n: 1 } : {}), ...stored }),
-    baseUrl: 'http://x/sub/',
+    modelsUrl: 'http://x/sub/models/',
     now: () => (clock += 100),
   });
   const frame = (i: number, runId = store.getState().run.runId ?? 0, done = false): FrameEvent => ({
@@ -78,7 +78,7 @@ describe('store actions', () => {
     actions.boot();
     expect(sent).toEqual([
       { type: 'init', ep: 'auto' },
-      { type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/' },
+      { type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' },
     ]);
     expect(store.getState().run.status).toBe('loading');
     actions.handleEvent({ type: 'progress', modelId: 'toy', loaded: 5, total: 10 });
@@ -174,7 +174,7 @@ describe('store actions', () => {
   it('a conditional model gets the class and guidance', () => {
     const { actions, sent } = booted();
     actions.selectModel('digits');
-    expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'digits', baseUrl: 'http://x/sub/' });
+    expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'digits', baseUrl: 'http://x/sub/models/' });
     actions.handleEvent({ type: 'ready', modelId: 'digits', model: digits });
     expect(sent.at(-1)).toMatchObject({ type: 'start', model: 'digits', classLabel: 1, guidance: 2 });
   });
@@ -212,7 +212,7 @@ describe('store actions', () => {
     actions.setRunSetting({ seed: 3 }); // does not hammer a failed model
     expect(sent.filter((r) => r.type === 'loadModel')).toHaveLength(1);
     actions.retryModel('toy');
-    expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/' });
+    expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' });
     expect(store.getState().notices).toEqual([]);
   });
 
@@ -229,7 +229,7 @@ describe('store actions', () => {
     const titles = store.getState().notices.map((n) => n.title);
     expect(titles).toEqual(['Paused: the sample blew up', 'Running on WASM (CPU)', 'The engine restarted']);
     expect(store.getState().backend).toEqual({ ep: 'wasm', threads: 2, reason: 'navigator.gpu is missing' });
-    expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/' });
+    expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' });
     actions.dismissNotice(store.getState().notices[0].id);
     expect(store.getState().notices).toHaveLength(2);
   });

@@ -1,0 +1,75 @@
+/**
+ * Page entry: read the model list and the URL, create the store, the actions and the engine
+ * worker, render, then load the chosen model.
+ */
+import './register-coi';
+import { StrictMode } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { App } from './ui/App';
+import { ActionsContext } from './ui/app-context';
+import { createActions } from './ui/actions';
+import { fetchCatalogue } from './ui/catalogue';
+import { registryVocabulary, samplerParamsWithDefaults } from './ui/registry-view';
+import { defaultSettings } from './ui/settings';
+import { addNotice, createAppStore, StoreContext } from './ui/store';
+import { createEngineClient, type EngineClient } from './ui/worker-client';
+import { readLocationHash, writeLocationHash } from './ui/url-state';
+import './ui/styles.css';
+
+function showFatal(root: Root, message: string): void {
+  root.render(
+    <div className="fatal" role="alert">
+      <h1>Diffusion Playground could not start</h1>
+      <p>{message}</p>
+    </div>,
+  );
+}
+
+async function start(root: Root): Promise<void> {
+  const siteUrl = new URL('.', document.baseURI).href;
+  const catalogue = await fetchCatalogue(siteUrl);
+  const vocabulary = registryVocabulary(catalogue.entries);
+  const parsed = readLocationHash(vocabulary, { ...defaultSettings, modelId: catalogue.entries[0].id });
+  const store = createAppStore(parsed.settings);
+  store.setState({ catalogue: catalogue.entries });
+  if (parsed.ignored.length > 0) {
+    addNotice(store, {
+      kind: 'warning',
+      title: 'Part of the link was ignored',
+      message: `${parsed.ignored.join('; ')}. Those settings use their defaults; the rest of the link applies.`,
+    });
+  }
+  for (const problem of catalogue.problems)
+    addNotice(store, { kind: 'error', title: 'A model is unavailable', message: problem });
+
+  let client: EngineClient | null = null;
+  const actions = createActions(store, {
+    send: (request) => client?.send(request),
+    nextRunId: () => client?.nextRunId() ?? 0,
+    samplerParams: samplerParamsWithDefaults,
+    modelsUrl: new URL('models/', siteUrl).href,
+    now: () => performance.now(),
+  });
+  client = createEngineClient(actions.handleEvent);
+  store.subscribe((state, previous) => {
+    if (state.settings !== previous.settings) writeLocationHash(state.settings, vocabulary);
+  });
+  writeLocationHash(parsed.settings, vocabulary);
+  root.render(
+    <StrictMode>
+      <StoreContext.Provider value={store}>
+        <ActionsContext.Provider value={actions}>
+          <App />
+        </ActionsContext.Provider>
+      </StoreContext.Provider>
+    </StrictMode>,
+  );
+  actions.boot();
+}
+
+const container = document.getElementById('root');
+if (container === null) throw new Error('index.html has no #root element.');
+const root = createRoot(container);
+start(root).catch((error: unknown) =>
+  showFatal(root, error instanceof Error ? error.message : String(error)),
+);

@@ -1,0 +1,46 @@
+/** The page: header with status, controls on the left, transport, pictures and plots on the right. */
+import { Banners } from './components/Banners';
+import { ModelPicker } from './components/ModelPicker';
+import { RunSettingsPanel } from './components/RunSettingsPanel';
+import { SamplerPanel } from './components/SamplerPanel';
+import { SchedulePlots } from './components/SchedulePlot';
+import { StatusLine } from './components/StatusLine';
+import { ExportButtons, ShareButton, ViewOptions } from './components/Toolbar';
+import { Transport } from './components/Transport';
+import { Views } from './components/Views';
+
+export function App() {
+  return (
+    <div className="app">
+      <header className="top">
+        <h1>
+          Diffusion Playground <span className="subtitle">noise → data, one reverse-SDE step per frame</span>
+        </h1>
+        <div className="top-actions">
+          <ExportButtons />
+          <ShareButton />
+        </div>
+      </header>
+      <Banners />
+      <main className="layout">
+        <aside className="controls" aria-label="Settings">
+          <section className="panel" aria-label="Model">
+            <ModelPicker />
+          </section>
+          <SamplerPanel />
+          <RunSettingsPanel />
+        </aside>
+        <div className="stage">
+          <Transport />
+          <StatusLine />
+          <Views />
+          <div className="below">
+            <SchedulePlots />
+            <ViewOptions />
+          </div>
+          <p className="keys">Keys: Space play/pause · → one step · ← one step back</p>
+        </div>
+      </main>
+    </div>
+  );
+}

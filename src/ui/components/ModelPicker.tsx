@@ -1,0 +1,62 @@
+/** Model choice: analytic 2D mixtures first (no download), then image networks with load progress. */
+import { useActions, useVisible } from '../app-context';
+import { useAppState, type CatalogueEntry, type ModelLoadState } from '../store';
+import { Field } from './Field';
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+function optionLabel(entry: CatalogueEntry): string {
+  if (entry.analytic) return `${entry.title} (exact, 2D)`;
+  return `${entry.title}${entry.bytes > 0 ? ` (${megabytes(entry.bytes)})` : ''}`;
+}
+
+function LoadState({ state }: { state: ModelLoadState | undefined }) {
+  if (state === undefined || state.state === 'ready') return null;
+  if (state.state === 'failed')
+    return <p className="help error-text">Failed to load: see the banner above.</p>;
+  const fraction = state.total > 0 ? state.loaded / state.total : 0;
+  return (
+    <div className="load-progress">
+      <progress aria-label="Model download" max={1} value={state.total > 0 ? fraction : undefined} />
+      <span>{state.total > 0 ? `${megabytes(state.loaded)} of ${megabytes(state.total)}` : 'Loading…'}</span>
+    </div>
+  );
+}
+
+export function ModelPicker() {
+  const visible = useVisible('Model');
+  const catalogue = useAppState((s) => s.catalogue);
+  const modelId = useAppState((s) => s.settings.modelId);
+  const loadState = useAppState((s) => s.models[modelId]);
+  const actions = useActions();
+  if (!visible) return null;
+  const analytic = catalogue.filter((m) => m.analytic);
+  const networks = catalogue.filter((m) => !m.analytic);
+  return (
+    <Field id="model" label="Model">
+      <select id="model" value={modelId} onChange={(e) => actions.selectModel(e.target.value)}>
+        {analytic.length > 0 && (
+          <optgroup label="2D toys (exact score, no download)">
+            {analytic.map((m) => (
+              <option key={m.id} value={m.id}>
+                {optionLabel(m)}
+              </option>
+            ))}
+          </optgroup>
+        )}
+        {networks.length > 0 && (
+          <optgroup label="Trained networks">
+            {networks.map((m) => (
+              <option key={m.id} value={m.id}>
+                {optionLabel(m)}
+              </option>
+            ))}
+          </optgroup>
+        )}
+      </select>
+      <LoadState state={loadState} />
+    </Field>
+  );
+}

@@ -1,0 +1,206 @@
+/** The forward process, the time grid, the noise and the conditioning of a run. */
+import { useActions, useCurrentModel, useVisible } from '../app-context';
+import { limits, scheduleKinds, scheduleLabels, sdeKinds, sdeLabels } from '../settings';
+import type { ScheduleKind, SdeKind } from '../../core/types';
+import { useAppState } from '../store';
+import { Field } from './Field';
+
+/** Parses an integer input; null when it is not an integer within [min, max]. */
+function intWithin(text: string, min: number, max: number): number | null {
+  const n = Number(text);
+  return text.trim() !== '' && Number.isInteger(n) && n >= min && n <= max ? n : null;
+}
+
+function SdePicker() {
+  const sde = useAppState((s) => s.settings.sde);
+  const actions = useActions();
+  if (!useVisible('SDE')) return null;
+  return (
+    <Field
+      id="sde"
+      label="SDE"
+      help="Forward process. Switching mid-run is a change of coordinates: the trajectory continues."
+    >
+      <select id="sde" value={sde} onChange={(e) => actions.setSde(e.target.value as SdeKind)}>
+        {sdeKinds.map((k) => (
+          <option key={k} value={k}>
+            {sdeLabels[k]}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
+function GridControls() {
+  const steps = useAppState((s) => s.settings.steps);
+  const schedule = useAppState((s) => s.settings.schedule);
+  const actions = useActions();
+  const showSteps = useVisible('Steps');
+  const showSchedule = useVisible('Schedule');
+  return (
+    <div className="row">
+      {showSteps && (
+        <Field id="steps" label="Steps">
+          <input
+            id="steps"
+            type="number"
+            min={limits.steps.min}
+            max={limits.steps.max}
+            defaultValue={steps}
+            key={steps}
+            onChange={(e) => {
+              const n = intWithin(e.target.value, limits.steps.min, limits.steps.max);
+              if (n !== null && n !== steps) actions.setRunSetting({ steps: n });
+            }}
+          />
+        </Field>
+      )}
+      {showSchedule && (
+        <Field id="schedule" label="Schedule">
+          <select
+            id="schedule"
+            value={schedule}
+            onChange={(e) => actions.setRunSetting({ schedule: e.target.value as ScheduleKind })}
+          >
+            {scheduleKinds.map((k) => (
+              <option key={k} value={k}>
+                {scheduleLabels[k]}
+              </option>
+            ))}
+          </select>
+        </Field>
+      )}
+    </div>
+  );
+}
+
+function NoiseControls() {
+  const seed = useAppState((s) => s.settings.seed);
+  const batch = useAppState((s) => s.settings.batch);
+  const actions = useActions();
+  const showSeed = useVisible('Seed');
+  const showBatch = useVisible('Batch size');
+  return (
+    <>
+      {showSeed && (
+        <Field id="seed" label="Seed">
+          <div className="inline">
+            <input
+              id="seed"
+              type="number"
+              min={limits.seed.min}
+              max={limits.seed.max}
+              defaultValue={seed}
+              key={seed}
+              onChange={(e) => {
+                const n = intWithin(e.target.value, limits.seed.min, limits.seed.max);
+                if (n !== null && n !== seed) actions.setRunSetting({ seed: n });
+              }}
+            />
+            <button
+              type="button"
+              onClick={() => actions.setRunSetting({ seed: (seed + 1) % (limits.seed.max + 1) })}
+            >
+              Next seed
+            </button>
+          </div>
+        </Field>
+      )}
+      {showBatch && (
+        <Field id="batch" label="Batch size" value={batch}>
+          <input
+            id="batch"
+            type="range"
+            min={limits.batch.min}
+            max={limits.batch.max}
+            value={batch}
+            onChange={(e) => actions.setRunSetting({ batch: Number(e.target.value) })}
+          />
+        </Field>
+      )}
+    </>
+  );
+}
+
+function ConditioningControls() {
+  const model = useCurrentModel();
+  const classLabel = useAppState((s) => s.settings.classLabel);
+  const guidance = useAppState((s) => s.settings.guidance);
+  const actions = useActions();
+  const showClass = useVisible('Class');
+  const showGuidance = useVisible('Guidance');
+  if (model === undefined || model.classes.length === 0) return null;
+  return (
+    <>
+      {showClass && (
+        <Field id="class" label="Class">
+          <select
+            id="class"
+            value={classLabel === null ? 'none' : String(classLabel)}
+            onChange={(e) =>
+              actions.setRunSetting({ classLabel: e.target.value === 'none' ? null : Number(e.target.value) })
+            }
+          >
+            <option value="none">any (unconditional)</option>
+            {model.classes.map((c, k) => (
+              <option key={c} value={k}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </Field>
+      )}
+      {showGuidance && classLabel !== null && (
+        <Field
+          id="guidance"
+          label="Guidance"
+          value={guidance.toFixed(1)}
+          help="Classifier-free guidance weight w: 0 = conditional model alone; larger = more typical, less diverse (Ho & Salimans 2022)."
+        >
+          <input
+            id="guidance"
+            type="range"
+            min={limits.guidance.min}
+            max={limits.guidance.max}
+            step={0.1}
+            value={guidance}
+            onChange={(e) => actions.setRunSetting({ guidance: Number(e.target.value) })}
+          />
+        </Field>
+      )}
+    </>
+  );
+}
+
+function DenoiseFinalToggle() {
+  const denoiseFinal = useAppState((s) => s.settings.denoiseFinal);
+  const actions = useActions();
+  if (!useVisible('Denoise final step')) return null;
+  return (
+    <div className="field checkbox-field">
+      <input
+        id="denoise-final"
+        type="checkbox"
+        checked={denoiseFinal}
+        onChange={(e) => actions.setRunSetting({ denoiseFinal: e.target.checked })}
+      />
+      <label htmlFor="denoise-final">Denoise final step</label>
+      <p className="help">
+        Show x̂₀ at the last step instead of x at the smallest σ (removes the last bit of noise).
+      </p>
+    </div>
+  );
+}
+
+export function RunSettingsPanel() {
+  return (
+    <section className="panel" aria-label="Run settings">
+      <SdePicker />
+      <GridControls />
+      <NoiseControls />
+      <ConditioningControls />
+      <DenoiseFinalToggle />
+    </section>
+  );
+}

@@ -1,0 +1,101 @@
+/** Small plots of σ(t) and log-SNR(t) for the current SDE, the grid's steps and the current t. */
+import { useMemo } from 'react';
+import { useCurrentModel } from '../app-context';
+import { useSde } from '../model-math';
+import { useAppState } from '../store';
+import { sigmaGrid } from '../../core/grids';
+import { asTime, type Sde } from '../../core/types';
+
+const width = 240;
+const height = 110;
+const pad = { left: 34, right: 8, top: 10, bottom: 20 };
+const samples = 80;
+
+interface Curve {
+  title: string;
+  /** Value plotted for a noise level σ. */
+  of(sigma: number): number;
+}
+
+/** In scale-free coordinates SNR = 1/σ², so log-SNR = −2 ln σ (Kingma et al. 2021). */
+const curves: Curve[] = [
+  { title: 'log₁₀ σ(t)', of: (s) => Math.log10(s) },
+  { title: 'log-SNR(t)', of: (s) => -2 * Math.log(s) },
+];
+
+function Plot({ curve, sde, ticks, t }: { curve: Curve; sde: Sde; ticks: number[]; t: number | null }) {
+  const ts = Array.from({ length: samples + 1 }, (_, k) => sde.tEnd + ((1 - sde.tEnd) * k) / samples);
+  const ys = ts.map((v) => curve.of(sde.sigma(asTime(v))));
+  const [lo, hi] = [Math.min(...ys), Math.max(...ys)];
+  const px = (v: number): number => pad.left + v * (width - pad.left - pad.right);
+  const py = (v: number): number =>
+    pad.top + (1 - (v - lo) / (hi - lo || 1)) * (height - pad.top - pad.bottom);
+  const path = ts.map((v, k) => `${k === 0 ? 'M' : 'L'}${px(v).toFixed(1)},${py(ys[k]).toFixed(1)}`).join('');
+  return (
+    <figure className="plot">
+      <svg
+        width={width}
+        height={height}
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label={`${curve.title} of the current SDE`}
+      >
+        <line
+          x1={pad.left}
+          x2={width - pad.right}
+          y1={height - pad.bottom}
+          y2={height - pad.bottom}
+          className="axis"
+        />
+        <line x1={pad.left} x2={pad.left} y1={pad.top} y2={height - pad.bottom} className="axis" />
+        <text x={pad.left - 4} y={pad.top + 4} className="tick" textAnchor="end">
+          {hi.toFixed(0)}
+        </text>
+        <text x={pad.left - 4} y={height - pad.bottom} className="tick" textAnchor="end">
+          {lo.toFixed(0)}
+        </text>
+        <text x={pad.left} y={height - 5} className="tick">
+          0
+        </text>
+        <text x={width - pad.right} y={height - 5} className="tick" textAnchor="end">
+          t = 1
+        </text>
+        {ticks.map((v, k) => (
+          <line
+            key={k}
+            x1={px(v)}
+            x2={px(v)}
+            y1={height - pad.bottom}
+            y2={height - pad.bottom - 4}
+            className="grid-tick"
+          />
+        ))}
+        <path d={path} className="curve" />
+        {t !== null && (
+          <circle cx={px(t)} cy={py(curve.of(sde.sigma(asTime(t))))} r={4.5} className="marker" />
+        )}
+      </svg>
+      <figcaption>{curve.title}</figcaption>
+    </figure>
+  );
+}
+
+export function SchedulePlots() {
+  const model = useCurrentModel();
+  const kind = useAppState((s) => s.settings.sde);
+  const schedule = useAppState((s) => s.settings.schedule);
+  const steps = useAppState((s) => s.settings.steps);
+  const t = useAppState((s) => (s.run.frame === null ? null : s.run.t));
+  const sde = useSde(model, kind);
+  const ticks = useMemo(() => {
+    if (steps > 200) return [];
+    return sigmaGrid(sde, schedule, steps).map((sigma) => sde.timeOf(sigma));
+  }, [sde, schedule, steps]);
+  return (
+    <section className="plots" aria-label="Noise schedule">
+      {curves.map((c) => (
+        <Plot key={c.title} curve={c} sde={sde} ticks={ticks} t={t} />
+      ))}
+    </section>
+  );
+}

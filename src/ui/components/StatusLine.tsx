@@ -1,0 +1,51 @@
+/** Backend, cost per step (model vs the rest), measured steps/s, NFE, σ and t. */
+import { useAppState } from '../store';
+import { formatNumber } from './ParamControl';
+
+function backendText(ep: string | null, threads: number): string {
+  if (ep === null) return 'starting…';
+  if (ep === 'webgpu') return 'WebGPU';
+  return `WASM × ${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
+export function StatusLine() {
+  const backend = useAppState((s) => s.backend);
+  const run = useAppState((s) => s.run);
+  const timings = run.timings;
+  return (
+    <dl className="status-line" aria-label="Status">
+      <div>
+        <dt>Backend</dt>
+        <dd data-testid="backend">{backendText(backend.ep, backend.threads)}</dd>
+      </div>
+      <div>
+        <dt>ms / step</dt>
+        <dd>
+          {timings === null
+            ? '–'
+            : `${timings.modelMs.toFixed(1)} model + ${timings.otherMs.toFixed(1)} other`}
+        </dd>
+      </div>
+      <div>
+        <dt>steps / s</dt>
+        <dd>{run.status === 'playing' && run.stepsPerSecond > 0 ? run.stepsPerSecond.toFixed(1) : '–'}</dd>
+      </div>
+      <div>
+        <dt>NFE</dt>
+        <dd data-testid="nfe">{run.nfeTotal}</dd>
+      </div>
+      <div>
+        <dt>σ</dt>
+        <dd>{run.frame === null ? '–' : formatNumber(run.sigma)}</dd>
+      </div>
+      <div>
+        <dt>t</dt>
+        <dd>{run.frame === null ? '–' : run.t.toFixed(3)}</dd>
+      </div>
+      <div>
+        <dt>State</dt>
+        <dd data-testid="run-status">{run.status}</dd>
+      </div>
+    </dl>
+  );
+}

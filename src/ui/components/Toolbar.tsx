@@ -1,0 +1,101 @@
+/** Share (copies the link), export buttons and view options. */
+import { useState } from 'react';
+import { useActions, useCurrentModel, useVisible } from '../app-context';
+import { exportGif, exportPng } from '../export';
+import { registryVocabulary } from '../registry-view';
+import { useAppState } from '../store';
+import { shareableUrl } from '../url-state';
+
+export function ShareButton() {
+  const settings = useAppState((s) => s.settings);
+  const catalogue = useAppState((s) => s.catalogue);
+  const actions = useActions();
+  const [copied, setCopied] = useState(false);
+  if (!useVisible('Share')) return null;
+  const share = async (): Promise<void> => {
+    const url = shareableUrl(settings, registryVocabulary(catalogue));
+    try {
+      await navigator.clipboard.writeText(url);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      actions.notify({
+        kind: 'info',
+        title: 'Copy this link',
+        message: `The clipboard is not available here; the link is: ${url}`,
+      });
+    }
+  };
+  return (
+    <button type="button" onClick={() => void share()}>
+      {copied ? 'Link copied' : 'Share'}
+    </button>
+  );
+}
+
+export function ExportButtons() {
+  const frame = useAppState((s) => s.run.frame);
+  const frameLog = useAppState((s) => s.frameLog);
+  const model = useCurrentModel();
+  const actions = useActions();
+  if (!useVisible('Export')) return null;
+  const fail = (error: unknown): void =>
+    actions.notify({
+      kind: 'error',
+      title: 'Export failed',
+      message: error instanceof Error ? error.message : String(error),
+    });
+  const disabled = frame === null || model === undefined;
+  return (
+    <div className="inline">
+      <button
+        type="button"
+        disabled={disabled}
+        onClick={() => frame && model && exportPng(frame, model).catch(fail)}
+      >
+        Export PNG
+      </button>
+      <button
+        type="button"
+        disabled={disabled}
+        onClick={() => {
+          try {
+            if (frame && model) exportGif(frameLog.upTo(frame.i), model);
+          } catch (error) {
+            fail(error);
+          }
+        }}
+      >
+        Export GIF
+      </button>
+    </div>
+  );
+}
+
+export function ViewOptions() {
+  const view = useAppState((s) => s.settings.view);
+  const model = useCurrentModel();
+  const actions = useActions();
+  if (!useVisible('View') || model?.task !== 'points') return null;
+  const boxes = [
+    ['scoreField', 'Score arrows'],
+    ['denoisedPoints', 'x̂₀ points'],
+    ['trajectories', 'Trajectories'],
+  ] as const;
+  return (
+    <fieldset className="view-options">
+      <legend>View</legend>
+      {boxes.map(([key, label]) => (
+        <span key={key} className="checkbox-field">
+          <input
+            id={`view-${key}`}
+            type="checkbox"
+            checked={view[key]}
+            onChange={(e) => actions.setView({ [key]: e.target.checked })}
+          />
+          <label htmlFor={`view-${key}`}>{label}</label>
+        </span>
+      ))}
+    </fieldset>
+  );
+}

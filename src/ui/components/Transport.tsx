@@ -1,0 +1,129 @@
+/** Play / Pause / Step / Reset, the speed cap and the Timeline scrubber, with keyboard shortcuts. */
+import { useEffect, type CSSProperties } from 'react';
+import { useActions, useVisible } from '../app-context';
+import type { Actions } from '../actions';
+import { limits } from '../settings';
+import { useAppState } from '../store';
+import { formatNumber } from './ParamControl';
+
+/** Keys act on the page unless the user is typing into a form control. */
+function isTypingTarget(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target instanceof HTMLInputElement) return target.type !== 'range' && target.type !== 'checkbox';
+  return (
+    target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement || target.isContentEditable
+  );
+}
+
+/** Space: play/pause; →: one step; ←: one step back (seek i − 1). */
+function useTransportKeys(actions: Actions): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target)) return;
+      const handlers: Record<string, () => void> = {
+        ' ': actions.togglePlay,
+        ArrowRight: actions.step,
+        ArrowLeft: actions.stepBack,
+      };
+      const handler = handlers[e.key];
+      if (handler === undefined) return;
+      e.preventDefault();
+      handler();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [actions]);
+}
+
+function Timeline() {
+  const run = useAppState((s) => s.run);
+  const actions = useActions();
+  if (!useVisible('Timeline')) return null;
+  const max = Math.max(1, run.steps);
+  const reachedPct = (Math.max(0, run.reached) / max) * 100;
+  return (
+    <div className="timeline">
+      <label htmlFor="timeline">Timeline</label>
+      <input
+        id="timeline"
+        type="range"
+        min={0}
+        max={max}
+        step={1}
+        value={run.i}
+        disabled={run.runId === null}
+        style={{ '--reached': `${reachedPct}%` } as CSSProperties}
+        onChange={(e) => actions.seek(Number(e.target.value))}
+        aria-valuetext={`step ${run.i} of ${run.steps}`}
+      />
+      <output className="step-counter" aria-label="Step counter" data-step={run.i}>
+        step {run.i} / {run.steps}
+      </output>
+    </div>
+  );
+}
+
+export function Transport() {
+  const status = useAppState((s) => s.run.status);
+  const speed = useAppState((s) => s.settings.stepsPerSecond);
+  const actions = useActions();
+  useTransportKeys(actions);
+  const show = {
+    play: useVisible('Play'),
+    pause: useVisible('Pause'),
+    step: useVisible('Step'),
+    reset: useVisible('Reset'),
+    speed: useVisible('Speed'),
+  };
+  const busy = status === 'loading';
+  return (
+    <section className="transport" aria-label="Transport">
+      <div className="buttons">
+        {show.play && (
+          <button
+            type="button"
+            className="primary"
+            onClick={actions.play}
+            disabled={busy || status === 'playing'}
+          >
+            <span aria-hidden="true">▶</span> Play
+          </button>
+        )}
+        {show.pause && (
+          <button type="button" onClick={actions.pause} disabled={status !== 'playing'}>
+            <span aria-hidden="true">❚❚</span> Pause
+          </button>
+        )}
+        {show.step && (
+          <button
+            type="button"
+            onClick={actions.step}
+            disabled={busy || status === 'idle' || status === 'done'}
+          >
+            Step <span aria-hidden="true">▸</span>
+          </button>
+        )}
+        {show.reset && (
+          <button type="button" onClick={actions.reset} disabled={busy}>
+            <span aria-hidden="true">↺</span> Reset
+          </button>
+        )}
+        {show.speed && (
+          <div className="speed">
+            <label htmlFor="speed">Speed</label>
+            <input
+              id="speed"
+              type="range"
+              min={limits.stepsPerSecond.min}
+              max={limits.stepsPerSecond.max}
+              value={speed}
+              onChange={(e) => actions.setSpeed(Number(e.target.value))}
+            />
+            <span className="field-value">{formatNumber(speed)} steps/s</span>
+          </div>
+        )}
+      </div>
+      <Timeline />
+    </section>
+  );
+}
