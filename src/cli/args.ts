@@ -26,7 +26,8 @@ export interface SampleArgs {
   n: number;
   /** A class index, 'all' (n split evenly over the classes, one row each), or undefined (unguided). */
   classLabel?: number | 'all';
-  guidance: number;
+  /** Classifier-free guidance weight (0 unconditional, 1 conditional, > 1 stronger); needs a class. */
+  guidance?: number;
   params: Record<string, ParamValue>;
   denoiseFinal: boolean;
   out: string;
@@ -147,7 +148,7 @@ export function parseSampleArgs(argv: readonly string[]): SampleArgs | 'help' {
     seed: intIn('seed', single(flags, 'seed') ?? '0', 0, 2 ** 32 - 1),
     n: intIn('n', single(flags, 'n') ?? '16', 1, MAX_COUNT),
     classLabel: classFlag(single(flags, 'class')),
-    guidance: guidance === undefined ? 0 : numberIn('guidance', guidance, 0, MAX_GUIDANCE),
+    guidance: guidance === undefined ? undefined : numberIn('guidance', guidance, 0, MAX_GUIDANCE),
     params: Object.fromEntries((flags.get('param') ?? []).map(parseParam)),
     denoiseFinal: flags.has('denoise-final'),
     out,

@@ -132,3 +132,18 @@ export function scatterPlot(points: Float32Array[], range: [number, number], siz
   }
   return { width: size, height: size, channels: 3, pixels };
 }
+
+/** Nearest-neighbour enlargement by a whole factor (keeps pixel edges sharp). */
+export function upscale(image: RasterImage, factor: number): RasterImage {
+  if (factor === 1) return image;
+  const { width, height, channels, pixels } = image;
+  const out = new Uint8Array(width * height * channels * factor * factor);
+  const outWidth = width * factor;
+  for (let y = 0; y < height * factor; y++) {
+    for (let x = 0; x < outWidth; x++) {
+      const from = (Math.floor(y / factor) * width + Math.floor(x / factor)) * channels;
+      out.set(pixels.subarray(from, from + channels), (y * outWidth + x) * channels);
+    }
+  }
+  return { width: outWidth, height: height * factor, channels, pixels: out };
+}
