@@ -1,0 +1,108 @@
+/**
+ * onnxruntime-web backends in headless Chromium: one page per (bundle, threads), each running the
+ * network in a module worker (test/bench/page/bench-worker.mjs), like the app's engine worker.
+ */
+import { chromium, type Browser, type Page } from 'playwright';
+import { chromiumArgs, chromiumPath, type SessionOptions, type TimingBudget } from './config';
+import type { Backend, TimedRuns } from './backend';
+
+type Bundle = 'wasm' | 'jsep' | 'webgpu';
+
+export interface WorkerInfo {
+  bundle: Bundle;
+  threads: number;
+  crossOriginIsolated: boolean;
+  adapter: string | null;
+  version: Record<string, string>;
+}
+
+type Reply = Record<string, unknown> & { error?: string };
+
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [...chromiumArgs, ...extraArgs],
+  });
+}
+
+async function call(page: Page, message: Record<string, unknown>): Promise<Reply> {
+  const reply = await page.evaluate(
+    (m) => (window as unknown as { benchCall(m: unknown): Promise<Record<string, unknown>> }).benchCall(m),
+    message,
+  );
+  if (typeof reply.error === 'string') throw new Error(reply.error);
+  return reply;
+}
+
+/** How long V8 took to tier the WASM code up (see warm() in bench-worker.mjs). */
+export interface WarmUp {
+  times: number[];
+  elapsedMs: number;
+  stable: boolean;
+}
+
+export interface PageBackend extends Backend {
+  info(): Promise<WorkerInfo>;
+  /** Runs the model until the per-call time stops improving (WASM tier-up), up to maxMs. */
+  warm(modelPath: string, maxMs: number): Promise<WarmUp>;
+  close(): Promise<void>;
+}
+
+/**
+ * A page whose worker loads `bundle` with `threads` WASM threads. `urlOf` maps a model file on
+ * disk to the URL the bench server serves it under. EP "webgpu" is added for the webgpu bundle.
+ */
+export async function pageBackend(
+  browser: Browser,
+  origin: string,
+  bundle: Bundle,
+  threads: number,
+  urlOf: (modelPath: string) => string,
+): Promise<PageBackend> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${origin}/bench/?bundle=${bundle}&threads=${threads}`);
+  await page.waitForFunction(() => (window as unknown as { benchReady?: boolean }).benchReady === true);
+  const ep = bundle === 'webgpu' ? ['webgpu'] : ['wasm'];
+  return {
+    label: bundle === 'webgpu' ? 'webgpu' : `${bundle === 'jsep' ? 'jsep' : 'wasm'}${threads}`,
+    threads,
+    async create(key: string, modelPath: string, options: SessionOptions) {
+      const reply = await call(page, {
+        op: 'create',
+        key,
+        url: urlOf(modelPath),
+        options: { executionProviders: ep, ...options },
+      });
+      return { createMs: Number(reply.createMs) };
+    },
+    async time(key: string, batch: number, budget: TimingBudget): Promise<TimedRuns> {
+      const reply = await call(page, { op: 'time', key, batch, ...budget });
+      return { times: reply.times as number[] };
+    },
+    async release(key: string) {
+      await call(page, { op: 'release', key });
+    },
+    async warm(modelPath: string, maxMs: number) {
+      await call(page, {
+        op: 'create',
+        key: 'warm',
+        url: urlOf(modelPath),
+        options: { executionProviders: ep },
+      });
+      const reply = await call(page, { op: 'warm', key: 'warm', batch: 1, maxMs });
+      await call(page, { op: 'release', key: 'warm' });
+      return reply as unknown as WarmUp;
+    },
+    async info() {
+      return (await call(page, { op: 'info' })) as unknown as WorkerInfo;
+    },
+    async close() {
+      if (errors.length > 0)
+        console.warn(`bench page (${bundle}, ${threads} threads) errors: ${errors.join('; ')}`);
+      await page.close();
+    },
+  };
+}
