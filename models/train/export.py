@@ -196,16 +196,19 @@ def build_card(name: str, net: nn.Module, state: dict, run_dir: Path, onnx_path:
                      "params": count_params(net),
                      "finalLoss": read_train_log(run_dir, state["step"]).get("finalLoss"), "batch": train_cfg["batch"],
                      "command": f"/usr/bin/python3 models/train/train.py --model {name}"}
-    card["quality"] = old.get("quality", {"metric": "not measured yet (models/train/evaluate.py)", "value": None})
+    unmeasured = ("not measured yet (models/train/evaluate.py)" if image else
+                  f"no closed-form reference: judge the scatter plot models/{name}.png")
+    card["quality"] = old.get("quality", {"metric": unmeasured, "value": None})
     card["onnxCheck"] = {"maxAbsErr": float(f"{check['maxAbsErr']:.2e}"), "outputMaxAbs": round(check["maxAbs"], 4),
                          "note": "ONNX (onnxruntime-node) vs PyTorch on 5 random inputs"}
     if "latencyMs" in check:
         card["latencyMs"] = check["latencyMs"]
-    card["denoiseMargins"] = {"sigmas": list(MARGIN_SIGMAS),
-                              "measuredRatio": [round(ratios[str(s)], 4) for s in MARGIN_SIGMAS],
-                              "maxRatio": [round(min(0.95, 1.5 * ratios[str(s)]), 4) for s in MARGIN_SIGMAS],
-                              "note": "MSE(denoised, clean) / MSE(noisy, clean) on real data; tests require "
-                                      "the measured ratio ≤ maxRatio"}
+    if image:
+        card["denoiseMargins"] = {"sigmas": list(MARGIN_SIGMAS),
+                                  "measuredRatio": [round(ratios[str(s)], 4) for s in MARGIN_SIGMAS],
+                                  "maxRatio": [round(min(0.95, 1.5 * ratios[str(s)]), 4) for s in MARGIN_SIGMAS],
+                                  "note": "MSE(denoised, clean) / MSE(noisy, clean) on real data; tests require "
+                                          "the measured ratio ≤ maxRatio"}
     card["license"] = licence
     return card
 
@@ -222,8 +225,10 @@ def export_model(name: str, ckpt: Path, out_dir: Path, latency: bool = True) -> 
     check = node_check(onnx_path, reference_io(net, state["net_cfg"], names), latency)
     if check["maxAbsErr"] > 1e-4:
         raise SystemExit(f"ONNX differs from PyTorch by {check['maxAbsErr']:.2e} (> 1e-4): the export is wrong")
-    clean, labels = margin_data(name)
-    ratios = denoise_ratios(net, state["net_cfg"], clean, labels, state["cfg"])
+    ratios = {}
+    if isinstance(state["net_cfg"], UNetConfig):
+        clean, labels = margin_data(name)
+        ratios = denoise_ratios(net, state["net_cfg"], clean, labels, state["cfg"])
     card_path = out_dir / f"{name}.json"
     old = json.loads(card_path.read_text()) if card_path.exists() else {}
     card = build_card(name, net, state, ckpt.parent, onnx_path, names, check, ratios, old)
