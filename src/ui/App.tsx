@@ -33,10 +33,12 @@ export function App() {
         <div className="stage">
           <Transport />
           <StatusLine />
-          <Views />
-          <div className="below">
-            <SchedulePlots />
-            <ViewOptions />
+          <div className="stage-body">
+            <Views />
+            <div className="side">
+              <SchedulePlots />
+              <ViewOptions />
+            </div>
           </div>
           <p className="keys">Keys: Space play/pause · → one step · ← one step back</p>
         </div>

@@ -90,14 +90,8 @@ export function handleEngineEvent(
 ): void {
   switch (event.type) {
     case 'backend':
+      // The WASM note is derived from this and the model (components/Banners.tsx): a toy needs no backend.
       store.setState({ backend: { ep: event.ep, threads: event.threads, reason: event.reason } });
-      if (event.ep === 'wasm') {
-        addNotice(store, {
-          kind: 'info',
-          title: 'Running on WASM (CPU)',
-          message: `WebGPU is not available (${event.reason}), so the network runs on the CPU with ${event.threads} thread(s). Pictures are the same, only slower; a browser with WebGPU (recent Chrome or Edge) is faster.`,
-        });
-      }
       return;
     case 'progress':
       setModelState(store, event.modelId, { state: 'loading', loaded: event.loaded, total: event.total });

@@ -4,6 +4,7 @@ import type { Params } from '../../src/core/types';
 import { createActions } from '../../src/ui/actions';
 import { createAppStore } from '../../src/ui/store';
 import { defaultSettings } from '../../src/ui/settings';
+import { wasmNote } from '../../src/ui/components/Banners';
 
 const toy: ModelSummary = {
   id: 'toy',
@@ -216,7 +217,7 @@ describe('store actions', () => {
     expect(store.getState().notices).toEqual([]);
   });
 
-  it('a non-finite pause, the WASM fallback and a worker crash each leave a notice', () => {
+  it('a non-finite pause and a worker crash each leave a notice; the backend is recorded', () => {
     const { actions, store, sent } = booted();
     actions.handleEvent({ type: 'paused', runId: 1, reason: 'nonfinite', i: 4 });
     actions.handleEvent({ type: 'backend', ep: 'wasm', threads: 2, reason: 'navigator.gpu is missing' });
@@ -227,10 +228,28 @@ describe('store actions', () => {
       recoverable: true,
     });
     const titles = store.getState().notices.map((n) => n.title);
-    expect(titles).toEqual(['Paused: the sample blew up', 'Running on WASM (CPU)', 'The engine restarted']);
+    expect(titles).toEqual(['Paused: the sample blew up', 'The engine restarted']);
     expect(store.getState().backend).toEqual({ ep: 'wasm', threads: 2, reason: 'navigator.gpu is missing' });
     expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' });
     actions.dismissNotice(store.getState().notices[0].id);
-    expect(store.getState().notices).toHaveLength(2);
+    expect(store.getState().notices).toHaveLength(1);
+  });
+});
+
+describe('WASM note', () => {
+  const entry = (analytic: boolean) => ({
+    id: 'm',
+    title: 'M',
+    task: 'image' as const,
+    analytic,
+    classes: [],
+    bytes: 1,
+    card: {} as never,
+  });
+  it('shows for a network on WASM, with the reason, and never for a toy or on WebGPU', () => {
+    const wasm = { ep: 'wasm' as const, threads: 2, reason: 'WebGPU unavailable: no adapter' };
+    expect(wasmNote(wasm, entry(false))).toContain('WASM, 2 threads): WebGPU unavailable: no adapter');
+    expect(wasmNote(wasm, entry(true))).toBeNull();
+    expect(wasmNote({ ...wasm, ep: 'webgpu' }, entry(false))).toBeNull();
   });
 });

@@ -1,13 +1,33 @@
 /** Notices: errors with Retry where it helps, warnings, and the WASM fallback note. */
-import { useActions } from '../app-context';
-import { useAppState } from '../store';
+import { useActions, useCurrentModel } from '../app-context';
+import { useAppState, type BackendSlice, type CatalogueEntry } from '../store';
+
+/** The note shown when a network runs on WASM because WebGPU is missing (toys need no backend). */
+export function wasmNote(backend: BackendSlice, model: CatalogueEntry | undefined): string | null {
+  if (backend.ep !== 'wasm' || model === undefined || model.analytic) return null;
+  const threads = `${backend.threads} thread${backend.threads === 1 ? '' : 's'}`;
+  return `The network runs on the CPU (WASM, ${threads}): ${backend.reason}. Pictures are the same as with WebGPU, only slower; a browser with WebGPU (recent Chrome or Edge) is faster.`;
+}
+
+function BackendNote() {
+  const backend = useAppState((s) => s.backend);
+  const note = wasmNote(backend, useCurrentModel());
+  if (note === null) return null;
+  return (
+    <div className="banner banner-info" role="status" data-testid="wasm-note">
+      <div className="banner-text">
+        <strong>Running on WASM.</strong> {note}
+      </div>
+    </div>
+  );
+}
 
 export function Banners() {
   const notices = useAppState((s) => s.notices);
   const actions = useActions();
-  if (notices.length === 0) return null;
   return (
     <div className="banners">
+      <BackendNote />
       {notices.map((n) => (
         <div key={n.id} className={`banner banner-${n.kind}`} role={n.kind === 'error' ? 'alert' : 'status'}>
           <div className="banner-text">

@@ -1,8 +1,10 @@
 /** Backend, cost per step (model vs the rest), measured steps/s, NFE, σ and t. */
+import { useCurrentModel } from '../app-context';
 import { useAppState } from '../store';
 import { formatNumber } from './ParamControl';
 
-function backendText(ep: string | null, threads: number): string {
+function backendText(ep: string | null, threads: number, analytic: boolean): string {
+  if (analytic) return 'exact mixture (JavaScript)';
   if (ep === null) return 'starting…';
   if (ep === 'webgpu') return 'WebGPU';
   return `WASM × ${threads} thread${threads === 1 ? '' : 's'}`;
@@ -12,11 +14,12 @@ export function StatusLine() {
   const backend = useAppState((s) => s.backend);
   const run = useAppState((s) => s.run);
   const timings = run.timings;
+  const analytic = useCurrentModel()?.analytic ?? false;
   return (
     <dl className="status-line" aria-label="Status">
       <div>
         <dt>Backend</dt>
-        <dd data-testid="backend">{backendText(backend.ep, backend.threads)}</dd>
+        <dd data-testid="backend">{backendText(backend.ep, backend.threads, analytic)}</dd>
       </div>
       <div>
         <dt>ms / step</dt>

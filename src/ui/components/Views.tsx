@@ -59,6 +59,8 @@ function ImageViews() {
 }
 
 const viewSize = 640;
+/** Score arrows per side of the 2D view. */
+const arrowsPerSide = 17;
 
 function PointsView() {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -76,7 +78,14 @@ function PointsView() {
     const scale = sde.scale(asTime(frame.t));
     const arrows =
       view.scoreField && mixture !== null
-        ? scoreArrows(mixture, frame.sigma, scale, bounds, 21, ((bounds[1] - bounds[0]) / 21) * 0.9)
+        ? scoreArrows(
+            mixture,
+            frame.sigma,
+            scale,
+            bounds,
+            arrowsPerSide,
+            ((bounds[1] - bounds[0]) / arrowsPerSide) * 0.9,
+          )
         : [];
     const paths = view.trajectories ? frameLog.upTo(frame.i).map((f) => f.x) : [];
     drawPoints(ctx, viewSize, {

@@ -15,8 +15,8 @@ export interface PointsScene {
 export const pointColours = {
   background: '#11141a',
   axis: '#2a303b',
-  arrow: 'rgba(150, 160, 180, 0.55)',
-  path: 'rgba(94, 176, 255, 0.35)',
+  arrow: 'rgba(170, 180, 200, 0.7)',
+  path: 'rgba(94, 176, 255, 0.22)',
   x: '#5eb0ff',
   denoised: '#ffb454',
 } as const;
