@@ -70,7 +70,7 @@ def write_card(model: str, guided: dict | None, unguided: dict | None, guidance:
         quality["guided"] = {**guided, "guidance": guidance}
     if unguided:
         quality["unguided"] = unguided
-    quality["command"] = "/usr/bin/python3 models/train/evaluate.py GUIDED.json UNGUIDED.json --write-card"
+    quality["command"] = f"bash models/train/ship.sh {model}  # samples with euler_maruyama, then this script"
     card["quality"] = quality
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     return card_path
