@@ -7,9 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { denoiserForCard } from '../core/denoiser';
 import { Runner } from '../core/runner';
+import { samplerIds } from '../core/samplers/registry';
 import type { Denoiser } from '../core/types';
 import { parseSampleArgs, USAGE, UsageError, type SampleArgs } from './args';
-import { createCheckedSession, loadCard, sessionNetwork, type LoadedCard } from './load-model';
+import { createCheckedSession, loadCard, manifestIds, sessionNetwork, type LoadedCard } from './load-model';
 import { jsonRecord, pngBytes, splitSamples } from './output';
 import { resolveLabels, resolveParams, resolveSampler, resolveSde } from './resolve';
 
@@ -93,7 +94,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = parseSampleArgs(argv);
     if (args === 'help') {
-      console.log(USAGE);
+      console.log(`${USAGE}\nmodels: ${manifestIds().join(', ')}\nsamplers: ${samplerIds.join(', ')}`);
       return 0;
     }
     const outcome = await sample(args);
