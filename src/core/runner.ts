@@ -7,11 +7,12 @@
  * draws gaussianNoise(seed, i, stream, ·). Event arrays are fresh copies the caller may transfer.
  */
 import { sigmaGrid, type GridOptions } from './grids';
-import { gaussianNoise, PRIOR_STEP, seedKey } from './rng';
-import { makeSde } from './sde';
+import { gaussianNoise, seedKey } from './rng';
 import { getSampler } from './samplers/registry';
-import { SnapshotStore, type Snapshot } from './snapshots';
-import { asSigma, asTime } from './types';
+import { makeSde } from './sde';
+import { SnapshotStore } from './snapshots';
+import { priorState, stepEvent, type StepEvent, type TrajectoryState } from './step-event';
+import { asSigma } from './types';
 import type {
   Denoiser,
   HistoryEntry,
@@ -22,8 +23,9 @@ import type {
   SdeConfig,
   Sigma,
   StepCtx,
-  Time,
 } from './types';
+
+export type { StepEvent } from './step-event';
 
 export const HISTORY_LENGTH = 4;
 /** Relative tolerance under which two noise levels count as the same grid point. */
@@ -31,6 +33,7 @@ const SAME_SIGMA = 1e-9;
 
 export interface RunnerOptions {
   denoiser: Denoiser;
+  /** The process to sample with (for a network, usually sdeForModel(kind, card.sde)). */
   sde: SdeConfig;
   schedule: ScheduleKind;
   steps: number;
@@ -45,96 +48,73 @@ export interface RunnerOptions {
   snapshotBudgetBytes?: number;
 }
 
-/** What one step (or a rewind) shows. */
-export interface StepEvent {
-  /** Steps taken so far. */
-  i: number;
-  t: Time;
-  sigma: Sigma;
-  /** Native coordinates s(t)·x̃, batch × dim. */
-  x: Float32Array;
-  /** x̂₀ of this step (for step 0, the prior itself). */
-  denoised: Float32Array;
-  nfe: number;
-  nfeTotal: number;
-  info: Record<string, number>;
-  done: boolean;
-  /** The new state holds NaN or ±∞ (the step diverged); the run should be stopped or rewound. */
-  nonFinite: boolean;
-  samplerId: string;
-}
-
-interface State {
-  i: number;
-  sigma: Sigma;
-  xTilde: Float32Array;
-  denoised: Float32Array | null;
-  history: HistoryEntry[];
-  nfeTotal: number;
+/** The settings a step reads; every one can change between steps. */
+export interface RunnerSettings {
+  seed: number;
+  sde: Sde;
+  schedule: ScheduleKind;
+  steps: number;
+  grid: GridOptions;
+  sigmas: readonly Sigma[];
+  sampler: Sampler;
+  params: Params;
+  denoiseFinal: boolean;
 }
 
 export class Runner {
   readonly denoiser: Denoiser;
   readonly batch: number;
   readonly dim: number;
-  private seedValue: number;
-  private sdeValue: Sde;
-  private scheduleValue: ScheduleKind;
-  private stepsValue: number;
-  private gridOptions: GridOptions;
-  private grid: Sigma[];
-  private sampler: Sampler;
-  private paramsValue: Params;
-  private finalDenoise: boolean;
-  private state: State;
-  private readonly snapshots: SnapshotStore;
+  private cfg: RunnerSettings;
+  private state: TrajectoryState;
+  /** Kept states: `steps` lists what can be restored exactly, `keepEvery` says how thinned. */
+  readonly snapshots: SnapshotStore;
   private busy = false;
 
   constructor(options: RunnerOptions) {
-    const { batch } = options;
+    const { batch, seed, schedule, steps, denoiser } = options;
     if (!Number.isInteger(batch) || batch < 1)
       throw new Error(`Batch ${batch} is not usable: use a whole number ≥ 1.`);
-    seedKey(options.seed);
-    this.denoiser = options.denoiser;
+    seedKey(seed);
+    const sde = makeSde(options.sde);
+    const grid = options.grid ?? {};
+    const sigmas = sigmaGrid(sde, schedule, steps, grid);
+    const sampler = getSampler(options.samplerId);
+    const params = { ...options.params };
+    this.cfg = {
+      seed,
+      sde,
+      schedule,
+      steps,
+      grid,
+      sigmas,
+      sampler,
+      params,
+      denoiseFinal: !!options.denoiseFinal,
+    };
+    this.denoiser = denoiser;
     this.batch = batch;
-    this.dim = options.denoiser.dim;
-    this.seedValue = options.seed;
-    this.sdeValue = makeSde(options.sde);
-    this.scheduleValue = options.schedule;
-    this.stepsValue = options.steps;
-    this.gridOptions = options.grid ?? {};
-    this.grid = sigmaGrid(this.sdeValue, this.scheduleValue, this.stepsValue, this.gridOptions);
-    this.sampler = getSampler(options.samplerId);
-    this.paramsValue = { ...options.params };
-    this.finalDenoise = options.denoiseFinal ?? false;
+    this.dim = denoiser.dim;
     this.snapshots = new SnapshotStore(options.snapshotBudgetBytes);
-    this.state = this.priorState();
+    this.state = priorState(sde, seed, batch * this.dim, sigmas[0]);
     this.remember();
   }
 
-  get seed(): number {
-    return this.seedValue;
-  }
-  get sde(): Sde {
-    return this.sdeValue;
-  }
-  get schedule(): ScheduleKind {
-    return this.scheduleValue;
+  /** Current settings (seed, SDE, schedule, grid, sampler, params). */
+  get settings(): Readonly<RunnerSettings> {
+    return this.cfg;
   }
   get steps(): number {
-    return this.stepsValue;
-  }
-  get sigmas(): readonly Sigma[] {
-    return this.grid;
+    return this.cfg.steps;
   }
   get samplerId(): string {
-    return this.sampler.id;
-  }
-  get params(): Params {
-    return this.paramsValue;
+    return this.cfg.sampler.id;
   }
   get denoiseFinal(): boolean {
-    return this.finalDenoise;
+    return this.cfg.denoiseFinal;
+  }
+  get sigmas(): readonly Sigma[] {
+    return this.cfg.sigmas;
   }
   get sigma(): Sigma {
     return this.state.sigma;
@@ -150,53 +130,38 @@ export class Runner {
   get nfeTotal(): number {
     return this.state.nfeTotal;
   }
-  /** Steps that can be restored or shown exactly, ascending. */
-  get keptSteps(): number[] {
-    return this.snapshots.steps;
-  }
-  /** Snapshot thinning: 1 = every step kept, 2 = every 2nd, … */
-  get snapshotStride(): number {
-    return this.snapshots.keepEvery;
-  }
-
   /** Whether the trajectory has reached its end (σ_end, or 0 after the final denoising). */
   get done(): boolean {
     return this.nextSigma() === null;
   }
 
   setSampler(id: string, params: Params = {}): void {
-    this.sampler = getSampler(id);
-    this.paramsValue = { ...params };
+    this.cfg = { ...this.cfg, sampler: getSampler(id), params: { ...params } };
   }
   setParams(params: Params): void {
-    this.paramsValue = { ...params };
+    this.cfg = { ...this.cfg, params: { ...params } };
   }
   /** Switches process: x̃ and σ stay, only t (and native x = s(t)x̃) change. */
   setSde(config: SdeConfig): void {
-    const sde = makeSde(config);
-    this.grid = sigmaGrid(sde, this.scheduleValue, this.stepsValue, this.gridOptions);
-    this.sdeValue = sde;
+    this.regrid({ sde: makeSde(config) });
   }
-  setSchedule(schedule: ScheduleKind, grid: GridOptions = this.gridOptions): void {
-    this.grid = sigmaGrid(this.sdeValue, schedule, this.stepsValue, grid);
-    this.scheduleValue = schedule;
-    this.gridOptions = grid;
+  setSchedule(schedule: ScheduleKind, grid: GridOptions = this.cfg.grid): void {
+    this.regrid({ schedule, grid });
   }
   setSteps(steps: number): void {
-    this.grid = sigmaGrid(this.sdeValue, this.scheduleValue, steps, this.gridOptions);
-    this.stepsValue = steps;
+    this.regrid({ steps });
   }
   setDenoiseFinal(on: boolean): void {
-    this.finalDenoise = on;
+    this.cfg = { ...this.cfg, denoiseFinal: on };
   }
 
   /** The noise level the next step should reach, or null when the trajectory is complete. */
   nextSigma(): Sigma | null {
     const sigma = this.state.sigma;
     if (sigma <= 0) return null;
-    const below = this.grid.find((g) => g < sigma * (1 - SAME_SIGMA));
+    const below = this.cfg.sigmas.find((g) => g < sigma * (1 - SAME_SIGMA));
     if (below !== undefined) return below;
-    return this.finalDenoise ? asSigma(0) : null;
+    return this.cfg.denoiseFinal ? asSigma(0) : null;
   }
 
   /** Advances one step. Sampler errors reject and leave the state unchanged. */
@@ -213,12 +178,12 @@ export class Runner {
   }
 
   /** Restarts from the prior (optionally with a new seed), dropping every snapshot. */
-  reset(seed: number = this.seedValue): StepEvent {
+  reset(seed: number = this.cfg.seed): StepEvent {
     this.assertIdle('restart');
     seedKey(seed);
-    this.seedValue = seed;
+    this.cfg = { ...this.cfg, seed };
     this.snapshots.clear();
-    this.state = this.priorState();
+    this.state = priorState(this.cfg.sde, seed, this.batch * this.dim, this.cfg.sigmas[0]);
     this.remember();
     return this.eventFor(this.state, 0, {});
   }
@@ -232,14 +197,8 @@ export class Runner {
     const snapshot = this.snapshots.atOrBefore(Math.max(0, Math.floor(k)));
     if (!snapshot) throw new Error(`Cannot rewind to step ${k}: no snapshot is kept there; restart instead.`);
     this.snapshots.dropAfter(snapshot.i);
-    this.state = {
-      i: snapshot.i,
-      sigma: snapshot.sigma,
-      xTilde: snapshot.xTilde,
-      denoised: snapshot.denoised,
-      history: [...snapshot.history],
-      nfeTotal: snapshot.nfeTotal,
-    };
+    const { i, sigma, xTilde, denoised, history, nfeTotal } = snapshot;
+    this.state = { i, sigma, xTilde, denoised, history: [...history], nfeTotal };
     return this.eventFor(this.state, 0, {});
   }
 
@@ -249,14 +208,19 @@ export class Runner {
     return snapshot ? this.eventFor(snapshot, 0, {}, snapshot.sde) : null;
   }
 
+  private regrid(change: Partial<Pick<RunnerSettings, 'sde' | 'schedule' | 'steps' | 'grid'>>): void {
+    const next = { ...this.cfg, ...change };
+    this.cfg = { ...next, sigmas: sigmaGrid(next.sde, next.schedule, next.steps, next.grid) };
+  }
+
   private async samplerStep(sigmaNext: Sigma): Promise<StepEvent> {
-    const { state, sampler, batch, dim } = this;
-    const seed = this.seedValue;
+    const { state, batch, dim } = this;
+    const { sde, sigmas, params, sampler, seed } = this.cfg;
     const ctx: StepCtx = {
-      sde: this.sdeValue,
+      sde,
       sigmaNext,
-      sigmas: this.grid,
-      params: this.paramsValue,
+      sigmas,
+      params,
       history: state.history.filter((h) => h.sigma > state.sigma),
       denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
       noise: (stream) => gaussianNoise(seed, state.i, stream, batch * dim),
@@ -274,9 +238,10 @@ export class Runner {
 
   /** Tweedie's formula at σ_end: x̃ ← D(x̃, σ_end) = E[x₀ | x̃] (Efron 2011), one NFE. */
   private async finalStep(): Promise<StepEvent> {
-    const denoised = await this.denoiser.denoise(this.state.xTilde, this.state.sigma, this.batch);
-    const history = [...this.state.history, { sigma: this.state.sigma, denoised }].slice(-HISTORY_LENGTH);
-    return this.advance(Float32Array.from(denoised), asSigma(0), denoised, history, 1, { finalDenoise: 1 });
+    const { xTilde, sigma, history } = this.state;
+    const denoised = await this.denoiser.denoise(xTilde, sigma, this.batch);
+    const kept = [...history, { sigma, denoised }].slice(-HISTORY_LENGTH);
+    return this.advance(Float32Array.from(denoised), asSigma(0), denoised, kept, 1, { finalDenoise: 1 });
   }
 
   private advance(
@@ -294,49 +259,17 @@ export class Runner {
   }
 
   private eventFor(
-    s: Omit<State, 'history'>,
+    s: Omit<TrajectoryState, 'history'>,
     nfe: number,
     info: Record<string, number>,
-    sde = this.sdeValue,
-  ): StepEvent {
-    const t = s.sigma > 0 ? sde.timeOf(s.sigma) : asTime(0);
-    const scale = sde.scale(t);
-    const x = new Float32Array(s.xTilde.length);
-    let nonFinite = false;
-    for (let e = 0; e < x.length; e++) {
-      x[e] = scale * s.xTilde[e];
-      if (!Number.isFinite(s.xTilde[e])) nonFinite = true;
-    }
-    const denoised = s.denoised ? Float32Array.from(s.denoised) : Float32Array.from(s.xTilde);
+    sde?: Sde,
+  ) {
     const done = s === this.state && this.nextSigma() === null;
-    return {
-      i: s.i,
-      t,
-      sigma: s.sigma,
-      x,
-      denoised,
-      nfe,
-      nfeTotal: s.nfeTotal,
-      info,
-      done,
-      nonFinite,
-      samplerId: this.sampler.id,
-    };
-  }
-
-  private priorState(): State {
-    const n = this.batch * this.dim;
-    const z = gaussianNoise(this.seedValue, PRIOR_STEP, 0, n);
-    const factor = this.sdeValue.priorStd() / this.sdeValue.scale(asTime(1));
-    const xTilde = new Float32Array(n);
-    for (let e = 0; e < n; e++) xTilde[e] = factor * z[e];
-    return { i: 0, sigma: this.grid[0], xTilde, denoised: null, history: [], nfeTotal: 0 };
+    return stepEvent(s, sde ?? this.cfg.sde, { nfe, info, done, samplerId: this.cfg.sampler.id });
   }
 
   private remember(): void {
-    const s = this.state;
-    const snapshot: Snapshot = { ...s, history: [...s.history], sde: this.sdeValue };
-    this.snapshots.add(snapshot);
+    this.snapshots.add({ ...this.state, history: [...this.state.history], sde: this.cfg.sde });
   }
 
   private assertIdle(what: string): void {

@@ -164,11 +164,11 @@ describe('snapshots', () => {
     // Each snapshot holds 5 × 2 floats of x̃ and of x̂₀ (+ history): a 600-byte budget keeps only a few.
     const r = runner({ steps: 40, snapshotBudgetBytes: 600 });
     const events = await runToEnd(r);
-    expect(r.snapshotStride).toBeGreaterThan(1);
-    expect(r.keptSteps.every((k) => k % r.snapshotStride === 0)).toBe(true);
-    const target = r.snapshotStride + 1;
+    expect(r.snapshots.keepEvery).toBeGreaterThan(1);
+    expect(r.snapshots.steps.every((k) => k % r.snapshots.keepEvery === 0)).toBe(true);
+    const target = r.snapshots.keepEvery + 1;
     const landed = r.seek(target);
-    expect(landed.i).toBe(r.snapshotStride);
+    expect(landed.i).toBe(r.snapshots.keepEvery);
     expect(bits(landed.x)).toEqual(bits(events[landed.i - 1].x));
     expect(r.frameAt(target)).toBeNull();
   });
@@ -176,7 +176,7 @@ describe('snapshots', () => {
   it('keeps every frame within the default budget for scrubbing', async () => {
     const r = runner();
     const events = await runToEnd(r);
-    expect(r.keptSteps).toEqual(Array.from({ length: 13 }, (_, k) => k));
+    expect(r.snapshots.steps).toEqual(Array.from({ length: 13 }, (_, k) => k));
     expect(bits((r.frameAt(7) as StepEvent).denoised)).toEqual(bits(events[6].denoised));
   });
 });
