@@ -137,6 +137,14 @@ async function fetchOrExplain(modelId: string, url: string): Promise<Response> {
         : 'The server refused it: reload, or try again later.';
     throw new ModelLoadError(modelId, `Model "${modelId}": ${url} answered HTTP ${response.status}. ${hint}`);
   }
+  if ((response.headers.get('Content-Type') ?? '').startsWith('text/html')) {
+    // Single-page-app hosts answer a missing file with their index page instead of a 404.
+    throw new ModelLoadError(
+      modelId,
+      `Model "${modelId}": ${url} is missing (the server answered with a web page instead of the file). ` +
+        'Check that models/ was built and deployed with it.',
+    );
+  }
   return response;
 }
 

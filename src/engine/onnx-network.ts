@@ -19,7 +19,7 @@ export interface GraphContract {
 export interface NetworkInputs {
   x: Float32Array;
   t: Float32Array;
-  y: Int32Array | null;
+  y: BigInt64Array | null;
   batch: number;
 }
 
@@ -63,11 +63,7 @@ export function onnxNetwork(session: ort.InferenceSession, contract: GraphContra
         x: new ort.Tensor('float32', x, [batch, ...sampleShape]),
         t: new ort.Tensor('float32', t, [batch]),
       };
-      if (hasLabels) {
-        const labels = new BigInt64Array(batch);
-        for (let b = 0; b < batch; b++) labels[b] = BigInt(y ? y[b] : 0);
-        feeds.y = new ort.Tensor('int64', labels, [batch]);
-      }
+      if (hasLabels) feeds.y = new ort.Tensor('int64', y ?? new BigInt64Array(batch), [batch]);
       const results = await session.run(feeds);
       const output = results[contract.output];
       const data = ((await output.getData()) as Float32Array).slice();

@@ -1,0 +1,222 @@
+/**
+ * The engine behind the worker: loads models, owns the current trajectory, and plays it one step
+ * per frame — paced by steps per second, held back while the page has more than MAX_IN_FLIGHT
+ * frames not yet painted, stopped on a non-finite state. Messages about an older run are ignored.
+ */
+import type { Params, SdeConfig } from '../core/types';
+import type { EngineEvent, EngineRequest, EpPreference, FrameEvent } from './protocol';
+import type { LoadedModel } from './model';
+import { loadModel, summarize } from './model';
+import { Trajectory } from './trajectory';
+import { errorText } from './backend';
+
+/** Frames posted but not yet acknowledged before the play loop waits. */
+export const MAX_IN_FLIGHT = 2;
+
+type StartRequest = Extract<EngineRequest, { type: 'start' }>;
+
+interface Run {
+  runId: number;
+  trajectory: Trajectory;
+  stepsPerSecond: number;
+  playing: boolean;
+  /** Indices of frames posted and not yet acknowledged. */
+  unacked: number;
+  wakeOnAck: (() => void) | null;
+}
+
+export class Engine {
+  private ep: EpPreference = 'auto';
+  private readonly models = new Map<string, Promise<LoadedModel>>();
+  private run: Run | null = null;
+  /** Serialises everything that touches the trajectory, so a step never interleaves with a swap. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly emit: (event: EngineEvent) => void) {}
+
+  async init(ep: EpPreference): Promise<void> {
+    this.ep = ep;
+  }
+
+  async loadModel(modelId: string, baseUrl: string): Promise<void> {
+    const loading = loadModel(modelId, baseUrl, this.ep, this.emit);
+    this.models.set(modelId, loading);
+    loading.catch(() => this.models.delete(modelId)); // a failed load may be retried
+    const model = await loading;
+    this.emit({ type: 'ready', modelId, model: summarize(model.card) });
+  }
+
+  async start(request: StartRequest): Promise<void> {
+    const loading = this.models.get(request.model);
+    if (!loading) {
+      throw new Error(
+        `Model "${request.model}" is not loaded yet: choose it again to load it, then press play.`,
+      );
+    }
+    const model = await loading;
+    this.stopCurrent();
+    const trajectory = Trajectory.create(model, request);
+    const run: Run = {
+      runId: request.runId,
+      trajectory,
+      stepsPerSecond: request.stepsPerSecond,
+      playing: false,
+      unacked: 0,
+      wakeOnAck: null,
+    };
+    this.run = run;
+    this.post(run, trajectory.frame(request.runId));
+    if (request.autoplay) await this.play(request.runId);
+  }
+
+  async play(runId: number): Promise<void> {
+    const run = this.current(runId);
+    if (!run || run.playing) return;
+    if (run.trajectory.done) {
+      this.emit({ type: 'paused', runId, reason: 'done', i: run.trajectory.i });
+      return;
+    }
+    run.playing = true;
+    this.emit({ type: 'playing', runId });
+    void this.playLoop(run);
+  }
+
+  async pause(runId: number): Promise<void> {
+    const run = this.current(runId);
+    if (!run || !run.playing) return;
+    run.playing = false;
+    run.wakeOnAck?.();
+    this.emit({ type: 'paused', runId, reason: 'user', i: run.trajectory.i });
+  }
+
+  async stepOnce(runId: number): Promise<void> {
+    const run = this.current(runId);
+    if (!run) return;
+    if (run.playing) await this.pause(runId);
+    await this.advance(run);
+  }
+
+  async seek(runId: number, k: number): Promise<void> {
+    const run = this.current(runId);
+    if (!run) return;
+    if (run.playing) await this.pause(runId);
+    await this.exclusive(async () => {
+      run.trajectory.seek(k);
+      this.post(run, run.trajectory.frame(runId));
+    });
+  }
+
+  async setSampler(runId: number, sampler: string, params: Params): Promise<void> {
+    const run = this.current(runId);
+    if (run) await this.exclusive(async () => run.trajectory.setSampler(sampler, params));
+  }
+
+  async setSde(runId: number, sde: SdeConfig): Promise<void> {
+    const run = this.current(runId);
+    if (run) await this.exclusive(async () => run.trajectory.setSde(sde));
+  }
+
+  async setSpeed(runId: number, stepsPerSecond: number): Promise<void> {
+    const run = this.current(runId);
+    if (run) run.stepsPerSecond = Math.max(0, stepsPerSecond);
+  }
+
+  async frameAck(runId: number, _i: number): Promise<void> {
+    const run = this.current(runId);
+    if (!run) return;
+    run.unacked = Math.max(0, run.unacked - 1);
+    run.wakeOnAck?.();
+  }
+
+  async dispose(): Promise<void> {
+    this.stopCurrent();
+    const loaded = await Promise.allSettled(this.models.values());
+    this.models.clear();
+    for (const result of loaded) if (result.status === 'fulfilled') await result.value.release();
+  }
+
+  /** The run with this id, or null when the id is stale (its messages are then ignored). */
+  private current(runId: number): Run | null {
+    return this.run && this.run.runId === runId ? this.run : null;
+  }
+
+  private stopCurrent(): void {
+    if (!this.run) return;
+    this.run.playing = false;
+    this.run.wakeOnAck?.();
+    this.run = null;
+  }
+
+  private async playLoop(run: Run): Promise<void> {
+    while (run.playing && this.run === run) {
+      const began = performance.now();
+      await this.waitForAcks(run);
+      if (!run.playing || this.run !== run) return;
+      const ok = await this.advance(run);
+      if (!ok || run.trajectory.done) {
+        if (run.playing && ok)
+          this.emit({ type: 'paused', runId: run.runId, reason: 'done', i: run.trajectory.i });
+        run.playing = false;
+        return;
+      }
+      const interval = run.stepsPerSecond > 0 ? 1000 / run.stepsPerSecond : 0;
+      await sleep(Math.max(0, interval - (performance.now() - began)));
+    }
+  }
+
+  /** One step; posts its frame, or pauses with an error on failure. Returns whether it stepped. */
+  private async advance(run: Run): Promise<boolean> {
+    return this.exclusive(async () => {
+      if (this.run !== run || run.trajectory.done) return false;
+      let finite: boolean;
+      try {
+        finite = await run.trajectory.step();
+      } catch (e) {
+        this.halt(run, 'error', `Step ${run.trajectory.i + 1} failed: ${errorText(e)}`);
+        return false;
+      }
+      const frame = run.trajectory.frame(run.runId);
+      if (!finite) {
+        run.trajectory.seek(frame.i - 1);
+        this.halt(run, 'nonfinite', nonFiniteMessage(frame, run.trajectory.samplerId));
+        return false;
+      }
+      this.post(run, frame);
+      return true;
+    });
+  }
+
+  private halt(run: Run, reason: 'error' | 'nonfinite', message: string): void {
+    run.playing = false;
+    this.emit({ type: 'error', scope: 'run', runId: run.runId, message, recoverable: true });
+    this.emit({ type: 'paused', runId: run.runId, reason, i: run.trajectory.i });
+  }
+
+  private post(run: Run, frame: FrameEvent): void {
+    run.unacked += 1;
+    this.emit(frame);
+  }
+
+  private async waitForAcks(run: Run): Promise<void> {
+    while (run.unacked >= MAX_IN_FLIGHT && run.playing && this.run === run) {
+      await new Promise<void>((resolve) => (run.wakeOnAck = resolve));
+      run.wakeOnAck = null;
+    }
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(task, task);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function nonFiniteMessage(frame: FrameEvent, samplerId: string): string {
+  return (
+    `Step ${frame.i} (σ = ${frame.sigma.toPrecision(3)}) produced NaN or infinite values with sampler "${samplerId}". ` +
+    `The run is paused at step ${frame.i - 1}: change the setting that made the step too large ` +
+    '(a smaller corrector SNR or step size, more steps, another sampler) and press play, or rewind further.'
+  );
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,127 @@
+/**
+ * Loads a model for the engine: its card, then either the exact mixture denoiser (analytic cards,
+ * no download) or the verified ONNX network on the chosen backend, checked against the card and
+ * warmed up once. Either way the result hands out core Denoisers with class and guidance bound.
+ */
+import { parseCard } from '../core/card';
+import type { ModelCard } from '../core/card';
+import { mixtureFromAnalytic, MixtureDenoiser } from '../core/mixture';
+import type { Denoiser } from '../core/types';
+import { analyticBackend, createSession } from './backend';
+import { fetchJson, loadVerifiedBytes, ModelLoadError } from './fetch-model';
+import { networkDenoiser } from './network-denoiser';
+import type { OnnxNetwork } from './onnx-network';
+import { onnxNetwork } from './onnx-network';
+import type { EngineEvent, EpPreference, ModelSummary } from './protocol';
+
+export interface LoadedModel {
+  card: ModelCard;
+  /** A denoiser for one trajectory: class label (null = unconditional) and guidance bound in. */
+  denoiser(classLabel: number | null, guidance: number): Denoiser;
+  release(): Promise<void>;
+}
+
+/** The card's plain facts the page needs. */
+export function summarize(card: ModelCard): ModelSummary {
+  return {
+    id: card.id,
+    title: card.title,
+    task: card.task,
+    shape: [...card.shape],
+    range: [card.range[0], card.range[1]],
+    classes: card.classes ? [...card.classes] : [],
+    analytic: card.analytic !== undefined,
+  };
+}
+
+/** Fetches and checks everything; emits `progress` per chunk and `backend` once chosen. */
+export async function loadModel(
+  modelId: string,
+  baseUrl: string,
+  ep: EpPreference,
+  emit: (event: EngineEvent) => void,
+): Promise<LoadedModel> {
+  const cardUrl = new URL(`${modelId}.json`, withSlash(baseUrl)).href;
+  let card: ModelCard;
+  try {
+    card = parseCard(await fetchJson(modelId, cardUrl), cardUrl);
+  } catch (e) {
+    throw e instanceof ModelLoadError ? e : new ModelLoadError(modelId, (e as Error).message);
+  }
+  if (card.analytic) return analyticModel(card, emit);
+  const network = await loadNetwork(card, cardUrl, ep, emit);
+  return {
+    card,
+    denoiser: (classLabel, guidance) => networkDenoiser(card, network, classLabel, guidance),
+    release: () => network.release(),
+  };
+}
+
+function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): LoadedModel {
+  const mixture = mixtureFromAnalytic(card.analytic!, card.id);
+  emit({ type: 'backend', ...analyticBackend() });
+  return { card, denoiser: () => new MixtureDenoiser(mixture), release: async () => undefined };
+}
+
+async function loadNetwork(
+  card: ModelCard,
+  cardUrl: string,
+  ep: EpPreference,
+  emit: (event: EngineEvent) => void,
+): Promise<OnnxNetwork> {
+  const missing = (['onnx', 'bytes', 'sha256', 'inputs', 'output'] as const).filter(
+    (k) => card[k] === undefined,
+  );
+  if (missing.length > 0) {
+    throw new ModelLoadError(
+      card.id,
+      `Model "${card.id}": its card lacks ${missing.join(', ')}. Export the model again to fill them in.`,
+    );
+  }
+  const file = {
+    modelId: card.id,
+    url: new URL(card.onnx!, cardUrl).href,
+    bytes: card.bytes!,
+    sha256: card.sha256!,
+  };
+  const bytes = await loadVerifiedBytes(file, (loaded, total) =>
+    emit({ type: 'progress', modelId: card.id, loaded, total }),
+  );
+  const { session, backend } = await createSession(bytes, ep).catch((e: unknown) => {
+    throw new ModelLoadError(
+      card.id,
+      `Model "${card.id}": onnxruntime could not open the network (${(e as Error).message}). ` +
+        'Export it again with opset 17, or try the other backend.',
+    );
+  });
+  emit({ type: 'backend', ...backend });
+  const network = onnxNetwork(session, {
+    modelId: card.id,
+    inputs: card.inputs!,
+    output: card.output!,
+    shape: card.shape,
+  });
+  await warmUp(card, network);
+  return network;
+}
+
+/** One evaluation before the first frame, so shader compilation does not land on step 1. */
+async function warmUp(card: ModelCard, network: OnnxNetwork): Promise<void> {
+  const size = card.shape.reduce((a, b) => a * b, 1);
+  try {
+    await network.run({
+      x: new Float32Array(size),
+      t: Float32Array.of(0.5),
+      y: BigInt64Array.of(0n),
+      batch: 1,
+    });
+  } catch (e) {
+    throw new ModelLoadError(
+      card.id,
+      `Model "${card.id}": the network failed on a test input (${(e as Error).message}). ` +
+        'Check that the card\'s "inputs" and "shape" match the exported graph.',
+    );
+  }
+}
+
+const withSlash = (url: string): string => (url.endsWith('/') ? url : `${url}/`);
