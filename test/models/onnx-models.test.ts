@@ -3,7 +3,8 @@
  * with the declared inputs, returns finite output of the declared shape, and — for images — really
  * denoises real data (MSE to the clean image falls below the card's bound at σ = 0.1, 0.5, 2).
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -39,6 +40,15 @@ describe.each(onnxCards.map((loaded) => [loaded.card.id, loaded] as const))(
   (_id, loaded) => {
     const { card } = loaded;
     const dim = card.shape.reduce((a, b) => a * b, 1);
+
+    it('ships the ONNX file the card describes (size and SHA-256)', () => {
+      const file = resolve(MODELS_DIR, card.onnx as string);
+      expect(existsSync(file), `${file} exists`).toBe(true);
+      const bytes = readFileSync(file);
+      expect(bytes.length).toBe(card.bytes);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(card.sha256);
+      expect(card.opset).toBe(17);
+    });
 
     it('loads with the declared inputs and returns finite eps of the declared shape', async () => {
       const session = await createCheckedSession(loaded); // also checks size and SHA-256
