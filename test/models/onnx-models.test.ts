@@ -15,6 +15,7 @@ import {
   sessionNetwork,
 } from '../../src/cli/load-model';
 import { NetworkDenoiser } from '../../src/core/denoiser';
+import { MixtureDenoiser, mixtureFromAnalytic, sampleMixture } from '../../src/core/mixture';
 import { gaussianNoise } from '../../src/core/rng';
 import { asSigma } from '../../src/core/types';
 import { fashionImages, FASHION_TEST_IMAGES, mnistImages } from './real-data';
@@ -95,5 +96,37 @@ describe.each(onnxCards.map((loaded) => [loaded.card.id, loaded] as const))(
         await session.release();
       },
     );
+  },
+);
+
+/** Learned toys whose training distribution is an analytic card: the exact denoiser is the truth. */
+const EXACT_REFERENCE: Record<string, string> = { toy_eight_gaussians: 'ring8' };
+
+describe.each(onnxCards.filter((l) => l.card.id in EXACT_REFERENCE).map((l) => [l.card.id, l] as const))(
+  'learned toy %s against its exact mixture',
+  (id, loaded) => {
+    it('denoises like the exact posterior mean E[x₀ | x̃] at every noise level', async () => {
+      const reference = loadCard(EXACT_REFERENCE[id]).card;
+      const mixture = mixtureFromAnalytic(
+        reference.analytic ?? { weights: [], means: [], covs: [] },
+        reference.id,
+      );
+      const exact = new MixtureDenoiser(mixture);
+      const session = await createCheckedSession(loaded);
+      const learned = new NetworkDenoiser(sessionNetwork(session, loaded.card), loaded.card);
+      const n = 1000;
+      const clean = sampleMixture(mixture, n, 5);
+      for (const [k, sigma] of [0.05, 0.1, 0.3, 1, 3].entries()) {
+        const noise = gaussianNoise(9, k, 0, 2 * n);
+        const noisy = clean.map((v, e) => v + sigma * noise[e]);
+        const truth = await exact.denoise(noisy, asSigma(sigma), n);
+        const got = await learned.denoise(noisy, asSigma(sigma), n);
+        // The learned estimate sits far closer to the exact one than the noisy input does …
+        expect(mse(got, truth) / mse(noisy, truth), `σ = ${sigma}`).toBeLessThan(0.05);
+        // … and its error to the clean points is within 10% of the Bayes-optimal (exact) error.
+        expect(mse(got, clean) / mse(truth, clean), `σ = ${sigma}`).toBeLessThan(1.1);
+      }
+      await session.release();
+    });
   },
 );
