@@ -24,7 +24,7 @@ export function App() {
       <Banners />
       <main className="layout">
         <aside className="controls" aria-label="Settings">
-          <section className="panel" aria-label="Model">
+          <section className="panel">
             <ModelPicker />
           </section>
           <SamplerPanel />

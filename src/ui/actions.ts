@@ -128,6 +128,16 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     updateRun(store, { i: target, status: 'paused' });
   }
 
+  /**
+   * Mid-run, a sampler or SDE change is a live swap from the current step. At step 0 nothing has
+   * been computed yet, so a fresh run starts instead: then the URL alone reproduces the pictures.
+   */
+  function swapOrRestart(swap: (runId: number) => EngineRequest): void {
+    const { run } = get();
+    if (run.runId !== null && run.i === 0 && run.status !== 'playing') startRun(false);
+    else sendToRun(swap);
+  }
+
   function play(): void {
     const { status } = get().run;
     if (status === 'playing') return;
@@ -178,18 +188,18 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     /** Live swap: the trajectory continues from the current step with the new sampler. */
     setSampler(samplerId: string): void {
       updateSettings(store, { samplerId });
-      sendToRun((id) => ({ type: 'setSampler', runId: id, sampler: samplerId, params: currentParams() }));
+      swapOrRestart((id) => ({ type: 'setSampler', runId: id, sampler: samplerId, params: currentParams() }));
     },
     setSamplerParam(name: string, value: ParamValue): void {
       const { samplerId, samplerParams } = get().settings;
       const next = { ...samplerParams, [samplerId]: { ...samplerParams[samplerId], [name]: value } };
       updateSettings(store, { samplerParams: next });
-      sendToRun((id) => ({ type: 'setSampler', runId: id, sampler: samplerId, params: currentParams() }));
+      swapOrRestart((id) => ({ type: 'setSampler', runId: id, sampler: samplerId, params: currentParams() }));
     },
     /** Live swap of the forward process (a change of coordinates of the current state). */
     setSde(sde: SdeKind): void {
       updateSettings(store, { sde });
-      sendToRun((id) => ({ type: 'setSde', runId: id, sde: { kind: sde } }));
+      swapOrRestart((id) => ({ type: 'setSde', runId: id, sde: { kind: sde } }));
     },
     setSpeed(stepsPerSecond: number): void {
       updateSettings(store, { stepsPerSecond });

@@ -1,14 +1,35 @@
 /** Shared Playwright fixtures: the built site served from a sub-path, and page helpers. */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { test as base, expect, type Page } from '@playwright/test';
 import { startStaticServer, type StaticServer } from './static-server';
 
 export const subPath = '/sub/diffusion/';
 
+/**
+ * Extra files that add the tiny 8×8 test network (test/fixtures) to the built site's model list, so
+ * image-model journeys run whether or not trained networks are in models/manifest.json. `onnx`
+ * replaces the network's bytes (e.g. with a corrupted copy).
+ */
+export function tinyModelOverrides(onnx?: Uint8Array): Record<string, Uint8Array | string> {
+  const manifest = JSON.parse(readFileSync('dist/models/manifest.json', 'utf8')) as { models: string[] };
+  return {
+    'models/manifest.json': JSON.stringify({ models: [...manifest.models, 'tiny'] }),
+    'models/tiny.json': readFileSync('test/fixtures/tiny.json'),
+    'models/tiny.onnx': onnx ?? readFileSync('test/fixtures/tiny.onnx'),
+  };
+}
+
 export const test = base.extend<{ consoleErrors: string[] }, { site: StaticServer }>({
+  /** The built site (plus the tiny test network) at http://127.0.0.1:<port>/sub/diffusion/. */
   site: [
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
-      const server = await startStaticServer({ root: 'dist', base: subPath });
+      const server = await startStaticServer({
+        root: 'dist',
+        base: subPath,
+        overrides: tinyModelOverrides(),
+      });
       await use(server);
       await server.close();
     },
@@ -33,13 +54,32 @@ export async function currentStep(page: Page): Promise<number> {
   return Number(await page.getByLabel('Step counter').getAttribute('data-step'));
 }
 
-/** A digest of a canvas's pixels (changes whenever any pixel changes). */
+/** A SHA-256 digest of a canvas's RGBA pixels (changes whenever any pixel changes). */
 export async function canvasPixels(page: Page, testId: string): Promise<string> {
-  return page.getByTestId(testId).evaluate((canvas: HTMLCanvasElement) => canvas.toDataURL('image/png'));
+  const rgba = await page.getByTestId(testId).evaluate((canvas: HTMLCanvasElement) => {
+    const ctx = canvas.getContext('2d');
+    return ctx === null ? '' : Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data).join(',');
+  });
+  return createHash('sha256').update(rgba).digest('hex');
 }
 
 /** Waits until the run is paused at step 0 with the first frame drawn. */
 export async function waitForFirstFrame(page: Page): Promise<void> {
-  await expect(page.getByTestId('run-status')).toHaveText('paused');
+  await expect(page.getByTestId('run-status')).toHaveText('paused', { timeout: 90_000 });
   await expect(page.getByLabel('Step counter')).toHaveAttribute('data-step', '0');
+}
+
+/** Runs the current run to its end at full speed and returns when it is done. */
+export async function runToEnd(page: Page): Promise<void> {
+  await page.getByLabel('Speed').fill('120');
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 90_000 });
+}
+
+/** Decoded RGBA pixels of a canvas. */
+export async function canvasRgba(page: Page, testId: string): Promise<number[]> {
+  return page.getByTestId(testId).evaluate((canvas: HTMLCanvasElement) => {
+    const ctx = canvas.getContext('2d');
+    return ctx === null ? [] : Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data);
+  });
 }

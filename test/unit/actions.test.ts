@@ -161,6 +161,15 @@ describe('store actions', () => {
     expect(store.getState().run).toMatchObject({ runId: 1, i: 2, status: 'playing' });
   });
 
+  it('a sampler or SDE change before the first step starts a fresh run (the URL then reproduces it)', () => {
+    const { actions, sent } = booted();
+    sent.length = 0;
+    actions.setSde('subvp');
+    expect(sent).toEqual([
+      expect.objectContaining({ type: 'start', runId: 2, autoplay: false, sde: { kind: 'subvp' } }),
+    ]);
+  });
+
   it('changing seed, batch or steps starts a new run that keeps playing; frames of the old run are forgotten', () => {
     const { actions, sent, store, frame } = booted();
     actions.play();
