@@ -1,10 +1,165 @@
-/** Section 2, the app on the built site: step split, first frame, memory. (Filled in below.) */
+/**
+ * Section 2, the app on its built site: per image model, page load → first frame (cold: a fresh
+ * browser profile; cached: the same profile again) and one step split at batch 1, 16, 64; then
+ * memory after 100 and 10,000 steps on an analytic 2D model (the network is too slow for 10,000
+ * steps within the run time on two cores). Anything that cannot be measured becomes "n/a (why)".
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright';
+import { launchChromium } from './browser';
+import { addProbe } from './app-probe';
+import {
+  appUrl,
+  measureStepSplit,
+  openAndWaitFirstFrame,
+  playAndMeasureMemory,
+  type FirstFrame,
+  type Memory,
+  type StepSplit,
+} from './app-measure';
+import { batches } from './config';
+import type { BenchModel } from './models';
+import { addStandIn, buildSite } from './site';
+import { startBenchServer } from './server';
+
+export interface AppModelResult {
+  model: string;
+  firstFrameCold: FirstFrame | { na: string };
+  firstFrameCached: FirstFrame | { na: string };
+  steps: (StepSplit | { batch: number; na: string })[];
+}
+
 export interface AppResults {
-  na: string;
+  na?: string;
+  models: AppModelResult[];
+  memoryModel?: string;
+  memory: Memory[] | { na: string };
 }
-export async function appBench(_root: string, _outDir: string, _quick: boolean): Promise<AppResults> {
-  return { na: 'not implemented yet' };
+
+const message = (e: unknown): string =>
+  (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 240);
+
+/** Image model ids in the built site's models/ (cards with task "image"). */
+function siteImageModels(siteDir: string): string[] {
+  const dir = join(siteDir, 'models');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'manifest.json')
+    .map(
+      (f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { id?: string; task?: string; onnx?: string },
+    )
+    .filter((c) => c.task === 'image' && typeof c.onnx === 'string' && typeof c.id === 'string')
+    .map((c) => c.id as string);
 }
-export function appReport(results: AppResults): string[] {
-  return ['', `App: n/a (${results.na})`];
+
+const stepLimits = (batch: number, quick: boolean) => {
+  const s = quick ? 0.5 : 1;
+  if (batch === 1) return { minFrames: 60 * s, minMs: 8000 * s, maxMs: 20_000 * s };
+  if (batch === 16) return { minFrames: 20 * s, minMs: 5000 * s, maxMs: 20_000 * s };
+  return { minFrames: 8 * s, minMs: 0, maxMs: 25_000 * s };
+};
+
+async function measureModel(
+  browser: Browser,
+  root: string,
+  origin: string,
+  id: string,
+  quick: boolean,
+): Promise<AppModelResult> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await addProbe(context, root);
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const url = (batch: number): string => appUrl(origin, { model: id, batch, steps: 1000, speed: 120 });
+  const result: AppModelResult = {
+    model: id,
+    firstFrameCold: { na: '' },
+    firstFrameCached: { na: '' },
+    steps: [],
+  };
+  console.log(`  app: ${id} first frame (cold, then cached)`);
+  result.firstFrameCold = await openAndWaitFirstFrame(page, url(1), 120_000).catch((e: unknown) => ({
+    na: message(e),
+  }));
+  result.firstFrameCached = await openAndWaitFirstFrame(page, url(1), 120_000).catch((e: unknown) => ({
+    na: message(e),
+  }));
+  for (const batch of batches) {
+    console.log(`  app: ${id} step split at batch ${batch}`);
+    try {
+      await openAndWaitFirstFrame(page, url(batch), 120_000);
+      result.steps.push(await measureStepSplit(page, context, batch, stepLimits(batch, quick)));
+    } catch (e) {
+      result.steps.push({ batch, na: message(e) });
+    }
+  }
+  await context.close();
+  return result;
+}
+
+async function measureMemoryRun(
+  browser: Browser,
+  root: string,
+  origin: string,
+  modelId: string,
+  quick: boolean,
+): Promise<Memory[] | { na: string }> {
+  const context = await browser.newContext();
+  await addProbe(context, root);
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const last = quick ? 2000 : 10_000;
+  console.log(`  app: memory on ${modelId}, after 100 and ${last} steps`);
+  try {
+    await openAndWaitFirstFrame(
+      page,
+      appUrl(origin, { model: modelId, batch: 16, steps: 1000, speed: 120 }),
+      60_000,
+    );
+    return await playAndMeasureMemory(page, [100, last], 300_000);
+  } catch (e) {
+    return { na: message(e) };
+  } finally {
+    await context.close();
+  }
+}
+
+export async function appBench(
+  root: string,
+  outDir: string,
+  quick: boolean,
+  standIn: BenchModel | null,
+): Promise<AppResults> {
+  const siteDir = join(outDir, 'site');
+  console.log('app: building the site into', siteDir);
+  try {
+    buildSite(root, siteDir);
+  } catch (e) {
+    return { na: message(e), models: [], memory: { na: 'site not built' } };
+  }
+  if (siteImageModels(siteDir).length === 0 && standIn !== null) addStandIn(siteDir, standIn);
+  const manifest = JSON.parse(readFileSync(join(siteDir, 'models', 'manifest.json'), 'utf8')) as {
+    models: string[];
+  };
+  const analytic = manifest.models.find((id) => !siteImageModels(siteDir).includes(id));
+  const server = await startBenchServer([{ prefix: '/', dir: siteDir }], 'etag');
+  const browser = await launchChromium([
+    '--disable-frame-rate-limit',
+    '--disable-gpu-vsync',
+    '--enable-blink-features=ForceEagerMeasureMemory',
+    '--js-flags=--expose-gc',
+  ]);
+  try {
+    const models: AppModelResult[] = [];
+    for (const id of siteImageModels(siteDir))
+      models.push(await measureModel(browser, root, server.origin, id, quick));
+    const memory = analytic
+      ? await measureMemoryRun(browser, root, server.origin, analytic, quick)
+      : { na: 'no analytic model in the manifest' };
+    return { models, memoryModel: analytic, memory };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 }

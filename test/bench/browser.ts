@@ -35,16 +35,15 @@ async function call(page: Page, message: Record<string, unknown>): Promise<Reply
   return reply;
 }
 
-/** How long V8 took to tier the WASM code up (see warm() in bench-worker.mjs). */
+/** Per-call times while V8 tiers the WASM code up (see warm() in bench-worker.mjs). */
 export interface WarmUp {
   times: number[];
   elapsedMs: number;
-  stable: boolean;
 }
 
 export interface PageBackend extends Backend {
   info(): Promise<WorkerInfo>;
-  /** Runs the model until the per-call time stops improving (WASM tier-up), up to maxMs. */
+  /** Runs the model at batch 1 for maxMs (at least once) and returns each call's time. */
   warm(modelPath: string, maxMs: number): Promise<WarmUp>;
   close(): Promise<void>;
 }

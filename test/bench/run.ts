@@ -13,14 +13,14 @@ import { cpus } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batches } from './config';
-import { launchChromium, pageBackend, type PageBackend, type WarmUp, type WorkerInfo } from './browser';
-import { median } from './stats';
-import { nativeBackend } from './native';
-import { modelAlone, type Backends, type Cell } from './model-alone';
+import type { WarmUp, WorkerInfo } from './browser';
+import { browserBackends, tierUpCurve, tierUpLine } from './browser-side';
+import { modelAlone, type Cell } from './model-alone';
 import { shippedImageModels, standInModel, withFp16Copy, type BenchModel } from './models';
 import { modelAloneRatios, modelAloneTable, ratioLine } from './report';
 import { startBenchServer } from './server';
-import { appBench, appReport, type AppResults } from './app';
+import { appBench, type AppResults } from './app';
+import { appReport } from './app-report';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -55,115 +55,73 @@ function benchModels(outDir: string): BenchModel[] {
   return shipped.length > 0 ? shipped : [standInModel(root, modelsDir)];
 }
 
-interface BrowserSide {
-  backends: Backends;
-  pages: PageBackend[];
-  warmUps: Record<string, WarmUp>;
-  close(): Promise<void>;
-}
-
-/** Pages for wasm (1, 2 threads), jsep (1, 2) and webgpu; WASM pages warmed until tiered up. */
-async function browserBackends(origin: string, outDir: string, warmModel: string): Promise<BrowserSide> {
-  const browser = await launchChromium();
-  const benchModelsDir = join(outDir, 'models');
-  const urlOf = (path: string): string =>
-    path.startsWith(benchModelsDir)
-      ? `/bench-models/${basename(path)}`
-      : `/models/${relative(join(root, 'models'), path)}`;
-  const wasm = [
-    await pageBackend(browser, origin, 'wasm', 1, urlOf),
-    await pageBackend(browser, origin, 'wasm', 2, urlOf),
-  ];
-  const jsep = [
-    await pageBackend(browser, origin, 'jsep', 1, urlOf),
-    await pageBackend(browser, origin, 'jsep', 2, urlOf),
-  ];
-  const gpu = await pageBackend(browser, origin, 'webgpu', 1, urlOf);
-  const gpuInfo = await gpu.info();
-  console.log('warming WASM pages until V8 has tiered the code up…');
-  const warmed = await Promise.all(
-    [...wasm, ...jsep].map(async (p) => [p.label, await p.warm(warmModel, 45_000)] as const),
-  );
-  const warmUps = Object.fromEntries(warmed);
-  const pages = [...wasm, ...jsep, gpu];
-  const backends: Backends = {
-    native: [nativeBackend(1), nativeBackend(2)],
-    wasm,
-    jsep,
-    webgpu: gpuInfo.adapter === null ? null : gpu,
-    webgpuNa: gpuInfo.adapter === null ? 'no WebGPU adapter in this browser' : '',
-  };
-  const close = async (): Promise<void> => {
-    for (const p of pages) await p.close();
-    await browser.close();
-  };
-  return { backends, pages, warmUps, close };
-}
-
-/** One line per page: first call, steady median and how long the tier-up took. */
-function warmUpLines(warmUps: Record<string, WarmUp>): string[] {
-  return Object.entries(warmUps).map(([label, w]) => {
-    const steady = median(w.times.slice(-5));
-    const state = w.stable
-      ? `steady after ${(w.elapsedMs / 1000).toFixed(1)} s`
-      : `not steady after ${(w.elapsedMs / 1000).toFixed(1)} s`;
-    return `${label}: first call ${w.times[0].toFixed(0)} ms, median of first 5 ${median(w.times.slice(0, 5)).toFixed(1)} ms → ${steady.toFixed(1)} ms, ${state} (${w.times.length} calls)`;
-  });
-}
-
-async function modelSection(
-  args: Args,
-): Promise<{
+interface ModelSection {
   cells: Cell[];
   models: BenchModel[];
   workers: WorkerInfo[];
-  warmUps: Record<string, WarmUp>;
+  tierUp: WarmUp | { na: string };
   lines: string[];
-}> {
+}
+
+function modelLines(
+  models: BenchModel[],
+  cells: Cell[],
+  workers: WorkerInfo[],
+  tierUp: ModelSection['tierUp'],
+): string[] {
+  const lines: string[] = [];
+  for (const model of models) {
+    const mine = cells.filter((c) => c.model === model.id);
+    lines.push('', `Model alone — ${model.id} (${model.source}): median ms per call`);
+    lines.push(...modelAloneTable(mine, batches), '');
+    lines.push(`Speed ratios, ${model.id} (a/b = time(b)/time(a); above 1: a is faster):`);
+    lines.push(...modelAloneRatios(mine, batches).map(ratioLine));
+  }
+  const gpu = workers.find((w) => w.bundle === 'webgpu');
+  lines.push(
+    '',
+    `WebGPU adapter: ${gpu?.adapter ?? 'none'} (SwiftShader is a CPU rasteriser: reported, not optimised for)`,
+  );
+  lines.push('na' in tierUp ? `WASM tier-up: n/a (${tierUp.na})` : tierUpLine(tierUp));
+  const pages = workers.map((w) => `${w.bundle} threads=${w.threads} isolated=${w.crossOriginIsolated}`);
+  lines.push(`Browser workers: ${pages.join('; ')}`);
+  return lines;
+}
+
+async function modelSection(args: Args): Promise<ModelSection> {
   const models = benchModels(args.outDir);
+  const benchModelsDir = join(args.outDir, 'models');
   const server = await startBenchServer(
     [
       { prefix: '/bench/', dir: join(root, 'test', 'bench', 'page') },
       { prefix: '/ort/', dir: join(root, 'node_modules', 'onnxruntime-web', 'dist') },
       { prefix: '/models/', dir: join(root, 'models') },
-      { prefix: '/bench-models/', dir: join(args.outDir, 'models') },
+      { prefix: '/bench-models/', dir: benchModelsDir },
     ],
     'no-store',
   );
-  const browser = await browserBackends(server.origin, args.outDir, models[0].onnx);
-  const cells: Cell[] = [];
+  const urlOf = (path: string): string =>
+    path.startsWith(benchModelsDir)
+      ? `/bench-models/${basename(path)}`
+      : `/models/${relative(join(root, 'models'), path)}`;
   try {
-    for (const model of models) cells.push(...(await modelAlone(model, browser.backends, args.quick)));
-    const workers = await Promise.all(browser.pages.map((p) => p.info()));
-    const lines: string[] = [];
-    for (const model of models) {
-      const mine = cells.filter((c) => c.model === model.id);
-      lines.push(
-        '',
-        `Model alone — ${model.id} (${model.source}): median ms per call`,
-        ...modelAloneTable(mine, batches),
-      );
-      lines.push(
-        '',
-        `Speed ratios, ${model.id} (a/b = time(b)/time(a); above 1: a is faster):`,
-        ...modelAloneRatios(mine, batches).map(ratioLine),
-      );
+    console.log('WASM tier-up curve on stock Chromium flags…');
+    const tierUp = await tierUpCurve(
+      server.origin,
+      urlOf,
+      models[0].onnx,
+      args.quick ? 10_000 : 25_000,
+    ).catch((e: unknown) => ({ na: String(e) }));
+    const browser = await browserBackends(server.origin, urlOf, models[0].onnx);
+    try {
+      const cells: Cell[] = [];
+      for (const model of models) cells.push(...(await modelAlone(model, browser.backends, args.quick)));
+      const workers = await Promise.all(browser.pages.map((p) => p.info()));
+      return { cells, models, workers, tierUp, lines: modelLines(models, cells, workers, tierUp) };
+    } finally {
+      await browser.close();
     }
-    const gpu = workers.find((w) => w.bundle === 'webgpu');
-    lines.push(
-      '',
-      `WebGPU adapter: ${gpu?.adapter ?? 'none'} (SwiftShader is a CPU rasteriser: reported, not optimised for)`,
-    );
-    lines.push(
-      'WASM warm-up at batch 1 (V8 runs baseline code until it has tiered up):',
-      ...warmUpLines(browser.warmUps),
-    );
-    lines.push(
-      `Browser workers: ${workers.map((w) => `${w.bundle} threads=${w.threads} isolated=${w.crossOriginIsolated}`).join('; ')}`,
-    );
-    return { cells, models, workers, warmUps: browser.warmUps, lines };
   } finally {
-    await browser.close();
     await server.close();
   }
 }
@@ -182,7 +140,9 @@ async function main(): Promise<void> {
     `bench → ${args.outDir} (${machine.cpus} CPUs, load ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')})`,
   );
   const model = args.skipModel ? null : await modelSection(args);
-  const app: AppResults | null = args.skipApp ? null : await appBench(root, args.outDir, args.quick);
+  const models = model?.models ?? (args.skipApp ? [] : benchModels(args.outDir));
+  const standIn = models.find((m) => m.id.endsWith('-standin')) ?? null;
+  const app: AppResults | null = args.skipApp ? null : await appBench(root, args.outDir, args.quick, standIn);
   const lines = [...(model?.lines ?? []), ...(app ? appReport(app) : [])];
   console.log(lines.join('\n'));
   const raw = {
@@ -191,6 +151,7 @@ async function main(): Promise<void> {
     seconds: (Date.now() - started) / 1000,
     models: model?.models,
     workers: model?.workers,
+    tierUp: model?.tierUp,
     modelAlone: model?.cells,
     app,
   };

@@ -64,25 +64,16 @@ async function time({ key, batch, warmup, minRuns, maxRuns, budgetMs }) {
 
 /**
  * V8 first runs WASM on baseline (Liftoff) code and tiers hot functions up to TurboFan in the
- * background; until then a call is several times slower. Runs batch `batch` until the median of the
- * last 5 calls is no better than 0.9× the 5 before (or `maxMs` passes); reports the curve.
+ * background; until then a call is several times slower. Runs batch `batch` for `maxMs` and
+ * returns every call's time, the tier-up curve.
  */
 async function warm({ key, batch, maxMs }) {
   const session = sessions.get(key);
   if (!session) throw new Error(`no session "${key}"`);
   const times = [];
   const start = performance.now();
-  const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-  for (;;) {
-    times.push(await runOnce(session, batch));
-    const elapsed = performance.now() - start;
-    if (elapsed > maxMs) return { times, elapsedMs: elapsed, stable: false };
-    if (times.length >= 15 && elapsed > 2000) {
-      const last = med(times.slice(-5));
-      const before = med(times.slice(-10, -5));
-      if (last > 0.9 * before) return { times, elapsedMs: elapsed, stable: true };
-    }
-  }
+  while (times.length === 0 || performance.now() - start < maxMs) times.push(await runOnce(session, batch));
+  return { times, elapsedMs: performance.now() - start };
 }
 
 async function info() {

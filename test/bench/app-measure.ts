@@ -1,0 +1,198 @@
+/**
+ * The app measurements on one page of the built site: page load → first frame, one step split into
+ * model / sampler / transfer / drawing, and memory after N steps. The page is driven like a user
+ * would (URL hash settings, the Play / Pause / Reset buttons); page/app-probe.js records events.
+ */
+import type { BrowserContext, Page } from 'playwright';
+import { engineError, frameCount, mainThreadMs, readProbe, type ProbedFrame } from './app-probe';
+import { median } from './stats';
+
+export interface FirstFrame {
+  /** Navigation start → first frame event on the page, and → the paint after it (ms). */
+  frameMs: number;
+  paintMs: number;
+  /** Navigation start → the engine's "ready" (model loaded and checked). */
+  readyMs: number | null;
+  backend: string | null;
+}
+
+export interface StepSplit {
+  batch: number;
+  frames: number;
+  modelMs: number;
+  samplerMs: number;
+  transferMs: number | null;
+  /** Page main-thread busy time per frame (event handling, React, canvas drawing, layout). */
+  drawMs: number;
+  /** Share of a step that is not the network: (sampler + transfer + drawing) / total. */
+  nonNetworkShare: number;
+}
+
+export interface Memory {
+  steps: number;
+  pageHeapBytes: number | null;
+  /** performance.measureUserAgentSpecificMemory(): whole page incl. its workers, and the workers alone. */
+  uaTotalBytes: number | null;
+  uaWorkerBytes: number | null;
+}
+
+export const appUrl = (origin: string, settings: Record<string, string | number>): string =>
+  `${origin}/#${Object.entries(settings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&')}`;
+
+/** Opens `url` freshly (via about:blank, so a hash-only change still reloads) and waits for the first paint. */
+export async function openAndWaitFirstFrame(page: Page, url: string, timeoutMs: number): Promise<FirstFrame> {
+  await page.goto('about:blank');
+  await page.goto(url);
+  try {
+    await page.waitForFunction(
+      () => (window as unknown as { __bench: { firstPaintAt: number | null } }).__bench.firstPaintAt !== null,
+      null,
+      { timeout: timeoutMs, polling: 100 },
+    );
+  } catch {
+    const record = await readProbe(page);
+    throw new Error(engineError(record) ?? `no frame within ${timeoutMs / 1000} s of loading ${url}`);
+  }
+  const r = await readProbe(page);
+  const ready = r.events.find((e) => e.type === 'ready');
+  const backend = r.events.find((e) => e.type === 'backend');
+  return {
+    frameMs: (r.firstFrameAt as number) - r.timeOrigin,
+    paintMs: (r.firstPaintAt as number) - r.timeOrigin,
+    readyMs: ready ? ready.at - r.timeOrigin : null,
+    backend: backend ? `${String(backend.ep)} ${String(backend.threads)} thread(s)` : null,
+  };
+}
+
+const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
+
+/** Plays until `minFrames` steps and `minMs` have passed (or `maxMs`), then pauses; splits the later half. */
+export async function measureStepSplit(
+  page: Page,
+  context: BrowserContext,
+  batch: number,
+  limits: { minFrames: number; minMs: number; maxMs: number },
+): Promise<StepSplit> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const before = await frameCount(page);
+  const busy0 = await mainThreadMs(cdp);
+  const start = Date.now();
+  await button(page, 'Play').click();
+  for (;;) {
+    await page.waitForTimeout(250);
+    const n = (await frameCount(page)) - before;
+    const elapsed = Date.now() - start;
+    if (elapsed > limits.maxMs || (n >= limits.minFrames && elapsed >= limits.minMs)) break;
+  }
+  const busy1 = await mainThreadMs(cdp);
+  await button(page, 'Pause').click();
+  const record = await readProbe(page);
+  const played = record.frames.slice(before).filter((f) => f.i > 0 && f.modelMs !== undefined);
+  if (played.length === 0) throw new Error(engineError(record) ?? 'no step was played');
+  const later = played.slice(Math.floor(played.length / 2));
+  return splitOf(batch, later, (busy1 - busy0) / played.length);
+}
+
+function splitOf(batch: number, frames: readonly ProbedFrame[], drawMs: number): StepSplit {
+  const modelMs = median(frames.map((f) => f.modelMs ?? 0));
+  const samplerMs = median(frames.map((f) => f.otherMs ?? 0));
+  const stamped = frames.filter((f) => f.postedAt !== null);
+  const transferMs =
+    stamped.length > 0 ? median(stamped.map((f) => f.arrivedAt - (f.postedAt as number))) : null;
+  const rest = samplerMs + (transferMs ?? 0) + drawMs;
+  return {
+    batch,
+    frames: frames.length,
+    modelMs,
+    samplerMs,
+    transferMs,
+    drawMs,
+    nonNetworkShare: rest / (modelMs + rest),
+  };
+}
+
+/** Page heap and measureUserAgentSpecificMemory (page + workers), after a forced GC where exposed. */
+export async function measureMemory(page: Page, steps: number): Promise<Memory> {
+  const figures = await page.evaluate(async () => {
+    const w = window as unknown as { gc?: () => void };
+    w.gc?.();
+    const perf = performance as unknown as {
+      memory?: { usedJSHeapSize: number };
+      measureUserAgentSpecificMemory?: () => Promise<{
+        bytes: number;
+        breakdown: { bytes: number; attribution: { scope: string }[] }[];
+      }>;
+    };
+    let ua: { total: number; workers: number } | null = null;
+    if (perf.measureUserAgentSpecificMemory && crossOriginIsolated) {
+      const timeout = new Promise<null>((done) => setTimeout(() => done(null), 30_000));
+      const m = await Promise.race([perf.measureUserAgentSpecificMemory(), timeout]);
+      if (m) {
+        const workers = m.breakdown.filter((b) =>
+          b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope'),
+        );
+        ua = { total: m.bytes, workers: workers.reduce((s, b) => s + b.bytes, 0) };
+      }
+    }
+    return { heap: perf.memory?.usedJSHeapSize ?? null, ua };
+  });
+  return {
+    steps,
+    pageHeapBytes: figures.heap,
+    uaTotalBytes: figures.ua?.total ?? null,
+    uaWorkerBytes: figures.ua?.workers ?? null,
+  };
+}
+
+/** Steps played since the probe started (frames after step 0, over every run). */
+async function stepsPlayed(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      (window as unknown as { __bench: { frames: { i: number }[] } }).__bench.frames.filter((f) => f.i > 0)
+        .length,
+  );
+}
+
+async function lastFrameDone(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const frames = (window as unknown as { __bench: { frames: { done: boolean }[] } }).__bench.frames;
+    return frames.length > 0 && frames[frames.length - 1].done;
+  });
+}
+
+/** Plays (Reset + Play at each end of trajectory) until `target` steps; pauses at each checkpoint to measure. */
+export async function playAndMeasureMemory(
+  page: Page,
+  checkpoints: readonly number[],
+  maxMs: number,
+): Promise<Memory[]> {
+  const out: Memory[] = [];
+  const start = Date.now();
+  await button(page, 'Play').click();
+  for (const target of checkpoints) {
+    for (;;) {
+      await page.waitForTimeout(200);
+      const played = await stepsPlayed(page);
+      if (played >= target) break;
+      if (Date.now() - start > maxMs)
+        throw new Error(`only ${played} of ${target} steps in ${maxMs / 1000} s`);
+      if (await lastFrameDone(page)) {
+        await button(page, 'Reset').click();
+        await page.waitForTimeout(50);
+        await button(page, 'Play').click();
+      }
+    }
+    await button(page, 'Pause')
+      .click()
+      .catch(() => undefined);
+    out.push(await measureMemory(page, await stepsPlayed(page)));
+    if (target !== checkpoints[checkpoints.length - 1])
+      await button(page, 'Play')
+        .click()
+        .catch(() => undefined);
+  }
+  return out;
+}
