@@ -27,7 +27,8 @@ interface Run {
 
 export class Engine {
   private ep: EpPreference = 'auto';
-  private readonly models = new Map<string, Promise<LoadedModel>>();
+  /** Loaded (or loading) models by id, with the backend preference they were loaded for. */
+  private readonly models = new Map<string, { ep: EpPreference; loading: Promise<LoadedModel> }>();
   private run: Run | null = null;
   /** Serialises everything that touches the trajectory, so a step never interleaves with a swap. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -39,15 +40,25 @@ export class Engine {
   }
 
   async loadModel(modelId: string, baseUrl: string): Promise<void> {
+    const known = this.models.get(modelId);
+    if (known && known.ep === this.ep) {
+      const model = await known.loading;
+      this.emit({ type: 'backend', ...model.backend });
+      this.emit({ type: 'ready', modelId, model: summarize(model.card) });
+      return;
+    }
     const loading = loadModel(modelId, baseUrl, this.ep, this.emit);
-    this.models.set(modelId, loading);
-    loading.catch(() => this.models.delete(modelId)); // a failed load may be retried
+    const entry = { ep: this.ep, loading };
+    this.models.set(modelId, entry);
+    loading.catch(() => {
+      if (this.models.get(modelId) === entry) this.models.delete(modelId); // a failed load may be retried
+    });
     const model = await loading;
     this.emit({ type: 'ready', modelId, model: summarize(model.card) });
   }
 
   async start(request: StartRequest): Promise<void> {
-    const loading = this.models.get(request.model);
+    const loading = this.models.get(request.model)?.loading;
     if (!loading) {
       throw new Error(
         `Model "${request.model}" is not loaded yet: choose it again to load it, then press play.`,
@@ -77,6 +88,7 @@ export class Engine {
       return;
     }
     run.playing = true;
+    run.unacked = 0; // a fresh start for back-pressure, whatever the page did not acknowledge before
     this.emit({ type: 'playing', runId });
     void this.playLoop(run);
   }
@@ -130,7 +142,7 @@ export class Engine {
 
   async dispose(): Promise<void> {
     this.stopCurrent();
-    const loaded = await Promise.allSettled(this.models.values());
+    const loaded = await Promise.allSettled([...this.models.values()].map((m) => m.loading));
     this.models.clear();
     for (const result of loaded) if (result.status === 'fulfilled') await result.value.release();
   }

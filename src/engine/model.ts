@@ -7,6 +7,7 @@ import { parseCard } from '../core/card';
 import type { ModelCard } from '../core/card';
 import { mixtureFromAnalytic, MixtureDenoiser } from '../core/mixture';
 import type { Denoiser } from '../core/types';
+import type { Backend } from './backend';
 import { analyticBackend, createSession } from './backend';
 import { fetchJson, loadVerifiedBytes, ModelLoadError } from './fetch-model';
 import { networkDenoiser } from './network-denoiser';
@@ -16,6 +17,8 @@ import type { EngineEvent, EpPreference, ModelSummary } from './protocol';
 
 export interface LoadedModel {
   card: ModelCard;
+  /** Where it runs (re-announced when the page asks for an already loaded model). */
+  backend: Backend;
   /** A denoiser for one trajectory: class label (null = unconditional) and guidance bound in. */
   denoiser(classLabel: number | null, guidance: number): Denoiser;
   release(): Promise<void>;
@@ -49,9 +52,10 @@ export async function loadModel(
     throw e instanceof ModelLoadError ? e : new ModelLoadError(modelId, (e as Error).message);
   }
   if (card.analytic) return analyticModel(card, emit);
-  const network = await loadNetwork(card, cardUrl, ep, emit);
+  const { network, backend } = await loadNetwork(card, cardUrl, ep, emit);
   return {
     card,
+    backend,
     denoiser: (classLabel, guidance) => networkDenoiser(card, network, classLabel, guidance),
     release: () => network.release(),
   };
@@ -59,8 +63,9 @@ export async function loadModel(
 
 function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): LoadedModel {
   const mixture = mixtureFromAnalytic(card.analytic!, card.id);
-  emit({ type: 'backend', ...analyticBackend() });
-  return { card, denoiser: () => new MixtureDenoiser(mixture), release: async () => undefined };
+  const backend = analyticBackend();
+  emit({ type: 'backend', ...backend });
+  return { card, backend, denoiser: () => new MixtureDenoiser(mixture), release: async () => undefined };
 }
 
 async function loadNetwork(
@@ -68,7 +73,7 @@ async function loadNetwork(
   cardUrl: string,
   ep: EpPreference,
   emit: (event: EngineEvent) => void,
-): Promise<OnnxNetwork> {
+): Promise<{ network: OnnxNetwork; backend: Backend }> {
   const missing = (['onnx', 'bytes', 'sha256', 'inputs', 'output'] as const).filter(
     (k) => card[k] === undefined,
   );
@@ -102,7 +107,7 @@ async function loadNetwork(
     shape: card.shape,
   });
   await warmUp(card, network);
-  return network;
+  return { network, backend };
 }
 
 /** One evaluation before the first frame, so shader compilation does not land on step 1. */

@@ -23,7 +23,10 @@ export interface RunSettings {
   batch: number;
   /** Class to condition on, or null for unconditional sampling. */
   classLabel: number | null;
-  /** Classifier-free guidance weight (0 = plain conditional). */
+  /**
+   * Classifier-free guidance g ≥ 0 (Ho & Salimans 2022): ε = ε_c + g(ε_c − ε_u), so 0 is the
+   * conditional model alone. Ignored when classLabel is null.
+   */
   guidance: number;
   /** Replace the final x by the last x̂₀ (one extra network evaluation's worth of cleanup). */
   denoiseFinal: boolean;

@@ -146,6 +146,31 @@ describe('engine worker', () => {
     expect(Array.from(replay.x)).toEqual(Array.from(frames[3].x));
   });
 
+  it('plays an analytic mixture card without onnxruntime', async () => {
+    const c = connect('auto');
+    open.push(c.client);
+    c.client.send({ type: 'loadModel', modelId: 'ring8', baseUrl: new URL('/models/', location.href).href });
+    const ready = await c.next((e) => e.type === 'ready' || e.type === 'error');
+    expect(ready).toMatchObject({ type: 'ready', model: { analytic: true, shape: [2] } });
+    c.client.send(start(5, { model: 'ring8', classLabel: null, batch: 64, steps: 10 }));
+    await c.next((e) => e.type === 'paused' && e.runId === 5);
+    const frames = c.events.filter(isFrame(5));
+    expect(frames.map((f) => f.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(frames.at(-1)?.x.length).toBe(128);
+  });
+
+  it('pauses a run whose step turns non-finite, naming the step, and stays at the last good step', async () => {
+    const c = await loadTiny('wasm', 'tiny-inf');
+    await c.next((e) => e.type === 'ready');
+    c.client.send(start(6, { model: 'tiny-inf' }));
+    const paused = await c.next((e) => e.type === 'paused' && e.runId === 6);
+    expect(paused).toMatchObject({ reason: 'nonfinite', i: 0 });
+    const error = c.events.find((e) => e.type === 'error');
+    expect(error).toMatchObject({ scope: 'run', runId: 6, recoverable: true });
+    expect((error as { message: string }).message).toMatch(/^Step 1 .*NaN or infinite/);
+    expect(c.events.filter(isFrame(6)).map((f) => f.i)).toEqual([0]);
+  });
+
   it('reports a SHA-256 mismatch as a model error naming the model', async () => {
     const c = await loadTiny('wasm', 'tiny-badsha');
     const error = await c.next((e) => e.type === 'error' || e.type === 'ready');
