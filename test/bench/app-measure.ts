@@ -43,11 +43,14 @@ export const appUrl = (origin: string, settings: Record<string, string | number>
 
 /** Opens `url` freshly (via about:blank, so a hash-only change still reloads) and waits for the first paint. */
 export async function openAndWaitFirstFrame(page: Page, url: string, timeoutMs: number): Promise<FirstFrame> {
-  await page.goto('about:blank');
-  await page.goto(url);
+  // 'commit': the clock is the page's own navigation start; waiting for "load" adds nothing here.
+  await page.goto('about:blank', { waitUntil: 'commit', timeout: timeoutMs });
+  await page.goto(url, { waitUntil: 'commit', timeout: timeoutMs });
   try {
     await page.waitForFunction(
-      () => (window as unknown as { __bench: { firstPaintAt: number | null } }).__bench.firstPaintAt !== null,
+      () =>
+        ((window as unknown as { __bench?: { firstPaintAt: number | null } }).__bench?.firstPaintAt ??
+          null) !== null,
       null,
       { timeout: timeoutMs, polling: 100 },
     );
