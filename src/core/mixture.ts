@@ -135,7 +135,8 @@ export class MixtureDenoiser implements Denoiser {
   }
 
   async denoise(xTilde: Float32Array, sigma: Sigma, batch: number): Promise<Float32Array> {
-    const score = this.scoreAt(xTilde, sigma, batch);
+    const score = new Float64Array(batch * this.dim);
+    this.evaluate(Float64Array.from(xTilde), sigma, batch, score, null);
     const out = new Float32Array(batch * this.dim);
     for (let e = 0; e < out.length; e++) out[e] = xTilde[e] + sigma * sigma * score[e];
     return out;
@@ -144,44 +145,54 @@ export class MixtureDenoiser implements Denoiser {
   /** ∇log p_σ(x̃) for each of `batch` points (x̃ coordinates), row-major. */
   scoreAt(xTilde: ArrayLike<number>, sigma: number, batch = 1): Float64Array {
     const score = new Float64Array(batch * this.dim);
-    this.visit(xTilde, sigma, batch, (b, resp, solved) => {
-      for (let k = 0; k < resp.length; k++) {
-        for (let j = 0; j < this.dim; j++) score[b * this.dim + j] -= resp[k] * solved[k][j];
-      }
-    });
+    this.evaluate(Float64Array.from(xTilde), sigma, batch, score, null);
     return score;
   }
 
   /** log p_σ(x̃) for each of `batch` points. */
   logDensity(xTilde: ArrayLike<number>, sigma: number, batch = 1): Float64Array {
     const out = new Float64Array(batch);
-    this.visit(xTilde, sigma, batch, (b, _resp, _solved, logSum) => (out[b] = logSum));
+    this.evaluate(Float64Array.from(xTilde), sigma, batch, null, out);
     return out;
   }
 
-  /** Calls `onPoint` per point with responsibilities r_k, A_k⁻¹(x̃ − μ_k) and log p_σ(x̃). */
-  private visit(
-    xTilde: ArrayLike<number>,
+  /** Per point: log N_k, responsibilities r_k (log-sum-exp), score −Σ r_k A_k⁻¹(x̃ − μ_k), log p_σ. */
+  private evaluate(
+    x: Float64Array,
     sigma: number,
     batch: number,
-    onPoint: (b: number, resp: Float64Array, solved: Float64Array[], logSum: number) => void,
+    score: Float64Array | null,
+    logDensity: Float64Array | null,
   ): void {
     const factors = this.factorsAt(sigma);
     const { dim } = this;
     const { means } = this.mixture;
+    const count = factors.length;
     const centered = new Float64Array(dim);
     const solved = factors.map(() => new Float64Array(dim));
-    const logs = new Float64Array(factors.length);
+    const logs = new Float64Array(count);
     for (let b = 0; b < batch; b++) {
-      for (let k = 0; k < factors.length; k++) {
-        for (let j = 0; j < dim; j++) centered[j] = xTilde[b * dim + j] - means[k][j];
+      const offset = b * dim;
+      let top = -Infinity;
+      for (let k = 0; k < count; k++) {
+        const mean = means[k];
+        for (let j = 0; j < dim; j++) centered[j] = x[offset + j] - mean[j];
         logs[k] = factors[k].logNorm - 0.5 * factors[k].solve(centered, solved[k]);
+        if (logs[k] > top) top = logs[k];
       }
-      const top = Math.max(...logs);
       let sum = 0;
-      for (let k = 0; k < logs.length; k++) sum += Math.exp(logs[k] - top);
-      const resp = logs.map((v) => Math.exp(v - top) / sum);
-      onPoint(b, resp, solved, top + Math.log(sum));
+      for (let k = 0; k < count; k++) {
+        logs[k] = Math.exp(logs[k] - top);
+        sum += logs[k];
+      }
+      if (logDensity) logDensity[b] = top + Math.log(sum);
+      if (!score) continue;
+      for (let k = 0; k < count; k++) {
+        const r = logs[k] / sum;
+        if (r === 0) continue;
+        const v = solved[k];
+        for (let j = 0; j < dim; j++) score[offset + j] -= r * v[j];
+      }
     }
   }
 
