@@ -13,6 +13,14 @@ describe('models/manifest.json and the cards it lists', () => {
     for (const id of analyticIds) expect(manifest.models).toContain(id);
   });
 
+  it('every card the manifest lists exists, parses and carries its own id', () => {
+    for (const id of manifest.models) {
+      const card = parseCard(readJson(`models/${id}.json`), `models/${id}.json`);
+      expect(card.id).toBe(id);
+      expect(card.analytic !== undefined || card.onnx !== undefined).toBe(true);
+    }
+  });
+
   it.each(analyticIds)('%s is a valid analytic points card with a usable mixture', (id) => {
     const card = parseCard(readJson(`models/${id}.json`), `models/${id}.json`);
     expect(card.id).toBe(id);
