@@ -45,7 +45,7 @@ class TrainConfig:
 PRESETS: dict[str, dict] = {
     "mnist": dict(data="mnist", net=UNetConfig(in_channels=1, channels=(48, 96), num_classes=10), train={}),
     "fashion": dict(data="fashion", net=UNetConfig(in_channels=1, channels=(48, 96), num_classes=10),
-                    train=dict(steps=4000, hflip=True)),
+                    train=dict(steps=3000, hflip=True)),
     "tiny": dict(data="mnist", net=UNetConfig(in_channels=1, channels=(8, 16), num_classes=10, groups=4,
                                               emb_dim=32), train=dict(steps=2, batch=4)),
 }
