@@ -19,21 +19,38 @@ export interface LangevinMove {
   stepSizes: Float64Array;
 }
 
+/** How the corrector's norms are taken: each sample's own, or averaged over the batch. */
+export type StepNorm = 'sample' | 'batch';
+
+export interface CorrectorOptions {
+  snr: number;
+  alpha: number;
+  /** s(t) at this σ: native ε = s²·ε̃. */
+  scale: number;
+  /** Default 'sample'. */
+  norm?: StepNorm;
+}
+
 /**
  * One Langevin corrector move with target SNR r (Song et al. 2021, Alg. 4):
- * ε = 2α(r‖z‖/‖∇log p‖)² per sample, x ← x + ε∇log p + √(2ε) z. The rule is the same in x̃ and in native
- * x (x = s·x̃ scales the score by 1/s and ε by s²), so it runs in x̃; `scale` converts ε to native units.
+ * ε = 2α(r‖z‖/‖∇log p‖)², x ← x + ε∇log p + √(2ε) z, with per-sample norms (or batch means of the
+ * norms, as the reference code does). The rule is the same in x̃ and in native x (x = s·x̃ scales the
+ * score by 1/s and ε by s²), so it runs in x̃; `scale` converts ε to native units.
  */
 export function langevinCorrectorMove(
   x: Float32Array,
   score: Float32Array,
   z: Float32Array,
   batch: number,
-  opts: { snr: number; alpha: number; scale: number },
+  opts: CorrectorOptions,
 ): LangevinMove {
   const dim = x.length / batch;
   const scoreNorms = perSampleNorms(score, batch, dim);
   const noiseNorms = perSampleNorms(z, batch, dim);
+  if (opts.norm === 'batch') {
+    scoreNorms.fill(scoreNorms.reduce((a, v) => a + v, 0) / batch);
+    noiseNorms.fill(noiseNorms.reduce((a, v) => a + v, 0) / batch);
+  }
   const out = new Float32Array(x.length);
   const stepSizes = new Float64Array(batch);
   for (let b = 0; b < batch; b++) {
@@ -52,7 +69,7 @@ export async function correctAt(
   sigma: Sigma,
   ctx: StepCtx,
   batch: number,
-  opts: { snr: number; alpha: number; steps: number },
+  opts: { snr: number; alpha: number; steps: number; norm: StepNorm },
 ): Promise<{ x: Float32Array; denoised: Float32Array | undefined; meanStepSize: number }> {
   const scale = ctx.sde.scale(ctx.sde.timeOf(sigma));
   let current = x;

@@ -44,6 +44,14 @@ const pcParams: readonly ParamSpec[] = [
     help: 'Sets the corrector step ε = 2α(r‖z‖/‖∇log p‖)²; larger r means bigger moves.',
   },
   {
+    name: 'stepNorm',
+    label: 'Corrector norms',
+    kind: 'choice',
+    choices: ['sample', 'batch'],
+    default: 'sample',
+    help: 'Per sample keeps samples independent (right in high dimension); in 2D its step, which depends on x, skews the result; batch averages the norms as the reference code does.',
+  },
+  {
     name: 'correctorSteps',
     label: 'Corrector steps',
     kind: 'int',
@@ -69,11 +77,17 @@ async function pcStep(state: TrajState, ctx: StepCtx): Promise<StepResult> {
   const corrector = choiceParam('pc', pcParams, ctx.params, 'corrector');
   const snr = numberParam('pc', pcParams, ctx.params, 'snr');
   const steps = numberParam('pc', pcParams, ctx.params, 'correctorSteps');
+  const norm = choiceParam('pc', pcParams, ctx.params, 'stepNorm') === 'batch' ? 'batch' : 'sample';
   const predicted = await predict(predictorName, state, ctx);
   if (corrector === 'none' || ctx.sigmaNext <= 0) return predicted;
   // α = 1 − β_i on VP as in the reference code; 1 otherwise.
   const alpha = ctx.sde.kind === 'vp' ? 1 - intervalBeta(ctx.sde, state.sigma, ctx.sigmaNext) : 1;
-  const corrected = await correctAt(predicted.x, ctx.sigmaNext, ctx, state.batch, { snr, alpha, steps });
+  const corrected = await correctAt(predicted.x, ctx.sigmaNext, ctx, state.batch, {
+    snr,
+    alpha,
+    steps,
+    norm,
+  });
   return {
     x: corrected.x,
     sigma: ctx.sigmaNext,
