@@ -26,13 +26,33 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
   });
 }
 
+/** Longest a single page command may take before the browser is presumed gone (a killed browser can hang evaluate). */
+const CALL_TIMEOUT_MS = 300_000;
+
 async function call(page: Page, message: Record<string, unknown>): Promise<Reply> {
-  const reply = await page.evaluate(
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `bench page did not answer "${String(message.op)}" within ${CALL_TIMEOUT_MS / 1000} s (browser killed or hung?)`,
+          ),
+        ),
+      CALL_TIMEOUT_MS,
+    );
+  });
+  const evaluation = page.evaluate(
     (m) => (window as unknown as { benchCall(m: unknown): Promise<Record<string, unknown>> }).benchCall(m),
     message,
   );
-  if (typeof reply.error === 'string') throw new Error(reply.error);
-  return reply;
+  try {
+    const reply = await Promise.race([evaluation, timeout]);
+    if (typeof reply.error === 'string') throw new Error(reply.error);
+    return reply;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Per-call times while V8 tiers the WASM code up (see warm() in bench-worker.mjs). */
