@@ -152,7 +152,7 @@ function moments(x: Float32Array) {
 
 describe.each(kinds)('784-dimensional diagonal Gaussian on %s', (kind) => {
   const dim = 784;
-  const batch = 200;
+  const batch = 64;
   const mean = Array.from({ length: dim }, (_, k) => 0.5 * Math.sin(k));
   const std = Array.from({ length: dim }, (_, k) => 0.1 + (0.9 * (k % 28)) / 27);
   const sde = makeSde({ kind });
