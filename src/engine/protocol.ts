@@ -24,8 +24,9 @@ export interface RunSettings {
   /** Class to condition on, or null for unconditional sampling. */
   classLabel: number | null;
   /**
-   * Classifier-free guidance g ≥ 0 (Ho & Salimans 2022): ε = ε_c + g(ε_c − ε_u), so 0 is the
-   * conditional model alone. Ignored when classLabel is null.
+   * Classifier-free guidance weight w ≥ 0 (Ho & Salimans 2022): D = D_u + w(D_c − D_u), so 1 is the
+   * conditional model alone and 0 the unconditional one — the same w as `npm run sample --guidance`.
+   * Ignored when classLabel is null.
    */
   guidance: number;
   /** Replace the final x by the last x̂₀ (one extra network evaluation's worth of cleanup). */

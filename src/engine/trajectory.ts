@@ -51,9 +51,9 @@ export class Trajectory {
   static create(model: LoadedModel, settings: RunSettings): Trajectory {
     const { card } = model;
     const conditional = settings.classLabel !== null && (card.classes?.length ?? 0) > 0;
-    // Protocol guidance g: 0 = conditional alone; core weight w = 1 + g (Ho & Salimans 2022).
+    // Guidance w as in core and the CLI: D = D_u + w(D_c − D_u) (Ho & Salimans 2022).
     const inner = conditional
-      ? model.denoiser(settings.classLabel, 1 + settings.guidance)
+      ? model.denoiser(settings.classLabel, settings.guidance)
       : model.denoiser(null, 1);
     const timed = new TimedDenoiser(inner);
     const runner = new Runner({
