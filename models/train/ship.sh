@@ -15,12 +15,12 @@ steps="${EVAL_STEPS:-100}"
 card="models/$id.json"
 if grep -q '"task": "image"' "$card"; then
   npm run -s sample -- --model "$card" --sampler euler_maruyama --steps 200 --class all --n 80 --guidance 2 \
-    --denoise-final --seed 1 --out "models/$id.png"
+    --denoise-final --progress --seed 1 --out "models/$id.png"
   tmp="$(mktemp -d)"
   npm run -s sample -- --model "$card" --sampler euler_maruyama --steps "$steps" --class all --n "$n" --guidance 2 \
-    --denoise-final --seed 2 --out "$tmp/guided.json"
+    --denoise-final --progress --seed 2 --out "$tmp/guided.json"
   npm run -s sample -- --model "$card" --sampler euler_maruyama --steps "$steps" --n "$n" \
-    --denoise-final --seed 3 --out "$tmp/unguided.json"
+    --denoise-final --progress --seed 3 --out "$tmp/unguided.json"
   /usr/bin/python3 models/train/evaluate.py "$tmp/guided.json" "$tmp/unguided.json" --guidance 2 --write-card
   rm -rf "$tmp"
 else

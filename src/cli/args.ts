@@ -30,13 +30,15 @@ export interface SampleArgs {
   guidance?: number;
   params: Record<string, ParamValue>;
   denoiseFinal: boolean;
+  /** Print a progress line to stderr every tenth of the run. */
+  progress: boolean;
   out: string;
   format: 'png' | 'json';
 }
 
 export const USAGE = `usage: npm run sample -- --model <id|card.json> --sampler <id> --out FILE.png|FILE.json
   [--sde vp|subvp|ve] [--steps N] [--schedule uniform|karras|logsnr] [--seed S] [--n COUNT]
-  [--class K|all] [--guidance W] [--param name=value ...] [--denoise-final]`;
+  [--class K|all] [--guidance W] [--param name=value ...] [--denoise-final] [--progress]`;
 
 const VALUE_FLAGS = [
   'model',
@@ -51,7 +53,7 @@ const VALUE_FLAGS = [
   'param',
   'out',
 ];
-const BOOL_FLAGS = ['denoise-final', 'help'];
+const BOOL_FLAGS = ['denoise-final', 'progress', 'help'];
 
 function intIn(flag: string, text: string, lo: number, hi: number): number {
   const value = Number(text);
@@ -151,6 +153,7 @@ export function parseSampleArgs(argv: readonly string[]): SampleArgs | 'help' {
     guidance: guidance === undefined ? undefined : numberIn('guidance', guidance, 0, MAX_GUIDANCE),
     params: Object.fromEntries((flags.get('param') ?? []).map(parseParam)),
     denoiseFinal: flags.has('denoise-final'),
+    progress: flags.has('progress'),
     out,
     format: outputFormat(out),
   };

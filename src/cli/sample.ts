@@ -63,8 +63,14 @@ export async function sample(args: SampleArgs): Promise<SampleOutcome> {
     denoiseFinal: args.denoiseFinal,
     snapshotBudgetBytes: CLI_SNAPSHOT_BUDGET,
   });
+  const total = args.steps + (args.denoiseFinal ? 1 : 0);
   while (!runner.done) {
     const event = await runner.step();
+    if (args.progress && event.i % Math.max(1, Math.round(total / 10)) === 0) {
+      process.stderr.write(
+        `step ${event.i}/${total}, ${event.nfeTotal} NFE, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+      );
+    }
     if (event.nonFinite) {
       throw new Error(
         `sampler ${sampler.id} diverged at step ${event.i} (σ=${event.sigma.toPrecision(3)}): ` +

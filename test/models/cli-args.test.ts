@@ -48,6 +48,7 @@ describe('parseSampleArgs', () => {
       guidance: 2.5,
       params: { snr: 0.16, predictor: 'reverse_diffusion' },
       denoiseFinal: true,
+      progress: false,
       out: 'x.json',
       format: 'json',
     });
