@@ -34,6 +34,8 @@ export default defineConfig({
           browser: {
             enabled: true,
             headless: true,
+            // Chromium can take a minute to start on a busy 2-core machine.
+            connectTimeout: 300_000,
             provider: playwright({
               launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
             }),
