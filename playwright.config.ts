@@ -16,7 +16,8 @@ export default defineConfig({
   testMatch: '**/*.spec.ts',
   // Two CPU cores on the CI machine: one browser at a time keeps runs predictable.
   workers: 1,
-  timeout: 120_000,
+  // Generous: the CI machine has two cores shared with model training; image-model tests load ONNX sessions.
+  timeout: 600_000,
   expect: { timeout: 30_000 },
   outputDir: 'test-results/e2e',
   use: {

@@ -1,5 +1,4 @@
 /** Shared Playwright fixtures: the built site served from a sub-path, and page helpers. */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test as base, expect, type Page } from '@playwright/test';
 import { startStaticServer, type StaticServer } from './static-server';
@@ -54,18 +53,25 @@ export async function currentStep(page: Page): Promise<number> {
   return Number(await page.getByLabel('Step counter').getAttribute('data-step'));
 }
 
-/** A SHA-256 digest of a canvas's RGBA pixels (changes whenever any pixel changes). */
+/** A SHA-256 digest (hex) of a canvas's RGBA pixels, computed in the page: changes whenever any pixel does. */
 export async function canvasPixels(page: Page, testId: string): Promise<string> {
-  const rgba = await page.getByTestId(testId).evaluate((canvas: HTMLCanvasElement) => {
+  return page.getByTestId(testId).evaluate(async (canvas: HTMLCanvasElement) => {
     const ctx = canvas.getContext('2d');
-    return ctx === null ? '' : Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data).join(',');
+    if (ctx === null) return '';
+    const digest = await crypto.subtle.digest(
+      'SHA-256',
+      ctx.getImageData(0, 0, canvas.width, canvas.height).data,
+    );
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
   });
-  return createHash('sha256').update(rgba).digest('hex');
 }
 
-/** Waits until the run is paused at step 0 with the first frame drawn. */
+/**
+ * Waits until the run is paused at step 0 with the first frame drawn. A network's first load
+ * compiles onnxruntime's WASM, which takes minutes on a busy two-core machine.
+ */
 export async function waitForFirstFrame(page: Page): Promise<void> {
-  await expect(page.getByTestId('run-status')).toHaveText('paused', { timeout: 90_000 });
+  await expect(page.getByTestId('run-status')).toHaveText('paused', { timeout: 240_000 });
   await expect(page.getByLabel('Step counter')).toHaveAttribute('data-step', '0');
 }
 
@@ -73,7 +79,7 @@ export async function waitForFirstFrame(page: Page): Promise<void> {
 export async function runToEnd(page: Page): Promise<void> {
   await page.getByLabel('Speed').fill('120');
   await page.getByRole('button', { name: 'Play', exact: true }).click();
-  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 90_000 });
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 240_000 });
 }
 
 /** Decoded RGBA pixels of a canvas. */
