@@ -131,7 +131,8 @@ def train(name: str, resume: bool, overrides: dict, run_dir: Path | None = None)
     def save():
         torch.save(dict(net=net.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
                         minutes=minutes, np_rng=rng.bit_generator.state, torch_rng=torch.get_rng_state(),
-                        cfg=asdict(cfg), net_cfg=preset["net"], name=name), ckpt_path)
+                        cfg=asdict(cfg), net_cfg=preset["net"], name=name), ckpt_path.with_suffix(".tmp"))
+        ckpt_path.with_suffix(".tmp").replace(ckpt_path)  # atomic: an export never reads half a file
 
     t0, seen, loss_sum = time.time(), 0, 0.0
     try:
