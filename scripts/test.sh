@@ -9,6 +9,10 @@ status=0
 stage() { echo; echo "=== $1"; }
 run() { "$@" || status=1; }
 
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Chromium missing: installing Debian's chromium (the browser tests need it)"
+  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium) >/dev/null
+fi
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   echo "Chromium not found at ${CHROMIUM_PATH:-/usr/bin/chromium}: install it with" >&2
   echo "  sudo apt-get install --no-install-recommends chromium   (or set CHROMIUM_PATH)" >&2
