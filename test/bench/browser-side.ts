@@ -28,7 +28,8 @@ export async function browserBackends(
   const gpu = await open('webgpu', 1);
   const gpuInfo = await gpu.info();
   console.log('compiling onnxruntime-web (optimising compiler only) in each page…');
-  await Promise.all([...wasm, ...jsep].map((p) => p.warm(model, 0)));
+  // One page at a time: four optimising compiles of the 14–28 MB modules at once starve a 2-core machine.
+  for (const p of [...wasm, ...jsep]) await p.warm(model, 0);
   const pages = [...wasm, ...jsep, gpu];
   const backends: Backends = {
     native: [nativeBackend(1), nativeBackend(2)],
