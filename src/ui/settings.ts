@@ -25,7 +25,7 @@ export interface Settings {
   batch: number;
   /** Class to condition on; null samples unconditionally. */
   classLabel: number | null;
-  /** Classifier-free guidance weight w (0 = conditional model alone). */
+  /** Classifier-free guidance weight w: D = D_u + w(D_c − D_u); 0 unconditional, 1 conditional alone, > 1 stronger. */
   guidance: number;
   /** Replace the last step's x by the denoiser's x̂₀ (removes the residual noise). */
   denoiseFinal: boolean;
@@ -88,7 +88,7 @@ export const defaultSettings: Settings = {
   seed: 1,
   batch: 16,
   classLabel: null,
-  guidance: 0,
+  guidance: 2,
   denoiseFinal: true,
   stepsPerSecond: 30,
   view: { scoreField: true, trajectories: false, denoisedPoints: true },

@@ -31,7 +31,7 @@ function setup() {
     modelId: 'toy',
     samplerId: 'pc',
     classLabel: 1,
-    guidance: 2,
+    guidance: 3.5,
   });
   const sent: EngineRequest[] = [];
   let runIds = 0;
@@ -186,7 +186,7 @@ describe('store actions', () => {
     actions.selectModel('digits');
     expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'digits', baseUrl: 'http://x/sub/models/' });
     actions.handleEvent({ type: 'ready', modelId: 'digits', model: digits });
-    expect(sent.at(-1)).toMatchObject({ type: 'start', model: 'digits', classLabel: 1, guidance: 2 });
+    expect(sent.at(-1)).toMatchObject({ type: 'start', model: 'digits', classLabel: 1, guidance: 3.5 });
   });
 
   it('rewind seeks back within what was computed; a step from there branches and drops the old future', () => {

@@ -156,7 +156,7 @@ function ConditioningControls() {
           id="guidance"
           label="Guidance"
           value={guidance.toFixed(1)}
-          help="Classifier-free guidance weight w: 0 = conditional model alone; larger = more typical, less diverse (Ho & Salimans 2022)."
+          help="Classifier-free guidance weight w, D = D_u + w(D_c − D_u): 0 = unconditional model, 1 = conditional model alone, above 1 = more typical of the class, less diverse (Ho & Salimans 2022)."
         >
           <input
             id="guidance"
