@@ -14,11 +14,27 @@ function expectRelative(actual: number | undefined, expected: number): void {
 }
 
 describe('Langevin corrector move (Song et al. 2021, Alg. 4)', () => {
-  it('takes ε = 2α(r‖z‖/‖s‖)² per sample and moves x by ε·s + √(2ε)·z', () => {
-    const x = Float32Array.from([1, 2, 3, -1]);
-    const score = Float32Array.from([-1, -2, 0.5, 0]); // ‖s₁‖ = √5, ‖s₂‖ = 0.5
-    const z = Float32Array.from([0.6, 0.8, 3, 4]); // ‖z₁‖ = 1, ‖z₂‖ = 5
+  const x = Float32Array.from([1, 2, 3, -1]);
+  const score = Float32Array.from([-1, -2, 0.5, 0]); // ‖s₁‖ = √5, ‖s₂‖ = 0.5
+  const z = Float32Array.from([0.6, 0.8, 3, 4]); // ‖z₁‖ = 1, ‖z₂‖ = 5
+
+  it('by default takes one ε = 2α(r·mean‖z‖/mean‖s‖)² from batch-mean norms', () => {
     const move = langevinCorrectorMove(x, score, z, 2, { snr: 0.16, alpha: 0.9, scale: 1 });
+    const eps = 1.8 * ((0.16 * 3) / ((Math.sqrt(5) + 0.5) / 2)) ** 2; // mean ‖z‖ = 3
+    expectRelative(move.stepSizes[0], eps);
+    expectRelative(move.stepSizes[1], eps);
+    const noise = Math.sqrt(2 * eps);
+    const expected = [
+      1 - eps + 0.6 * noise,
+      2 - 2 * eps + 0.8 * noise,
+      3 + 0.5 * eps + 3 * noise,
+      -1 + 4 * noise,
+    ];
+    expected.forEach((v, k) => expect(move.x[k]).toBeCloseTo(v, 5));
+  });
+
+  it('with per-sample norms takes ε = 2α(r‖z‖/‖s‖)² per sample and moves x by ε·s + √(2ε)·z', () => {
+    const move = langevinCorrectorMove(x, score, z, 2, { snr: 0.16, alpha: 0.9, scale: 1, norm: 'sample' });
     // ε₁ = 1.8·(0.16/√5)² = 0.009216, ε₂ = 1.8·(0.16·5/0.5)² = 4.608
     expectRelative(move.stepSizes[0], 0.009216);
     expectRelative(move.stepSizes[1], 4.608);
@@ -80,18 +96,30 @@ describe('pc corrector on a Gaussian (hand-computed score)', () => {
     expect(result.nfe).toBe(1);
   });
 
-  it('uses α = 1 on VE, averaging ε over the batch', async () => {
+  describe('on VE (α = 1), with score −x̃/2: ‖s₁‖ = 1, ‖s₂‖ = 0.5, ‖z₁‖ = 1, ‖z₂‖ = 2', () => {
     const sde = makeSde({ kind: 've' });
     const [sigma, sigmaNext] = [asSigma(3), asSigma(1)];
     const z = Float32Array.from([1, 0, 0, 2]);
     const x = Float32Array.from([2, 0, 0, 1]);
-    const params = { predictor: 'none', snr: 0.2 };
-    const ctx = gaussianCtx(sde, sigmaNext, [sigma, sigmaNext], params, z);
-    const result = await getSampler('pc').step({ i: 0, sigma, x, batch: 2, dim: 2 }, ctx);
-    // score = −x/2: ‖s₁‖ = 1, ‖s₂‖ = 0.5; ε₁ = 2(0.2·1/1)² = 0.08, ε₂ = 2(0.2·2/0.5)² = 1.28
-    expectRelative(result.info?.epsilon, (0.08 + 1.28) / 2);
-    expect(result.x[0]).toBeCloseTo(2 - 0.08 + Math.sqrt(0.16), 5);
-    expect(result.x[3]).toBeCloseTo(1 - 0.64 + 2 * Math.sqrt(2.56), 5);
+    const stepPc = (params: Params) =>
+      getSampler('pc').step(
+        { i: 0, sigma, x, batch: 2, dim: 2 },
+        gaussianCtx(sde, sigmaNext, [sigma, sigmaNext], params, z),
+      );
+
+    it('uses batch-mean norms by default: ε = 2(0.2·1.5/0.75)² = 0.32 for both samples', async () => {
+      const result = await stepPc({ predictor: 'none', snr: 0.2 });
+      expectRelative(result.info?.epsilon, 0.32);
+      expect(result.x[0]).toBeCloseTo(2 - 0.32 + Math.sqrt(0.64), 5);
+      expect(result.x[3]).toBeCloseTo(1 - 0.16 + 2 * Math.sqrt(0.64), 5);
+    });
+
+    it('with per-sample norms reports the batch mean of ε₁ = 0.08 and ε₂ = 1.28', async () => {
+      const result = await stepPc({ predictor: 'none', snr: 0.2, stepNorm: 'sample' });
+      expectRelative(result.info?.epsilon, (0.08 + 1.28) / 2);
+      expect(result.x[0]).toBeCloseTo(2 - 0.08 + Math.sqrt(0.16), 5);
+      expect(result.x[3]).toBeCloseTo(1 - 0.64 + 2 * Math.sqrt(2.56), 5);
+    });
   });
 
   it('with the ode_euler predictor and no corrector equals ode_euler', async () => {

@@ -27,14 +27,17 @@ export interface CorrectorOptions {
   alpha: number;
   /** s(t) at this σ: native ε = s²·ε̃. */
   scale: number;
-  /** Default 'sample'. */
+  /**
+   * Default 'batch': one ε from batch-mean norms (Song et al.'s reference code). 'sample' gives each
+   * sample its own ε, which depends on x and so biases the stationary law (no correcting drift).
+   */
   norm?: StepNorm;
 }
 
 /**
  * One Langevin corrector move with target SNR r (Song et al. 2021, Alg. 4):
- * ε = 2α(r‖z‖/‖∇log p‖)², x ← x + ε∇log p + √(2ε) z, with per-sample norms (or batch means of the
- * norms, as the reference code does). The rule is the same in x̃ and in native x (x = s·x̃ scales the
+ * ε = 2α(r‖z‖/‖∇log p‖)², x ← x + ε∇log p + √(2ε) z, with batch means of the norms as the
+ * reference code does (or each sample's own norms, which bias the result: see CorrectorOptions). The rule is the same in x̃ and in native x (x = s·x̃ scales the
  * score by 1/s and ε by s²), so it runs in x̃; `scale` converts ε to native units.
  */
 export function langevinCorrectorMove(
@@ -47,7 +50,7 @@ export function langevinCorrectorMove(
   const dim = x.length / batch;
   const scoreNorms = perSampleNorms(score, batch, dim);
   const noiseNorms = perSampleNorms(z, batch, dim);
-  if (opts.norm === 'batch') {
+  if (opts.norm !== 'sample') {
     scoreNorms.fill(scoreNorms.reduce((a, v) => a + v, 0) / batch);
     noiseNorms.fill(noiseNorms.reduce((a, v) => a + v, 0) / batch);
   }

@@ -47,9 +47,9 @@ const pcParams: readonly ParamSpec[] = [
     name: 'stepNorm',
     label: 'Corrector norms',
     kind: 'choice',
-    choices: ['sample', 'batch'],
-    default: 'sample',
-    help: 'Per sample keeps samples independent (right in high dimension); in 2D its step, which depends on x, skews the result; batch averages the norms as the reference code does.',
+    choices: ['batch', 'sample'],
+    default: 'batch',
+    help: "Batch (default, as the reference code) uses batch-mean norms, one step size for all samples. Sample uses each sample's own norms: the step then depends on x, which without a matching drift term changes the stationary law (visibly biased in 2D; negligible only in high dimension).",
   },
   {
     name: 'correctorSteps',
@@ -77,7 +77,7 @@ async function pcStep(state: TrajState, ctx: StepCtx): Promise<StepResult> {
   const corrector = choiceParam('pc', pcParams, ctx.params, 'corrector');
   const snr = numberParam('pc', pcParams, ctx.params, 'snr');
   const steps = numberParam('pc', pcParams, ctx.params, 'correctorSteps');
-  const norm = choiceParam('pc', pcParams, ctx.params, 'stepNorm') === 'batch' ? 'batch' : 'sample';
+  const norm = choiceParam('pc', pcParams, ctx.params, 'stepNorm') === 'sample' ? 'sample' : 'batch';
   const predicted = await predict(predictorName, state, ctx);
   if (corrector === 'none' || ctx.sigmaNext <= 0) return predicted;
   // α = 1 − β_i on VP as in the reference code; 1 otherwise.
