@@ -112,7 +112,7 @@ async function modelSection(args: Args): Promise<ModelSection> {
       models[0].onnx,
       args.quick ? 10_000 : 25_000,
     ).catch((e: unknown) => ({ na: String(e) }));
-    const browser = await browserBackends(server.origin, urlOf, models[0].onnx);
+    const browser = await browserBackends(server.origin, urlOf, models[0].onnx, args.quick ? 8000 : 15_000);
     try {
       const cells: Cell[] = [];
       for (const model of models) cells.push(...(await modelAlone(model, browser.backends, args.quick)));
