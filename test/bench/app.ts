@@ -2,7 +2,8 @@
  * Section 2, the app on its built site: per image model, page load → first frame (cold: a fresh
  * browser profile; cached: the same profile again) and one step split at batch 1, 16, 64; then
  * memory after 100 and 10,000 steps on an analytic 2D model (the network is too slow for 10,000
- * steps within the run time on two cores). Anything that cannot be measured becomes "n/a (why)".
+ * steps within the run time on two cores). Chromium runs without WebGPU here (see appBench).
+ * Anything that cannot be measured becomes "n/a (why)".
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -144,12 +145,15 @@ export async function appBench(
   };
   const analytic = manifest.models.find((id) => !siteImageModels(siteDir).includes(id));
   const server = await startBenchServer([{ prefix: '/', dir: siteDir }], 'etag');
-  const browser = await launchChromium([
+  // WebGPU off: this machine's only adapter is SwiftShader (a CPU rasteriser, ~100× slower than
+  // WASM), which the app would pick; with no adapter the app runs what a GPU-less user gets: WASM.
+  const flags = [
     '--disable-frame-rate-limit',
     '--disable-gpu-vsync',
     '--enable-blink-features=ForceEagerMeasureMemory',
     '--js-flags=--expose-gc',
-  ]);
+  ];
+  const browser = await launchChromium(flags, false);
   try {
     const models: AppModelResult[] = [];
     for (const id of siteImageModels(siteDir))

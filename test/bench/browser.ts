@@ -18,12 +18,10 @@ export interface WorkerInfo {
 
 type Reply = Record<string, unknown> & { error?: string };
 
-export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
-  return chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [...chromiumArgs, ...extraArgs],
-  });
+/** Headless Chromium with the project's flags; `webgpu: false` leaves WebGPU off (no adapter). */
+export async function launchChromium(extraArgs: readonly string[] = [], webgpu = true): Promise<Browser> {
+  const base = webgpu ? chromiumArgs : chromiumArgs.filter((a) => a !== '--enable-unsafe-webgpu');
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: [...base, ...extraArgs] });
 }
 
 /** Longest a single page command may take before the browser is presumed gone (a killed browser can hang evaluate). */
