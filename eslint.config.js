@@ -20,6 +20,15 @@ export default tseslint.config(
     },
   },
   {
+    // Playwright fixtures take a `use` callback that is not React's hook.
+    files: ['test/e2e/**/*.ts'],
+    rules: { 'react-hooks/rules-of-hooks': 'off' },
+  },
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['../engine/*', '../ui/*', '../cli/*', 'onnxruntime-*', 'react*'] }],
