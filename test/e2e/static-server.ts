@@ -88,6 +88,12 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${options.base}`,
-    close: () => new Promise<void>((done) => server.close(() => done())),
+    // Drop open keep-alive connections too: a page still pointed at this server would otherwise
+    // keep close() waiting for ever.
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
   };
 }
