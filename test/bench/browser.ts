@@ -3,6 +3,7 @@
  * network in a module worker (test/bench/page/bench-worker.mjs), like the app's engine worker.
  */
 import { chromium, type Browser, type Page } from 'playwright';
+import { chromiumArgsWithoutWebGpu } from '../chromium';
 import { chromiumArgs, chromiumPath, type SessionOptions, type TimingBudget } from './config';
 import type { Backend, TimedRuns } from './backend';
 
@@ -20,7 +21,7 @@ type Reply = Record<string, unknown> & { error?: string };
 
 /** Headless Chromium with the project's flags; `webgpu: false` leaves WebGPU off (no adapter). */
 export async function launchChromium(extraArgs: readonly string[] = [], webgpu = true): Promise<Browser> {
-  const base = webgpu ? chromiumArgs : chromiumArgs.filter((a) => a !== '--enable-unsafe-webgpu');
+  const base = webgpu ? chromiumArgs : chromiumArgsWithoutWebGpu;
   return chromium.launch({ executablePath: chromiumPath, headless: true, args: [...base, ...extraArgs] });
 }
 

@@ -2,17 +2,7 @@
 
 export const batches = [1, 16, 64] as const;
 
-/** Chromium flags: headless as root, no outside network, WebGPU exposed (SwiftShader here). */
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { chromiumArgs, chromiumPath } from '../chromium';
 
 /** How one cell (backend × variant × threads × batch) is timed: warm-up runs, then a time budget. */
 export interface TimingBudget {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
-import { chromiumArgs } from '../../playwright.config';
+import { chromiumArgsWithoutWebGpu, chromiumPath } from '../chromium';
 import {
   canvasPixels,
   currentStep,
@@ -38,8 +38,8 @@ test('without WebGPU the WASM note shows and the pictures are the same', async (
     overrides: { ...tinyModelOverrides(), ...workerWithoutWebGpu() },
   });
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: chromiumArgs.filter((a) => a !== '--enable-unsafe-webgpu'),
+    executablePath: chromiumPath,
+    args: chromiumArgsWithoutWebGpu,
   });
   try {
     const context = await browser.newContext({ serviceWorkers: 'block' });

@@ -1,0 +1,17 @@
+/**
+ * How every test and benchmark launches Debian's Chromium: headless as root, no outside network
+ * (the background-networking flags stop connection attempts this machine would refuse), WebGPU
+ * exposed (SwiftShader where no GPU exists). CHROMIUM_PATH overrides the binary.
+ */
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The same flags without WebGPU, for the fallback path. */
+export const chromiumArgsWithoutWebGpu = chromiumArgs.filter((a) => a !== '--enable-unsafe-webgpu');
