@@ -16,6 +16,18 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Pre-bundle up front: discovering these mid-run makes Vite reload the page and the run hangs.
+        optimizeDeps: {
+          include: [
+            'react',
+            'react-dom/client',
+            'react/jsx-dev-runtime',
+            'zustand',
+            'zustand/vanilla',
+            'gifenc',
+          ],
+          exclude: ['onnxruntime-web'],
+        },
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts', 'test/engine/**/*.test.ts'],
