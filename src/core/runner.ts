@@ -1,279 +1,99 @@
 /**
- * The sampling loop: owns the state x̃, the σ grid, the history of (σ, x̂₀) and snapshots, and
- * advances one sampler step per call. Sampler, parameters, SDE, schedule and step count can change
- * between steps; the trajectory continues from the current (x̃, σ) with the step counter unchanged.
- *
- * Noise: the prior is gaussianNoise(seed, PRIOR_STEP, 0, ·); step i (0-based: the i-th step taken)
- * draws gaussianNoise(seed, i, stream, ·). Event arrays are fresh copies the caller may transfer.
+ * The CPU runner: TrajectoryRunner over Float32Arrays (cpuField), reporting each step as arrays the
+ * page and the CLI can use directly. Event arrays are fresh copies the caller may transfer.
  */
-import { sigmaGrid, type GridOptions } from './grids';
-import { gaussianNoise, seedKey } from './rng';
-import { getSampler } from './samplers/registry';
-import { makeSde } from './sde';
-import { SnapshotStore } from './snapshots';
-import { priorState, stepEvent, type StepEvent, type TrajectoryState } from './step-event';
-import { asSigma } from './types';
-import type {
-  Denoiser,
-  HistoryEntry,
-  Params,
-  Sampler,
-  ScheduleKind,
-  Sde,
-  SdeConfig,
-  Sigma,
-  StepCtx,
-} from './types';
+import { cpuField } from './field-cpu';
+import { stepEvent, type StepEvent } from './step-event';
+import { TrajectoryRunner, type RunnerOptions } from './trajectory-runner';
 
 export type { StepEvent } from './step-event';
-
-export const HISTORY_LENGTH = 4;
-/** Relative tolerance under which two noise levels count as the same grid point. */
-const SAME_SIGMA = 1e-9;
-
-export interface RunnerOptions {
-  denoiser: Denoiser;
-  /** The process to sample with (for a network, usually sdeForModel(kind, card.sde)). */
-  sde: SdeConfig;
-  schedule: ScheduleKind;
-  steps: number;
-  samplerId: string;
-  params?: Params;
-  seed: number;
-  batch: number;
-  /** Tweedie noise removal after the last grid point: one more NFE, x̃ ← D(x̃, σ_end), σ ← 0. */
-  denoiseFinal?: boolean;
-  grid?: GridOptions;
-  /** Snapshot memory budget (default 256 MB); beyond it snapshots thin out (see snapshots.ts). */
-  snapshotBudgetBytes?: number;
-}
-
-/** The settings a step reads; every one can change between steps. */
-export interface RunnerSettings {
-  seed: number;
-  sde: Sde;
-  schedule: ScheduleKind;
-  steps: number;
-  grid: GridOptions;
-  sigmas: readonly Sigma[];
-  sampler: Sampler;
-  params: Params;
-  denoiseFinal: boolean;
-}
+export { HISTORY_LENGTH, type RunnerOptions, type RunnerSettings } from './trajectory-runner';
 
 export class Runner {
-  readonly denoiser: Denoiser;
-  readonly batch: number;
-  readonly dim: number;
-  private cfg: RunnerSettings;
-  private state: TrajectoryState;
-  /** Kept states: `steps` lists what can be restored exactly, `keepEvery` says how thinned. */
-  readonly snapshots: SnapshotStore;
-  private busy = false;
+  readonly core: TrajectoryRunner<Float32Array>;
 
   constructor(options: RunnerOptions) {
-    const { batch, seed, schedule, steps, denoiser } = options;
-    if (!Number.isInteger(batch) || batch < 1)
-      throw new Error(`Batch ${batch} is not usable: use a whole number ≥ 1.`);
-    seedKey(seed);
-    const sde = makeSde(options.sde);
-    const grid = options.grid ?? {};
-    const sigmas = sigmaGrid(sde, schedule, steps, grid);
-    const sampler = getSampler(options.samplerId);
-    const params = { ...options.params };
-    this.cfg = {
-      seed,
-      sde,
-      schedule,
-      steps,
-      grid,
-      sigmas,
-      sampler,
-      params,
-      denoiseFinal: !!options.denoiseFinal,
-    };
-    this.denoiser = denoiser;
-    this.batch = batch;
-    this.dim = denoiser.dim;
-    this.snapshots = new SnapshotStore(options.snapshotBudgetBytes);
-    this.state = priorState(sde, seed, batch * this.dim, sigmas[0]);
-    this.remember();
+    if (!Number.isInteger(options.batch) || options.batch < 1)
+      throw new Error(`Batch ${options.batch} is not usable: use a whole number ≥ 1.`);
+    this.core = new TrajectoryRunner(cpuField(options.batch, options.denoiser.dim), options);
   }
 
-  /** Current settings (seed, SDE, schedule, grid, sampler, params). */
-  get settings(): Readonly<RunnerSettings> {
-    return this.cfg;
+  get denoiser() {
+    return this.core.denoiser;
+  }
+  get batch(): number {
+    return this.core.batch;
+  }
+  get dim(): number {
+    return this.core.dim;
+  }
+  get snapshots() {
+    return this.core.snapshots;
+  }
+  get settings() {
+    return this.core.settings;
   }
   get steps(): number {
-    return this.cfg.steps;
+    return this.core.settings.steps;
   }
   get samplerId(): string {
-    return this.cfg.sampler.id;
+    return this.core.settings.sampler.id;
   }
   get denoiseFinal(): boolean {
-    return this.cfg.denoiseFinal;
+    return this.core.settings.denoiseFinal;
   }
-  get sigmas(): readonly Sigma[] {
-    return this.cfg.sigmas;
+  get sigmas() {
+    return this.core.settings.sigmas;
   }
-  get sigma(): Sigma {
-    return this.state.sigma;
+  get sigma() {
+    return this.core.sigma;
   }
-  /** Steps taken so far (the frame count of the current branch). */
   get framesSoFar(): number {
-    return this.state.i;
+    return this.core.framesSoFar;
   }
-  /** Current state x̃ (scale-free coordinates); do not modify. */
   get xTilde(): Float32Array {
-    return this.state.xTilde;
+    return this.core.xTilde;
   }
   get nfeTotal(): number {
-    return this.state.nfeTotal;
+    return this.core.nfeTotal;
   }
-  /** Whether the trajectory has reached its end (σ_end, or 0 after the final denoising). */
   get done(): boolean {
-    return this.nextSigma() === null;
+    return this.core.done;
   }
 
-  setSampler(id: string, params: Params = {}): void {
-    this.cfg = { ...this.cfg, sampler: getSampler(id), params: { ...params } };
+  setSampler(...args: Parameters<TrajectoryRunner<Float32Array>['setSampler']>): void {
+    this.core.setSampler(...args);
   }
-  setParams(params: Params): void {
-    this.cfg = { ...this.cfg, params: { ...params } };
+  setParams(...args: Parameters<TrajectoryRunner<Float32Array>['setParams']>): void {
+    this.core.setParams(...args);
   }
-  /** Switches process: x̃ and σ stay, only t (and native x = s(t)x̃) change. */
-  setSde(config: SdeConfig): void {
-    this.regrid({ sde: makeSde(config) });
+  setSde(...args: Parameters<TrajectoryRunner<Float32Array>['setSde']>): void {
+    this.core.setSde(...args);
   }
-  setSchedule(schedule: ScheduleKind, grid: GridOptions = this.cfg.grid): void {
-    this.regrid({ schedule, grid });
+  setSchedule(...args: Parameters<TrajectoryRunner<Float32Array>['setSchedule']>): void {
+    this.core.setSchedule(...args);
   }
   setSteps(steps: number): void {
-    this.regrid({ steps });
+    this.core.setSteps(steps);
   }
   setDenoiseFinal(on: boolean): void {
-    this.cfg = { ...this.cfg, denoiseFinal: on };
+    this.core.setDenoiseFinal(on);
+  }
+  nextSigma() {
+    return this.core.nextSigma();
   }
 
-  /** The noise level the next step should reach, or null when the trajectory is complete. */
-  nextSigma(): Sigma | null {
-    const sigma = this.state.sigma;
-    if (sigma <= 0) return null;
-    const below = this.cfg.sigmas.find((g) => g < sigma * (1 - SAME_SIGMA));
-    if (below !== undefined) return below;
-    return this.cfg.denoiseFinal ? asSigma(0) : null;
-  }
-
-  /** Advances one step. Sampler errors reject and leave the state unchanged. */
   async step(): Promise<StepEvent> {
-    if (this.busy) throw new Error('A step is already running: wait for it before stepping again.');
-    const sigmaNext = this.nextSigma();
-    if (sigmaNext === null) return this.eventFor(this.state, 0, {});
-    this.busy = true;
-    try {
-      return sigmaNext === 0 ? await this.finalStep() : await this.samplerStep(sigmaNext);
-    } finally {
-      this.busy = false;
-    }
+    return stepEvent(await this.core.step());
   }
-
-  /** Restarts from the prior (optionally with a new seed), dropping every snapshot. */
-  reset(seed: number = this.cfg.seed): StepEvent {
-    this.assertIdle('restart');
-    seedKey(seed);
-    this.cfg = { ...this.cfg, seed };
-    this.snapshots.clear();
-    this.state = priorState(this.cfg.sde, seed, this.batch * this.dim, this.cfg.sigmas[0]);
-    this.remember();
-    return this.eventFor(this.state, 0, {});
+  reset(seed?: number): StepEvent {
+    return stepEvent(this.core.reset(seed));
   }
-
-  /**
-   * Rewinds to step k, or to the nearest earlier kept step when snapshots were thinned; later
-   * snapshots are dropped, so stepping on (with any settings) starts a new branch.
-   */
   seek(k: number): StepEvent {
-    this.assertIdle('rewind');
-    const snapshot = this.snapshots.atOrBefore(Math.max(0, Math.floor(k)));
-    if (!snapshot) throw new Error(`Cannot rewind to step ${k}: no snapshot is kept there; restart instead.`);
-    this.snapshots.dropAfter(snapshot.i);
-    const { i, sigma, xTilde, denoised, history, nfeTotal } = snapshot;
-    this.state = { i, sigma, xTilde, denoised, history: [...history], nfeTotal };
-    return this.eventFor(this.state, 0, {});
+    return stepEvent(this.core.seek(k));
   }
-
-  /** The frame at step k if its snapshot is kept (for scrubbing without rewinding). */
   frameAt(k: number): StepEvent | null {
-    const snapshot = this.snapshots.at(k);
-    return snapshot ? this.eventFor(snapshot, 0, {}, snapshot.sde) : null;
-  }
-
-  private regrid(change: Partial<Pick<RunnerSettings, 'sde' | 'schedule' | 'steps' | 'grid'>>): void {
-    const next = { ...this.cfg, ...change };
-    this.cfg = { ...next, sigmas: sigmaGrid(next.sde, next.schedule, next.steps, next.grid) };
-  }
-
-  private async samplerStep(sigmaNext: Sigma): Promise<StepEvent> {
-    const { state, batch, dim } = this;
-    const { sde, sigmas, params, sampler, seed } = this.cfg;
-    const ctx: StepCtx = {
-      sde,
-      sigmaNext,
-      sigmas,
-      params,
-      history: state.history.filter((h) => h.sigma > state.sigma),
-      denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
-      noise: (stream) => gaussianNoise(seed, state.i, stream, batch * dim),
-    };
-    const result = await sampler.step({ i: state.i, sigma: state.sigma, x: state.xTilde, batch, dim }, ctx);
-    if (!(result.sigma <= state.sigma)) {
-      throw new Error(
-        `Sampler ${sampler.id} raised the noise level from σ=${state.sigma} to σ=${result.sigma}.`,
-      );
-    }
-    const sigma = Math.abs(result.sigma - sigmaNext) <= SAME_SIGMA * sigmaNext ? sigmaNext : result.sigma;
-    const history = [...state.history, ...result.evaluated].slice(-HISTORY_LENGTH);
-    return this.advance(result.x, asSigma(sigma), result.denoised, history, result.nfe, result.info ?? {});
-  }
-
-  /** Tweedie's formula at σ_end: x̃ ← D(x̃, σ_end) = E[x₀ | x̃] (Efron 2011), one NFE. */
-  private async finalStep(): Promise<StepEvent> {
-    const { xTilde, sigma, history } = this.state;
-    const denoised = await this.denoiser.denoise(xTilde, sigma, this.batch);
-    const kept = [...history, { sigma, denoised }].slice(-HISTORY_LENGTH);
-    return this.advance(Float32Array.from(denoised), asSigma(0), denoised, kept, 1, { finalDenoise: 1 });
-  }
-
-  private advance(
-    xTilde: Float32Array,
-    sigma: Sigma,
-    denoised: Float32Array,
-    history: HistoryEntry[],
-    nfe: number,
-    info: Record<string, number>,
-  ): StepEvent {
-    const s = this.state;
-    this.state = { i: s.i + 1, sigma, xTilde, denoised, history, nfeTotal: s.nfeTotal + nfe };
-    this.remember();
-    return this.eventFor(this.state, nfe, info);
-  }
-
-  private eventFor(
-    s: Omit<TrajectoryState, 'history'>,
-    nfe: number,
-    info: Record<string, number>,
-    sde?: Sde,
-  ) {
-    const done = s === this.state && this.nextSigma() === null;
-    return stepEvent(s, sde ?? this.cfg.sde, { nfe, info, done, samplerId: this.cfg.sampler.id });
-  }
-
-  private remember(): void {
-    this.snapshots.add({ ...this.state, history: [...this.state.history], sde: this.cfg.sde });
-  }
-
-  private assertIdle(what: string): void {
-    if (this.busy)
-      throw new Error(`Cannot ${what} while a step is running: pause, or wait for the step to finish.`);
+    const report = this.core.frameAt(k);
+    return report ? stepEvent(report) : null;
   }
 }

@@ -5,15 +5,15 @@
  */
 import type { HistoryEntry, Sde, Sigma } from './types';
 
-export interface Snapshot {
+export interface Snapshot<V = Float32Array> {
   /** Steps taken when this state was reached. */
   readonly i: number;
   readonly sigma: Sigma;
   /** State in scale-free coordinates (never mutated). */
-  readonly xTilde: Float32Array;
+  readonly xTilde: V;
   /** The x̂₀ shown for this step (null for the prior at step 0). */
-  readonly denoised: Float32Array | null;
-  readonly history: readonly HistoryEntry[];
+  readonly denoised: V | null;
+  readonly history: readonly HistoryEntry<V>[];
   readonly nfeTotal: number;
   /** The process active when the state was reached, to map x̃ back to native x for display. */
   readonly sde: Sde;
@@ -21,20 +21,28 @@ export interface Snapshot {
 
 export const DEFAULT_SNAPSHOT_BUDGET_BYTES = 256 * 1024 * 1024;
 
-/** Bytes held by a snapshot, counting shared history arrays once per snapshot (an upper bound). */
-function snapshotBytes(s: Snapshot): number {
-  let bytes = s.xTilde.byteLength + (s.denoised?.byteLength ?? 0);
-  for (const entry of s.history) if (entry.denoised !== s.denoised) bytes += entry.denoised.byteLength;
-  return bytes;
+/** The distinct vectors a snapshot holds (history entries often share x̂₀ with the step). */
+export function snapshotVectors<V>(s: Snapshot<V>): Set<V> {
+  const vectors = new Set<V>([s.xTilde]);
+  if (s.denoised !== null) vectors.add(s.denoised);
+  for (const entry of s.history) vectors.add(entry.denoised);
+  return vectors;
 }
 
-export class SnapshotStore {
-  private readonly kept: Snapshot[] = [];
+/**
+ * Keeps snapshots within a byte budget. Every vector has `vectorBytes` bytes (batch × dim × 4);
+ * a vector shared by several snapshots counts once per snapshot (an upper bound).
+ */
+export class SnapshotStore<V = Float32Array> {
+  private readonly kept: Snapshot<V>[] = [];
   private bytes = 0;
   /** Only steps that are multiples of this are kept. */
   private stride = 1;
 
-  constructor(readonly budgetBytes: number = DEFAULT_SNAPSHOT_BUDGET_BYTES) {
+  constructor(
+    readonly vectorBytes: number,
+    readonly budgetBytes: number = DEFAULT_SNAPSHOT_BUDGET_BYTES,
+  ) {
     if (!(budgetBytes > 0)) {
       throw new Error(`Snapshot budget ${budgetBytes} bytes is not positive: give a size such as 256 MB.`);
     }
@@ -55,21 +63,21 @@ export class SnapshotStore {
   }
 
   /** Records the state after step `snapshot.i` (snapshots must arrive in increasing i). */
-  add(snapshot: Snapshot): void {
+  add(snapshot: Snapshot<V>): void {
     if (snapshot.i % this.stride !== 0) return;
     this.kept.push(snapshot);
-    this.bytes += snapshotBytes(snapshot);
+    this.bytes += this.sizeOf(snapshot);
     while (this.bytes > this.budgetBytes && this.kept.length > 2) this.thin();
   }
 
   /** The snapshot at step k if it is kept. */
-  at(k: number): Snapshot | undefined {
+  at(k: number): Snapshot<V> | undefined {
     return this.kept.find((s) => s.i === k);
   }
 
   /** The latest kept snapshot at or before step k. */
-  atOrBefore(k: number): Snapshot | undefined {
-    let found: Snapshot | undefined;
+  atOrBefore(k: number): Snapshot<V> | undefined {
+    let found: Snapshot<V> | undefined;
     for (const s of this.kept) if (s.i <= k) found = s;
     return found;
   }
@@ -77,7 +85,7 @@ export class SnapshotStore {
   /** Forgets every snapshot after step k (a rewind makes later steps a discarded branch). */
   dropAfter(k: number): void {
     while (this.kept.length > 0 && this.kept[this.kept.length - 1].i > k) {
-      this.bytes -= snapshotBytes(this.kept.pop() as Snapshot);
+      this.bytes -= this.sizeOf(this.kept.pop() as Snapshot<V>);
     }
   }
 
@@ -87,11 +95,20 @@ export class SnapshotStore {
     this.stride = 1;
   }
 
+  /** Every vector held by a kept snapshot. */
+  *vectors(): Generator<V> {
+    for (const s of this.kept) yield* snapshotVectors(s);
+  }
+
+  private sizeOf(s: Snapshot<V>): number {
+    return snapshotVectors(s).size * this.vectorBytes;
+  }
+
   private thin(): void {
     this.stride *= 2;
     const survivors = this.kept.filter((s) => s.i % this.stride === 0);
     this.kept.length = 0;
     this.kept.push(...survivors);
-    this.bytes = survivors.reduce((sum, s) => sum + snapshotBytes(s), 0);
+    this.bytes = survivors.reduce((sum, s) => sum + this.sizeOf(s), 0);
   }
 }

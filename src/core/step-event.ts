@@ -1,44 +1,51 @@
-/** The runner's trajectory state and the event a step (or a rewind) reports to the page. */
-import { gaussianNoise, PRIOR_STEP } from './rng';
+/** The runner's trajectory state and what a step (or a rewind) reports. */
+import type { Field } from './field';
+import { PRIOR_STEP } from './rng';
 import { asTime } from './types';
 import type { HistoryEntry, Sde, Sigma, Time } from './types';
 
-/** What one step (or a rewind) shows. Arrays are fresh copies the caller may transfer. */
-export interface StepEvent {
+/** Where a trajectory is: what a snapshot stores and a rewind restores. Vectors are never mutated. */
+export interface TrajectoryState<V = Float32Array> {
+  i: number;
+  sigma: Sigma;
+  /** Scale-free coordinates. */
+  xTilde: V;
+  denoised: V | null;
+  history: HistoryEntry<V>[];
+  nfeTotal: number;
+}
+
+/** What one step shows, on any backend: the vectors stay where they live (CPU or GPU). */
+export interface StepReport<V = Float32Array> {
   /** Steps taken so far. */
   i: number;
   t: Time;
   sigma: Sigma;
-  /** Native coordinates s(t)·x̃, batch × dim. */
-  x: Float32Array;
+  /** s(t): native x = scale · x̃ (1 at σ = 0). */
+  scale: number;
+  xTilde: V;
   /** x̂₀ of this step (for step 0, the prior itself). */
-  denoised: Float32Array;
+  denoised: V;
   nfe: number;
   nfeTotal: number;
   info: Record<string, number>;
   done: boolean;
-  /** The state holds NaN or ±∞ (the step diverged): stop, or rewind and change settings. */
-  nonFinite: boolean;
   samplerId: string;
 }
 
-/** Where a trajectory is: what a snapshot stores and a rewind restores. */
-export interface TrajectoryState {
-  i: number;
-  sigma: Sigma;
-  /** Scale-free coordinates, never mutated once stored. */
-  xTilde: Float32Array;
-  denoised: Float32Array | null;
-  history: HistoryEntry[];
-  nfeTotal: number;
+/** A CPU step report turned into arrays for the page. Arrays are fresh copies the caller may transfer. */
+export interface StepEvent extends Omit<StepReport, 'xTilde' | 'scale'> {
+  /** Native coordinates s(t)·x̃, batch × dim. */
+  x: Float32Array;
+  denoised: Float32Array;
+  /** The state holds NaN or ±∞ (the step diverged): stop, or rewind and change settings. */
+  nonFinite: boolean;
 }
 
 /** The prior draw x̃ = priorStd·z / s(1), z = gaussianNoise(seed, PRIOR_STEP, 0, ·), at σ = sigmaTop. */
-export function priorState(sde: Sde, seed: number, count: number, sigmaTop: Sigma): TrajectoryState {
-  const z = gaussianNoise(seed, PRIOR_STEP, 0, count);
+export function priorState<V>(field: Field<V>, sde: Sde, seed: number, sigmaTop: Sigma): TrajectoryState<V> {
   const factor = sde.priorStd() / sde.scale(asTime(1));
-  const xTilde = new Float32Array(count);
-  for (let e = 0; e < count; e++) xTilde[e] = factor * z[e];
+  const xTilde = field.combine([[factor, field.noise(seed, PRIOR_STEP, 0)]]);
   return { i: 0, sigma: sigmaTop, xTilde, denoised: null, history: [], nfeTotal: 0 };
 }
 
@@ -49,16 +56,25 @@ export interface EventExtras {
   samplerId: string;
 }
 
-/** The event for a state: native x = s(t)x̃ under `sde` (t = 0 once σ = 0) and copies of the arrays. */
-export function stepEvent(s: Omit<TrajectoryState, 'history'>, sde: Sde, extras: EventExtras): StepEvent {
+/** The report for a state under `sde` (t = 0 once σ = 0). */
+export function stepReport<V>(
+  s: Omit<TrajectoryState<V>, 'history'>,
+  sde: Sde,
+  extras: EventExtras,
+): StepReport<V> {
   const t = s.sigma > 0 ? sde.timeOf(s.sigma) : asTime(0);
-  const scale = sde.scale(t);
-  const x = new Float32Array(s.xTilde.length);
+  const { i, sigma, xTilde, nfeTotal } = s;
+  return { i, t, sigma, scale: sde.scale(t), xTilde, denoised: s.denoised ?? xTilde, nfeTotal, ...extras };
+}
+
+/** Native x = s(t)x̃ and copies of the arrays of a CPU report. */
+export function stepEvent(report: StepReport): StepEvent {
+  const { xTilde, scale, ...rest } = report;
+  const x = new Float32Array(xTilde.length);
   let nonFinite = false;
   for (let e = 0; e < x.length; e++) {
-    x[e] = scale * s.xTilde[e];
-    if (!Number.isFinite(s.xTilde[e])) nonFinite = true;
+    x[e] = scale * xTilde[e];
+    if (!Number.isFinite(xTilde[e])) nonFinite = true;
   }
-  const denoised = Float32Array.from(s.denoised ?? s.xTilde);
-  return { i: s.i, t, sigma: s.sigma, x, denoised, nfeTotal: s.nfeTotal, nonFinite, ...extras };
+  return { ...rest, x, denoised: Float32Array.from(report.denoised), nonFinite };
 }

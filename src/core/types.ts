@@ -7,6 +7,8 @@
  * alone says where a trajectory is. Changing SDE mid-run is then only a change of the map t ↔ σ.
  */
 
+import type { Field } from './field';
+
 /** Diffusion time t ∈ [ε, 1]. Branded so it cannot be mixed up with a noise level. */
 export type Time = number & { readonly __unit: 'time' };
 /** Noise level σ of the scale-free coordinates x̃ (σ = √(1−α²)/α for VP). */
@@ -54,9 +56,9 @@ export type ScheduleKind = 'uniform' | 'karras' | 'logsnr';
  * A batched denoiser in scale-free coordinates: given x̃ (batch × dim, row-major) at noise level σ,
  * returns x̂₀ = E[x₀ | x̃] with the same layout. Class labels and guidance are bound in the instance.
  */
-export interface Denoiser {
+export interface Denoiser<V = Float32Array> {
   readonly dim: number;
-  denoise(xTilde: Float32Array, sigma: Sigma, batch: number): Promise<Float32Array>;
+  denoise(xTilde: V, sigma: Sigma, batch: number): Promise<V>;
 }
 
 export type ParamValue = number | string | boolean;
@@ -78,24 +80,24 @@ export type ParamSpec =
   | { name: string; label: string; kind: 'choice'; choices: readonly string[]; default: string; help: string }
   | { name: string; label: string; kind: 'bool'; default: boolean; help: string };
 
-export interface HistoryEntry {
+export interface HistoryEntry<V = Float32Array> {
   sigma: Sigma;
-  denoised: Float32Array;
+  denoised: V;
 }
 
-/** The state a step starts from. */
-export interface TrajState {
+/** The state a step starts from. V is the vector type of the backend (see field.ts). */
+export interface TrajState<V = Float32Array> {
   /** Step index: how many steps have been taken. */
   readonly i: number;
   /** Current noise level. */
   readonly sigma: Sigma;
   /** Current sample in scale-free coordinates, batch × dim. */
-  readonly x: Float32Array;
+  readonly x: V;
   readonly batch: number;
   readonly dim: number;
 }
 
-export interface StepCtx {
+export interface StepCtx<V = Float32Array> {
   readonly sde: Sde;
   /** Noise level to reach at the end of this step (the next grid point below the current σ). */
   readonly sigmaNext: Sigma;
@@ -103,25 +105,27 @@ export interface StepCtx {
   readonly sigmas: readonly Sigma[];
   readonly params: Params;
   /** Earlier (σ, x̂₀) pairs of this trajectory, oldest first, for multistep methods. */
-  readonly history: readonly HistoryEntry[];
+  readonly history: readonly HistoryEntry<V>[];
+  /** The arithmetic on vectors: linear combinations, norms (CPU arrays or GPU buffers). */
+  readonly field: Field<V>;
   /** The denoiser (class and guidance already bound). Each call is one NFE. */
-  denoise(x: Float32Array, sigma: Sigma): Promise<Float32Array>;
+  denoise(x: V, sigma: Sigma): Promise<V>;
   /**
    * Standard normal noise of length batch × dim, a pure function of (seed, step i, stream, element).
    * Use a different stream for each independent draw inside one step.
    */
-  noise(stream: number): Float32Array;
+  noise(stream: number): V;
 }
 
-export interface StepResult {
+export interface StepResult<V = Float32Array> {
   /** New state in scale-free coordinates. */
-  x: Float32Array;
+  x: V;
   /** Noise level reached (normally ctx.sigmaNext; adaptive solvers may stop earlier). */
   sigma: Sigma;
   /** The x̂₀ estimate to display for this step (e.g. the last denoiser output). */
-  denoised: Float32Array;
+  denoised: V;
   /** (σ, x̂₀) pairs to append to the history (the runner keeps the last few). */
-  evaluated: HistoryEntry[];
+  evaluated: HistoryEntry<V>[];
   /** Network evaluations used by this step. */
   nfe: number;
   /** Extra numbers to show, e.g. Langevin step size, RK45 error estimate and rejections. */
@@ -141,5 +145,6 @@ export interface Sampler {
   /** One sentence for the UI. */
   readonly description: string;
   readonly params: readonly ParamSpec[];
-  step(state: TrajState, ctx: StepCtx): Promise<StepResult>;
+  /** One step; written once against Field<V>, it runs on any backend. */
+  step<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>>;
 }

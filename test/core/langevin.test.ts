@@ -1,5 +1,6 @@
 /** Langevin correctors on cases small enough to compute by hand. */
 import { describe, expect, it } from 'vitest';
+import { cpuField } from '../../src/core/field-cpu';
 import { langevinCorrectorMove } from '../../src/core/samplers/langevin';
 import { getSampler } from '../../src/core/samplers/registry';
 import { makeSde } from '../../src/core/sde';
@@ -18,8 +19,8 @@ describe('Langevin corrector move (Song et al. 2021, Alg. 4)', () => {
   const score = Float32Array.from([-1, -2, 0.5, 0]); // ‖s₁‖ = √5, ‖s₂‖ = 0.5
   const z = Float32Array.from([0.6, 0.8, 3, 4]); // ‖z₁‖ = 1, ‖z₂‖ = 5
 
-  it('by default takes one ε = 2α(r·mean‖z‖/mean‖s‖)² from batch-mean norms', () => {
-    const move = langevinCorrectorMove(x, score, z, 2, { snr: 0.16, alpha: 0.9, scale: 1 });
+  it('by default takes one ε = 2α(r·mean‖z‖/mean‖s‖)² from batch-mean norms', async () => {
+    const move = await langevinCorrectorMove(cpuField(2, 2), x, score, z, { snr: 0.16, alpha: 0.9, scale: 1 });
     const eps = 1.8 * ((0.16 * 3) / ((Math.sqrt(5) + 0.5) / 2)) ** 2; // mean ‖z‖ = 3
     expectRelative(move.stepSizes[0], eps);
     expectRelative(move.stepSizes[1], eps);
@@ -33,8 +34,8 @@ describe('Langevin corrector move (Song et al. 2021, Alg. 4)', () => {
     expected.forEach((v, k) => expect(move.x[k]).toBeCloseTo(v, 5));
   });
 
-  it('with per-sample norms takes ε = 2α(r‖z‖/‖s‖)² per sample and moves x by ε·s + √(2ε)·z', () => {
-    const move = langevinCorrectorMove(x, score, z, 2, { snr: 0.16, alpha: 0.9, scale: 1, norm: 'sample' });
+  it('with per-sample norms takes ε = 2α(r‖z‖/‖s‖)² per sample and moves x by ε·s + √(2ε)·z', async () => {
+    const move = await langevinCorrectorMove(cpuField(2, 2), x, score, z, { snr: 0.16, alpha: 0.9, scale: 1, norm: 'sample' });
     // ε₁ = 1.8·(0.16/√5)² = 0.009216, ε₂ = 1.8·(0.16·5/0.5)² = 4.608
     expectRelative(move.stepSizes[0], 0.009216);
     expectRelative(move.stepSizes[1], 4.608);
@@ -44,12 +45,12 @@ describe('Langevin corrector move (Song et al. 2021, Alg. 4)', () => {
     expected.forEach((v, k) => expect(move.x[k]).toBeCloseTo(v, 5));
   });
 
-  it('reports step sizes in native units: ε = s²·ε̃', () => {
-    const move = langevinCorrectorMove(
+  it('reports step sizes in native units: ε = s²·ε̃', async () => {
+    const move = await langevinCorrectorMove(
+      cpuField(1, 2),
       Float32Array.from([0, 0]),
       Float32Array.from([2, 0]),
       Float32Array.from([0, 1]),
-      1,
       { snr: 0.5, alpha: 1, scale: 0.1 },
     );
     // ε̃ = 2(0.5·1/2)² = 0.125; native ε = 0.01·0.125
@@ -68,6 +69,7 @@ function gaussianCtx(sde: Sde, sigmaNext: Sigma, sigmas: Sigma[], params: Params
     sigmas,
     params,
     history: [],
+    field: cpuField(z.length / 2, 2),
     denoise: (x, s) => denoiser.denoise(x, s, x.length / 2),
     noise: () => z,
   };

@@ -3,6 +3,7 @@
  * x̃(σ) = μ + (x̃(σ₀) − μ)·√((c² + σ²)/(c² + σ₀²)) (Song et al. 2021, eq. 13, solved exactly).
  */
 import { describe, expect, it } from 'vitest';
+import { cpuField } from '../../src/core/field-cpu';
 import { sigmaGrid } from '../../src/core/grids';
 import { getSampler } from '../../src/core/samplers/registry';
 import { makeSde } from '../../src/core/sde';
@@ -137,6 +138,7 @@ describe('first-order equivalences', () => {
       sigmas,
       params: { eta: 0 },
       history: [],
+      field: cpuField(batch, mean.length),
       denoise: (xs: Float32Array, s: (typeof sigmas)[number]) => denoiser.denoise(xs, s, batch),
       noise: () => new Float32Array(x.length),
     };

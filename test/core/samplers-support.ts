@@ -4,6 +4,7 @@
  * Wasserstein distance between point clouds.
  */
 import { gaussianNoise } from '../../src/core/rng';
+import { cpuField } from '../../src/core/field-cpu';
 import { asSigma, asTime } from '../../src/core/types';
 import type { Denoiser, HistoryEntry, Params, Sampler, Sde, Sigma, StepResult } from '../../src/core/types';
 
@@ -62,6 +63,7 @@ export interface RunOptions {
 export async function runTrajectory(sampler: Sampler, opts: RunOptions): Promise<Trajectory> {
   const { sde, sigmas, batch, denoiser } = opts;
   const dim = denoiser.dim;
+  const field = cpuField(batch, dim);
   const seed = opts.seed ?? 1;
   const history: HistoryEntry[] = [];
   const results: StepResult[] = [];
@@ -81,8 +83,9 @@ export async function runTrajectory(sampler: Sampler, opts: RunOptions): Promise
         sigmas,
         params: opts.params ?? {},
         history: history.slice(),
+        field,
         denoise: (xs, s) => denoiser.denoise(xs, s, batch),
-        noise: (stream) => gaussianNoise(seed, step, stream, batch * dim),
+        noise: (stream) => field.noise(seed, step, stream),
       },
     );
     history.push(...result.evaluated);

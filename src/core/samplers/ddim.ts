@@ -21,18 +21,18 @@ export function ddimSigmaUp(eta: number, sigma: number, sigmaNext: number): numb
   return (eta * sigmaNext * Math.sqrt(Math.max(sigma * sigma - sigmaNext * sigmaNext, 0))) / sigma;
 }
 
-async function ddimStep(state: TrajState, ctx: StepCtx): Promise<StepResult> {
+async function ddimStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('ddim', state, ctx);
   const eta = numberParam('ddim', ddimParams, ctx.params, 'eta');
   const denoised = await ctx.denoise(state.x, state.sigma);
   const sigmaUp = ddimSigmaUp(eta, state.sigma, ctx.sigmaNext);
   const noiseScale = Math.sqrt(Math.max(ctx.sigmaNext * ctx.sigmaNext - sigmaUp * sigmaUp, 0)) / state.sigma;
-  const z = sigmaUp > 0 ? ctx.noise(PREDICTOR_STREAM) : undefined;
-  const x = new Float32Array(state.x.length);
-  for (let k = 0; k < x.length; k++) {
-    // ε̂ = (x̃ − D)/σ; x̃' = D + √(σ'² − σ_up²)·ε̂ + σ_up·z
-    x[k] = denoised[k] + noiseScale * (state.x[k] - denoised[k]) + (z ? sigmaUp * z[k] : 0);
-  }
+  // ε̂ = (x̃ − D)/σ; x̃' = D + √(σ'² − σ_up²)·ε̂ + σ_up·z
+  const x = ctx.field.combine([
+    [noiseScale, state.x],
+    [1 - noiseScale, denoised],
+    ...(sigmaUp > 0 ? [[sigmaUp, ctx.noise(PREDICTOR_STREAM)] as const] : []),
+  ]);
   return {
     x,
     sigma: ctx.sigmaNext,

@@ -6,36 +6,26 @@ import type { HistoryEntry, Sampler, StepCtx, StepResult, TrajState } from '../t
 import { assertDescending, entryAt } from './util';
 
 /** The most recent history entry strictly above the current σ (the previous step's x̂₀), if any. */
-export function previousDenoised(
-  history: readonly HistoryEntry[],
+export function previousDenoised<V>(
+  history: readonly HistoryEntry<V>[],
   sigma: number,
-  length: number,
-): HistoryEntry | undefined {
+): HistoryEntry<V> | undefined {
   for (let j = history.length - 1; j >= 0; j--) {
     const entry = history[j];
-    if (entry.sigma > sigma && Number.isFinite(entry.sigma)) {
-      return entry.denoised.length === length ? entry : undefined;
-    }
+    if (entry.sigma > sigma && Number.isFinite(entry.sigma)) return entry;
   }
   return undefined;
 }
 
-async function dpmpp2mStep(state: TrajState, ctx: StepCtx): Promise<StepResult> {
+async function dpmpp2mStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('dpmpp_2m', state, ctx);
   const denoised = await ctx.denoise(state.x, state.sigma);
   const evaluated = entryAt(state.sigma, denoised);
   if (ctx.sigmaNext <= 0) {
-    return {
-      x: Float32Array.from(denoised),
-      sigma: ctx.sigmaNext,
-      denoised,
-      evaluated,
-      nfe: 1,
-      info: { order: 1 },
-    };
+    return { x: denoised, sigma: ctx.sigmaNext, denoised, evaluated, nfe: 1, info: { order: 1 } };
   }
   const h = Math.log(state.sigma / ctx.sigmaNext);
-  const previous = previousDenoised(ctx.history, state.sigma, denoised.length);
+  const previous = previousDenoised(ctx.history, state.sigma);
   // Second order: D_d = (1 + 1/(2r))·D_i − 1/(2r)·D_{i−1} with r = h_{i−1}/h_i (Alg. 2, line 5).
   let weightPrev = 0;
   if (previous && h > 0) {
@@ -43,11 +33,12 @@ async function dpmpp2mStep(state: TrajState, ctx: StepCtx): Promise<StepResult> 
     weightPrev = 1 / (2 * r);
   }
   const ratio = ctx.sigmaNext / state.sigma; // e^{−h}
-  const x = new Float32Array(state.x.length);
-  for (let k = 0; k < x.length; k++) {
-    const blended = (1 + weightPrev) * denoised[k] - (previous ? weightPrev * previous.denoised[k] : 0);
-    x[k] = ratio * state.x[k] + (1 - ratio) * blended;
-  }
+  // x̃' = e^{−h}·x̃ + (1 − e^{−h})·D_d
+  const x = ctx.field.combine([
+    [ratio, state.x],
+    [(1 - ratio) * (1 + weightPrev), denoised],
+    ...(previous && weightPrev !== 0 ? [[-(1 - ratio) * weightPrev, previous.denoised] as const] : []),
+  ]);
   return { x, sigma: ctx.sigmaNext, denoised, evaluated, nfe: 1, info: { order: previous ? 2 : 1 } };
 }
 

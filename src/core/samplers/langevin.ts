@@ -2,20 +2,13 @@
  * Langevin dynamics at a fixed noise level: the score-SDE corrector with a target signal-to-noise
  * ratio (Song et al. 2021, Alg. 4/5) and NCSN annealed Langevin dynamics (Song & Ermon 2019, Alg. 1).
  */
+import type { Field } from '../field';
 import type { ParamSpec, Sampler, Sigma, StepCtx, StepResult, TrajState } from '../types';
-import {
-  CORRECTOR_STREAM,
-  assertDescending,
-  denoiseToZero,
-  entryAt,
-  numberParam,
-  perSampleNorms,
-  scoreTilde,
-} from './util';
+import { CORRECTOR_STREAM, assertDescending, denoiseToZero, entryAt, numberParam, scoreTilde } from './util';
 
 /** Result of one corrector move; step sizes are per sample, in native units ε = s²·ε̃. */
-export interface LangevinMove {
-  x: Float32Array;
+export interface LangevinMove<V> {
+  x: V;
   stepSizes: Float64Array;
 }
 
@@ -37,56 +30,60 @@ export interface CorrectorOptions {
 /**
  * One Langevin corrector move with target SNR r (Song et al. 2021, Alg. 4):
  * ε = 2α(r‖z‖/‖∇log p‖)², x ← x + ε∇log p + √(2ε) z, with batch means of the norms as the
- * reference code does (or each sample's own norms, which bias the result: see CorrectorOptions). The rule is the same in x̃ and in native x (x = s·x̃ scales the
- * score by 1/s and ε by s²), so it runs in x̃; `scale` converts ε to native units.
+ * reference code does (or each sample's own norms, which bias the result: see CorrectorOptions).
+ * The rule is the same in x̃ and in native x (x = s·x̃ scales the score by 1/s and ε by s²), so it
+ * runs in x̃; `scale` converts ε to native units. Only the 2·batch norms cross to the CPU.
  */
-export function langevinCorrectorMove(
-  x: Float32Array,
-  score: Float32Array,
-  z: Float32Array,
-  batch: number,
+export async function langevinCorrectorMove<V>(
+  field: Field<V>,
+  x: V,
+  score: V,
+  z: V,
   opts: CorrectorOptions,
-): LangevinMove {
-  const dim = x.length / batch;
-  const scoreNorms = perSampleNorms(score, batch, dim);
-  const noiseNorms = perSampleNorms(z, batch, dim);
+): Promise<LangevinMove<V>> {
+  const { batch } = field;
+  const [scoreNorms, noiseNorms] = await Promise.all([field.norms(score), field.norms(z)]);
   if (opts.norm !== 'sample') {
     scoreNorms.fill(scoreNorms.reduce((a, v) => a + v, 0) / batch);
     noiseNorms.fill(noiseNorms.reduce((a, v) => a + v, 0) / batch);
   }
-  const out = new Float32Array(x.length);
+  const eps = new Float64Array(batch);
+  const noiseScale = new Float64Array(batch);
   const stepSizes = new Float64Array(batch);
   for (let b = 0; b < batch; b++) {
     const ratio = scoreNorms[b] > 0 ? (opts.snr * noiseNorms[b]) / scoreNorms[b] : 0;
-    const eps = 2 * opts.alpha * ratio * ratio;
-    const noiseScale = Math.sqrt(2 * eps);
-    for (let k = b * dim; k < (b + 1) * dim; k++) out[k] = x[k] + eps * score[k] + noiseScale * z[k];
-    stepSizes[b] = eps * opts.scale * opts.scale;
+    eps[b] = 2 * opts.alpha * ratio * ratio;
+    noiseScale[b] = Math.sqrt(2 * eps[b]);
+    stepSizes[b] = eps[b] * opts.scale * opts.scale;
   }
+  const out = field.combine([
+    [1, x],
+    [eps, score],
+    [noiseScale, z],
+  ]);
   return { x: out, stepSizes };
 }
 
 /** Runs `steps` corrector moves at σ; returns the new x̃, the last x̂₀ and the mean native ε. */
-export async function correctAt(
-  x: Float32Array,
+export async function correctAt<V>(
+  x: V,
   sigma: Sigma,
-  ctx: StepCtx,
-  batch: number,
+  ctx: StepCtx<V>,
   opts: { snr: number; alpha: number; steps: number; norm: StepNorm },
-): Promise<{ x: Float32Array; denoised: Float32Array | undefined; meanStepSize: number }> {
+): Promise<{ x: V; denoised: V | undefined; meanStepSize: number }> {
   const scale = ctx.sde.scale(ctx.sde.timeOf(sigma));
   let current = x;
-  let denoised: Float32Array | undefined;
+  let denoised: V | undefined;
   let meanStepSize = 0;
   for (let j = 0; j < opts.steps; j++) {
     denoised = await ctx.denoise(current, sigma);
-    const score = scoreTilde(current, denoised, sigma);
-    const move = langevinCorrectorMove(current, score, ctx.noise(CORRECTOR_STREAM + j), batch, {
+    const score = scoreTilde(ctx, current, denoised, sigma);
+    const move = await langevinCorrectorMove(ctx.field, current, score, ctx.noise(CORRECTOR_STREAM + j), {
       ...opts,
       scale,
     });
     current = move.x;
-    meanStepSize = move.stepSizes.reduce((acc, v) => acc + v, 0) / batch;
+    meanStepSize = move.stepSizes.reduce((acc, v) => acc + v, 0) / move.stepSizes.length;
   }
   return { x: current, denoised, meanStepSize };
 }
@@ -122,7 +119,7 @@ export function lastPositiveSigma(sigmas: readonly Sigma[], fallback: Sigma): nu
   return Number.isFinite(smallest) ? smallest : fallback;
 }
 
-async function annealedLangevinStep(state: TrajState, ctx: StepCtx): Promise<StepResult> {
+async function annealedLangevinStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('annealed_langevin', state, ctx);
   if (ctx.sigmaNext <= 0) return denoiseToZero(state, ctx);
   const epsilon = numberParam('annealed_langevin', annealedParams, ctx.params, 'epsilon');
@@ -130,17 +127,17 @@ async function annealedLangevinStep(state: TrajState, ctx: StepCtx): Promise<Ste
   const sigma = ctx.sigmaNext;
   const sigmaLast = lastPositiveSigma(ctx.sigmas, sigma);
   const alpha = (epsilon * sigma * sigma) / (sigmaLast * sigmaLast);
+  const drift = alpha / (2 * sigma * sigma);
   let x = state.x;
   let denoised = x;
   for (let j = 0; j < steps; j++) {
     denoised = await ctx.denoise(x, sigma);
-    const z = ctx.noise(CORRECTOR_STREAM + j);
-    const next = new Float32Array(x.length);
-    const drift = alpha / (2 * sigma * sigma);
-    const noiseScale = Math.sqrt(alpha);
     // x̃ ← x̃ + (α/2)·(D − x̃)/σ² + √α·z (Alg. 1, line 6)
-    for (let k = 0; k < x.length; k++) next[k] = x[k] + drift * (denoised[k] - x[k]) + noiseScale * z[k];
-    x = next;
+    x = ctx.field.combine([
+      [1 - drift, x],
+      [drift, denoised],
+      [Math.sqrt(alpha), ctx.noise(CORRECTOR_STREAM + j)],
+    ]);
   }
   return { x, sigma, denoised, evaluated: entryAt(sigma, denoised), nfe: steps, info: { alpha } };
 }

@@ -5,46 +5,43 @@
 import type { Sampler, Sigma, StepCtx, StepResult, TrajState } from '../types';
 import { assertDescending, entryAt } from './util';
 
-/** The ODE's slope dx̃/dσ = (x̃ − D)/σ (Karras et al. 2022, Alg. 1 line 4). */
-export function flowSlope(x: Float32Array, denoised: Float32Array, sigma: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let k = 0; k < x.length; k++) out[k] = (x[k] - denoised[k]) / sigma;
-  return out;
-}
-
-/** One Euler step x̃' = x̃ + (σ' − σ)·d; at σ' = 0 this is exactly x̂₀. */
-export function eulerUpdate(
-  x: Float32Array,
-  denoised: Float32Array,
-  sigma: Sigma,
-  sigmaNext: Sigma,
-): Float32Array {
+/** One Euler step x̃' = x̃ + (σ' − σ)·(x̃ − D)/σ = D + (σ'/σ)(x̃ − D); at σ' = 0 this is exactly x̂₀. */
+export function eulerUpdate<V>(ctx: StepCtx<V>, x: V, denoised: V, sigma: Sigma, sigmaNext: Sigma): V {
   const ratio = sigmaNext / sigma;
-  const out = new Float32Array(x.length);
-  for (let k = 0; k < x.length; k++) out[k] = denoised[k] + ratio * (x[k] - denoised[k]);
-  return out;
+  return ctx.field.combine([
+    [ratio, x],
+    [1 - ratio, denoised],
+  ]);
 }
 
-async function odeEulerStep(state: TrajState, ctx: StepCtx): Promise<StepResult> {
+async function odeEulerStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('ode_euler', state, ctx);
   const denoised = await ctx.denoise(state.x, state.sigma);
-  const x = eulerUpdate(state.x, denoised, state.sigma, ctx.sigmaNext);
+  const x = eulerUpdate(ctx, state.x, denoised, state.sigma, ctx.sigmaNext);
   return { x, sigma: ctx.sigmaNext, denoised, evaluated: entryAt(state.sigma, denoised), nfe: 1 };
 }
 
-async function odeHeunStep(state: TrajState, ctx: StepCtx): Promise<StepResult> {
+/**
+ * Heun (Karras et al. 2022, Alg. 1): x̃' = x̃ + ½Δσ·(d + d'), with slopes d = (x̃ − D)/σ at the start
+ * and d' = (x̃_E − D')/σ' at the Euler guess x̃_E, written as one combination of x̃, D, x̃_E and D'.
+ */
+async function odeHeunStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('ode_heun', state, ctx);
   const denoised = await ctx.denoise(state.x, state.sigma);
-  const euler = eulerUpdate(state.x, denoised, state.sigma, ctx.sigmaNext);
+  const euler = eulerUpdate(ctx, state.x, denoised, state.sigma, ctx.sigmaNext);
   if (ctx.sigmaNext <= 0) {
     return { x: euler, sigma: ctx.sigmaNext, denoised, evaluated: entryAt(state.sigma, denoised), nfe: 1 };
   }
   const denoisedNext = await ctx.denoise(euler, ctx.sigmaNext);
-  const slope = flowSlope(state.x, denoised, state.sigma);
-  const slopeNext = flowSlope(euler, denoisedNext, ctx.sigmaNext);
-  const dSigma = ctx.sigmaNext - state.sigma;
-  const x = new Float32Array(state.x.length);
-  for (let k = 0; k < x.length; k++) x[k] = state.x[k] + 0.5 * dSigma * (slope[k] + slopeNext[k]);
+  const half = 0.5 * (ctx.sigmaNext - state.sigma);
+  const k0 = half / state.sigma;
+  const k1 = half / ctx.sigmaNext;
+  const x = ctx.field.combine([
+    [1 + k0, state.x],
+    [-k0, denoised],
+    [k1, euler],
+    [-k1, denoisedNext],
+  ]);
   return {
     x,
     sigma: ctx.sigmaNext,

@@ -64,14 +64,14 @@ const pcParams: readonly ParamSpec[] = [
 ];
 
 /** The predictor move; "none" keeps native x fixed while σ moves on (corrector-only sampling). */
-async function predict(name: string, state: TrajState, ctx: StepCtx): Promise<StepResult> {
+async function predict<V>(name: string, state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   const predictor = predictors[name];
   if (predictor) return predictor.step(state, ctx);
   const x = keepNativeX(state, ctx);
   return { x, sigma: ctx.sigmaNext, denoised: x, evaluated: [], nfe: 0 };
 }
 
-async function pcStep(state: TrajState, ctx: StepCtx): Promise<StepResult> {
+async function pcStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('pc', state, ctx);
   const predictorName = choiceParam('pc', pcParams, ctx.params, 'predictor');
   const corrector = choiceParam('pc', pcParams, ctx.params, 'corrector');
@@ -82,7 +82,7 @@ async function pcStep(state: TrajState, ctx: StepCtx): Promise<StepResult> {
   if (corrector === 'none' || ctx.sigmaNext <= 0) return predicted;
   // α = 1 − β_i on VP as in the reference code; 1 otherwise.
   const alpha = ctx.sde.kind === 'vp' ? 1 - intervalBeta(ctx.sde, state.sigma, ctx.sigmaNext) : 1;
-  const corrected = await correctAt(predicted.x, ctx.sigmaNext, ctx, state.batch, {
+  const corrected = await correctAt(predicted.x, ctx.sigmaNext, ctx, {
     snr,
     alpha,
     steps,

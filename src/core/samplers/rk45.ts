@@ -4,6 +4,7 @@
  * tries are retried inside the call with standard step-size control (Hairer et al., ODE I, II.4).
  */
 import { asSigma } from '../types';
+import type { Field, Term } from '../field';
 import type { HistoryEntry, ParamSpec, Sampler, StepCtx, StepResult, TrajState } from '../types';
 import { lastPositiveSigma } from './langevin';
 import { assertDescending, denoiseToZero, entryAt, numberParam } from './util';
@@ -54,31 +55,32 @@ const rk45Params: readonly ParamSpec[] = [
   },
 ];
 
-type Rhs = (y: Float32Array, u: number) => Promise<{ slope: Float32Array; denoised: Float32Array }>;
+type Rhs<V> = (y: V, u: number) => Promise<{ slope: V; denoised: V }>;
 
-function makeRhs(ctx: StepCtx): Rhs {
+function makeRhs<V>(ctx: StepCtx<V>): Rhs<V> {
   return async (y, u) => {
     const denoised = await ctx.denoise(y, asSigma(Math.exp(u)));
-    const slope = new Float32Array(y.length);
-    for (let k = 0; k < y.length; k++) slope[k] = y[k] - denoised[k];
+    const slope = ctx.field.combine([
+      [1, y],
+      [-1, denoised],
+    ]);
     return { slope, denoised };
   };
 }
 
-/** y0 + h·Σ wⱼ kⱼ. */
-function advance(
-  y0: Float32Array,
+/** y0 + h·Σ wⱼ kⱼ (y0 omitted: only the sum). */
+function advance<V>(
+  field: Field<V>,
+  y0: V | null,
   h: number,
   weights: readonly number[],
-  ks: readonly Float32Array[],
-): Float32Array {
-  const out = Float32Array.from(y0);
+  ks: readonly V[],
+): V {
+  const terms: Term<V>[] = y0 === null ? [] : [[1, y0]];
   weights.forEach((w, j) => {
-    if (w === 0) return;
-    const kj = ks[j];
-    for (let k = 0; k < out.length; k++) out[k] += h * w * kj[k];
+    if (w !== 0) terms.push([h * w, ks[j]]);
   });
-  return out;
+  return field.combine(terms);
 }
 
 interface Tolerance {
@@ -86,61 +88,40 @@ interface Tolerance {
   atol: number;
 }
 
-/** Scaled RMS norm of the error per sample, the worst sample deciding (Hairer et al., II.4 eq. 4.11). */
-export function errorNorm(
-  err: Float32Array,
-  y0: Float32Array,
-  y1: Float32Array,
-  batch: number,
-  tol: Tolerance,
-): number {
-  const dim = err.length / batch;
-  let worst = 0;
-  for (let b = 0; b < batch; b++) {
-    let sum = 0;
-    for (let k = b * dim; k < (b + 1) * dim; k++) {
-      const scale = tol.atol + tol.rtol * Math.max(Math.abs(y0[k]), Math.abs(y1[k]));
-      sum += (err[k] / scale) ** 2;
-    }
-    worst = Math.max(worst, Math.sqrt(sum / dim));
-  }
-  return Number.isFinite(worst) ? worst : Number.POSITIVE_INFINITY;
-}
-
 /** One Dormand–Prince try of size h from (u0, y0) whose first slope k1 is known. */
-async function tryStep(rhs: Rhs, y0: Float32Array, k1: Float32Array, u0: number, h: number) {
+async function tryStep<V>(field: Field<V>, rhs: Rhs<V>, y0: V, k1: V, u0: number, h: number) {
   const ks = [k1];
   for (let stage = 1; stage < 6; stage++) {
-    const y = advance(y0, h, COUPLING[stage], ks);
+    const y = advance(field, y0, h, COUPLING[stage], ks);
     ks.push((await rhs(y, u0 + NODES[stage] * h)).slope);
   }
-  const y1 = advance(y0, h, COUPLING[6], ks);
+  const y1 = advance(field, y0, h, COUPLING[6], ks);
   const last = await rhs(y1, u0 + h);
   ks.push(last.slope);
-  const err = advance(new Float32Array(y0.length), h, ERROR_WEIGHTS, ks);
+  const err = advance(field, null, h, ERROR_WEIGHTS, ks);
   return { y1, denoised: last.denoised, err };
 }
 
-/** Starting step size from the ODE itself (Hairer et al., ODE I, II.4 "starting step size"); one NFE. */
-async function initialStep(
-  rhs: Rhs,
-  y0: Float32Array,
-  k1: Float32Array,
+/**
+ * Starting step size from the ODE itself (Hairer et al., ODE I, II.4 "starting step size"); one NFE.
+ * The norms are the solver's error norm with the scale taken from y0 alone.
+ */
+async function initialStep<V>(
+  field: Field<V>,
+  rhs: Rhs<V>,
+  y0: V,
+  k1: V,
   u0: number,
   direction: number,
   tol: Tolerance,
 ) {
-  const rms = (v: (k: number) => number) => {
-    let sum = 0;
-    for (let k = 0; k < y0.length; k++) sum += (v(k) / (tol.atol + tol.rtol * Math.abs(y0[k]))) ** 2;
-    return Math.sqrt(sum / y0.length);
-  };
-  const d0 = rms((k) => y0[k]);
-  const d1 = rms((k) => k1[k]);
+  const rms = (v: V) => field.errorNorm(v, y0, y0, tol.atol, tol.rtol);
+  const d0 = await rms(y0);
+  const d1 = await rms(k1);
   const h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1;
-  const probe = advance(y0, direction * h0, [1], [k1]);
+  const probe = advance(field, y0, direction * h0, [1], [k1]);
   const k2 = (await rhs(probe, u0 + direction * h0)).slope;
-  const d2 = rms((k) => k2[k] - k1[k]) / h0;
+  const d2 = (await rms(advance(field, null, 1, [1, -1], [k2, k1]))) / h0;
   const h1 = Math.max(d1, d2) <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : (0.01 / Math.max(d1, d2)) ** (1 / 5);
   return Math.min(100 * h0, h1);
 }
@@ -151,7 +132,7 @@ async function initialStep(
  * was accepted leaves an exact ratio to the step before it (1, 1.25 or 2): after a grown step try ×2,
  * after an equal one ×1.25; any other ratio means a rejection (or a clipped step), so try ×1.
  */
-export function trialFromHistory(history: readonly HistoryEntry[], sigma: number): number | undefined {
+export function trialFromHistory<V>(history: readonly HistoryEntry<V>[], sigma: number): number | undefined {
   const above = history.filter((e) => e.sigma > sigma).map((e) => e.sigma);
   if (above.length === 0) return undefined;
   const previous = Math.log(above[above.length - 1] / sigma);
@@ -163,7 +144,7 @@ export function trialFromHistory(history: readonly HistoryEntry[], sigma: number
   return previous;
 }
 
-async function rk45Step(state: TrajState, ctx: StepCtx): Promise<StepResult> {
+async function rk45Step<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('ode_rk45', state, ctx);
   const tol = {
     rtol: numberParam('ode_rk45', rk45Params, ctx.params, 'rtol'),
@@ -185,14 +166,14 @@ async function rk45Step(state: TrajState, ctx: StepCtx): Promise<StepResult> {
   let nfe = 1;
   let size = trialFromHistory(ctx.history, state.sigma);
   if (size === undefined) {
-    size = await initialStep(rhs, state.x, first.slope, u0, -1, tol);
+    size = await initialStep(ctx.field, rhs, state.x, first.slope, u0, -1, tol);
     nfe += 1;
   }
   for (let tries = 0; tries < MAX_TRIES; tries++) {
     const h: number = -Math.min(size, -remaining);
-    const attempt = await tryStep(rhs, state.x, first.slope, u0, h);
+    const attempt = await tryStep(ctx.field, rhs, state.x, first.slope, u0, h);
     nfe += 6;
-    const error = errorNorm(attempt.err, state.x, attempt.y1, state.batch, tol);
+    const error = await ctx.field.errorNorm(attempt.err, state.x, attempt.y1, tol.atol, tol.rtol);
     if (error <= 1) {
       const reached = h === remaining ? target : Math.exp(u0 + h);
       return {

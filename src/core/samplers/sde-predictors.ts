@@ -16,26 +16,28 @@ export interface NativeCoefficients {
 
 type CoefficientRule = (sde: Sde, sigma: Sigma, sigmaNext: Sigma) => NativeCoefficients;
 
-/** One predictor step: evaluate x̂₀, apply the native update, map back to x̃ at σ_next. */
-async function nativeLinearStep(
+/**
+ * One predictor step: evaluate x̂₀, apply the native update, map back to x̃ at σ_next. With x = s·x̃
+ * and ∇ₓlog p = (D − x̃)/(s·σ²): x̃' = [(a·s − b/(sσ²))·x̃ + b/(sσ²)·D + c·z] / s'.
+ */
+async function nativeLinearStep<V>(
   samplerId: string,
   rule: CoefficientRule,
-  state: TrajState,
-  ctx: StepCtx,
-): Promise<StepResult> {
+  state: TrajState<V>,
+  ctx: StepCtx<V>,
+): Promise<StepResult<V>> {
   assertDescending(samplerId, state, ctx);
   if (ctx.sigmaNext <= 0) return denoiseToZero(state, ctx);
   const denoised = await ctx.denoise(state.x, state.sigma);
   const scale = ctx.sde.scale(ctx.sde.timeOf(state.sigma));
   const scaleNext = ctx.sde.scale(ctx.sde.timeOf(ctx.sigmaNext));
   const { a, b, c } = rule(ctx.sde, state.sigma, ctx.sigmaNext);
-  const z = c === 0 ? undefined : ctx.noise(PREDICTOR_STREAM);
   const scoreFactor = b / (scale * state.sigma * state.sigma);
-  const x = new Float32Array(state.x.length);
-  for (let k = 0; k < x.length; k++) {
-    const native = a * scale * state.x[k] + scoreFactor * (denoised[k] - state.x[k]) + (z ? c * z[k] : 0);
-    x[k] = native / scaleNext;
-  }
+  const x = ctx.field.combine([
+    [(a * scale - scoreFactor) / scaleNext, state.x],
+    [scoreFactor / scaleNext, denoised],
+    ...(c === 0 ? [] : [[c / scaleNext, ctx.noise(PREDICTOR_STREAM)] as const]),
+  ]);
   return { x, sigma: ctx.sigmaNext, denoised, evaluated: entryAt(state.sigma, denoised), nfe: 1 };
 }
 
@@ -110,7 +112,7 @@ export const ancestral: Sampler = {
 };
 
 /** x̃ at σ_next when native x stays put (the "none" predictor of Song et al. 2021): x̃·s(t)/s(t_next). */
-export function keepNativeX(state: TrajState, ctx: StepCtx): Float32Array {
+export function keepNativeX<V>(state: TrajState<V>, ctx: StepCtx<V>): V {
   const ratio = ctx.sde.scale(ctx.sde.timeOf(state.sigma)) / ctx.sde.scale(ctx.sde.timeOf(ctx.sigmaNext));
-  return state.x.map((v) => v * ratio);
+  return ctx.field.combine([[ratio, state.x]]);
 }

@@ -1,6 +1,6 @@
 /**
- * Shared helpers of the samplers: element-wise linear combinations, per-sample norms, the x̃ score,
- * the native ↔ scale-free map of an SDE, parameter reading with defaults, and common step guards.
+ * Shared helpers of the samplers: the x̃ score, the native ↔ scale-free map of an SDE, parameter
+ * reading with defaults, and common step guards. Vector arithmetic goes through ctx.field.
  */
 import type {
   HistoryEntry,
@@ -19,32 +19,12 @@ export const PREDICTOR_STREAM = 0;
 export const CORRECTOR_STREAM = 16;
 
 /** Score of p_σ in x̃ coordinates by Tweedie's formula: ∇ log p = (D − x̃)/σ² (Vincent 2011). */
-export function scoreTilde(x: Float32Array, denoised: Float32Array, sigma: number): Float32Array {
-  const out = new Float32Array(x.length);
+export function scoreTilde<V>(ctx: StepCtx<V>, x: V, denoised: V, sigma: number): V {
   const inv = 1 / (sigma * sigma);
-  for (let k = 0; k < x.length; k++) out[k] = (denoised[k] - x[k]) * inv;
-  return out;
-}
-
-/** Σ cⱼ·vⱼ element-wise (all vectors the same length). */
-export function linearCombination(terms: ReadonlyArray<readonly [number, Float32Array]>): Float32Array {
-  const out = new Float32Array(terms[0][1].length);
-  for (const [c, v] of terms) {
-    if (c === 0) continue;
-    for (let k = 0; k < out.length; k++) out[k] += c * v[k];
-  }
-  return out;
-}
-
-/** Euclidean norm of each sample (row) of a batch × dim array. */
-export function perSampleNorms(v: Float32Array, batch: number, dim: number): Float64Array {
-  const norms = new Float64Array(batch);
-  for (let b = 0; b < batch; b++) {
-    let sum = 0;
-    for (let k = b * dim; k < (b + 1) * dim; k++) sum += v[k] * v[k];
-    norms[b] = Math.sqrt(sum);
-  }
-  return norms;
+  return ctx.field.combine([
+    [inv, denoised],
+    [-inv, x],
+  ]);
 }
 
 /** Where a noise level lies on an SDE: its time t, mean scale s(t), drift f(t) and diffusion g(t). */
@@ -115,7 +95,7 @@ function findSpec(samplerId: string, specs: readonly ParamSpec[], name: string):
 }
 
 /** A step must not raise the noise level; equal levels are allowed (a corrector-only step). */
-export function assertDescending(samplerId: string, state: TrajState, ctx: StepCtx): void {
+export function assertDescending<V>(samplerId: string, state: TrajState<V>, ctx: StepCtx<V>): void {
   if (!(ctx.sigmaNext <= state.sigma) || ctx.sigmaNext < 0) {
     throw new Error(
       `${samplerId}: a step must lower the noise level, but it was asked to go from σ=${state.sigma} ` +
@@ -125,10 +105,10 @@ export function assertDescending(samplerId: string, state: TrajState, ctx: StepC
 }
 
 /** The last step onto σ = 0: the sample becomes the denoiser's estimate x̂₀ (one NFE). */
-export async function denoiseToZero(state: TrajState, ctx: StepCtx): Promise<StepResult> {
+export async function denoiseToZero<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   const denoised = await ctx.denoise(state.x, state.sigma);
   return {
-    x: Float32Array.from(denoised),
+    x: denoised,
     sigma: ctx.sigmaNext,
     denoised,
     evaluated: [{ sigma: state.sigma, denoised }],
@@ -137,6 +117,6 @@ export async function denoiseToZero(state: TrajState, ctx: StepCtx): Promise<Ste
 }
 
 /** The one history entry a step contributes: x̂₀ at the state it started from. */
-export function entryAt(sigma: Sigma, denoised: Float32Array): HistoryEntry[] {
+export function entryAt<V>(sigma: Sigma, denoised: V): HistoryEntry<V>[] {
   return [{ sigma, denoised }];
 }
