@@ -40,9 +40,31 @@ export function networkPoint(trained: Sde, sigma: Sigma): NetworkPoint {
 }
 
 /**
- * Turns raw outputs into x̂₀ in place of `out` for rows [0, batch): ε: D = x̃ − σε; x₀: D = out;
- * v (Salimans & Ho 2022): x₀ = (αx − σₙv)/(α² + σₙ²) (= αx − σₙv for VP); score: D = x̃ + σ²s·score.
+ * x̂₀ is linear in the input and the raw output: D = fromInput·x̃ + fromOutput·out, with
+ * ε: D = x̃ − σε; x₀: D = out; v (Salimans & Ho 2022): x₀ = (α²x̃ − σₙv)/(α² + σₙ²) in x̃ = x/α
+ * (= αx − σₙv for VP); score: D = x̃ + σ²s·score.
  */
+export function denoisedCoefficients(
+  kind: Parameterization,
+  sigma: number,
+  point: NetworkPoint,
+): { fromInput: number; fromOutput: number } {
+  const { scale: alpha, nativeSigma } = point;
+  switch (kind) {
+    case 'eps':
+      return { fromInput: 1, fromOutput: -sigma };
+    case 'x0':
+      return { fromInput: 0, fromOutput: 1 };
+    case 'v': {
+      const vNorm = alpha * alpha + nativeSigma * nativeSigma;
+      return { fromInput: (alpha * alpha) / vNorm, fromOutput: -nativeSigma / vNorm };
+    }
+    case 'score':
+      return { fromInput: 1, fromOutput: sigma * sigma * alpha };
+  }
+}
+
+/** Turns raw outputs into x̂₀ (see denoisedCoefficients). */
 export function outputToDenoised(
   kind: Parameterization,
   out: Float32Array,
@@ -50,34 +72,68 @@ export function outputToDenoised(
   sigma: number,
   point: NetworkPoint,
 ): Float32Array {
+  const { fromInput, fromOutput } = denoisedCoefficients(kind, sigma, point);
   const result = new Float32Array(xTilde.length);
-  const { scale: alpha, nativeSigma } = point;
-  const vNorm = alpha * alpha + nativeSigma * nativeSigma;
-  for (let e = 0; e < result.length; e++) {
-    const o = out[e];
-    switch (kind) {
-      case 'eps':
-        result[e] = xTilde[e] - sigma * o;
-        break;
-      case 'x0':
-        result[e] = o;
-        break;
-      case 'v':
-        result[e] = (alpha * alpha * xTilde[e] - nativeSigma * o) / vNorm;
-        break;
-      case 'score':
-        result[e] = xTilde[e] + sigma * sigma * alpha * o;
-        break;
+  for (let e = 0; e < result.length; e++) result[e] = fromInput * xTilde[e] + fromOutput * out[e];
+  return result;
+}
+
+/**
+ * How a batch is evaluated under classifier-free guidance: one call with these labels (no classes,
+ * w = 1, or w = 0 with the null class), or a conditional and an unconditional call mixed as
+ * D = D_u + w(D_c − D_u).
+ */
+export type GuidancePlan =
+  | { kind: 'single'; labels: number[] | null }
+  | { kind: 'guided'; labels: number[]; nullLabels: number[]; guidance: number };
+
+export function checkConditioning(card: ModelCard, conditioning: ConditioningOptions): void {
+  const w = conditioning.guidance ?? 1;
+  if (!Number.isFinite(w)) {
+    throw new Error(`Guidance weight ${w} is not a number: use a value such as 0, 1 or 3.`);
+  }
+  if (conditioning.classLabels !== undefined && !card.classes) {
+    throw new Error(`Model "${card.id}" has no classes, so it cannot be conditioned: leave the class unset.`);
+  }
+}
+
+export function guidancePlan(
+  card: ModelCard,
+  conditioning: ConditioningOptions,
+  batch: number,
+): GuidancePlan {
+  const labels = labelsFor(card, conditioning, batch);
+  const w = conditioning.guidance ?? 1;
+  if (!labels || w === 1) return { kind: 'single', labels };
+  const nullLabels = new Array<number>(batch).fill(card.nullClass as number);
+  if (w === 0) return { kind: 'single', labels: nullLabels };
+  return { kind: 'guided', labels, nullLabels, guidance: w };
+}
+
+/** Per-sample class labels, the null class for an unconditional draw, or null (no classes). */
+function labelsFor(card: ModelCard, conditioning: ConditioningOptions, batch: number): number[] | null {
+  const { classes, nullClass, id } = card;
+  if (!classes) return null;
+  const given = conditioning.classLabels;
+  if (given === undefined) return new Array<number>(batch).fill(nullClass as number);
+  const labels = typeof given === 'number' ? new Array<number>(batch).fill(given) : given;
+  if (labels.length !== batch) {
+    throw new Error(
+      `Model "${id}": ${labels.length} class labels for a batch of ${batch}; give one per sample.`,
+    );
+  }
+  for (const c of labels) {
+    if (!Number.isInteger(c) || c < 0 || c >= classes.length) {
+      throw new Error(`Model "${id}" has no class ${c}: choose 0 to ${classes.length - 1}.`);
     }
   }
-  return result;
+  return labels;
 }
 
 /** A network wrapped as a denoiser; used unchanged by the browser engine and the CLI. */
 export class NetworkDenoiser implements Denoiser {
   readonly dim: number;
   private readonly trained: Sde;
-  private readonly guidance: number;
 
   constructor(
     private readonly network: NetworkFn,
@@ -86,15 +142,7 @@ export class NetworkDenoiser implements Denoiser {
   ) {
     this.dim = card.shape.reduce((a, b) => a * b, 1);
     this.trained = makeSde(card.sde);
-    this.guidance = conditioning.guidance ?? 1;
-    if (!Number.isFinite(this.guidance)) {
-      throw new Error(`Guidance weight ${this.guidance} is not a number: use a value such as 0, 1 or 3.`);
-    }
-    if (conditioning.classLabels !== undefined && !card.classes) {
-      throw new Error(
-        `Model "${card.id}" has no classes, so it cannot be conditioned: leave the class unset.`,
-      );
-    }
+    checkConditioning(card, conditioning);
   }
 
   async denoise(xTilde: Float32Array, sigma: Sigma, batch: number): Promise<Float32Array> {
@@ -102,38 +150,16 @@ export class NetworkDenoiser implements Denoiser {
     if (xTilde.length !== n)
       throw new Error(`Denoiser got ${xTilde.length} values for ${batch} × ${this.dim}.`);
     const point = networkPoint(this.trained, sigma);
-    const labels = this.labelsFor(batch);
-    const w = this.guidance;
-    if (!labels || w === 1) return this.evaluate(xTilde, sigma, point, labels, batch);
-    const nullLabels = new Array<number>(batch).fill(this.card.nullClass as number);
-    if (w === 0) return this.evaluate(xTilde, sigma, point, nullLabels, batch);
+    const plan = guidancePlan(this.card, this.conditioning, batch);
+    if (plan.kind === 'single') return this.evaluate(xTilde, sigma, point, plan.labels, batch);
     const doubled = new Float32Array(2 * n);
     doubled.set(xTilde);
     doubled.set(xTilde, n);
-    const both = await this.evaluate(doubled, sigma, point, [...labels, ...nullLabels], 2 * batch);
+    const both = await this.evaluate(doubled, sigma, point, [...plan.labels, ...plan.nullLabels], 2 * batch);
+    const w = plan.guidance;
     const out = new Float32Array(n);
     for (let e = 0; e < n; e++) out[e] = both[n + e] + w * (both[e] - both[n + e]);
     return out;
-  }
-
-  /** Per-sample class labels, the null class for an unconditional draw, or null (no classes). */
-  private labelsFor(batch: number): number[] | null {
-    const { classes, nullClass, id } = this.card;
-    if (!classes) return null;
-    const given = this.conditioning.classLabels;
-    if (given === undefined) return new Array<number>(batch).fill(nullClass as number);
-    const labels = typeof given === 'number' ? new Array<number>(batch).fill(given) : given;
-    if (labels.length !== batch) {
-      throw new Error(
-        `Model "${id}": ${labels.length} class labels for a batch of ${batch}; give one per sample.`,
-      );
-    }
-    for (const c of labels) {
-      if (!Number.isInteger(c) || c < 0 || c >= classes.length) {
-        throw new Error(`Model "${id}" has no class ${c}: choose 0 to ${classes.length - 1}.`);
-      }
-    }
-    return labels;
   }
 
   private async evaluate(
