@@ -30,7 +30,7 @@ export default defineConfig({
         },
         test: {
           name: 'browser',
-          include: ['test/browser/**/*.test.ts', 'test/engine/**/*.test.ts'],
+          include: ['test/browser/**/*.test.ts', 'test/engine/**/*.test.ts', 'test/gpu/**/*.test.ts'],
           testTimeout: 180_000,
           browser: {
             enabled: true,
