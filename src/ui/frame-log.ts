@@ -1,15 +1,36 @@
 /**
  * The frames of the current run, by step index, kept outside the reactive store (they are large):
  * the Timeline, the GIF export and the 2D trajectories read them.
+ *
+ * Memory is bounded: past a byte budget the older frames thin out to every 2nd, then every 4th …
+ * step (frame 0 and the newest frames always stay), so a run of any length holds at most about the
+ * budget — a 10,000-step run does not keep 10,000 frames of pixels. Scrubbing always asks the
+ * engine (actions.ts seek), which rewinds from its own snapshots, so a dropped frame costs nothing
+ * but a coarser GIF and coarser 2D trajectory paths.
  */
 import type { FrameEvent } from '../engine/protocol';
 
+/** Default budget: 64 MB of frame arrays (about 650 frames of MNIST at batch 16). */
+export const FRAME_LOG_BUDGET_BYTES = 64 * 2 ** 20;
+/** Frames at the head of the log that thinning never drops (the rate estimate reads the last one). */
+const KEEP_NEWEST = 8;
+
+const frameBytes = (f: FrameEvent): number =>
+  f.x.byteLength + (f.denoised.buffer === f.x.buffer ? 0 : f.denoised.byteLength);
+
 export class FrameLog {
-  private readonly byStep: FrameEvent[] = [];
+  private readonly byStep: (FrameEvent | undefined)[] = [];
+  private bytes = 0;
+  /** Older frames are kept only at multiples of this stride (1, 2, 4, …). */
+  private stride = 1;
+
+  constructor(private readonly budgetBytes = FRAME_LOG_BUDGET_BYTES) {}
 
   /** Forgets every frame (a new run). */
   clear(): void {
     this.byStep.length = 0;
+    this.bytes = 0;
+    this.stride = 1;
   }
 
   /**
@@ -17,11 +38,19 @@ export class FrameLog {
    * after it (from before a rewind) no longer belong to it and are dropped.
    */
   record(frame: FrameEvent, branch: boolean): void {
-    if (branch) this.byStep.length = Math.min(this.byStep.length, frame.i);
+    if (branch) this.truncate(frame.i);
+    const old = this.byStep[frame.i];
+    if (old) this.bytes -= frameBytes(old);
     this.byStep[frame.i] = frame;
+    this.bytes += frameBytes(frame);
+    // The frame that just left the newest window follows the current stride.
+    this.dropOffStride(this.byStep.length - KEEP_NEWEST - 1);
+    while (this.bytes > this.budgetBytes && this.thin()) {
+      // each pass doubles the stride of the older frames
+    }
   }
 
-  /** The frame at step i, if it was computed. */
+  /** The frame at step i, if it was computed and kept. */
   at(i: number): FrameEvent | undefined {
     return this.byStep[i];
   }
@@ -31,8 +60,38 @@ export class FrameLog {
     return this.byStep.length - 1;
   }
 
+  /** Bytes of frame arrays held now. */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+
   /** Frames 0..upTo (inclusive) that exist, in step order. */
   upTo(upTo: number): FrameEvent[] {
-    return this.byStep.slice(0, upTo + 1).filter((f) => f !== undefined);
+    return this.byStep.slice(0, upTo + 1).filter((f): f is FrameEvent => f !== undefined);
+  }
+
+  private truncate(length: number): void {
+    for (let i = length; i < this.byStep.length; i++) {
+      const f = this.byStep[i];
+      if (f) this.bytes -= frameBytes(f);
+    }
+    this.byStep.length = Math.min(this.byStep.length, length);
+  }
+
+  /** Doubles the stride and drops older frames off it; false when no older frame is left to drop. */
+  private thin(): boolean {
+    const older = this.byStep.length - KEEP_NEWEST;
+    if (this.stride >= older) return false;
+    this.stride *= 2;
+    for (let i = 1; i < older; i++) this.dropOffStride(i);
+    return true;
+  }
+
+  private dropOffStride(i: number): void {
+    const f = i >= 1 ? this.byStep[i] : undefined;
+    if (f && i % this.stride !== 0) {
+      this.bytes -= frameBytes(f);
+      this.byStep[i] = undefined;
+    }
   }
 }

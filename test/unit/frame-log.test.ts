@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { FrameEvent } from '../../src/engine/protocol';
+import { FrameLog } from '../../src/ui/frame-log';
+
+const DIM = 1000; // 4 kB per array, 8 kB per frame
+
+function frame(i: number): FrameEvent {
+  return {
+    type: 'frame',
+    onGpu: false,
+    runId: 1,
+    i,
+    steps: 100_000,
+    t: 1,
+    sigma: 1,
+    nfe: 1,
+    nfeTotal: i,
+    x: new Float32Array(DIM).fill(i),
+    denoised: new Float32Array(DIM).fill(-i),
+    batch: 1,
+    shape: [DIM],
+    timings: { modelMs: 0, otherMs: 0 },
+    info: {},
+    done: false,
+  };
+}
+
+describe('FrameLog', () => {
+  it('keeps every frame while under budget', () => {
+    const log = new FrameLog(1e6);
+    for (let i = 0; i <= 100; i++) log.record(frame(i), true);
+    expect(log.upTo(100).map((f) => f.i)).toEqual(Array.from({ length: 101 }, (_, i) => i));
+    expect(log.heldBytes).toBe(101 * 8000);
+  });
+
+  it('holds about its budget however long the run, keeping frame 0 and the newest frames', () => {
+    const budget = 400_000; // 50 frames
+    const log = new FrameLog(budget);
+    const held: number[] = [];
+    for (let i = 0; i <= 10_000; i++) {
+      log.record(frame(i), true);
+      if (i === 100 || i === 10_000) held.push(log.heldBytes);
+    }
+    expect(held[0]).toBeLessThanOrEqual(budget);
+    expect(held[1]).toBeLessThanOrEqual(budget);
+    expect(held[1]).toBeGreaterThan(budget / 4);
+    const kept = log.upTo(10_000).map((f) => f.i);
+    expect(kept[0]).toBe(0);
+    expect(kept.slice(-8)).toEqual([9993, 9994, 9995, 9996, 9997, 9998, 9999, 10_000]);
+    expect(log.at(9999)?.x[0]).toBe(9999);
+    expect(log.lastIndex).toBe(10_000);
+    // What is kept is spread over the whole run, in order.
+    expect(kept.some((i) => i > 2000 && i < 8000)).toBe(true);
+    expect([...kept].sort((a, b) => a - b)).toEqual(kept);
+  });
+
+  it('drops the frames after a branch point and their bytes', () => {
+    const log = new FrameLog(1e6);
+    for (let i = 0; i <= 20; i++) log.record(frame(i), true);
+    log.record(frame(5), true);
+    expect(log.lastIndex).toBe(5);
+    expect(log.heldBytes).toBe(6 * 8000);
+    log.record(frame(3), false); // a seek answer replaces frame 3 and keeps 4 and 5
+    expect(log.lastIndex).toBe(5);
+    expect(log.heldBytes).toBe(6 * 8000);
+  });
+});
