@@ -67,6 +67,19 @@ export function stepReport<V>(
   return { i, t, sigma, scale: sde.scale(t), xTilde, denoised: s.denoised ?? xTilde, nfeTotal, ...extras };
 }
 
+/**
+ * The event for a report on any backend: x̃ and x̂₀ read back (one read when they are the same
+ * vector), then as stepEvent.
+ */
+export async function readStepEvent<V>(field: Field<V>, report: StepReport<V>): Promise<StepEvent> {
+  const same = report.denoised === report.xTilde;
+  const [xTilde, denoised] = await Promise.all([
+    field.read(report.xTilde),
+    same ? null : field.read(report.denoised),
+  ]);
+  return stepEvent({ ...report, xTilde, denoised: denoised ?? xTilde });
+}
+
 /** Native x = s(t)x̃ and copies of the arrays of a CPU report. */
 export function stepEvent(report: StepReport): StepEvent {
   const { xTilde, scale, ...rest } = report;

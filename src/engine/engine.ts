@@ -76,7 +76,7 @@ export class Engine {
       wakeOnAck: null,
     };
     this.run = run;
-    this.post(run, trajectory.frame(request.runId));
+    await this.exclusive(async () => this.post(run, (await trajectory.frame(request.runId)).frame));
     if (request.autoplay) await this.play(request.runId);
   }
 
@@ -114,7 +114,7 @@ export class Engine {
     if (run.playing) await this.pause(runId);
     await this.exclusive(async () => {
       run.trajectory.seek(k);
-      this.post(run, run.trajectory.frame(runId));
+      this.post(run, (await run.trajectory.frame(runId)).frame);
     });
   }
 
@@ -154,9 +154,12 @@ export class Engine {
 
   private stopCurrent(): void {
     if (!this.run) return;
+    const { trajectory } = this.run;
     this.run.playing = false;
     this.run.wakeOnAck?.();
     this.run = null;
+    // After anything queued on it (a step in flight) has finished.
+    void this.exclusive(async () => trajectory.destroy());
   }
 
   private async playLoop(run: Run): Promise<void> {
@@ -180,14 +183,15 @@ export class Engine {
   private async advance(run: Run): Promise<boolean> {
     return this.exclusive(async () => {
       if (this.run !== run || run.trajectory.done) return false;
+      let frame: FrameEvent;
       let finite: boolean;
       try {
-        finite = await run.trajectory.step();
+        await run.trajectory.step();
+        ({ frame, finite } = await run.trajectory.frame(run.runId));
       } catch (e) {
         this.halt(run, 'error', `Step ${run.trajectory.i + 1} failed: ${errorText(e)}`);
         return false;
       }
-      const frame = run.trajectory.frame(run.runId);
       if (!finite) {
         run.trajectory.seek(frame.i - 1);
         this.halt(run, 'nonfinite', nonFiniteMessage(frame, run.trajectory.samplerId));

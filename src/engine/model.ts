@@ -7,11 +7,15 @@ import { parseCard } from '../core/card';
 import type { ModelCard } from '../core/card';
 import { mixtureFromAnalytic, MixtureDenoiser } from '../core/mixture';
 import type { Denoiser } from '../core/types';
+import type * as ort from 'onnxruntime-web';
+import { GpuNetworkDenoiser } from '../gpu/gpu-denoiser';
+import { GpuField } from '../gpu/gpu-field';
 import type { Backend } from './backend';
-import { analyticBackend, createSession } from './backend';
+import { analyticBackend, createSession, ortWebGpuDevice } from './backend';
+import { OrtGpuNetwork } from './gpu-network';
 import { fetchJson, loadVerifiedBytes, ModelLoadError } from './fetch-model';
 import { networkDenoiser } from './network-denoiser';
-import type { OnnxNetwork } from './onnx-network';
+import type { GraphContract, OnnxNetwork } from './onnx-network';
 import { onnxNetwork } from './onnx-network';
 import type { EngineEvent, EpPreference, ModelSummary } from './protocol';
 
@@ -21,7 +25,18 @@ export interface LoadedModel {
   backend: Backend;
   /** A denoiser for one trajectory: class label (null = unconditional) and guidance bound in. */
   denoiser(classLabel: number | null, guidance: number): Denoiser;
+  /**
+   * On WebGPU: a GPU-resident field and denoiser for one trajectory of `batch` samples (destroy()
+   * frees their buffers). Null on WASM and for exact mixture models.
+   */
+  gpu: ((batch: number, classLabel: number | null, guidance: number) => GpuBacking) | null;
   release(): Promise<void>;
+}
+
+export interface GpuBacking {
+  field: GpuField;
+  denoiser: Denoiser<GPUBuffer>;
+  destroy(): void;
 }
 
 /** The card's plain facts the page needs. */
@@ -52,11 +67,15 @@ export async function loadModel(
     throw e instanceof ModelLoadError ? e : new ModelLoadError(modelId, (e as Error).message);
   }
   if (card.analytic) return analyticModel(card, emit);
-  const { network, backend } = await loadNetwork(card, cardUrl, ep, emit);
+  const { network, backend, session } = await loadNetwork(card, cardUrl, ep, emit);
+  const device = backend.ep === 'webgpu' ? await ortWebGpuDevice() : null;
   return {
     card,
     backend,
     denoiser: (classLabel, guidance) => networkDenoiser(card, network, classLabel, guidance),
+    gpu:
+      device &&
+      ((batch, classLabel, guidance) => gpuBacking(card, session, device, batch, classLabel, guidance)),
     release: () => network.release(),
   };
 }
@@ -65,7 +84,13 @@ function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): Loa
   const mixture = mixtureFromAnalytic(card.analytic!, card.id);
   const backend = analyticBackend();
   emit({ type: 'backend', ...backend });
-  return { card, backend, denoiser: () => new MixtureDenoiser(mixture), release: async () => undefined };
+  return {
+    card,
+    backend,
+    denoiser: () => new MixtureDenoiser(mixture),
+    gpu: null,
+    release: async () => undefined,
+  };
 }
 
 async function loadNetwork(
@@ -73,7 +98,7 @@ async function loadNetwork(
   cardUrl: string,
   ep: EpPreference,
   emit: (event: EngineEvent) => void,
-): Promise<{ network: OnnxNetwork; backend: Backend }> {
+): Promise<{ network: OnnxNetwork; backend: Backend; session: ort.InferenceSession }> {
   const missing = (['onnx', 'bytes', 'sha256', 'inputs', 'output'] as const).filter(
     (k) => card[k] === undefined,
   );
@@ -100,14 +125,43 @@ async function loadNetwork(
     );
   });
   emit({ type: 'backend', ...backend });
-  const network = onnxNetwork(session, {
-    modelId: card.id,
-    inputs: card.inputs!,
-    output: card.output!,
-    shape: card.shape,
-  });
+  const network = onnxNetwork(session, graphContract(card));
   await warmUp(card, network);
-  return { network, backend };
+  return { network, backend, session };
+}
+
+/** A GpuField of `batch` samples and the network wrapped as a GPU-resident denoiser on it. */
+function gpuBacking(
+  card: ModelCard,
+  session: ort.InferenceSession,
+  device: GPUDevice,
+  batch: number,
+  classLabel: number | null,
+  guidance: number,
+): GpuBacking {
+  const dim = card.shape.reduce((a, b) => a * b, 1);
+  const field = new GpuField(device, batch, dim);
+  const network = new OrtGpuNetwork(session, graphContract(card), field, device);
+  const classLabels = classLabel === null || !card.classes ? undefined : classLabel;
+  try {
+    const denoiser = new GpuNetworkDenoiser(field, network.fn, card, { classLabels, guidance });
+    return {
+      field,
+      denoiser,
+      destroy: () => {
+        network.destroy();
+        field.destroy();
+      },
+    };
+  } catch (e) {
+    network.destroy();
+    field.destroy();
+    throw e;
+  }
+}
+
+function graphContract(card: ModelCard): GraphContract {
+  return { modelId: card.id, inputs: card.inputs!, output: card.output!, shape: card.shape };
 }
 
 /** One evaluation before the first frame, so shader compilation does not land on step 1. */

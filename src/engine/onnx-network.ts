@@ -2,7 +2,9 @@
  * One ONNX session as a plain function of (x, t, y) → output, after checking that its inputs and
  * outputs are the ones the model card promises. Nothing from onnxruntime leaves this file.
  */
-import * as ort from 'onnxruntime-web';
+import type * as ort from 'onnxruntime-web';
+import type { TensorClass } from './backend';
+import { tensorClassOf } from './backend';
 import { ModelLoadError } from './fetch-model';
 
 /** What the card says about the graph: input names with their types, and the output name. */
@@ -48,8 +50,16 @@ export function checkContract(session: ort.InferenceSession, contract: GraphCont
   }
 }
 
-/** Wraps a checked session; `y` is fed only when the graph has a `y` input. */
-export function onnxNetwork(session: ort.InferenceSession, contract: GraphContract): OnnxNetwork {
+/**
+ * Wraps a checked session; `y` is fed only when the graph has a `y` input. The inputs are made with
+ * `Tensor`, which must be the session's own bundle's class (see backend.ts): by default the one
+ * createSession recorded for this session.
+ */
+export function onnxNetwork(
+  session: ort.InferenceSession,
+  contract: GraphContract,
+  Tensor: TensorClass = tensorClassOf(session),
+): OnnxNetwork {
   checkContract(session, contract);
   const sampleShape = [...contract.shape];
   const sampleSize = sampleShape.reduce((a, b) => a * b, 1);
@@ -60,10 +70,10 @@ export function onnxNetwork(session: ort.InferenceSession, contract: GraphContra
         throw new Error(`network input has ${x.length} values, expected ${batch} × ${sampleSize}`);
       }
       const feeds: Record<string, ort.Tensor> = {
-        x: new ort.Tensor('float32', x, [batch, ...sampleShape]),
-        t: new ort.Tensor('float32', t, [batch]),
+        x: new Tensor('float32', x, [batch, ...sampleShape]),
+        t: new Tensor('float32', t, [batch]),
       };
-      if (hasLabels) feeds.y = new ort.Tensor('int64', y ?? new BigInt64Array(batch), [batch]);
+      if (hasLabels) feeds.y = new Tensor('int64', y ?? new BigInt64Array(batch), [batch]);
       const results = await session.run(feeds);
       const output = results[contract.output];
       const data = ((await output.getData()) as Float32Array).slice();

@@ -33,6 +33,13 @@ export interface RunSettings {
   denoiseFinal: boolean;
   /** Play speed; 0 = as fast as possible. */
   stepsPerSecond: number;
+  /**
+   * On WebGPU, where the trajectory lives: 'gpu' (the default) keeps x̃, x̂₀ and the sampler
+   * history in GPU buffers and reads back only each frame; 'cpu' copies every network output to
+   * JavaScript and does the sampler arithmetic there, as the WASM path does (for comparison).
+   * Ignored on WASM and for exact mixture models, which always run on the CPU.
+   */
+  residency?: 'gpu' | 'cpu';
 }
 
 // ---- requests: page → worker ----
@@ -82,6 +89,8 @@ export interface FrameEvent {
   timings: FrameTimings;
   info: Record<string, number>;
   done: boolean;
+  /** The step ran GPU-resident (see RunSettings.residency). */
+  onGpu: boolean;
 }
 
 /** What the page needs to know about a loaded model (plain data from the card). */
@@ -156,7 +165,8 @@ function isRunSettings(m: Fields): boolean {
     (m.classLabel === null || isInt(m.classLabel)) &&
     isNum(m.guidance) &&
     isBool(m.denoiseFinal) &&
-    isNum(m.stepsPerSecond)
+    isNum(m.stepsPerSecond) &&
+    (m.residency === undefined || m.residency === 'gpu' || m.residency === 'cpu')
   );
 }
 

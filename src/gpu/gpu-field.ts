@@ -108,7 +108,7 @@ export class GpuField implements Field<GPUBuffer> {
     }
     this.maxGroups = options.maxWorkgroupsPerDimension ?? device.limits.maxComputeWorkgroupsPerDimension;
     const usage = GPUBufferUsage;
-    this.coefTable = new Float32Array(batch * TERMS_PER_PASS);
+    this.coefTable = new Float32Array(batch * TERMS_PER_PASS * 2);
     this.coefs = this.scratch(
       'field coefficients',
       this.coefTable.byteLength,
@@ -153,9 +153,13 @@ export class GpuField implements Field<GPUBuffer> {
       const chunk = live.slice(first, first + TERMS_PER_PASS);
       const table = this.coefTable;
       table.fill(0);
+      // Each coefficient as a float32 pair hi + lo (the kernel sums in double-float).
       chunk.forEach(([c], j) => {
         for (let s = 0; s < this.batch; s++) {
-          table[s * TERMS_PER_PASS + j] = typeof c === 'number' ? c : c[s];
+          const value = typeof c === 'number' ? c : c[s];
+          const hi = Math.fround(value);
+          table[(s * TERMS_PER_PASS + j) * 2] = hi;
+          table[(s * TERMS_PER_PASS + j) * 2 + 1] = value - hi;
         }
       });
       this.device.queue.writeBuffer(this.coefs, 0, table);
@@ -239,6 +243,41 @@ export class GpuField implements Field<GPUBuffer> {
     const out = this.take();
     this.device.queue.writeBuffer(out, 0, onArrayBuffer(values));
     return out;
+  }
+
+  /**
+   * A new vector holding a copy of batch × dim floats of a buffer this field did not make (an
+   * onnxruntime output, which may be larger), starting at `byteOffset`.
+   */
+  copyOf(src: GPUBuffer, byteOffset = 0): GPUBuffer {
+    this.checkAlive();
+    if (byteOffset % 4 !== 0 || byteOffset + this.bytes > src.size) {
+      throw new Error(
+        `copyOf: ${this.bytes} bytes at offset ${byteOffset} do not fit a buffer of ${src.size} bytes.`,
+      );
+    }
+    const out = this.take();
+    const encoder = this.device.createCommandEncoder({ label: 'field copyOf' });
+    encoder.copyBufferToBuffer(src, byteOffset, out, 0, this.bytes);
+    this.device.queue.submit([encoder.finish()]);
+    return out;
+  }
+
+  /**
+   * Copies vectors one after another into `dst` (e.g. a doubled batch for one network call);
+   * `dst` must hold vectors.length × batch × dim floats.
+   */
+  concatInto(dst: GPUBuffer, vectors: readonly GPUBuffer[]): void {
+    this.checkAlive();
+    if (dst.size < vectors.length * this.bytes) {
+      throw new Error(`concatInto: ${vectors.length} vectors do not fit a buffer of ${dst.size} bytes.`);
+    }
+    const encoder = this.device.createCommandEncoder({ label: 'field concat' });
+    vectors.forEach((v, j) => {
+      this.checkVector(v, 'concatInto');
+      encoder.copyBufferToBuffer(v, 0, dst, j * this.bytes, this.bytes);
+    });
+    this.device.queue.submit([encoder.finish()]);
   }
 
   async read(v: GPUBuffer): Promise<Float32Array> {

@@ -173,15 +173,52 @@ const termBindings = Array.from(
 ).join('\n');
 const termSums = Array.from(
   { length: TERMS_PER_PASS },
-  (_, j) => `  if (prm.terms > ${j}u) { acc = acc + coefs[c + ${j}u] * v${j}[i]; }`,
+  (_, j) =>
+    `  if (prm.terms > ${j}u) { acc = df_add(acc, df_mul(vec2<f32>(coefs[c + ${2 * j}u], coefs[c + ${2 * j + 1}u]), v${j}[i])); }`,
 ).join('\n');
 
 /**
- * dst = (accumulate ? dst : 0) + Σ_j coefs[sample·TERMS_PER_PASS + j] · v_j for j < terms, one
- * thread per element. Unused slots are bound to a dummy buffer and never read.
+ * Double-float arithmetic (a value is hi + lo, |lo| ≤ ulp(hi)/2; Dekker 1971, Knuth TAOCP 4.2.2):
+ * exact products and sums of float32s with IEEE rounding only, no fma and no float64. The
+ * combine kernel accumulates in it, so a sum of large nearly cancelling terms (RK45's error
+ * estimate, x̃ − σε at large σ) rounds once at the end, as the CPU's float64 accumulation does.
+ */
+const DOUBLE_FLOAT_WGSL = /* wgsl */ `
+fn two_sum(a: f32, b: f32) -> vec2<f32> {
+  let s = a + b;
+  let bb = s - a;
+  return vec2<f32>(s, (a - (s - bb)) + (b - bb));
+}
+fn split(a: f32) -> vec2<f32> {
+  let t = 4097.0 * a;
+  let hi = t - (t - a);
+  return vec2<f32>(hi, a - hi);
+}
+// (c.x + c.y) · v, with c.x · v exact as a double-float.
+fn df_mul(c: vec2<f32>, v: f32) -> vec2<f32> {
+  let p = c.x * v;
+  let cs = split(c.x);
+  let vs = split(v);
+  let e = ((cs.x * vs.x - p) + cs.x * vs.y + cs.y * vs.x) + cs.y * vs.y;
+  return vec2<f32>(p, e + c.y * v);
+}
+fn df_add(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
+  let s = two_sum(a.x, b.x);
+  let e = s.y + a.y + b.y;
+  let h = s.x + e;
+  return vec2<f32>(h, e - (h - s.x));
+}
+`;
+
+/**
+ * dst = (accumulate ? dst : 0) + Σ_j c_j · v_j for j < terms, one thread per element, summed in
+ * double-float with each coefficient given as a float32 pair (hi, lo) at
+ * coefs[(sample·TERMS_PER_PASS + j)·2 + {0,1}]. Unused slots are bound to a dummy buffer and never
+ * read. A combination of more than TERMS_PER_PASS terms rounds to float32 between passes.
  */
 export const COMBINE_WGSL = /* wgsl */ `
 ${GROUP_INDEX_WGSL}
+${DOUBLE_FLOAT_WGSL}
 struct CombineParams { length: u32, dim: u32, terms: u32, accumulate: u32 }
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(1) var<storage, read> coefs: array<f32>;
@@ -193,13 +230,13 @@ ${ENTRY} {
   if (i >= prm.length) {
     return;
   }
-  let c = (i / prm.dim) * ${TERMS_PER_PASS}u;
-  var acc: f32 = 0.0;
+  let c = (i / prm.dim) * ${2 * TERMS_PER_PASS}u;
+  var acc = vec2<f32>(0.0, 0.0);
   if (prm.accumulate != 0u) {
-    acc = dst[i];
+    acc.x = dst[i];
   }
 ${termSums}
-  dst[i] = acc;
+  dst[i] = acc.x + acc.y;
 }
 `;
 

@@ -136,8 +136,10 @@ describe('engine worker', () => {
       }
     }
     expect(maxDiff).toBeLessThan(1e-4);
-    // Same seed, same initial noise on both devices: the prior draw comes from core/rng, not the GPU.
-    expect(Array.from(b[0].x)).toEqual(Array.from(a[0].x));
+    // Same seed, same initial noise on both devices: the GPU-resident path draws the prior with the
+    // WGSL port of core/rng's Philox + Box–Muller, equal to float32 rounding.
+    expect(b[0].onGpu).toBe(true);
+    for (let e = 0; e < a[0].x.length; e++) expect(Math.abs(b[0].x[e] - a[0].x[e])).toBeLessThan(1e-6);
   });
 
   it('ignores requests about a stale run', async () => {

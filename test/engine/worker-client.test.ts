@@ -23,6 +23,7 @@ class FakeWorker {
 function frame(runId: number, i: number): FrameEvent {
   return {
     type: 'frame',
+    onGpu: false,
     runId,
     i,
     steps: 4,

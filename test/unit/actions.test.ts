@@ -45,6 +45,7 @@ function setup() {
   });
   const frame = (i: number, runId = store.getState().run.runId ?? 0, done = false): FrameEvent => ({
     type: 'frame',
+    onGpu: false,
     runId,
     i,
     steps: 10,

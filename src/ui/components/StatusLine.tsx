@@ -3,10 +3,11 @@ import { useCurrentModel } from '../app-context';
 import { useAppState } from '../store';
 import { formatNumber } from './ParamControl';
 
-function backendText(ep: string | null, threads: number, analytic: boolean): string {
+function backendText(ep: string | null, threads: number, analytic: boolean, onGpu: boolean): string {
   if (analytic) return 'exact mixture (JavaScript)';
   if (ep === null) return 'starting…';
-  if (ep === 'webgpu') return 'WebGPU';
+  // GPU-resident: the trajectory stays in GPU buffers and only each frame is read back.
+  if (ep === 'webgpu') return onGpu ? 'WebGPU · GPU-resident' : 'WebGPU';
   return `WASM × ${threads} thread${threads === 1 ? '' : 's'}`;
 }
 
@@ -19,7 +20,7 @@ export function StatusLine() {
     <dl className="status-line" aria-label="Status">
       <div>
         <dt>Backend</dt>
-        <dd data-testid="backend">{backendText(backend.ep, backend.threads, analytic)}</dd>
+        <dd data-testid="backend">{backendText(backend.ep, backend.threads, analytic, run.frame?.onGpu ?? false)}</dd>
       </div>
       <div>
         <dt>ms / step</dt>
