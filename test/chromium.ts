@@ -11,6 +11,11 @@ export const chromiumArgs = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // Vulkan on SwiftShader for WebGPU and ANGLE: without them headless Chromium cannot make a WebGPU
+  // canvas's swap-chain texture, and the first getCurrentTexture() loses every WebGPU device.
+  '--use-angle=swiftshader',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
 ];
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The same flags without WebGPU, for the fallback path. */
