@@ -80,7 +80,9 @@ export class TrajectoryRunner<V> {
     if (!Number.isInteger(batch) || batch < 1)
       throw new Error(`Batch ${batch} is not usable: use a whole number ≥ 1.`);
     if (field.batch !== batch || field.dim !== denoiser.dim) {
-      throw new Error(`The field is ${field.batch} × ${field.dim} but the run is ${batch} × ${denoiser.dim}.`);
+      throw new Error(
+        `The field is ${field.batch} × ${field.dim} but the run is ${batch} × ${denoiser.dim}.`,
+      );
     }
     seedKey(seed);
     const sde = makeSde(options.sde);

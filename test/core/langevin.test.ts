@@ -20,7 +20,11 @@ describe('Langevin corrector move (Song et al. 2021, Alg. 4)', () => {
   const z = Float32Array.from([0.6, 0.8, 3, 4]); // ‖z₁‖ = 1, ‖z₂‖ = 5
 
   it('by default takes one ε = 2α(r·mean‖z‖/mean‖s‖)² from batch-mean norms', async () => {
-    const move = await langevinCorrectorMove(cpuField(2, 2), x, score, z, { snr: 0.16, alpha: 0.9, scale: 1 });
+    const move = await langevinCorrectorMove(cpuField(2, 2), x, score, z, {
+      snr: 0.16,
+      alpha: 0.9,
+      scale: 1,
+    });
     const eps = 1.8 * ((0.16 * 3) / ((Math.sqrt(5) + 0.5) / 2)) ** 2; // mean ‖z‖ = 3
     expectRelative(move.stepSizes[0], eps);
     expectRelative(move.stepSizes[1], eps);
@@ -35,7 +39,12 @@ describe('Langevin corrector move (Song et al. 2021, Alg. 4)', () => {
   });
 
   it('with per-sample norms takes ε = 2α(r‖z‖/‖s‖)² per sample and moves x by ε·s + √(2ε)·z', async () => {
-    const move = await langevinCorrectorMove(cpuField(2, 2), x, score, z, { snr: 0.16, alpha: 0.9, scale: 1, norm: 'sample' });
+    const move = await langevinCorrectorMove(cpuField(2, 2), x, score, z, {
+      snr: 0.16,
+      alpha: 0.9,
+      scale: 1,
+      norm: 'sample',
+    });
     // ε₁ = 1.8·(0.16/√5)² = 0.009216, ε₂ = 1.8·(0.16·5/0.5)² = 4.608
     expectRelative(move.stepSizes[0], 0.009216);
     expectRelative(move.stepSizes[1], 4.608);

@@ -20,7 +20,9 @@ export function StatusLine() {
     <dl className="status-line" aria-label="Status">
       <div>
         <dt>Backend</dt>
-        <dd data-testid="backend">{backendText(backend.ep, backend.threads, analytic, run.frame?.onGpu ?? false)}</dd>
+        <dd data-testid="backend">
+          {backendText(backend.ep, backend.threads, analytic, run.frame?.onGpu ?? false)}
+        </dd>
       </div>
       <div>
         <dt>ms / step</dt>
