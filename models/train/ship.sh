@@ -2,7 +2,7 @@
 # Ship a trained model: export + card, sample picture, quality figures, manifest entry.
 #
 #   bash models/train/ship.sh mnist            # image models: grid PNG + classifier quality
-#   bash models/train/ship.sh toy_two_moons    # 2D toys: scatter PNG
+#   bash models/train/ship.sh toy_two_moons    # 2D toys: scatter PNG + sliced-W2 quality (src/cli/toy-quality.ts)
 #
 # Image models need their classifier first (models/train/classifier.py --data mnist|fashion).
 # EVAL_N (default 200) samples per evaluation file; EVAL_STEPS (default 100) steps.
@@ -25,6 +25,14 @@ if grep -q '"task": "image"' "$card"; then
   rm -rf "$tmp"
 else
   npm run -s sample -- --model "$card" --sampler euler_maruyama --steps 200 --n 2000 --seed 1 --out "models/$id.png"
+  # Quality: against the exact ring8 mixture for eight_gaussians, else against fresh sets of the training data.
+  toy="$(/usr/bin/python3 -c 'import sys; sys.path.insert(0, "models/train"); from train import PRESETS
+print(PRESETS[sys.argv[1]]["data"])' "$id")"
+  if [ "$toy" = eight_gaussians ]; then
+    npx tsx src/cli/toy-quality.ts --model "$id" --reference ring8 --write-card
+  else
+    npx tsx src/cli/toy-quality.ts --model "$id" --data "$toy" --write-card
+  fi
 fi
 node -e '
 const fs = require("fs"), p = "models/manifest.json", id = process.argv[1];
