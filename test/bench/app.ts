@@ -19,7 +19,6 @@ import {
   type Memory,
   type StepSplit,
 } from './app-measure';
-import { batches } from './config';
 import type { BenchModel } from './models';
 import { addStandIn, buildSite } from './site';
 import { startBenchServer } from './server';
@@ -67,6 +66,7 @@ async function measureModel(
   origin: string,
   id: string,
   quick: boolean,
+  batches: readonly number[],
 ): Promise<AppModelResult> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await addProbe(context, root);
@@ -126,12 +126,22 @@ async function measureMemoryRun(
   }
 }
 
+export interface AppScope {
+  quick: boolean;
+  batches: readonly number[];
+  /** Image model ids to measure (every one in the built site when null). */
+  models: readonly string[] | null;
+  /** Run the memory measurement (10,000 steps on an analytic model). */
+  memory: boolean;
+}
+
 export async function appBench(
   root: string,
   outDir: string,
-  quick: boolean,
   standIn: BenchModel | null,
+  scope: AppScope,
 ): Promise<AppResults> {
+  const { quick } = scope;
   const siteDir = join(outDir, 'site');
   console.log('app: building the site into', siteDir);
   try {
@@ -156,11 +166,16 @@ export async function appBench(
   const browser = await launchChromium(flags, false);
   try {
     const models: AppModelResult[] = [];
-    for (const id of siteImageModels(siteDir))
-      models.push(await measureModel(browser, root, server.origin, id, quick));
-    const memory = analytic
-      ? await measureMemoryRun(browser, root, server.origin, analytic, quick)
-      : { na: 'no analytic model in the manifest' };
+    const ids = siteImageModels(siteDir).filter(
+      (id) => scope.models === null || scope.models.includes(id) || id.endsWith('-standin'),
+    );
+    for (const id of ids)
+      models.push(await measureModel(browser, root, server.origin, id, quick, scope.batches));
+    const memory = !scope.memory
+      ? { na: 'skipped (--skip-memory)' }
+      : analytic
+        ? await measureMemoryRun(browser, root, server.origin, analytic, quick)
+        : { na: 'no analytic model in the manifest' };
     return { models, memoryModel: analytic, memory };
   } finally {
     await browser.close();

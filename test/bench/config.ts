@@ -1,6 +1,16 @@
 /** What the benchmark measures and how long it may spend on each measurement. */
 
-export const batches = [1, 16, 64] as const;
+/** Batches timed by default (`--batches=1,16` narrows a run). */
+export const batches: readonly number[] = [1, 16, 64];
+
+/** What one run covers, from the command line (see run.ts). */
+export interface Scope {
+  quick: boolean;
+  /** Batches to time, a subset of `batches` in practice. */
+  batches: readonly number[];
+  /** Run the session-option sweep (`--skip-sweep` turns it off). */
+  sweep: boolean;
+}
 
 export { chromiumArgs, chromiumPath } from '../chromium';
 
@@ -34,8 +44,6 @@ export interface Variant {
   fp16?: boolean;
   /** Pins the batch dimension N to the batch being timed (freeDimensionOverrides). */
   staticBatch?: boolean;
-  /** onnxruntime-web bundle (browser only): wasm (plain build) or jsep (the package's default). */
-  bundle?: 'wasm' | 'jsep';
   options: SessionOptions;
   /** Only meaningful with this many threads or more. */
   minThreads?: number;
@@ -86,14 +94,8 @@ export const variants: readonly Variant[] = [
     options: {},
     native: true,
   },
-  {
-    id: 'jsep-build',
-    what: 'onnxruntime-web default bundle (JSEP build) on the wasm EP',
-    bundle: 'jsep',
-    options: {},
-  },
   { id: 'xnnpack', what: 'executionProviders ["xnnpack"]', options: { executionProviders: ['xnnpack'] } },
 ];
 
 /** Batches the variant sweep runs at (the stock options run at every batch). */
-export const sweepBatches = [1, 16] as const;
+export const sweepBatches: readonly number[] = [1, 16];

@@ -1,10 +1,12 @@
 /**
  * Section 1, the model alone: onnxruntime-node (1 and 2 threads) against onnxruntime-web WASM in
- * Chromium (1 and 2 threads, cross-origin isolated), WebGPU where an adapter exists, and a sweep of
+ * Chromium (1 and 2 threads, cross-origin isolated) on both of its builds — the plain one
+ * (`onnxruntime-web/wasm`, what the app's WASM path uses) and the JSEP one (the package's default
+ * bundle, which the app keeps for WebGPU) — WebGPU where an adapter exists, and a sweep of
  * session-option variants. Stock options are timed in interleaved rounds (native, browser, native,
- * browser …) so that a background load hits both sides alike.
+ * browser …) so that a background load hits every side alike.
  */
-import { batches, budgetFor, sweepBatches, variants, type Variant } from './config';
+import { budgetFor, sweepBatches, variants, type Scope, type Variant } from './config';
 import type { Backend } from './backend';
 import type { BenchModel } from './models';
 import { summarize, type Summary } from './stats';
@@ -33,7 +35,8 @@ export interface Backends {
 const log = (msg: string): void => console.log(`  ${msg}`);
 
 /** Stock options at every batch, `rounds` interleaved rounds over all native and WASM backends. */
-async function stockCells(model: BenchModel, backends: Backend[], quick: boolean): Promise<Cell[]> {
+async function stockCells(model: BenchModel, backends: Backend[], scope: Scope): Promise<Cell[]> {
+  const { quick, batches } = scope;
   const rounds = 2;
   const created = new Map<string, number>();
   for (const b of backends) created.set(b.label, (await b.create('default', model.onnx, {})).createMs);
@@ -89,8 +92,7 @@ async function variantCell(
   batch: number,
   quick: boolean,
 ): Promise<Cell> {
-  // The JSEP build is a variant of WASM at the same thread count, so it files under wasmN.
-  const label = variant.bundle === 'jsep' ? `wasm${backend.threads}` : backend.label;
+  const label = backend.label;
   const base = { model: model.id, backend: label, threads: backend.threads, variant: variant.id, batch };
   const options = variant.staticBatch
     ? { ...variant.options, freeDimensionOverrides: { N: batch } }
@@ -118,23 +120,23 @@ async function variantCell(
   }
 }
 
-/** The variant sweep at `sweepBatches` on every backend it applies to. */
-async function sweepCells(model: BenchModel, all: Backends, quick: boolean): Promise<Cell[]> {
+/** The variant sweep at `sweepBatches` (those of the run's batches) on every backend it applies to. */
+async function sweepCells(model: BenchModel, all: Backends, scope: Scope): Promise<Cell[]> {
   const cells: Cell[] = [];
-  const browser = new Set<Backend>([...all.wasm, ...all.jsep]);
+  const browser = new Set<Backend>(all.wasm);
+  const at = sweepBatches.filter((b) => scope.batches.includes(b));
   for (const variant of variants.filter((v) => v.id !== 'default')) {
-    const targets = variant.bundle === 'jsep' ? all.jsep : [...all.wasm, ...all.native];
-    for (const backend of targets) {
+    for (const backend of [...all.wasm, ...all.native]) {
       const skip = applies(variant, backend, model, browser.has(backend));
       if (skip !== null) continue;
-      for (const batch of sweepBatches) cells.push(await variantCell(model, backend, variant, batch, quick));
+      for (const batch of at) cells.push(await variantCell(model, backend, variant, batch, scope.quick));
     }
   }
   return cells;
 }
 
 /** WebGPU (SwiftShader here): batch 1 first; larger batches only when batch 1 is under 2 s. */
-async function webgpuCells(model: BenchModel, all: Backends): Promise<Cell[]> {
+async function webgpuCells(model: BenchModel, all: Backends, batches: readonly number[]): Promise<Cell[]> {
   const base = { model: model.id, backend: 'webgpu', threads: 0, variant: 'default' };
   if (all.webgpu === null) return batches.map((batch) => ({ ...base, batch, na: all.webgpuNa }));
   const gpu = all.webgpu;
@@ -171,10 +173,10 @@ async function webgpuCells(model: BenchModel, all: Backends): Promise<Cell[]> {
   return cells;
 }
 
-export async function modelAlone(model: BenchModel, all: Backends, quick: boolean): Promise<Cell[]> {
+export async function modelAlone(model: BenchModel, all: Backends, scope: Scope): Promise<Cell[]> {
   console.log(`model alone: ${model.id} (${model.source})`);
-  const stock = await stockCells(model, [...all.native, ...all.wasm], quick);
-  const sweep = await sweepCells(model, all, quick);
-  const gpu = await webgpuCells(model, all);
+  const stock = await stockCells(model, [...all.native, ...all.wasm, ...all.jsep], scope);
+  const sweep = scope.sweep ? await sweepCells(model, all, scope) : [];
+  const gpu = await webgpuCells(model, all, scope.batches);
   return [...stock, ...sweep, ...gpu];
 }

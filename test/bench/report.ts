@@ -70,7 +70,13 @@ export function modelAloneRatios(cells: readonly Cell[], batches: readonly numbe
   const out: (Ratio | null)[] = [];
   const d = (backend: string): [string, string] => [backend, 'default'];
   for (const batch of batches) {
-    out.push(ratio(cells, d('wasm1'), d('native1'), batch), ratio(cells, d('wasm2'), d('native2'), batch));
+    // WASM vs native on the plain build (the app's WASM path) and on the JSEP build (what it used
+    // before), then the plain build against the JSEP one.
+    for (const n of [1, 2]) {
+      out.push(ratio(cells, d(`wasm${n}`), d(`native${n}`), batch));
+      out.push(ratio(cells, d(`jsep${n}`), d(`native${n}`), batch));
+    }
+    out.push(ratio(cells, d('wasm1'), d('jsep1'), batch), ratio(cells, d('wasm2'), d('jsep2'), batch));
     out.push(ratio(cells, d('wasm2'), d('wasm1'), batch), ratio(cells, d('native2'), d('native1'), batch));
     out.push(ratio(cells, d('webgpu'), d('wasm2'), batch));
   }

@@ -1,9 +1,10 @@
 /**
- * `npm run bench -- OUTDIR [--quick] [--skip-app] [--skip-model]`: the performance benchmark.
+ * `npm run bench -- OUTDIR [--quick] [--skip-app] [--skip-model] [--skip-sweep] [--skip-memory]
+ * [--models=ID,…] [--batches=N,…]`: the performance benchmark.
  *
  * 1. The model alone, per shipped image model at batch 1, 16, 64: onnxruntime-node (1, 2 threads)
- *    vs onnxruntime-web WASM in headless Chromium (1, 2 threads, cross-origin isolated) vs WebGPU,
- *    plus a sweep of session options. 2. The app (built site): one step split into model, sampler,
+ *    vs onnxruntime-web WASM in headless Chromium (1, 2 threads, cross-origin isolated; plain and
+ *    JSEP builds) vs WebGPU, plus a sweep of session options. 2. The app (built site): one step split into model, sampler,
  *    transfer and drawing; page load → first frame, cold and cached; memory after 100 and 10,000
  *    steps. Prints tables and ratio lines; writes every raw figure to OUTDIR/bench.json.
  * Medians of repeated runs after warm-up. A benchmark, not a test: nothing here passes or fails.
@@ -12,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { batches } from './config';
+import { batches as allBatches, type Scope } from './config';
 import type { WarmUp, WorkerInfo } from './browser';
 import { browserBackends, tierUpCurve, tierUpLine } from './browser-side';
 import { modelAlone, type Cell } from './model-alone';
@@ -24,34 +25,64 @@ import { appReport } from './app-report';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-interface Args {
+interface Args extends Scope {
   outDir: string;
-  quick: boolean;
   skipApp: boolean;
   skipModel: boolean;
+  skipMemory: boolean;
+  /** Image model ids to measure (all shipped ones when null). */
+  models: string[] | null;
 }
 
+const usage =
+  'npm run bench -- OUTDIR [--quick] [--skip-app] [--skip-model] [--skip-sweep] [--skip-memory] ' +
+  '[--models=ID,…] [--batches=N,…]';
+
 function parseArgs(argv: readonly string[]): Args {
-  const flags = new Set(argv.filter((a) => a.startsWith('--')));
-  const known = ['--quick', '--skip-app', '--skip-model'];
-  const unknown = [...flags].filter((f) => !known.includes(f));
-  if (unknown.length > 0)
-    throw new Error(
-      `unknown option ${unknown.join(' ')}; usage: npm run bench -- OUTDIR [${known.join('] [')}]`,
-    );
+  const options = argv.filter((a) => a.startsWith('--'));
+  const flags = new Set(options.filter((a) => !a.includes('=')));
+  const values = new Map(
+    options
+      .filter((a) => a.includes('='))
+      .map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
+  );
+  const knownFlags = ['--quick', '--skip-app', '--skip-model', '--skip-sweep', '--skip-memory'];
+  const knownValues = ['--models', '--batches'];
+  const unknown = [
+    ...[...flags].filter((f) => !knownFlags.includes(f)),
+    ...[...values.keys()].filter((k) => !knownValues.includes(k)),
+  ];
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(' ')}; usage: ${usage}`);
+  const list = (name: string): string[] | null =>
+    values.has(name) ? (values.get(name) ?? '').split(',').filter((v) => v !== '') : null;
+  const batches = (list('--batches') ?? allBatches.map(String)).map(Number);
+  if (batches.length === 0 || batches.some((b) => !Number.isInteger(b) || b < 1))
+    throw new Error(`--batches takes positive integers, e.g. --batches=1,16; usage: ${usage}`);
   const positional = argv.filter((a) => !a.startsWith('--'));
   return {
     outDir: resolve(positional[0] ?? 'out/bench'),
     quick: flags.has('--quick'),
+    batches,
+    sweep: !flags.has('--skip-sweep'),
     skipApp: flags.has('--skip-app'),
     skipModel: flags.has('--skip-model'),
+    skipMemory: flags.has('--skip-memory'),
+    models: list('--models'),
   };
 }
 
-function benchModels(outDir: string): BenchModel[] {
+function benchModels(outDir: string, only: string[] | null): BenchModel[] {
   const modelsDir = join(outDir, 'models');
   mkdirSync(modelsDir, { recursive: true });
-  const shipped = shippedImageModels(root).map((m) => withFp16Copy(root, modelsDir, m));
+  const all = shippedImageModels(root);
+  const chosen = only === null ? all : all.filter((m) => only.includes(m.id));
+  if (only !== null && chosen.length < only.length) {
+    const missing = only.filter((id) => !all.some((m) => m.id === id));
+    throw new Error(
+      `--models: no shipped image model ${missing.join(', ')} (shipped: ${all.map((m) => m.id).join(', ') || 'none'})`,
+    );
+  }
+  const shipped = chosen.map((m) => withFp16Copy(root, modelsDir, m));
   return shipped.length > 0 ? shipped : [standInModel(root, modelsDir)];
 }
 
@@ -68,6 +99,7 @@ function modelLines(
   cells: Cell[],
   workers: WorkerInfo[],
   tierUp: ModelSection['tierUp'],
+  batches: readonly number[],
 ): string[] {
   const lines: string[] = [];
   for (const model of models) {
@@ -89,7 +121,7 @@ function modelLines(
 }
 
 async function modelSection(args: Args): Promise<ModelSection> {
-  const models = benchModels(args.outDir);
+  const models = benchModels(args.outDir, args.models);
   const benchModelsDir = join(args.outDir, 'models');
   const server = await startBenchServer(
     [
@@ -115,9 +147,10 @@ async function modelSection(args: Args): Promise<ModelSection> {
     const browser = await browserBackends(server.origin, urlOf, models[0].onnx, args.quick ? 8000 : 15_000);
     try {
       const cells: Cell[] = [];
-      for (const model of models) cells.push(...(await modelAlone(model, browser.backends, args.quick)));
+      for (const model of models) cells.push(...(await modelAlone(model, browser.backends, args)));
       const workers = await Promise.all(browser.pages.map((p) => p.info()));
-      return { cells, models, workers, tierUp, lines: modelLines(models, cells, workers, tierUp) };
+      const lines = modelLines(models, cells, workers, tierUp, args.batches);
+      return { cells, models, workers, tierUp, lines };
     } finally {
       await browser.close();
     }
@@ -140,13 +173,21 @@ async function main(): Promise<void> {
     `bench → ${args.outDir} (${machine.cpus} CPUs, load ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')})`,
   );
   const model = args.skipModel ? null : await modelSection(args);
-  const models = model?.models ?? (args.skipApp ? [] : benchModels(args.outDir));
+  const models = model?.models ?? (args.skipApp ? [] : benchModels(args.outDir, args.models));
   const standIn = models.find((m) => m.id.endsWith('-standin')) ?? null;
-  const app: AppResults | null = args.skipApp ? null : await appBench(root, args.outDir, args.quick, standIn);
+  const app: AppResults | null = args.skipApp
+    ? null
+    : await appBench(root, args.outDir, standIn, {
+        quick: args.quick,
+        batches: args.batches,
+        models: args.models,
+        memory: !args.skipMemory,
+      });
   const lines = [...(model?.lines ?? []), ...(app ? appReport(app) : [])];
   console.log(lines.join('\n'));
   const raw = {
     date: new Date().toISOString(),
+    argv: process.argv.slice(2),
     machine,
     seconds: (Date.now() - started) / 1000,
     models: model?.models,
