@@ -22,6 +22,8 @@ import { modelAloneRatios, modelAloneTable, ratioLine } from './report';
 import { startBenchServer } from './server';
 import { appBench, type AppResults } from './app';
 import { appReport } from './app-report';
+import { residentBench, residentReport, type ResidentResults } from './resident';
+import { buildSite } from './site';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -30,13 +32,14 @@ interface Args extends Scope {
   skipApp: boolean;
   skipModel: boolean;
   skipMemory: boolean;
+  skipResident: boolean;
   /** Image model ids to measure (all shipped ones when null). */
   models: string[] | null;
 }
 
 const usage =
   'npm run bench -- OUTDIR [--quick] [--skip-app] [--skip-model] [--skip-sweep] [--skip-memory] ' +
-  '[--models=ID,…] [--batches=N,…]';
+  '[--skip-resident] [--models=ID,…] [--batches=N,…]';
 
 function parseArgs(argv: readonly string[]): Args {
   const options = argv.filter((a) => a.startsWith('--'));
@@ -46,7 +49,14 @@ function parseArgs(argv: readonly string[]): Args {
       .filter((a) => a.includes('='))
       .map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
   );
-  const knownFlags = ['--quick', '--skip-app', '--skip-model', '--skip-sweep', '--skip-memory'];
+  const knownFlags = [
+    '--quick',
+    '--skip-app',
+    '--skip-model',
+    '--skip-sweep',
+    '--skip-memory',
+    '--skip-resident',
+  ];
   const knownValues = ['--models', '--batches'];
   const unknown = [
     ...[...flags].filter((f) => !knownFlags.includes(f)),
@@ -67,6 +77,7 @@ function parseArgs(argv: readonly string[]): Args {
     skipApp: flags.has('--skip-app'),
     skipModel: flags.has('--skip-model'),
     skipMemory: flags.has('--skip-memory'),
+    skipResident: flags.has('--skip-resident'),
     models: list('--models'),
   };
 }
@@ -183,7 +194,19 @@ async function main(): Promise<void> {
         models: args.models,
         memory: !args.skipMemory,
       });
-  const lines = [...(model?.lines ?? []), ...(app ? appReport(app) : [])];
+  let resident: ResidentResults | null = null;
+  if (!args.skipResident) {
+    const siteDir = join(args.outDir, 'site');
+    if (args.skipApp) buildSite(root, siteDir); // the app section builds it otherwise
+    console.log('GPU-resident vs CPU round trip on WebGPU…');
+    const ids = args.models ?? models.filter((m) => !m.id.endsWith('-standin')).map((m) => m.id);
+    resident = await residentBench(root, siteDir, ids, args.batches, args.quick);
+  }
+  const lines = [
+    ...(model?.lines ?? []),
+    ...(app ? appReport(app) : []),
+    ...(resident ? residentReport(resident) : []),
+  ];
   console.log(lines.join('\n'));
   const raw = {
     date: new Date().toISOString(),
@@ -195,6 +218,7 @@ async function main(): Promise<void> {
     tierUp: model?.tierUp,
     modelAlone: model?.cells,
     app,
+    resident,
   };
   writeFileSync(join(args.outDir, 'bench.json'), JSON.stringify(raw, null, 1) + '\n');
   writeFileSync(join(args.outDir, 'bench.txt'), lines.join('\n') + '\n');
