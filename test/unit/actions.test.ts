@@ -46,6 +46,8 @@ function setup() {
   const frame = (i: number, runId = store.getState().run.runId ?? 0, done = false): FrameEvent => ({
     type: 'frame',
     onGpu: false,
+    drawn: false,
+    requested: false,
     runId,
     i,
     steps: 10,
@@ -246,6 +248,113 @@ describe('store actions', () => {
   });
 });
 
+describe('frames the engine draws', () => {
+  /** Booted on an image model, paused at step 0. */
+  function onImages() {
+    const s = setup();
+    s.store.setState({ settings: { ...s.store.getState().settings, modelId: 'digits' } });
+    s.actions.boot();
+    s.actions.handleEvent({ type: 'ready', modelId: 'digits', model: digits });
+    s.actions.handleEvent(s.frame(0));
+    return s;
+  }
+  const bare = (f: FrameEvent): FrameEvent => ({
+    ...f,
+    drawn: true,
+    x: new Float32Array(0),
+    denoised: new Float32Array(0),
+  });
+  /** A stand-in for a canvas element: hands out a marker instead of an OffscreenCanvas. */
+  function canvas(name: string) {
+    const offscreen = { name } as unknown as OffscreenCanvas;
+    return {
+      transfers: 0,
+      transferControlToOffscreen() {
+        this.transfers += 1;
+        if (this.transfers > 1) throw new Error('InvalidStateError: already transferred');
+        return offscreen;
+      },
+    };
+  }
+
+  it('hands the canvases over once, keeps them through a StrictMode re-run, and lets go on unmount', async () => {
+    const { actions, sent, types } = onImages();
+    sent.length = 0;
+    const x = canvas('x');
+    const denoised = canvas('x̂₀');
+    actions.attachViews(x, denoised);
+    // StrictMode: the effect's cleanup and a second run, in one task.
+    actions.releaseViews(x, denoised);
+    actions.attachViews(x, denoised);
+    await Promise.resolve();
+    expect(types()).toEqual(['attachViews']);
+    expect(sent[0]).toEqual({ type: 'attachViews', x: { name: 'x' }, denoised: { name: 'x̂₀' } });
+    expect([x.transfers, denoised.transfers]).toEqual([1, 1]);
+    // A real unmount: detach after the task; a new pair is handed over on its own.
+    actions.releaseViews(x, denoised);
+    await Promise.resolve();
+    expect(types()).toEqual(['attachViews', 'detachViews']);
+    const x2 = canvas('x2');
+    const d2 = canvas('d2');
+    actions.attachViews(x2, d2);
+    actions.releaseViews(x, denoised); // stale: not the attached pair any more
+    await Promise.resolve();
+    expect(types()).toEqual(['attachViews', 'detachViews', 'attachViews']);
+  });
+
+  it('a canvas that cannot be handed over leaves a notice saying what to do', () => {
+    const { actions, sent, store } = onImages();
+    sent.length = 0;
+    const x = canvas('x');
+    x.transferControlToOffscreen();
+    actions.attachViews(x, canvas('d'));
+    expect(sent).toEqual([]);
+    expect(store.getState().notices.at(-1)).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(/already transferred.*Reload the page/),
+    });
+  });
+
+  it('drawn frames without arrays still advance the run; the log lists only frames with arrays', () => {
+    const { actions, store, frame } = onImages();
+    actions.play();
+    for (let i = 1; i <= 4; i++) actions.handleEvent(i === 2 ? frame(i) : bare(frame(i)));
+    const { run, frameLog } = store.getState();
+    expect(run).toMatchObject({ i: 4, reached: 4, nfeTotal: 4, status: 'playing' });
+    expect(run.stepsPerSecond).toBeCloseTo(10);
+    expect(frameLog.upTo(4).map((f) => f.i)).toEqual([0, 2]);
+  });
+
+  it('currentFrame asks readFrame when the shown frame has no arrays; the answer is no step and no branch', async () => {
+    const { actions, store, frame, sent } = onImages();
+    actions.play();
+    for (let i = 1; i <= 3; i++) actions.handleEvent(bare(frame(i)));
+    actions.pause();
+    const asked = actions.currentFrame();
+    expect(sent.at(-1)).toEqual({ type: 'readFrame', runId: 1 });
+    const rate = store.getState().run.stepsPerSecond;
+    actions.handleEvent({ ...frame(3), drawn: true, requested: true });
+    const answer = await asked;
+    expect(answer).toMatchObject({ i: 3, requested: true });
+    expect(answer.x.length).toBe(2);
+    const { run, frameLog } = store.getState();
+    expect(run).toMatchObject({ i: 3, reached: 3, status: 'paused', stepsPerSecond: rate });
+    expect(frameLog.upTo(3).map((f) => f.i)).toEqual([0, 3]);
+    // The shown frame now has its arrays: no second request.
+    sent.length = 0;
+    await expect(actions.currentFrame()).resolves.toBe(answer);
+    expect(sent).toEqual([]);
+  });
+
+  it('a readFrame still waiting when a new run starts fails with a message saying to export again', async () => {
+    const { actions, frame } = onImages();
+    actions.handleEvent(bare(frame(1)));
+    const asked = actions.currentFrame();
+    actions.reset();
+    await expect(asked).rejects.toThrow(/new run started.*Export again/);
+  });
+});
+
 describe('WASM note', () => {
   const entry = (analytic: boolean) => ({
     id: 'm',
@@ -261,5 +370,12 @@ describe('WASM note', () => {
     expect(wasmNote(wasm, entry(false))).toContain('WASM, 2 threads): WebGPU unavailable: no adapter');
     expect(wasmNote(wasm, entry(true))).toBeNull();
     expect(wasmNote({ ...wasm, ep: 'webgpu' }, entry(false))).toBeNull();
+    expect(wasmNote(wasm, entry(false))).toContain('recent Chrome or Edge');
+  });
+  it('on a software WebGPU adapter, points at a GPU rather than at another browser', () => {
+    const reason = 'WebGPU adapter is software (SwiftShader) — using WASM × 2 threads';
+    const note = wasmNote({ ep: 'wasm', threads: 2, reason }, entry(false));
+    expect(note).toContain('only in software');
+    expect(note).not.toContain('recent Chrome or Edge');
   });
 });

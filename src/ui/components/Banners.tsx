@@ -6,7 +6,11 @@ import { useAppState, type BackendSlice, type CatalogueEntry } from '../store';
 export function wasmNote(backend: BackendSlice, model: CatalogueEntry | undefined): string | null {
   if (backend.ep !== 'wasm' || model === undefined || model.analytic) return null;
   const threads = `${backend.threads} thread${backend.threads === 1 ? '' : 's'}`;
-  return `The network runs on the CPU (WASM, ${threads}): ${backend.reason}. Pictures are the same as with WebGPU, only slower; a browser with WebGPU (recent Chrome or Edge) is faster.`;
+  // A software WebGPU adapter (SwiftShader …) is the browser's own fallback: a GPU, not another browser, helps.
+  const advice = /software/i.test(backend.reason)
+    ? 'this browser offers WebGPU only in software, which is slower still; on a machine with a GPU (and its driver enabled for the browser) it runs on WebGPU.'
+    : 'a browser with WebGPU (recent Chrome or Edge) is faster.';
+  return `The network runs on the CPU (WASM, ${threads}): ${backend.reason}. Pictures are the same as with WebGPU, only slower; ${advice}`;
 }
 
 function BackendNote() {
