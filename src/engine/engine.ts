@@ -2,6 +2,10 @@
  * The engine behind the worker: loads models, owns the current trajectory, and plays it one step
  * per frame — paced by steps per second, held back while the page has more than MAX_IN_FLIGHT
  * frames not yet painted, stopped on a non-finite state. Messages about an older run are ignored.
+ *
+ * When the page has attached its x_t and x̂₀ canvases (attachViews) and the run is an image model
+ * on WebGPU, the engine draws every frame into them itself (views.ts) and sends the arrays only
+ * on the schedule of frame-schedule.ts or when asked (readFrame).
  */
 import type { Params, SdeConfig } from '../core/types';
 import type { EngineEvent, EngineRequest, EpPreference, FrameEvent } from './protocol';
@@ -9,6 +13,8 @@ import type { LoadedModel } from './model';
 import { loadModel, summarize } from './model';
 import { Trajectory } from './trajectory';
 import { errorText } from './backend';
+import { carriesArrays } from './frame-schedule';
+import { ViewPainter, type AttachedViews } from './views';
 
 /** Frames posted but not yet acknowledged before the play loop waits. */
 export const MAX_IN_FLIGHT = 2;
@@ -17,7 +23,10 @@ type StartRequest = Extract<EngineRequest, { type: 'start' }>;
 
 interface Run {
   runId: number;
+  model: LoadedModel;
   trajectory: Trajectory;
+  /** Draws this run's frames into the attached canvases (made on first use, per pair of canvases). */
+  painter: ViewPainter | null;
   stepsPerSecond: number;
   playing: boolean;
   /** Indices of frames posted and not yet acknowledged. */
@@ -30,6 +39,8 @@ export class Engine {
   /** Loaded (or loading) models by id, with the backend preference they were loaded for. */
   private readonly models = new Map<string, { ep: EpPreference; loading: Promise<LoadedModel> }>();
   private run: Run | null = null;
+  /** The page's canvases, while attached. */
+  private views: AttachedViews | null = null;
   /** Serialises everything that touches the trajectory, so a step never interleaves with a swap. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -66,17 +77,22 @@ export class Engine {
     }
     const model = await loading;
     this.stopCurrent();
+    // The page may have heard of another model's backend since (it starts a loaded model without
+    // asking to load it again): say where this run's model runs.
+    this.emit({ type: 'backend', ...model.backend });
     const trajectory = Trajectory.create(model, request);
     const run: Run = {
       runId: request.runId,
+      model,
       trajectory,
+      painter: null,
       stepsPerSecond: request.stepsPerSecond,
       playing: false,
       unacked: 0,
       wakeOnAck: null,
     };
     this.run = run;
-    await this.exclusive(async () => this.post(run, (await trajectory.frame(request.runId)).frame));
+    await this.exclusive(async () => this.post(run, (await this.frameOf(run)).frame));
     if (request.autoplay) await this.play(request.runId);
   }
 
@@ -114,7 +130,7 @@ export class Engine {
     if (run.playing) await this.pause(runId);
     await this.exclusive(async () => {
       run.trajectory.seek(k);
-      this.post(run, (await run.trajectory.frame(runId)).frame);
+      this.post(run, (await this.frameOf(run)).frame);
     });
   }
 
@@ -140,7 +156,49 @@ export class Engine {
     run.wakeOnAck?.();
   }
 
+  /**
+   * The page's canvases: from now on image frames are drawn into them here. The current state is
+   * drawn at once (the canvases are new and blank).
+   */
+  async attachViews(views: AttachedViews): Promise<void> {
+    this.views = views;
+    const run = this.run;
+    if (!run) return;
+    await this.exclusive(async () => {
+      if (this.run !== run) return;
+      const painter = this.painterFor(run);
+      try {
+        if (painter) await run.trajectory.draw(painter);
+      } catch (e) {
+        throw new Error(
+          `Drawing step ${run.trajectory.i} into the page failed (${errorText(e)}). ` +
+            'Press Step to draw the next one; reload the page if the pictures stay blank.',
+        );
+      }
+    });
+  }
+
+  /** The canvases left the page: frames carry their arrays again, for the page to draw. */
+  async detachViews(): Promise<void> {
+    this.views = null;
+    const run = this.run;
+    // painterFor frees the painter of canvases no longer attached.
+    if (run) await this.exclusive(async () => this.painterFor(run));
+  }
+
+  /** Answers with the current frame and its arrays (for an export); the run does not move. */
+  async readFrame(runId: number): Promise<void> {
+    const run = this.current(runId);
+    if (!run) return;
+    await this.exclusive(async () => {
+      if (this.run !== run) return;
+      const { frame } = await this.frameOf(run, true);
+      this.post(run, { ...frame, requested: true });
+    });
+  }
+
   async dispose(): Promise<void> {
+    this.views = null;
     this.stopCurrent();
     const loaded = await Promise.allSettled([...this.models.values()].map((m) => m.loading));
     this.models.clear();
@@ -153,13 +211,61 @@ export class Engine {
   }
 
   private stopCurrent(): void {
-    if (!this.run) return;
-    const { trajectory } = this.run;
-    this.run.playing = false;
-    this.run.wakeOnAck?.();
+    const run = this.run;
+    if (!run) return;
+    run.playing = false;
+    run.wakeOnAck?.();
     this.run = null;
     // After anything queued on it (a step in flight) has finished.
-    void this.exclusive(async () => trajectory.destroy());
+    void this.exclusive(async () => {
+      run.painter?.destroy();
+      run.painter = null;
+      run.trajectory.destroy();
+    });
+  }
+
+  /**
+   * The painter for the attached canvases, or null when frames are not drawn here: no canvases,
+   * a 2D model, or no WebGPU device (WASM). Only call it inside exclusive(): it frees a painter
+   * of canvases no longer attached, which no other task may be drawing with.
+   */
+  private painterFor(run: Run): ViewPainter | null {
+    const { views } = this;
+    const { card, device } = run.model;
+    if (run.painter && run.painter.views !== views) {
+      run.painter.destroy();
+      run.painter = null;
+    }
+    if (!views || card.task !== 'image' || !device) return null;
+    if (!run.painter) {
+      try {
+        run.painter = new ViewPainter(device, views, run.trajectory.batch, card);
+      } catch (e) {
+        // The canvases cannot be drawn here: give them up so frames carry arrays again.
+        this.views = null;
+        this.emit({
+          type: 'error',
+          scope: 'run',
+          runId: run.runId,
+          message:
+            `The x_t and x̂₀ pictures cannot be drawn on the GPU (${errorText(e)}), so they stop ` +
+            'updating. Reload the page; if this comes back, choose a smaller batch.',
+          recoverable: true,
+        });
+        return null;
+      }
+    }
+    return run.painter;
+  }
+
+  /**
+   * The run's current frame: drawn into the attached canvases when there are any, with its arrays
+   * when it is not drawn, on the schedule (frame-schedule.ts), or when `arrays` asks.
+   */
+  private frameOf(run: Run, arrays = false): ReturnType<Trajectory['frame']> {
+    const sink = this.painterFor(run);
+    const t = run.trajectory;
+    return t.frame(run.runId, { sink, arrays: arrays || carriesArrays(t.i, t.totalSteps, t.done) });
   }
 
   private async playLoop(run: Run): Promise<void> {
@@ -187,7 +293,7 @@ export class Engine {
       let finite: boolean;
       try {
         await run.trajectory.step();
-        ({ frame, finite } = await run.trajectory.frame(run.runId));
+        ({ frame, finite } = await this.frameOf(run));
       } catch (e) {
         this.halt(run, 'error', `Step ${run.trajectory.i + 1} failed: ${errorText(e)}`);
         return false;

@@ -12,7 +12,7 @@ import { GpuNetworkDenoiser } from '../gpu/gpu-denoiser';
 import { GpuField } from '../gpu/gpu-field';
 import type { Backend } from './backend';
 import { analyticBackend, createSession, ortWebGpuDevice } from './backend';
-import { OrtGpuNetwork } from './gpu-network';
+import { CapturedGraphs, OrtGpuNetwork } from './gpu-network';
 import { fetchJson, loadVerifiedBytes, ModelLoadError } from './fetch-model';
 import { networkDenoiser } from './network-denoiser';
 import type { GraphContract, OnnxNetwork } from './onnx-network';
@@ -29,8 +29,19 @@ export interface LoadedModel {
    * On WebGPU: a GPU-resident field and denoiser for one trajectory of `batch` samples (destroy()
    * frees their buffers). Null on WASM and for exact mixture models.
    */
-  gpu: ((batch: number, classLabel: number | null, guidance: number) => GpuBacking) | null;
+  gpu:
+    ((batch: number, classLabel: number | null, guidance: number, options?: GpuOptions) => GpuBacking) | null;
+  /**
+   * The WebGPU device the network runs on (onnxruntime's; every GpuField of this model lives on
+   * it, and the engine draws the page's canvases with it). Null on WASM and for exact mixtures.
+   */
+  device: GPUDevice | null;
   release(): Promise<void>;
+}
+
+export interface GpuOptions {
+  /** Run the network through onnxruntime's graph capture (default true; see gpu-network.ts). */
+  graphCapture?: boolean;
 }
 
 export interface GpuBacking {
@@ -67,16 +78,30 @@ export async function loadModel(
     throw e instanceof ModelLoadError ? e : new ModelLoadError(modelId, (e as Error).message);
   }
   if (card.analytic) return analyticModel(card, emit);
-  const { network, backend, session } = await loadNetwork(card, cardUrl, ep, emit);
+  const { network, backend, session, bytes } = await loadNetwork(card, cardUrl, ep, emit);
   const device = backend.ep === 'webgpu' ? await ortWebGpuDevice() : null;
+  const captured = device && new CapturedGraphs(bytes, graphContract(card), device);
   return {
     card,
     backend,
     denoiser: (classLabel, guidance) => networkDenoiser(card, network, classLabel, guidance),
     gpu:
       device &&
-      ((batch, classLabel, guidance) => gpuBacking(card, session, device, batch, classLabel, guidance)),
-    release: () => network.release(),
+      ((batch, classLabel, guidance, options = {}) =>
+        gpuBacking(
+          card,
+          session,
+          device,
+          batch,
+          classLabel,
+          guidance,
+          options.graphCapture === false ? null : captured,
+        )),
+    device,
+    release: async () => {
+      await captured?.release();
+      await network.release();
+    },
   };
 }
 
@@ -89,6 +114,7 @@ function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): Loa
     backend,
     denoiser: () => new MixtureDenoiser(mixture),
     gpu: null,
+    device: null,
     release: async () => undefined,
   };
 }
@@ -98,7 +124,7 @@ async function loadNetwork(
   cardUrl: string,
   ep: EpPreference,
   emit: (event: EngineEvent) => void,
-): Promise<{ network: OnnxNetwork; backend: Backend; session: ort.InferenceSession }> {
+): Promise<{ network: OnnxNetwork; backend: Backend; session: ort.InferenceSession; bytes: Uint8Array }> {
   const missing = (['onnx', 'bytes', 'sha256', 'inputs', 'output'] as const).filter(
     (k) => card[k] === undefined,
   );
@@ -127,7 +153,7 @@ async function loadNetwork(
   emit({ type: 'backend', ...backend });
   const network = onnxNetwork(session, graphContract(card));
   await warmUp(card, network);
-  return { network, backend, session };
+  return { network, backend, session, bytes };
 }
 
 /** A GpuField of `batch` samples and the network wrapped as a GPU-resident denoiser on it. */
@@ -138,10 +164,11 @@ function gpuBacking(
   batch: number,
   classLabel: number | null,
   guidance: number,
+  captured: CapturedGraphs | null,
 ): GpuBacking {
   const dim = card.shape.reduce((a, b) => a * b, 1);
   const field = new GpuField(device, batch, dim);
-  const network = new OrtGpuNetwork(session, graphContract(card), field, device);
+  const network = new OrtGpuNetwork(session, graphContract(card), field, device, captured);
   const classLabels = classLabel === null || !card.classes ? undefined : classLabel;
   try {
     const denoiser = new GpuNetworkDenoiser(field, network.fn, card, { classLabels, guidance });

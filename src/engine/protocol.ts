@@ -40,6 +40,11 @@ export interface RunSettings {
    * Ignored on WASM and for exact mixture models, which always run on the CPU.
    */
   residency?: 'gpu' | 'cpu';
+  /**
+   * GPU-resident runs: replay the network through onnxruntime's graph capture (default true); false
+   * runs it operator by operator (for comparison).
+   */
+  graphCapture?: boolean;
 }
 
 // ---- requests: page → worker ----
@@ -56,6 +61,17 @@ export type EngineRequest =
   | { type: 'setSde'; runId: number; sde: SdeConfig }
   | { type: 'setSpeed'; runId: number; stepsPerSecond: number }
   | { type: 'frameAck'; runId: number; i: number }
+  /**
+   * The page's x_t and x̂₀ canvases, from canvas.transferControlToOffscreen() (sent as
+   * transferables): on WebGPU the worker draws every image frame into them from now on, and
+   * frames off the array schedule (frame-schedule.ts) come without arrays. A new attach replaces
+   * the previous pair.
+   */
+  | { type: 'attachViews'; x: OffscreenCanvas; denoised: OffscreenCanvas }
+  /** The attached canvases left the page: frames carry arrays again and the page draws them. */
+  | { type: 'detachViews' }
+  /** Asks for the current frame with its arrays (answered with a frame with `requested: true`). */
+  | { type: 'readFrame'; runId: number }
   | { type: 'dispose' };
 
 export type EngineRequestType = EngineRequest['type'];
@@ -80,9 +96,12 @@ export interface FrameEvent {
   /** Network evaluations used by this step, and since the start of the run. */
   nfe: number;
   nfeTotal: number;
-  /** Current sample in native coordinates x = s(t)·x̃, batch × prod(shape). */
+  /**
+   * Current sample in native coordinates x = s(t)·x̃, batch × prod(shape). Empty (length 0) for a
+   * drawn frame off the array schedule (see `drawn`).
+   */
   x: Float32Array;
-  /** x̂₀ estimate at this step, same layout. */
+  /** x̂₀ estimate at this step, same layout; empty exactly when `x` is. */
   denoised: Float32Array;
   batch: number;
   shape: number[];
@@ -91,6 +110,14 @@ export interface FrameEvent {
   done: boolean;
   /** The step ran GPU-resident (see RunSettings.residency). */
   onGpu: boolean;
+  /**
+   * The worker drew this frame into the page's attached canvases (attachViews): the page must
+   * not draw it, and its arrays are sent only on the schedule of frame-schedule.ts (frame 0, every
+   * k-th step, the last) or when asked for with readFrame.
+   */
+  drawn: boolean;
+  /** The answer to a readFrame: the state did not move (not a step, not a branch). */
+  requested: boolean;
 }
 
 /** What the page needs to know about a loaded model (plain data from the card). */
@@ -130,6 +157,11 @@ export function assertNever(value: never, what = 'message'): never {
   throw new Error(`Unhandled ${what}: ${JSON.stringify(value)}`);
 }
 
+/** What a request hands over to the worker: the canvases of attachViews. */
+export function requestTransferables(request: EngineRequest): Transferable[] {
+  return request.type === 'attachViews' ? [request.x, request.denoised] : [];
+}
+
 /** Buffers an event can hand over without copying. */
 export function transferablesOf(event: EngineEvent): Transferable[] {
   if (event.type !== 'frame') return [];
@@ -151,6 +183,8 @@ const isParams = (v: unknown): v is Params =>
 const isSde = (v: unknown): v is SdeConfig =>
   isObject(v) && (v.kind === 'vp' || v.kind === 'subvp' || v.kind === 've');
 const isSchedule = (v: unknown): v is ScheduleKind => v === 'uniform' || v === 'karras' || v === 'logsnr';
+const isOffscreen = (v: unknown): v is OffscreenCanvas =>
+  typeof OffscreenCanvas !== 'undefined' && v instanceof OffscreenCanvas;
 
 function isRunSettings(m: Fields): boolean {
   return (
@@ -166,7 +200,8 @@ function isRunSettings(m: Fields): boolean {
     isNum(m.guidance) &&
     isBool(m.denoiseFinal) &&
     isNum(m.stepsPerSecond) &&
-    (m.residency === undefined || m.residency === 'gpu' || m.residency === 'cpu')
+    (m.residency === undefined || m.residency === 'gpu' || m.residency === 'cpu') &&
+    (m.graphCapture === undefined || isBool(m.graphCapture))
   );
 }
 
@@ -182,6 +217,9 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   setSde: (m) => isInt(m.runId) && isSde(m.sde),
   setSpeed: (m) => isInt(m.runId) && isNum(m.stepsPerSecond),
   frameAck: (m) => isInt(m.runId) && isInt(m.i),
+  attachViews: (m) => isOffscreen(m.x) && isOffscreen(m.denoised) && m.x !== m.denoised,
+  detachViews: () => true,
+  readFrame: (m) => isInt(m.runId),
   dispose: () => true,
 };
 
@@ -199,10 +237,14 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isNum(m.sigma) &&
     isFloats(m.x) &&
     isFloats(m.denoised) &&
+    m.x.length === m.denoised.length &&
     isInt(m.batch) &&
     isNumArray(m.shape) &&
     isObject(m.timings) &&
-    isBool(m.done),
+    isBool(m.done) &&
+    isBool(m.drawn) &&
+    isBool(m.requested) &&
+    (m.drawn || m.x.length > 0),
   paused: (m) => isInt(m.runId) && isStr(m.reason) && isInt(m.i),
   playing: (m) => isInt(m.runId),
   error: (m) => isStr(m.scope) && isStr(m.message) && isBool(m.recoverable),

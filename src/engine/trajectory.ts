@@ -14,6 +14,24 @@ import type { Denoiser, Params, SdeConfig, Sigma } from '../core/types';
 import type { LoadedModel } from './model';
 import type { FrameEvent, RunSettings } from './protocol';
 
+/**
+ * Where frame() draws a frame besides (or instead of) sending its arrays: the page's canvases
+ * (views.ts). A GPU-resident frame is drawn from its buffers, a CPU-path frame from its arrays.
+ */
+export interface FrameSink {
+  /** Draws x and x̂₀ from GPU buffers (valid for the call; the draw is submitted before it returns). */
+  drawBuffers(x: GPUBuffer, denoised: GPUBuffer): void;
+  /** Draws x and x̂₀ from arrays. */
+  drawArrays(x: Float32Array, denoised: Float32Array): void;
+}
+
+export interface FrameOptions {
+  /** Draw the frame here (when it is finite). */
+  sink?: FrameSink | null;
+  /** Send x and x̂₀ with the frame (default true); false sends empty arrays. Only for a drawn frame. */
+  arrays?: boolean;
+}
+
 /** A denoiser that adds the milliseconds spent inside it to a counter. */
 class TimedDenoiser<V> implements Denoiser<V> {
   elapsedMs = 0;
@@ -57,11 +75,20 @@ function backingFor(model: LoadedModel, settings: RunSettings): AnyBacking {
   const classLabel = conditional ? settings.classLabel : null;
   const guidance = conditional ? settings.guidance : 1;
   if (model.gpu && settings.residency !== 'cpu') {
-    return { onGpu: true, backing: model.gpu(settings.batch, classLabel, guidance) };
+    return {
+      onGpu: true,
+      backing: model.gpu(settings.batch, classLabel, guidance, { graphCapture: settings.graphCapture }),
+    };
   }
   const denoiser = model.denoiser(classLabel, guidance);
   const field = cpuField(settings.batch, denoiser.dim);
   return { onGpu: false, backing: { field, denoiser, destroy: () => undefined } };
+}
+
+/** A GPU-resident trajectory's field and current report. */
+interface GpuState {
+  field: Field<GPUBuffer>;
+  report: StepReport<GPUBuffer>;
 }
 
 export class Trajectory<V = unknown> {
@@ -122,6 +149,15 @@ export class Trajectory<V = unknown> {
   get samplerId(): string {
     return this.runner.settings.sampler.id;
   }
+  /** Samples in the batch. */
+  get batch(): number {
+    return this.runner.batch;
+  }
+  /** Steps of the whole run, the final denoising included: frames are 0 … totalSteps. */
+  get totalSteps(): number {
+    const { settings } = this.runner;
+    return settings.steps + (settings.denoiseFinal ? 1 : 0);
+  }
   /** Takes one step (the frame is read by frame()). */
   async step(): Promise<void> {
     const modelBefore = this.timed.elapsedMs;
@@ -147,32 +183,86 @@ export class Trajectory<V = unknown> {
 
   /**
    * The current state as a frame with fresh buffers (they are transferred away), and whether it
-   * is finite. On the GPU this is the one read back per step: x̃ and x̂₀.
+   * is finite. Without a sink, x̃ and x̂₀ are read back (on the GPU, the one read back per step).
+   * With one, a finite frame is drawn there first: on the GPU, x = s·x̃ is formed by the field and
+   * drawn with x̂₀ from their buffers, finiteness costs 4 bytes back (allFinite of x̃), and x and
+   * x̂₀ are read back only when `arrays` asks — from the very buffers that were drawn, so the
+   * arrays are exactly the picture. A non-finite frame is never drawn (the canvases keep the last
+   * good one) and comes with its arrays, as without a sink.
    */
-  async frame(runId: number): Promise<{ frame: FrameEvent; finite: boolean }> {
+  async frame(runId: number, options: FrameOptions = {}): Promise<{ frame: FrameEvent; finite: boolean }> {
+    const sink = options.sink ?? null;
     const began = performance.now();
-    const e = await readStepEvent(this.backing.field, this.last);
+    const gpu = this.gpu();
+    let arrays: [Float32Array, Float32Array] | null = null;
+    let finite = true;
+    if (sink !== null && gpu !== null) {
+      finite = await gpu.field.allFinite(gpu.report.xTilde);
+      if (finite) arrays = await this.drawOnGpu(sink, gpu, options.arrays ?? true);
+    }
+    // Not drawn on the GPU: no sink, the CPU path, or a non-finite state (whose arrays go out as before).
+    if (arrays === null) {
+      const e = await readStepEvent(this.backing.field, this.last);
+      finite = !e.nonFinite;
+      const drawn = sink !== null && finite;
+      if (drawn) sink.drawArrays(e.x, e.denoised);
+      arrays =
+        !drawn || (options.arrays ?? true) ? [e.x, e.denoised] : [new Float32Array(0), new Float32Array(0)];
+    }
+    const [x, denoised] = arrays;
     const readMs = performance.now() - began;
-    const { settings } = this.runner;
+    const { last } = this;
     const frame: FrameEvent = {
       type: 'frame',
       runId,
-      i: e.i,
-      steps: settings.steps + (settings.denoiseFinal ? 1 : 0),
-      t: e.t,
-      sigma: e.sigma,
-      nfe: e.nfe,
-      nfeTotal: e.nfeTotal,
-      x: e.x,
-      denoised: e.denoised,
+      i: last.i,
+      steps: this.totalSteps,
+      t: last.t,
+      sigma: last.sigma,
+      nfe: last.nfe,
+      nfeTotal: last.nfeTotal,
+      x,
+      denoised,
       batch: this.runner.batch,
       shape: [...this.card.shape],
       timings: { modelMs: this.lastTimings.modelMs, otherMs: this.lastTimings.otherMs + readMs },
-      info: { ...e.info },
+      info: { ...last.info },
       done: this.runner.done,
       onGpu: this.onGpu,
+      drawn: sink !== null && finite,
+      requested: false,
     };
-    return { frame, finite: !e.nonFinite };
+    return { frame, finite };
+  }
+
+  /** Draws the current state into `sink` (e.g. canvases just attached), reading nothing back. */
+  async draw(sink: FrameSink): Promise<void> {
+    const gpu = this.gpu();
+    if (gpu !== null) {
+      await this.drawOnGpu(sink, gpu, false);
+    } else {
+      const e = await readStepEvent(this.backing.field, this.last);
+      sink.drawArrays(e.x, e.denoised);
+    }
+  }
+
+  /** x = s·x̃ on the GPU, drawn with x̂₀; both read back when `arrays`, else empty arrays. */
+  private async drawOnGpu(
+    sink: FrameSink,
+    { field, report }: GpuState,
+    arrays: boolean,
+  ): Promise<[Float32Array, Float32Array]> {
+    // A vector the runner does not hold: its next collect() returns it to the pool.
+    const x = field.combine([[report.scale, report.xTilde]]);
+    sink.drawBuffers(x, report.denoised);
+    if (!arrays) return [new Float32Array(0), new Float32Array(0)];
+    return Promise.all([field.read(x), field.read(report.denoised)]);
+  }
+
+  /** The field and the last report as GPU buffers, when the trajectory is GPU-resident. */
+  private gpu(): GpuState | null {
+    // onGpu is set exactly when V is GPUBuffer (Trajectory.create).
+    return this.onGpu ? ({ field: this.backing.field, report: this.last } as unknown as GpuState) : null;
   }
 
   /** Frees the trajectory's GPU buffers (nothing on the CPU). */

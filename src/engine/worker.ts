@@ -40,6 +40,12 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.setSpeed(request.runId, request.stepsPerSecond);
     case 'frameAck':
       return engine.frameAck(request.runId, request.i);
+    case 'attachViews':
+      return engine.attachViews({ x: request.x, denoised: request.denoised });
+    case 'detachViews':
+      return engine.detachViews();
+    case 'readFrame':
+      return engine.readFrame(request.runId);
     case 'dispose':
       return engine.dispose();
     default:

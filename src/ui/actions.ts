@@ -2,7 +2,8 @@
  * Everything the user can do, as plain functions. Each one updates the store and sends the engine
  * an explicit command (DESIGN rule 2: never an effect that watches state).
  */
-import type { EngineEvent, EngineRequest } from '../engine/protocol';
+import { hasArrays } from '../engine/frame-schedule';
+import type { EngineEvent, EngineRequest, FrameEvent } from '../engine/protocol';
 import type { ParamValue, Params, SdeKind } from '../core/types';
 import {
   addNotice,
@@ -33,6 +34,19 @@ export type RunDefiningSettings = Pick<
   'steps' | 'schedule' | 'seed' | 'batch' | 'classLabel' | 'guidance' | 'denoiseFinal'
 >;
 
+/** A readFrame waiting for its answer (a frame with `requested: true` of this run). */
+export interface FrameRequest {
+  runId: number;
+  resolve(frame: FrameEvent): void;
+  reject(error: Error): void;
+}
+
+/** A canvas the engine can draw into once it is handed over. */
+export type ViewCanvas = Pick<HTMLCanvasElement, 'transferControlToOffscreen'>;
+
+/** How long an export waits for the engine's readFrame answer. */
+export const FRAME_REQUEST_TIMEOUT_MS = 20_000;
+
 /** What the engine-event handler needs from the actions' private state. */
 export interface ActionInternals {
   /** Step index of a seek whose frame has not arrived yet (that frame is not a branch). */
@@ -40,6 +54,8 @@ export interface ActionInternals {
   /** Autoplay flag of a run waiting for its model to load, or null when none waits. */
   pendingStart: boolean | null;
   lastFrameAt: number | null;
+  /** readFrame requests not answered yet. */
+  frameRequests: FrameRequest[];
   startRun(autoplay: boolean): void;
   loadModel(modelId: string, autoplay: boolean): void;
 }
@@ -52,9 +68,12 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     seekPending: null,
     pendingStart: null,
     lastFrameAt: null,
+    frameRequests: [],
     startRun,
     loadModel,
   };
+  /** The canvases handed to the engine, and whether their release is pending (see releaseViews). */
+  let attached: { x: ViewCanvas; denoised: ViewCanvas; releasing: boolean } | null = null;
   const runId = (): number | null => get().run.runId;
   const sendToRun = (make: (runId: number) => EngineRequest): void => {
     const id = runId();
@@ -73,6 +92,11 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     get().frameLog.clear();
     internals.seekPending = null;
     internals.lastFrameAt = null;
+    for (const request of internals.frameRequests.splice(0)) {
+      request.reject(
+        new Error('A new run started before the frame arrived, so nothing was exported. Export again.'),
+      );
+    }
     updateRun(store, { ...idleRun, runId: id, status: autoplay ? 'playing' : 'paused', steps: s.steps });
     deps.send({
       type: 'start',
@@ -111,6 +135,38 @@ export function createActions(store: AppStore, deps: ActionDeps) {
   }
 
   const isPlaying = (): boolean => get().run.status === 'playing';
+
+  /** Asks the engine for the current frame with its arrays. */
+  function readFrame(): Promise<FrameEvent> {
+    const id = runId();
+    if (id === null) {
+      return Promise.reject(new Error('There is no picture yet: press Play or Step first, then export.'));
+    }
+    return new Promise<FrameEvent>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        internals.frameRequests = internals.frameRequests.filter((r) => r !== request);
+        reject(
+          new Error(
+            `The engine did not send the current frame within ${FRAME_REQUEST_TIMEOUT_MS / 1000} s, ` +
+              'so nothing was exported. Pause the run and export again.',
+          ),
+        );
+      }, FRAME_REQUEST_TIMEOUT_MS);
+      const request: FrameRequest = {
+        runId: id,
+        resolve: (frame) => {
+          clearTimeout(timer);
+          resolve(frame);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      internals.frameRequests.push(request);
+      deps.send({ type: 'readFrame', runId: id });
+    });
+  }
 
   function pause(): void {
     if (!isPlaying()) return;
@@ -218,6 +274,60 @@ export function createActions(store: AppStore, deps: ActionDeps) {
       dismissNotice(store, id);
     },
     notify: (notice: Parameters<typeof addNotice>[1]) => addNotice(store, notice),
+    /**
+     * The current frame with its x and x̂₀ arrays, for an export: the frame shown when it has them
+     * and no rewind is on its way, else the engine's answer to readFrame (a frame the worker drew
+     * may come without them; the answer comes after the rewind's).
+     */
+    currentFrame(): Promise<FrameEvent> {
+      const { frame, i } = get().run;
+      const settled = frame !== null && frame.i === i && internals.seekPending === null;
+      return settled && hasArrays(frame) ? Promise.resolve(frame) : readFrame();
+    },
+    /**
+     * Hands the x_t and x̂₀ canvases to the engine (transferControlToOffscreen), which draws every
+     * image frame into them from then on; the page must never draw into them itself. Attaching the
+     * pair that is already attached (React's StrictMode runs an effect twice) keeps it.
+     */
+    attachViews(x: ViewCanvas, denoised: ViewCanvas): void {
+      if (attached !== null && attached.x === x && attached.denoised === denoised) {
+        attached.releasing = false;
+        return;
+      }
+      let request: EngineRequest;
+      try {
+        request = {
+          type: 'attachViews',
+          x: x.transferControlToOffscreen(),
+          denoised: denoised.transferControlToOffscreen(),
+        };
+      } catch (error) {
+        addNotice(store, {
+          kind: 'error',
+          title: 'The pictures cannot be shown',
+          message:
+            `The x_t and x̂₀ canvases could not be handed to the engine (${error instanceof Error ? error.message : String(error)}). ` +
+            'Reload the page.',
+        });
+        return;
+      }
+      attached = { x, denoised, releasing: false };
+      deps.send(request);
+    },
+    /**
+     * The attached canvases are leaving the page: the engine lets go of them (detachViews), after
+     * the current task, unless the same pair is attached again first (StrictMode's re-run).
+     */
+    releaseViews(x: ViewCanvas, denoised: ViewCanvas): void {
+      const pair = attached;
+      if (pair === null || pair.x !== x || pair.denoised !== denoised) return;
+      pair.releasing = true;
+      queueMicrotask(() => {
+        if (attached !== pair || !pair.releasing) return;
+        attached = null;
+        deps.send({ type: 'detachViews' });
+      });
+    },
     handleEvent(event: EngineEvent): void {
       handleEngineEvent(store, internals, event, deps.now());
     },

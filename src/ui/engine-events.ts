@@ -8,17 +8,18 @@ const rateSmoothing = 0.2;
 
 function onFrame(store: AppStore, internals: ActionInternals, frame: FrameEvent, now: number): void {
   const { run, frameLog } = store.getState();
-  const isSeekAnswer = internals.seekPending === frame.i;
+  // A readFrame answer repeats the current state: not a step, a seek answer or a branch.
+  const isSeekAnswer = !frame.requested && internals.seekPending === frame.i;
   if (isSeekAnswer) internals.seekPending = null;
   const previous = frameLog.at(frame.i - 1);
-  frameLog.record(frame, !isSeekAnswer);
+  frameLog.record(frame, !isSeekAnswer && !frame.requested);
   let stepsPerSecond = run.stepsPerSecond;
-  const advanced = !isSeekAnswer && previous !== undefined && run.i === frame.i - 1;
+  const advanced = !isSeekAnswer && !frame.requested && previous !== undefined && run.i === frame.i - 1;
   if (advanced && internals.lastFrameAt !== null && run.status === 'playing') {
     const rate = 1000 / Math.max(1, now - internals.lastFrameAt);
     stepsPerSecond = stepsPerSecond === 0 ? rate : stepsPerSecond + rateSmoothing * (rate - stepsPerSecond);
   }
-  internals.lastFrameAt = now;
+  if (!frame.requested) internals.lastFrameAt = now;
   updateRun(store, {
     i: frame.i,
     steps: frame.steps,
@@ -31,6 +32,11 @@ function onFrame(store: AppStore, internals: ActionInternals, frame: FrameEvent,
     frame,
     status: frame.done ? 'done' : run.status,
   });
+  if (frame.requested) {
+    const answered = internals.frameRequests.filter((r) => r.runId === frame.runId);
+    internals.frameRequests = internals.frameRequests.filter((r) => r.runId !== frame.runId);
+    for (const request of answered) request.resolve(frame);
+  }
 }
 
 function onPaused(store: AppStore, reason: string, i: number): void {

@@ -1,5 +1,6 @@
 /** Export: a PNG of the current grid and a GIF of the trajectory so far (gifenc). */
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
+import { gifStride } from '../engine/frame-schedule';
 import type { FrameEvent } from '../engine/protocol';
 import { integerScale } from './render/canvas';
 import { renderImageGrid } from './render/image-grid';
@@ -7,8 +8,6 @@ import { drawPoints } from './render/points';
 import type { CatalogueEntry } from './store';
 
 const exportSize = 512;
-/** A GIF of more frames than this keeps every k-th step (and always the last). */
-const maxGifFrames = 120;
 
 /** Draws one frame as the page shows it (x_t grid for images, particles for 2D) on a new canvas. */
 export function frameCanvas(frame: FrameEvent, model: CatalogueEntry): HTMLCanvasElement {
@@ -58,15 +57,30 @@ export async function exportPng(frame: FrameEvent, model: CatalogueEntry): Promi
   download(blob, `${model.id}-step${frame.i}.png`);
 }
 
-/** Steps to put in the GIF: all of them, or evenly thinned to at most maxGifFrames. */
+/**
+ * Frames to put in the GIF, from the run's frames with arrays in step order (0 … the last shown):
+ * all of them up to MAX_GIF_FRAMES steps, else the first frame at or after every k-th step,
+ * k = gifStride(steps), and always the last. With every frame at hand that is steps 0, k, 2k, …;
+ * a run the worker drew sends exactly those (frame-schedule.ts), and a log thinned for memory
+ * gives the nearest frames it kept.
+ */
 export function gifSteps(frames: readonly FrameEvent[]): FrameEvent[] {
-  if (frames.length <= maxGifFrames) return [...frames];
-  const stride = Math.ceil(frames.length / maxGifFrames);
-  const picked = frames.filter((_, k) => k % stride === 0);
-  if (picked.at(-1) !== frames.at(-1)) picked.push(frames[frames.length - 1]);
+  const last = frames.at(-1);
+  if (last === undefined) return [];
+  const stride = gifStride(last.i + 1);
+  const picked: FrameEvent[] = [];
+  let bucket = -1;
+  for (const frame of frames) {
+    const b = Math.floor(frame.i / stride);
+    if (b === bucket) continue;
+    bucket = b;
+    picked.push(frame);
+  }
+  if (picked.at(-1) !== last) picked.push(last);
   return picked;
 }
 
+/** A GIF of `frames` (the run's frames with arrays up to the current step; see gifSteps). */
 export function exportGif(frames: readonly FrameEvent[], model: CatalogueEntry): void {
   if (frames.length === 0)
     throw new Error('There is no trajectory yet: press Play or Step first, then export.');

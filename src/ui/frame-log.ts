@@ -7,7 +7,12 @@
  * budget — a 10,000-step run does not keep 10,000 frames of pixels. Scrubbing always asks the
  * engine (actions.ts seek), which rewinds from its own snapshots, so a dropped frame costs nothing
  * but a coarser GIF and coarser 2D trajectory paths.
+ *
+ * A frame the worker drew into the page's canvases may come without arrays (frame-schedule.ts):
+ * it still counts as a step reached (lastIndex, at), but upTo lists only frames with arrays, and
+ * such a frame never replaces one with arrays at the same step unless the trajectory branched.
  */
+import { hasArrays } from '../engine/frame-schedule';
 import type { FrameEvent } from '../engine/protocol';
 
 /** Default budget: 64 MB of frame arrays (about 650 frames of MNIST at batch 16). */
@@ -40,6 +45,8 @@ export class FrameLog {
   record(frame: FrameEvent, branch: boolean): void {
     if (branch) this.truncate(frame.i);
     const old = this.byStep[frame.i];
+    // The same state again (a seek answer) without its arrays: keep the copy that has them.
+    if (old && hasArrays(old) && !hasArrays(frame)) return;
     if (old) this.bytes -= frameBytes(old);
     this.byStep[frame.i] = frame;
     this.bytes += frameBytes(frame);
@@ -50,7 +57,7 @@ export class FrameLog {
     }
   }
 
-  /** The frame at step i, if it was computed and kept. */
+  /** The frame at step i, if it was computed and kept (perhaps without arrays). */
   at(i: number): FrameEvent | undefined {
     return this.byStep[i];
   }
@@ -65,9 +72,9 @@ export class FrameLog {
     return this.bytes;
   }
 
-  /** Frames 0..upTo (inclusive) that exist, in step order. */
+  /** Frames 0..upTo (inclusive) that exist with their arrays, in step order. */
   upTo(upTo: number): FrameEvent[] {
-    return this.byStep.slice(0, upTo + 1).filter((f): f is FrameEvent => f !== undefined);
+    return this.byStep.slice(0, upTo + 1).filter((f): f is FrameEvent => f !== undefined && hasArrays(f));
   }
 
   private truncate(length: number): void {

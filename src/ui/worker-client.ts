@@ -3,7 +3,7 @@
  * frames acknowledged after they can be painted (back-pressure), and a crashed worker replaced.
  */
 import type { EngineEvent, EngineRequest, EpPreference } from '../engine/protocol';
-import { isEvent } from '../engine/protocol';
+import { isEvent, requestTransferables } from '../engine/protocol';
 
 export interface EngineClient {
   /** Send a request; `start` makes its runId the current one (frames of older runs are dropped). */
@@ -40,7 +40,8 @@ export function createEngineClient(
   let lastInit: EngineRequest | null = null;
   let disposed = false;
 
-  const post = (request: EngineRequest): void => worker?.postMessage(request);
+  // attachViews hands its canvases over; every other request is copied.
+  const post = (request: EngineRequest): void => worker?.postMessage(request, requestTransferables(request));
 
   const acknowledge = (runId: number, i: number): void => {
     const send = (): void => {

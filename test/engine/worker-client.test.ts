@@ -1,16 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, FrameEvent } from '../../src/engine/protocol';
+import { isRequest } from '../../src/engine/protocol';
 import { createEngineClient } from '../../src/ui/worker-client';
 
 /** A stand-in worker: records what the client posts and lets the test play the worker's part. */
 class FakeWorker {
   posted: unknown[] = [];
+  /** The transfer list of each postMessage, in the same order as `posted`. */
+  transfers: Transferable[][] = [];
   terminated = false;
   onmessage: ((e: MessageEvent<unknown>) => void) | null = null;
   onerror: ((e: ErrorEvent) => void) | null = null;
   onmessageerror: (() => void) | null = null;
-  postMessage(message: unknown): void {
+  postMessage(message: unknown, transfer: Transferable[] = []): void {
     this.posted.push(message);
+    this.transfers.push(transfer);
   }
   terminate(): void {
     this.terminated = true;
@@ -24,6 +28,8 @@ function frame(runId: number, i: number): FrameEvent {
   return {
     type: 'frame',
     onGpu: false,
+    drawn: false,
+    requested: false,
     runId,
     i,
     steps: 4,
@@ -106,6 +112,35 @@ describe('worker client', () => {
     expect(workers[1].posted).toEqual([{ type: 'init', ep: 'wasm' }]);
     expect(events[0]).toMatchObject({ type: 'error', scope: 'worker', recoverable: true });
     expect((events[0] as { message: string }).message).toContain('boom');
+  });
+
+  it('hands attachViews canvases over as transferables and validates the views requests', () => {
+    const { workers, client } = setup();
+    const x = document.createElement('canvas').transferControlToOffscreen();
+    const denoised = new OffscreenCanvas(4, 4);
+    expect(isRequest({ type: 'attachViews', x, denoised })).toBe(true);
+    expect(isRequest({ type: 'attachViews', x, denoised: x })).toBe(false);
+    expect(isRequest({ type: 'attachViews', x, denoised: document.createElement('canvas') })).toBe(false);
+    expect(isRequest({ type: 'detachViews' })).toBe(true);
+    expect(isRequest({ type: 'readFrame', runId: 3 })).toBe(true);
+    expect(isRequest({ type: 'readFrame' })).toBe(false);
+    client.send({ type: 'attachViews', x, denoised });
+    client.send({ type: 'readFrame', runId: 1 });
+    expect(workers[0].transfers).toEqual([[x, denoised], []]);
+  });
+
+  it('accepts a drawn frame without arrays, but not an undrawn one', () => {
+    const { workers, events, client } = setup();
+    client.send(startRequest(1));
+    const empty = { x: new Float32Array(0), denoised: new Float32Array(0) };
+    workers[0].say({ ...frame(1, 1), ...empty, drawn: true });
+    expect(events).toMatchObject([{ type: 'frame', i: 1, drawn: true }]);
+    workers[0].say({ ...frame(1, 2), ...empty });
+    workers[0].say({ ...frame(1, 3), drawn: true, denoised: new Float32Array(0) });
+    expect(events.slice(1)).toMatchObject([
+      { type: 'error', scope: 'worker' },
+      { type: 'error', scope: 'worker' },
+    ]);
   });
 
   it('hands out increasing run ids', () => {

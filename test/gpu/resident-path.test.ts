@@ -136,6 +136,34 @@ describe('GPU-resident trajectory = CPU trajectory', () => {
     await compare(settings('euler_maruyama'), 'dpmpp_2m', 'wasm', 1e-3);
   });
 
+  it('runs a 2D points network at batch sizes whose vectors are not a multiple of 16 bytes', async () => {
+    const models = new URL('/models/', location.href).href;
+    const toy = await loadModel('toy_two_moons', models, 'webgpu', () => undefined);
+    try {
+      for (const batch of [1, 3]) {
+        const s = settings('euler_maruyama', { model: 'toy_two_moons', classLabel: null, batch });
+        const resident = await play(toy, { ...s, residency: 'gpu' }, 'ode_heun');
+        const roundTrip = await play(toy, { ...s, residency: 'cpu' }, 'ode_heun');
+        expect(resident.every((f) => f.onGpu && f.x.length === 2 * batch)).toBe(true);
+        for (let k = 0; k <= STEPS; k++) {
+          expect(maxAbsDiff(resident[k].x, roundTrip[k].x)).toBeLessThanOrEqual(TOLERANCE);
+        }
+      }
+    } finally {
+      await toy.release();
+    }
+  });
+
+  it('replays the network through graph capture with the same frames as operator by operator', async () => {
+    const s = settings('ode_heun', { batch: 2 });
+    const captured = await play(gpu, { ...s, graphCapture: true }, 'ancestral');
+    const uncaptured = await play(gpu, { ...s, graphCapture: false }, 'ancestral');
+    for (let k = 0; k <= STEPS; k++) {
+      expect(maxAbsDiff(captured[k].x, uncaptured[k].x)).toBeLessThanOrEqual(1e-6);
+      expect(maxAbsDiff(captured[k].denoised, uncaptured[k].denoised)).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
   it('residency "cpu" on WebGPU keeps the CPU path and gives the same frames', async () => {
     const s = settings('pc');
     const roundTrip = await play(gpu, { ...s, residency: 'cpu' }, 'ddim');

@@ -346,6 +346,20 @@ describe('frames the engine draws', () => {
     expect(sent).toEqual([]);
   });
 
+  it('currentFrame during a rewind asks the engine, whose answer comes after the rewind', async () => {
+    const { actions, frame, sent } = onImages();
+    for (let i = 1; i <= 4; i++) actions.handleEvent(frame(i));
+    actions.stepBack(); // to 3; its frame has not arrived
+    const asked = actions.currentFrame();
+    expect(sent.slice(-2)).toEqual([
+      { type: 'seek', runId: 1, k: 3 },
+      { type: 'readFrame', runId: 1 },
+    ]);
+    actions.handleEvent(bare(frame(3)));
+    actions.handleEvent({ ...frame(3), drawn: true, requested: true });
+    await expect(asked).resolves.toMatchObject({ i: 3, requested: true });
+  });
+
   it('a readFrame still waiting when a new run starts fails with a message saying to export again', async () => {
     const { actions, frame } = onImages();
     actions.handleEvent(bare(frame(1)));

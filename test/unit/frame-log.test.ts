@@ -8,6 +8,8 @@ function frame(i: number): FrameEvent {
   return {
     type: 'frame',
     onGpu: false,
+    drawn: false,
+    requested: false,
     runId: 1,
     i,
     steps: 100_000,
@@ -63,5 +65,31 @@ describe('FrameLog', () => {
     log.record(frame(3), false); // a seek answer replaces frame 3 and keeps 4 and 5
     expect(log.lastIndex).toBe(5);
     expect(log.heldBytes).toBe(6 * 8000);
+  });
+
+  it('counts a drawn frame without arrays as reached, but lists and replaces only frames with arrays', () => {
+    const log = new FrameLog(1e6);
+    const bare = (i: number): FrameEvent => ({
+      ...frame(i),
+      drawn: true,
+      x: new Float32Array(0),
+      denoised: new Float32Array(0),
+    });
+    for (let i = 0; i <= 6; i++) log.record(i % 3 === 0 ? frame(i) : bare(i), true);
+    expect(log.lastIndex).toBe(6);
+    expect(log.heldBytes).toBe(3 * 8000);
+    expect(log.upTo(6).map((f) => f.i)).toEqual([0, 3, 6]);
+    expect(log.at(5)?.x.length).toBe(0);
+    // A seek answer at 3 without arrays keeps the copy with them; a readFrame answer at 4 fills 4 in.
+    log.record(bare(3), false);
+    log.record({ ...frame(4), requested: true }, false);
+    expect(log.at(3)?.x.length).toBe(DIM);
+    expect(log.upTo(6).map((f) => f.i)).toEqual([0, 3, 4, 6]);
+    expect(log.lastIndex).toBe(6);
+    // Branching at 3 (a step from a rewound 2) replaces it, arrays or not, and drops 4 … 6.
+    log.record(bare(3), true);
+    expect(log.lastIndex).toBe(3);
+    expect(log.upTo(6).map((f) => f.i)).toEqual([0]);
+    expect(log.heldBytes).toBe(8000);
   });
 });

@@ -71,7 +71,8 @@ function Plot({ curve, sde, ticks, t }: { curve: Curve; sde: Sde; ticks: number[
           />
         ))}
         <path d={path} className="curve" />
-        {t !== null && (
+        {/* After the final denoising σ = 0: off a log scale, so no marker. */}
+        {t !== null && Number.isFinite(curve.of(sde.sigma(asTime(t)))) && (
           <circle cx={px(t)} cy={py(curve.of(sde.sigma(asTime(t))))} r={4.5} className="marker" />
         )}
       </svg>

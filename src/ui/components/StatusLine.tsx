@@ -6,7 +6,7 @@ import { formatNumber } from './ParamControl';
 function backendText(ep: string | null, threads: number, analytic: boolean, onGpu: boolean): string {
   if (analytic) return 'exact mixture (JavaScript)';
   if (ep === null) return 'starting…';
-  // GPU-resident: the trajectory stays in GPU buffers and only each frame is read back.
+  // GPU-resident: the trajectory stays in GPU buffers and the worker draws the pictures from them.
   if (ep === 'webgpu') return onGpu ? 'WebGPU · GPU-resident' : 'WebGPU';
   return `WASM × ${threads} thread${threads === 1 ? '' : 's'}`;
 }

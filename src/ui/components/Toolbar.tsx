@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { useActions, useCurrentModel, useVisible } from '../app-context';
 import { exportGif, exportPng } from '../export';
 import { registryVocabulary } from '../registry-view';
-import { useAppState } from '../store';
+import { useAppState, type CatalogueEntry } from '../store';
+import type { FrameEvent } from '../../engine/protocol';
 import { shareableUrl } from '../url-state';
 
 export function ShareButton() {
@@ -46,25 +47,23 @@ export function ExportButtons() {
       message: error instanceof Error ? error.message : String(error),
     });
   const disabled = frame === null || model === undefined;
+  // A frame the worker drew may come without its arrays: ask for the current one first.
+  const exportCurrent = (write: (current: FrameEvent, model: CatalogueEntry) => void | Promise<void>) => {
+    if (model === undefined) return;
+    actions
+      .currentFrame()
+      .then((current) => write(current, model))
+      .catch(fail);
+  };
   return (
     <div className="inline">
-      <button
-        type="button"
-        disabled={disabled}
-        onClick={() => frame && model && exportPng(frame, model).catch(fail)}
-      >
+      <button type="button" disabled={disabled} onClick={() => exportCurrent(exportPng)}>
         Export PNG
       </button>
       <button
         type="button"
         disabled={disabled}
-        onClick={() => {
-          try {
-            if (frame && model) exportGif(frameLog.upTo(frame.i), model);
-          } catch (error) {
-            fail(error);
-          }
-        }}
+        onClick={() => exportCurrent((current, m) => exportGif(frameLog.upTo(current.i), m))}
       >
         Export GIF
       </button>

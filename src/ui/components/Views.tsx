@@ -1,13 +1,28 @@
-/** The pictures: x_t and x̂₀ grids side by side for images; a particle view for 2D models. */
+/**
+ * The pictures: x_t and x̂₀ grids side by side for images; a particle view for 2D models.
+ *
+ * On WebGPU (a GPU-resident run) the engine worker draws the image grids itself: the canvases go
+ * over (transferControlToOffscreen, actions.attachViews) when they mount and the worker draws every
+ * frame into them from the GPU buffers; the page never draws into them (a transferred canvas can
+ * have no other context). Otherwise (WASM, or a browser without transferable canvases) the page
+ * draws each frame's arrays. Switching between the two remounts fresh canvases.
+ */
 import { useEffect, useRef } from 'react';
-import { useCurrentModel } from '../app-context';
+import { useActions, useCurrentModel } from '../app-context';
 import { drawGridCrisp } from '../render/canvas';
-import { renderImageGrid } from '../render/image-grid';
+import { gridSize, renderImageGrid } from '../render/image-grid';
 import { drawPoints } from '../render/points';
 import { scoreArrows } from '../render/score-field';
 import { useMixture, useSde } from '../model-math';
 import { useAppState } from '../store';
 import { asTime } from '../../core/types';
+
+const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
+const denoisedCaption = "x̂₀ — the denoiser's guess of the clean image";
+
+/** The page can hand a canvas to the worker (HTMLCanvasElement.transferControlToOffscreen). */
+const canTransferCanvases =
+  typeof HTMLCanvasElement !== 'undefined' && 'transferControlToOffscreen' in HTMLCanvasElement.prototype;
 
 interface GridCanvasProps {
   testId: string;
@@ -18,10 +33,12 @@ interface GridCanvasProps {
   range: readonly [number, number];
 }
 
+/** A grid the page draws from the frame's arrays (WASM). */
 function GridCanvas({ testId, caption, x, batch, shape, range }: GridCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
-    if (ref.current) drawGridCrisp(ref.current, renderImageGrid(x, batch, shape, range));
+    // A frame the worker drew for canvases that were since replaced may lack its arrays: keep the last picture.
+    if (ref.current && x.length > 0) drawGridCrisp(ref.current, renderImageGrid(x, batch, shape, range));
   }, [x, batch, shape, range]);
   return (
     <figure className="view">
@@ -31,16 +48,67 @@ function GridCanvas({ testId, caption, x, batch, shape, range }: GridCanvasProps
   );
 }
 
-function ImageViews() {
-  const frame = useAppState((s) => s.run.frame);
-  const model = useCurrentModel();
-  if (frame === null || model === undefined) return <Placeholder />;
-  const range = model.card.range;
+/**
+ * The two grids the engine draws (WebGPU): handed over on mount, let go on unmount. Their size is
+ * the grid's native size (the worker sets the same); CSS scales them up without smoothing.
+ */
+function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number; shape: readonly number[] }) {
+  const actions = useActions();
+  const xRef = useRef<HTMLCanvasElement>(null);
+  const denoisedRef = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const x = xRef.current;
+    const denoised = denoisedRef.current;
+    if (x === null || denoised === null) return;
+    actions.attachViews(x, denoised);
+    return () => actions.releaseViews(x, denoised);
+  }, [actions]);
+  const { width, height } = gridSize(batch, shape);
+  const canvas = (ref: typeof xRef, testId: string, caption: string) => (
+    <figure className="view">
+      <canvas
+        ref={ref}
+        width={width}
+        height={height}
+        data-testid={testId}
+        data-drawn-by="engine"
+        className="pixelated"
+        aria-label={caption}
+      />
+      <figcaption>{caption}</figcaption>
+    </figure>
+  );
   return (
     <div className="views">
+      {canvas(xRef, 'xt-canvas', xCaption(step))}
+      {canvas(denoisedRef, 'x0-canvas', denoisedCaption)}
+    </div>
+  );
+}
+
+function ImageViews() {
+  const frame = useAppState((s) => s.run.frame);
+  const onWebGpu = useAppState((s) => s.backend.ep === 'webgpu');
+  const model = useCurrentModel();
+  if (frame === null || model === undefined) return <Placeholder />;
+  // Only a GPU-resident run is sure to have the device the worker draws with.
+  if (onWebGpu && frame.onGpu && canTransferCanvases) {
+    // Keyed by the grid: a transferred canvas cannot be resized from the page, so a new grid gets new canvases.
+    return (
+      <EngineDrawnViews
+        key={`engine ${frame.batch} ${frame.shape.join('×')}`}
+        step={frame.i}
+        batch={frame.batch}
+        shape={frame.shape}
+      />
+    );
+  }
+  const range = model.card.range;
+  return (
+    <div className="views" key="page">
       <GridCanvas
         testId="xt-canvas"
-        caption={`x_t — the sample at step ${frame.i}`}
+        caption={xCaption(frame.i)}
         x={frame.x}
         batch={frame.batch}
         shape={frame.shape}
@@ -48,7 +116,7 @@ function ImageViews() {
       />
       <GridCanvas
         testId="x0-canvas"
-        caption="x̂₀ — the denoiser's guess of the clean image"
+        caption={denoisedCaption}
         x={frame.denoised}
         batch={frame.batch}
         shape={frame.shape}

@@ -32,6 +32,14 @@ function chw(shape: readonly number[]): [number, number, number] {
   return [1, shape[0] ?? 1, shape[1] ?? 1];
 }
 
+/** Width and height in pixels of the grid of `batch` images of `shape` (gutters included). */
+export function gridSize(batch: number, shape: readonly number[]): { width: number; height: number } {
+  const [, h, w] = chw(shape);
+  const cols = gridColumns(batch);
+  const rows = Math.ceil(batch / cols);
+  return { width: cols * w + (cols - 1) * gutter, height: rows * h + (rows - 1) * gutter };
+}
+
 /**
  * Renders `batch` images of `shape` = [channels, height, width] (1 = grey, 3 = RGB) from x
  * (batch × C×H×W, row-major) into one grid image.
@@ -44,9 +52,7 @@ export function renderImageGrid(
 ): GridImage {
   const [channels, h, w] = chw(shape);
   const cols = gridColumns(batch);
-  const rows = Math.ceil(batch / cols);
-  const width = cols * w + (cols - 1) * gutter;
-  const height = rows * h + (rows - 1) * gutter;
+  const { width, height } = gridSize(batch, shape);
   const data = new Uint8ClampedArray(width * height * 4);
   for (let p = 0; p < width * height; p++) data.set([...gutterRgb, 255], p * 4);
   const plane = h * w;
