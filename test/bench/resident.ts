@@ -5,6 +5,8 @@
  *   (what in-browser diffusion demos usually do);
  * - `resident`: residency 'gpu', the network operator by operator (graph capture off);
  * - `captured`: residency 'gpu' with onnxruntime's graph capture (the app's default).
+ * The GPU modes hand the worker two canvases, as the page does, so their frames are drawn in the
+ * worker and carry no arrays; the round trip reads every frame back (the page would then draw it).
  * Reports steps/s (frames over wall time, frames acknowledged as soon as they arrive) and the
  * engine's own split (model ms vs other ms per step). On a machine whose only adapter is SwiftShader
  * the figures say how the paths compare on a CPU rasteriser, not on a GPU: they are labelled so.
@@ -94,6 +96,11 @@ async function playInPage(req: PlayRequest): Promise<PlayResult> {
     const ready = until((e) => e.type === 'ready', 600_000);
     worker.postMessage({ type: 'loadModel', modelId: req.modelId, baseUrl: req.baseUrl });
     await ready;
+    if (req.mode !== 'roundtrip') {
+      // As the page does on WebGPU: the worker draws the grids into canvases it owns.
+      const canvases = [0, 1].map(() => document.createElement('canvas').transferControlToOffscreen());
+      worker.postMessage({ type: 'attachViews', x: canvases[0], denoised: canvases[1] }, canvases);
+    }
     const runId = 1;
     const modelMs: number[] = [];
     const otherMs: number[] = [];
