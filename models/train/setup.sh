@@ -11,4 +11,4 @@ if [ -n "$need" ]; then
   $SUDO apt-get update -q
   $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need
 fi
-/usr/bin/python3 -c "import torch, onnx, numpy, PIL; print('torch', torch.__version__, '| onnx', onnx.__version__)"
+/usr/bin/python3 -c "import torch, onnx, numpy, PIL, fontTools; print('torch', torch.__version__, '| onnx', onnx.__version__, '| fontTools', fontTools.version)"

@@ -1,4 +1,8 @@
-"""Smoke test of the training recipe and the export: one tiny network, two steps, ONNX == PyTorch.
+"""Smoke test of the training recipe and the export: tiny networks, two steps, ONNX == PyTorch.
+
+The class-conditional MNIST path, and (when Debian's fonts-noto-color-emoji is installed) the emoji
+data (a few glyphs: shape, range, white background, colour), its .npz route and an unconditional
+RGB 32×32 network exported with inputs x, t only.
 
     /usr/bin/python3 models/train/test_smoke.py     # ~30 s; also run by test/models/python-smoke.test.ts
 
@@ -22,17 +26,21 @@ import export  # noqa: E402
 import train  # noqa: E402
 
 
-def check_tiny_export(tmp: Path) -> None:
-    """Train 'tiny' for its 2 steps, export it, and check the card describes the graph."""
-    ckpt = train.train("tiny", False, {}, run_dir=tmp / "run")
+def perturb_ema(ckpt: Path) -> None:
+    """Two steps leave the zero-initialised output layers near zero; perturb every weight so that the
+    ONNX-vs-PyTorch comparison compares non-trivial outputs."""
     state = torch.load(ckpt)
-    assert state["step"] == 2, f"tiny preset should stop after 2 steps, stopped at {state['step']}"
-    # Two steps leave the zero-initialised output layers near zero; perturb every weight so that the
-    # ONNX-vs-PyTorch comparison below compares non-trivial outputs.
+    assert state["step"] == 2, f"tiny presets should stop after 2 steps, stopped at {state['step']}"
     gen = torch.Generator().manual_seed(5)
     state["ema"] = {k: v + 0.1 * torch.randn(v.shape, generator=gen) if v.is_floating_point() else v
                     for k, v in state["ema"].items()}
     torch.save(state, ckpt)
+
+
+def check_tiny_export(tmp: Path) -> None:
+    """Train 'tiny' for its 2 steps, export it, and check the card describes the graph."""
+    ckpt = train.train("tiny", False, {}, run_dir=tmp / "run")
+    perturb_ema(ckpt)
     # export_model raises if |ONNX - PyTorch| > 1e-4 on a batch of 5 (exported with a batch of 2,
     # so this also proves the batch axis is dynamic).
     card = export.export_model("tiny", ckpt, tmp / "models", latency=False)
@@ -46,6 +54,43 @@ def check_tiny_export(tmp: Path) -> None:
     assert card["train"]["steps"] == 2 and card["train"]["params"] > 0
     written = json.loads((tmp / "models" / "tiny.json").read_text())
     assert written == card, "the card on disk differs from the one returned"
+
+
+def check_emoji_data(tmp: Path) -> Path | None:
+    """A few emoji from the font: uint8 RGB 32×32 on white, in colour; written as a make_npz.py-style file."""
+    if not data.EMOJI_FONT.exists():
+        print(f"note: {data.EMOJI_FONT} not present (fonts-noto-color-emoji), emoji checks skipped")
+        return None
+    images, names = data.load_emoji(limit=40)  # digits, ©, arrows, ⌚, ⏩ …: ~0.1 s
+    assert images.shape == (40, 32, 32, 3) and images.dtype == np.uint8, (images.shape, images.dtype)
+    assert len(set(names)) == 40 and names[0] == "numbersign", names[:3]
+    corners = images[:, [0, 0, -1, -1], [0, -1, 0, -1]]  # [40, 4, 3]
+    white = (corners == 255).all(-1).mean()
+    assert white >= 0.8, f"only {white:.0%} of corner pixels are white: is alpha composited on white?"
+    assert images.min() < 64, "no dark pixels: outlines lost?"
+    spread = images.max(-1).astype(int) - images.min(-1)
+    assert spread.max() > 150, "no saturated colour in 40 emoji (⏩ is orange): channels lost?"
+    distinct = len(np.unique(images.reshape(len(images), -1), axis=0))
+    assert distinct == 40, f"{40 - distinct} identical emoji after deduplication"
+    x = data.to_model_images(images)
+    assert x.shape == (40, 3, 32, 32) and x.dtype == np.float32 and x.min() >= -1 and x.max() == 1.0
+    npz = tmp / "emoji.npz"
+    np.savez_compressed(npz, images=images, names=np.asarray(names))
+    assert np.array_equal(train.load_npz_images(str(npz)), x), "the .npz route differs from the font route"
+    return npz
+
+
+def check_unconditional_export(tmp: Path, npz: Path) -> None:
+    """'tiny_emoji' trained from the .npz (train.py --data-npz), exported: inputs x, t only, no classes."""
+    ckpt = train.train("tiny_emoji", False, {"data_npz": str(npz)}, run_dir=tmp / "emoji_run")
+    perturb_ema(ckpt)
+    card = export.export_model("tiny_emoji", ckpt, tmp / "models", latency=False)
+    assert card["onnxCheck"]["outputMaxAbs"] > 0.1, f"output too small to compare: {card['onnxCheck']}"
+    assert card["inputs"] == {"x": "float32[N,3,32,32]", "t": "float32[N]"}, card["inputs"]
+    assert card["shape"] == [3, 32, 32] and "classes" not in card and "nullClass" not in card, card["shape"]
+    assert "fonts-noto-color-emoji" in card["train"]["data"] and "40 distinct" in card["train"]["data"]
+    assert "SIL Open Font License 1.1" in card["license"], card["license"]
+    assert len(card["denoiseMargins"]["measuredRatio"]) == 3
 
 
 def check_time_inverse() -> None:
@@ -80,6 +125,9 @@ def main() -> None:
     check_ring8_in_sync()
     with tempfile.TemporaryDirectory() as tmp:
         check_tiny_export(Path(tmp))
+        npz = check_emoji_data(Path(tmp))
+        if npz is not None:
+            check_unconditional_export(Path(tmp), npz)
     print("smoke test passed")
 
 

@@ -3,6 +3,8 @@
     /usr/bin/python3 models/train/train.py --model mnist            # ~60 min on 2 CPU cores
     /usr/bin/python3 models/train/train.py --model mnist --resume   # continue from the checkpoint
     /usr/bin/python3 models/train/train.py --model toy_eight_gaussians
+    /usr/bin/python3 models/train/train.py --model emoji --threads 2          # ~100 img/s per core: hours
+    /usr/bin/python3 models/train/train.py --model emoji --data-npz emoji32.npz --device cuda --batch 512
 
 Writes models/train/runs/<model>/{ckpt.pt,train.log}. A checkpoint is written every
 `ckpt_every` steps and on Ctrl-C, so a run can stop anywhere and `--resume` picks it up.
@@ -40,6 +42,7 @@ class TrainConfig:
     hflip: bool = False         # mirror augmentation (Fashion-MNIST only: digits are not symmetric)
     ckpt_every: int = 500
     seed: int = 0
+    data_npz: str | None = None  # images from an .npz (make_npz.py) instead of the source: a GPU box without the font
 
 
 PRESETS: dict[str, dict] = {
@@ -55,6 +58,36 @@ for _toy in ("eight_gaussians", "swiss_roll", "two_moons", "checkerboard"):
 # The checkerboard's sharp square edges need longer training: the 6000-step model blurred the squares.
 PRESETS["toy_checkerboard"]["train"]["steps"] = 40000
 
+# Emoji: 3×32×32 RGB, unconditional. The 2×2 patchify turns 32×32 into 16×16 (level 1) and 8×8
+# (level 2, the only attention: 64 tokens, cheap and global); each patch is 12 numbers → 56 channels,
+# so the first layer loses nothing. Channels (56, 112) with one block per level and emb_dim 128 give
+# 1.97 M parameters = 7.6 MiB of fp32 ONNX, inside export.py's 8 MiB budget for image models
+# ((64, 128) would be 2.8 M = 10.7 MiB, over it). emb_dim 128: the embedding carries only t here (no
+# classes), 128 is ample and saves 0.25 M parameters over 256 in the FiLM layers.
+PRESETS["emoji"] = dict(
+    data="emoji",
+    net=UNetConfig(in_channels=3, image_size=32, channels=(56, 112), blocks_per_level=1, emb_dim=128,
+                   num_classes=0),
+    train=dict(
+        steps=30000,        # ~1000 passes over the 3,916 emoji at batch 128 (20k–40k is the useful range);
+                            # ~10 h on one CPU core (measured ~100 img/s), minutes on a GPU
+        batch=128,          # CPU default; on a GPU use --batch 512 (same steps, 4× the images, same lr)
+        lr=1e-3,            # as MNIST/Fashion: fine for a 2 M network with Adam, warm-up and clipping
+        lr_final=5e-5,      # cosine decay to here, sharper samples at the end
+        ema=0.9998,         # averaging horizon ~5000 steps: 1/6 of the run (0.9995 suits 3–5k-step runs)
+        label_dropout=0.0,  # unconditional: no labels, no null class
+        hflip=False,        # no mirroring: digits, letters (🆎), flags and the text on signs would come out
+                            # reversed, and a mirrored ▶ or ↩ is another emoji's meaning; the font already
+                            # holds the left/right pairs it wants (👈 👉), so mirroring adds no real emoji
+        ckpt_every=500,     # ~10 min of CPU time between checkpoints
+    ),
+)
+# The smoke test's unconditional RGB network (test_smoke.py): emoji data, 2 steps.
+PRESETS["tiny_emoji"] = dict(
+    data="emoji",
+    net=UNetConfig(in_channels=3, image_size=32, channels=(8, 16), groups=4, emb_dim=32, num_classes=0),
+    train=dict(steps=2, batch=4, label_dropout=0.0))
+
 
 def build_net(net_cfg):
     return UNet(net_cfg) if isinstance(net_cfg, UNetConfig) else ToyMLP(net_cfg)
@@ -68,7 +101,7 @@ def vp_alpha(t: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
 
 def diffusion_loss(net, x0: torch.Tensor, y: torch.Tensor | None, cfg: TrainConfig) -> torch.Tensor:
     n = x0.shape[0]
-    t = cfg.t_min + (1 - cfg.t_min) * torch.rand(n)
+    t = cfg.t_min + (1 - cfg.t_min) * torch.rand(n, device=x0.device)
     alpha = vp_alpha(t, cfg).view(-1, *([1] * (x0.dim() - 1)))
     noise = torch.randn_like(x0)
     xt = alpha * x0 + torch.sqrt(1 - alpha * alpha) * noise
@@ -82,61 +115,87 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     return cfg.lr_final + 0.5 * (cfg.lr - cfg.lr_final) * (1 + math.cos(math.pi * progress))
 
 
+def load_npz_images(path: str) -> np.ndarray:
+    """The `images` array of a make_npz.py file (uint8 [N, H, W, C]) as float32 [N, C, H, W] in [-1, 1]."""
+    with np.load(path) as f:
+        return data.to_model_images(f["images"])
+
+
 class Batches:
     """Random minibatches: images from a fixed array, or fresh toy points each call."""
 
-    def __init__(self, source: str, cfg: TrainConfig, rng: np.random.Generator):
-        self.cfg, self.rng, self.source = cfg, rng, source
-        if source == "mnist":
+    def __init__(self, source: str, cfg: TrainConfig, rng: np.random.Generator, device: str = "cpu"):
+        self.cfg, self.rng, self.source, self.device = cfg, rng, source, torch.device(device)
+        self.y = None
+        if cfg.data_npz:
+            if source != "emoji":
+                raise SystemExit("--data-npz holds images without labels: only for the unconditional emoji model")
+            self.x = load_npz_images(cfg.data_npz)
+        elif source == "mnist":
             self.x, self.y = data.load_mnist()
         elif source == "fashion":
             self.x, self.y = data.load_fashion("train")
+        elif source == "emoji":
+            self.x = data.to_model_images(data.load_emoji()[0])
         else:
-            self.x = self.y = None
+            self.x = None
 
     def __call__(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         if self.x is None:
-            return torch.from_numpy(data.toy_points(self.source, self.cfg.batch, self.rng)), None
+            return torch.from_numpy(data.toy_points(self.source, self.cfg.batch, self.rng)).to(self.device), None
         idx = self.rng.integers(0, len(self.x), self.cfg.batch)
         x = self.x[idx]
         if self.cfg.hflip:
             flip = self.rng.random(len(idx)) < 0.5
             x = np.where(flip[:, None, None, None], x[..., ::-1], x)
+        x = torch.from_numpy(np.ascontiguousarray(x)).to(self.device)
+        if self.y is None:  # unconditional (emoji)
+            return x, None
         y = self.y[idx].copy()
         y[self.rng.random(len(idx)) < self.cfg.label_dropout] = 10  # the null class
-        return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
+        return x, torch.from_numpy(y).to(self.device)
 
 
-def train(name: str, resume: bool, overrides: dict, run_dir: Path | None = None) -> Path:
+def train(name: str, resume: bool, overrides: dict, run_dir: Path | None = None, device: str = "cpu") -> Path:
     preset = PRESETS[name]
     cfg = TrainConfig(**{**preset["train"], **overrides})
     run_dir = run_dir or RUNS / name
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = run_dir / "ckpt.pt"
     torch.manual_seed(cfg.seed)
-    net = build_net(preset["net"])
-    ema = build_net(preset["net"])
+    cuda = device.startswith("cuda")
+    if cuda:
+        torch.cuda.manual_seed_all(cfg.seed)
+    net = build_net(preset["net"]).to(device)
+    ema = build_net(preset["net"]).to(device)
     ema.load_state_dict(net.state_dict())
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=0.0)
     step, minutes, rng = 0, 0.0, np.random.default_rng(cfg.seed)
     if resume and ckpt_path.exists():
-        state = torch.load(ckpt_path)
+        # map_location: a GPU checkpoint resumes on CPU and back; weights_only=False: the checkpoint holds
+        # the configs and NumPy's RNG state, which PyTorch ≥ 2.6 (a GPU machine's) refuses by default
+        state = torch.load(ckpt_path, map_location=device, weights_only=False)
         net.load_state_dict(state["net"]); ema.load_state_dict(state["ema"]); opt.load_state_dict(state["opt"])
         step, minutes = state["step"], state["minutes"]
         rng.bit_generator.state = state["np_rng"]
-        torch.set_rng_state(state["torch_rng"])
-    batches = Batches(preset["data"], cfg, rng)
+        torch.set_rng_state(state["torch_rng"].cpu())
+        if cuda and state.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(state["cuda_rng"].cpu())
+    batches = Batches(preset["data"], cfg, rng, device)
     log = open(run_dir / "train.log", "a")
     say = lambda msg: (print(msg, flush=True), log.write(msg + "\n"), log.flush())
-    say(f"# {name} params={count_params(net)} cfg={asdict(cfg)} start_step={step}")
+    say(f"# {name} params={count_params(net)} cfg={asdict(cfg)} start_step={step}"
+        + (f" device={device}" if device != "cpu" else ""))
 
     def save():
         torch.save(dict(net=net.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
                         minutes=minutes, np_rng=rng.bit_generator.state, torch_rng=torch.get_rng_state(),
+                        cuda_rng=torch.cuda.get_rng_state() if cuda else None,
+                        data_count=None if batches.x is None else len(batches.x),
                         cfg=asdict(cfg), net_cfg=preset["net"], name=name), ckpt_path.with_suffix(".tmp"))
         ckpt_path.with_suffix(".tmp").replace(ckpt_path)  # atomic: an export never reads half a file
 
-    t0, seen, loss_sum = time.time(), 0, 0.0
+    t0, seen, loss_sum, since_log = time.time(), 0, 0.0, 0
     try:
         while step < cfg.steps:
             for group in opt.param_groups:
@@ -151,13 +210,14 @@ def train(name: str, resume: bool, overrides: dict, run_dir: Path | None = None)
             with torch.no_grad():
                 for pe, p in zip(ema.parameters(), net.parameters()):
                     pe.mul_(decay).add_(p, alpha=1 - decay)
-            step, seen, loss_sum = step + 1, seen + x0.shape[0], loss_sum + loss.item()
+            step, seen, loss_sum, since_log = step + 1, seen + x0.shape[0], loss_sum + loss.item(), since_log + 1
             if step % 100 == 0 or step == cfg.steps:
                 elapsed = time.time() - t0
                 minutes += elapsed / 60
-                say(f"step {step} loss {loss_sum / min(100, step):.4f} lr {lr_at(step, cfg):.2e} "
+                # the mean since the last line (not over min(100, step) steps: a resumed run starts mid-way)
+                say(f"step {step} loss {loss_sum / since_log:.4f} lr {lr_at(step, cfg):.2e} "
                     f"img/s {seen / elapsed:.1f} minutes {minutes:.1f}")
-                t0, seen, loss_sum = time.time(), 0, 0.0
+                t0, seen, loss_sum, since_log = time.time(), 0, 0.0, 0
             if step % cfg.ckpt_every == 0:
                 save()
     except KeyboardInterrupt:
@@ -173,10 +233,18 @@ def main():
     ap.add_argument("--steps", type=int, help="total steps (overrides the preset)")
     ap.add_argument("--batch", type=int)
     ap.add_argument("--threads", type=int, default=2, help="Debian's torch defaults to 1 thread")
+    ap.add_argument("--device", default="cpu", help="cpu (default) or cuda[:N]: the same recipe on a GPU "
+                    "(for emoji use --batch 512 there)")
+    ap.add_argument("--data-npz", help="train on the `images` of a make_npz.py file instead of the source data")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    overrides = {k: v for k, v in dict(steps=args.steps, batch=args.batch).items() if v is not None}
-    train(args.model, args.resume, overrides)
+    if args.data_npz and PRESETS[args.model]["data"] != "emoji":
+        ap.error("--data-npz holds images without labels: only for the unconditional emoji model")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise SystemExit(f"--device {args.device}: this PyTorch sees no CUDA device")
+    overrides = {k: v for k, v in dict(steps=args.steps, batch=args.batch, data_npz=args.data_npz).items()
+                 if v is not None}
+    train(args.model, args.resume, overrides, device=args.device)
 
 
 if __name__ == "__main__":
