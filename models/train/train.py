@@ -236,14 +236,16 @@ def main():
     ap.add_argument("--device", default="cpu", help="cpu (default) or cuda[:N]: the same recipe on a GPU "
                     "(for emoji use --batch 512 there)")
     ap.add_argument("--data-npz", help="train on the `images` of a make_npz.py file instead of the source data")
+    ap.add_argument("--ema", type=float, help="EMA decay (overrides the preset; a short run needs a shorter "
+                    "memory, e.g. 0.999 for a few thousand steps, or the export is mostly early weights)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.data_npz and PRESETS[args.model]["data"] != "emoji":
         ap.error("--data-npz holds images without labels: only for the unconditional emoji model")
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise SystemExit(f"--device {args.device}: this PyTorch sees no CUDA device")
-    overrides = {k: v for k, v in dict(steps=args.steps, batch=args.batch, data_npz=args.data_npz).items()
-                 if v is not None}
+    overrides = {k: v for k, v in dict(steps=args.steps, batch=args.batch, data_npz=args.data_npz,
+                                        ema=args.ema).items() if v is not None}
     train(args.model, args.resume, overrides, device=args.device)
 
 
