@@ -171,6 +171,12 @@ export async function createSession(bytes: Uint8Array, preference: EpPreference)
   const wasmLabel = `WASM × ${threads} thread${threads === 1 ? '' : 's'}`;
   const onWasm = async (why: string): Promise<CreatedSession> => {
     const module = await plainWasmRuntime(threads);
+    // Stock options on purpose. `npm run bench` pairs each variant with this session in alternating
+    // rounds (MNIST, batch 1 and 16): graph optimisation "extended"/"basic"/"disabled", a static
+    // batch (freeDimensionOverrides), memory pattern + CPU arena on and fp16 weights all came out at
+    // 0.94–1.04× stock on 1 thread in two runs and on 2 threads in the quieter one (the busier one
+    // scattered 0.83–1.18), none reliably faster; allow_spinning "0" is ignored by the WASM build
+    // (one global thread pool), and XNNPACK is not in the bundle.
     const session = await module.InferenceSession.create(bytes, {
       executionProviders: ['wasm'],
       graphOptimizationLevel: 'all',

@@ -4,7 +4,8 @@
  */
 import { chromium, type Browser, type Page } from 'playwright';
 import { chromiumArgsWithoutWebGpu } from '../chromium';
-import { chromiumArgs, chromiumPath, type SessionOptions, type TimingBudget } from './config';
+import { chromiumArgs, chromiumPath, type SessionOptions, type TimingBudget, type WarmPlan } from './config';
+import { median } from './stats';
 import type { Backend, TimedRuns } from './backend';
 
 type Bundle = 'wasm' | 'jsep' | 'webgpu';
@@ -58,12 +59,39 @@ async function call(page: Page, message: Record<string, unknown>): Promise<Reply
 export interface WarmUp {
   times: number[];
   elapsedMs: number;
+  /** warmUntilSteady only: each window's median, and whether the times flattened before maxMs. */
+  windows?: number[];
+  steady?: boolean;
+  /** warmUntilSteady only: CPU ms the renderer's ThreadPool threads (V8's compiles) used per window. */
+  compileMs?: (number | null)[];
+}
+
+/**
+ * True when the last `flatWindows` window medians are none of them faster (by `tolerance`) than the
+ * best window before them, and the compile threads were quiet in each of those windows (where
+ * known): V8 has stopped making the code faster.
+ */
+export function flattened(
+  windows: readonly number[],
+  compileMs: readonly (number | null)[],
+  plan: WarmPlan,
+): boolean {
+  if (windows.length <= plan.flatWindows) return false;
+  const before = Math.min(...windows.slice(0, -plan.flatWindows));
+  const recent = Math.min(...windows.slice(-plan.flatWindows));
+  const quiet = compileMs.slice(-plan.flatWindows).every((ms) => ms === null || ms <= plan.quietCompileMs);
+  return quiet && recent >= before * (1 - plan.tolerance);
 }
 
 export interface PageBackend extends Backend {
   info(): Promise<WorkerInfo>;
   /** Runs the model at batch 1 for maxMs (at least once) and returns each call's time. */
   warm(modelPath: string, maxMs: number): Promise<WarmUp>;
+  /**
+   * Runs the model at batch 1 in one-second windows until the times flatten (see WarmPlan);
+   * `compileCpuMs` reads the CPU ms V8's compile threads have used so far (null where unknown).
+   */
+  warmUntilSteady(modelPath: string, plan: WarmPlan, compileCpuMs?: () => number | null): Promise<WarmUp>;
   close(): Promise<void>;
 }
 
@@ -113,6 +141,42 @@ export async function pageBackend(
       const reply = await call(page, { op: 'warm', key: 'warm', batch: 1, maxMs });
       await call(page, { op: 'release', key: 'warm' });
       return reply as unknown as WarmUp;
+    },
+    async warmUntilSteady(modelPath: string, plan: WarmPlan, compileCpuMs = (): number | null => null) {
+      await call(page, {
+        op: 'create',
+        key: 'warm',
+        url: urlOf(modelPath),
+        options: { executionProviders: ep },
+      });
+      const times: number[] = [];
+      const windows: number[] = [];
+      const compileMs: (number | null)[] = [];
+      let elapsedMs = 0;
+      let steady = false;
+      while (elapsedMs < plan.maxMs) {
+        const compileBefore = compileCpuMs();
+        const reply = (await call(page, {
+          op: 'warm',
+          key: 'warm',
+          batch: 1,
+          maxMs: plan.windowMs,
+        })) as unknown as WarmUp;
+        await new Promise((done) => setTimeout(done, plan.pauseMs));
+        const compileAfter = compileCpuMs();
+        times.push(...reply.times);
+        windows.push(median(reply.times));
+        compileMs.push(
+          compileBefore === null || compileAfter === null ? null : Math.max(0, compileAfter - compileBefore),
+        );
+        elapsedMs += reply.elapsedMs + plan.pauseMs;
+        if (elapsedMs >= plan.minMs && flattened(windows, compileMs, plan)) {
+          steady = true;
+          break;
+        }
+      }
+      await call(page, { op: 'release', key: 'warm' });
+      return { times, elapsedMs, windows, steady, compileMs };
     },
     async info() {
       return (await call(page, { op: 'info' })) as unknown as WorkerInfo;

@@ -4,21 +4,23 @@
  *
  * 1. The model alone, per shipped image model at batch 1, 16, 64: onnxruntime-node (1, 2 threads)
  *    vs onnxruntime-web WASM in headless Chromium (1, 2 threads, cross-origin isolated; plain and
- *    JSEP builds) vs WebGPU, plus a sweep of session options. 2. The app (built site): one step split into model, sampler,
+ *    JSEP builds; one browser backend alive at a time, paired in rounds with native) vs WebGPU,
+ *    plus a sweep of session options paired with stock. 2. The app (built site): one step split into model, sampler,
  *    transfer and drawing; page load → first frame, cold and cached; memory after 100 and 10,000
  *    steps. Prints tables and ratio lines; writes every raw figure to OUTDIR/bench.json.
  * Medians of repeated runs after warm-up. A benchmark, not a test: nothing here passes or fails.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { batches as allBatches, type Scope } from './config';
+import { batches as allBatches, warmPlan, type Scope } from './config';
 import type { WarmUp, WorkerInfo } from './browser';
-import { browserBackends, tierUpCurve, tierUpLine } from './browser-side';
+import { browserSide, tierUpCurve, tierUpLine, warmLine } from './browser-side';
 import { modelAlone, type Cell } from './model-alone';
 import { shippedImageModels, standInModel, withFp16Copy, type BenchModel } from './models';
 import { modelAloneRatios, modelAloneTable, ratioLine } from './report';
+import { median } from './stats';
 import { startBenchServer } from './server';
 import { appBench, type AppResults } from './app';
 import { appReport } from './app-report';
@@ -102,6 +104,8 @@ interface ModelSection {
   models: BenchModel[];
   workers: WorkerInfo[];
   tierUp: WarmUp | { na: string };
+  /** Each WASM page's warm-up before it was timed (browser-side.ts). */
+  warmUps: { label: string; model: string; warm: WarmUp }[];
   lines: string[];
 }
 
@@ -110,6 +114,7 @@ function modelLines(
   cells: Cell[],
   workers: WorkerInfo[],
   tierUp: ModelSection['tierUp'],
+  warmUps: ModelSection['warmUps'],
   batches: readonly number[],
 ): string[] {
   const lines: string[] = [];
@@ -126,6 +131,19 @@ function modelLines(
     `WebGPU adapter: ${gpu?.adapter ?? 'none'} (SwiftShader is a CPU rasteriser: reported, not optimised for)`,
   );
   lines.push('na' in tierUp ? `WASM tier-up: n/a (${tierUp.na})` : tierUpLine(tierUp));
+  const wasm1 = cells.find(
+    (c) => c.model === models[0].id && c.backend === 'wasm1' && c.variant === 'default' && c.batch === 1,
+  );
+  if (!('na' in tierUp) && wasm1?.summary !== undefined) {
+    const alone = median(tierUp.times.slice(-5));
+    lines.push(
+      `Against a page alone: wasm1 b1 ${wasm1.summary.medianMs.toFixed(2)} ms in the rounds above, ` +
+        `${alone.toFixed(2)} ms at the end of the tier-up curve (its own browser, earlier): ` +
+        `ratio ${(alone / wasm1.summary.medianMs).toFixed(2)}`,
+    );
+  }
+  for (const { label, model, warm } of warmUps)
+    lines.push(`Warm-up ${label} (${basename(model)}): ${warmLine(warm)}`);
   const pages = workers.map((w) => `${w.bundle} threads=${w.threads} isolated=${w.crossOriginIsolated}`);
   lines.push(`Browser workers: ${pages.join('; ')}`);
   return lines;
@@ -155,16 +173,13 @@ async function modelSection(args: Args): Promise<ModelSection> {
       models[0].onnx,
       args.quick ? 10_000 : 25_000,
     ).catch((e: unknown) => ({ na: String(e) }));
-    const browser = await browserBackends(server.origin, urlOf, models[0].onnx, args.quick ? 8000 : 15_000);
-    try {
-      const cells: Cell[] = [];
-      for (const model of models) cells.push(...(await modelAlone(model, browser.backends, args)));
-      const workers = await Promise.all(browser.pages.map((p) => p.info()));
-      const lines = modelLines(models, cells, workers, tierUp, args.batches);
-      return { cells, models, workers, tierUp, lines };
-    } finally {
-      await browser.close();
-    }
+    const side = browserSide(server.origin, urlOf, warmPlan(args.quick));
+    const cells: Cell[] = [];
+    for (const model of models) cells.push(...(await modelAlone(model, side, args)));
+    const workers = side.workers();
+    const warmUps = side.warmUps();
+    const lines = modelLines(models, cells, workers, tierUp, warmUps, args.batches);
+    return { cells, models, workers, tierUp, warmUps, lines };
   } finally {
     await server.close();
   }
@@ -178,7 +193,7 @@ async function main(): Promise<void> {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
     node: process.version,
-    loadavg: (await import('node:os')).loadavg(),
+    loadavg: loadavg(),
   };
   console.log(
     `bench → ${args.outDir} (${machine.cpus} CPUs, load ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')})`,
@@ -207,15 +222,23 @@ async function main(): Promise<void> {
     ...(app ? appReport(app) : []),
     ...(resident ? residentReport(resident) : []),
   ];
+  const loadEnd = loadavg();
+  const fmtLoad = (l: number[]): string => l.map((v) => v.toFixed(2)).join(' ');
+  lines.push(
+    '',
+    `Load average (1, 5, 15 min) on ${machine.cpus} CPUs: ${fmtLoad(machine.loadavg)} at the start, ${fmtLoad(loadEnd)} at the end`,
+  );
   console.log(lines.join('\n'));
   const raw = {
     date: new Date().toISOString(),
     argv: process.argv.slice(2),
     machine,
     seconds: (Date.now() - started) / 1000,
+    loadavgEnd: loadEnd,
     models: model?.models,
     workers: model?.workers,
     tierUp: model?.tierUp,
+    warmUps: model?.warmUps,
     modelAlone: model?.cells,
     app,
     resident,
