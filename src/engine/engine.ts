@@ -1,7 +1,8 @@
 /**
  * The engine behind the worker: loads models, owns the current trajectory, and plays it one step
  * per frame — paced by steps per second, held back while the page has more than MAX_IN_FLIGHT
- * frames not yet painted, stopped on a non-finite state. Messages about an older run are ignored.
+ * frames not yet acknowledged (the page acknowledges a frame once it has taken it in; see
+ * ui/worker-client.ts), stopped on a non-finite state. Messages about an older run are ignored.
  *
  * When the page has attached its x_t and x̂₀ canvases (attachViews) and the run is an image model
  * on WebGPU, the engine draws every frame into them itself (views.ts) and sends the arrays only
@@ -269,8 +270,11 @@ export class Engine {
   }
 
   private async playLoop(run: Run): Promise<void> {
+    // When the next step is due. Paced by the clock rather than by the end of the last step, so a
+    // timer that fires a little late does not slow the run below the chosen speed; after a stall
+    // (a slow step, a wait for the page) the schedule starts again from now instead of bursting.
+    let due = performance.now();
     while (run.playing && this.run === run) {
-      const began = performance.now();
       await this.waitForAcks(run);
       if (!run.playing || this.run !== run) return;
       const ok = await this.advance(run);
@@ -281,7 +285,8 @@ export class Engine {
         return;
       }
       const interval = run.stepsPerSecond > 0 ? 1000 / run.stepsPerSecond : 0;
-      await sleep(Math.max(0, interval - (performance.now() - began)));
+      due = Math.max(due + interval, performance.now());
+      await waitUntil(due);
     }
   }
 
@@ -341,4 +346,21 @@ function nonFiniteMessage(frame: FrameEvent, samplerId: string): string {
   );
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves at `time` (performance.now()), after letting queued messages (pause, acks, swaps) in.
+ * With nothing to wait for it yields through a MessageChannel, not setTimeout(0): a timer set
+ * from a timer's task is clamped to 4 ms once such timers nest five deep, which would cap a run
+ * whose steps take no time (an exact mixture) at 250 steps/s.
+ */
+function waitUntil(time: number): Promise<void> {
+  const ms = time - performance.now();
+  if (ms >= 1) return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}

@@ -9,6 +9,7 @@ import { createContext, useContext } from 'react';
 import type { ExecutionProvider, FrameEvent, FrameTimings, ModelSummary } from '../engine/protocol';
 import type { ModelCard } from '../core/card';
 import { FrameLog } from './frame-log';
+import { atMostEvery, nextDisplayFrame, pacedView } from './paced-view';
 import { defaultSettings, type Settings } from './settings';
 
 /** One entry of the model list (from models/manifest.json), enough to draw the picker. */
@@ -136,9 +137,42 @@ export function setModelState(store: AppStore, modelId: string, state: ModelLoad
 
 export const StoreContext = createContext<AppStore | null>(null);
 
-/** The thin React hook: subscribe to a slice of the page's store. */
-export function useAppState<T>(selector: (state: AppState) => T): T {
+/** How often, at most, readouts that change with every step (useReadout) update while a run plays. */
+export const READOUT_INTERVAL_MS = 100;
+
+/** Each store's paced views (paced-view.ts), shared by every component so they all show the same state. */
+const views = new WeakMap<AppStore, { shown: AppStore; readout: AppStore }>();
+
+function viewsOf(store: AppStore): { shown: AppStore; readout: AppStore } {
+  let pair = views.get(store);
+  if (pair === undefined) {
+    const shown = pacedView(store, nextDisplayFrame);
+    const readout = pacedView(shown, atMostEvery(READOUT_INTERVAL_MS));
+    pair = { shown, readout };
+    views.set(store, pair);
+  }
+  return pair;
+}
+
+function useStoreContext(): AppStore {
   const store = useContext(StoreContext);
   if (store === null) throw new Error('useAppState needs a <StoreContext.Provider>.');
-  return useStore(store, selector);
+  return store;
+}
+
+/**
+ * The thin React hook: subscribe to a slice of the page's store, as shown (a playing run's frames
+ * arrive at most once per displayed frame; see paced-view.ts).
+ */
+export function useAppState<T>(selector: (state: AppState) => T): T {
+  return useStore(viewsOf(useStoreContext()).shown, selector);
+}
+
+/**
+ * Like useAppState, for numbers that change with every step but are read, not watched (ms per
+ * step, steps/s, σ, t): while a run plays they update at most every READOUT_INTERVAL_MS; any
+ * other change (pause, step, seek, the last frame) shows at once.
+ */
+export function useReadout<T>(selector: (state: AppState) => T): T {
+  return useStore(viewsOf(useStoreContext()).readout, selector);
 }

@@ -1,6 +1,13 @@
 /**
  * The page's only door to the engine worker: typed `send`, typed events, stale frames dropped,
- * frames acknowledged after they can be painted (back-pressure), and a crashed worker replaced.
+ * frames acknowledged once the page has taken them in (back-pressure), and a crashed worker replaced.
+ *
+ * A frame is acknowledged as soon as the page has handled it (recorded it and updated the store),
+ * not after it is painted: the components show a playing run at most once per displayed frame
+ * (paced-view.ts), so the engine steps at the chosen speed while the page paints the latest step,
+ * and it never idles waiting for a paint that a hidden tab or a busy compositor delays. The engine
+ * still holds back while the page has not taken in its last frames (engine.ts MAX_IN_FLIGHT), which
+ * is what keeps a busy page from being flooded.
  */
 import type { EngineEvent, EngineRequest, EpPreference } from '../engine/protocol';
 import { isEvent, requestTransferables } from '../engine/protocol';
@@ -17,7 +24,11 @@ export interface EngineClient {
 }
 
 export interface EngineClientOptions {
-  /** When to send `frameAck`: after the next animation frame (default in a page) or right away. */
+  /**
+   * When to send `frameAck`: right after the page has handled the frame (the default), or after
+   * the next animation frame (display-paced: the engine then runs at most MAX_IN_FLIGHT frames
+   * ahead of the paints, and stops while the page is hidden).
+   */
   ackOn?: 'animationFrame' | 'delivery';
   /** Creates the worker; tests may pass their own. */
   createWorker?: () => Worker;
@@ -33,7 +44,7 @@ export function createEngineClient(
 ): EngineClient {
   const createWorker = options.createWorker ?? defaultWorker;
   const hasRaf = typeof requestAnimationFrame === 'function';
-  const ackOn = options.ackOn ?? (hasRaf ? 'animationFrame' : 'delivery');
+  const ackOn = options.ackOn ?? 'delivery';
   let worker: Worker | null = null;
   let currentRunId: number | null = null;
   let lastRunId = 0;

@@ -34,6 +34,9 @@ export interface Memory {
   /** performance.measureUserAgentSpecificMemory(): whole page incl. its workers, and the workers alone. */
   uaTotalBytes: number | null;
   uaWorkerBytes: number | null;
+  /** The page's DOM nodes and JS event listeners (CDP Memory.getDOMCounters): a leak shows here first. */
+  domNodes: number | null;
+  jsEventListeners: number | null;
 }
 
 export const appUrl = (origin: string, settings: Record<string, string | number>): string =>
@@ -142,21 +145,43 @@ export async function measureMemory(page: Page, steps: number): Promise<Memory> 
     }
     return { heap: perf.memory?.usedJSHeapSize ?? null, ua };
   });
+  const dom = await domCounters(page);
   return {
     steps,
     pageHeapBytes: figures.heap,
     uaTotalBytes: figures.ua?.total ?? null,
     uaWorkerBytes: figures.ua?.workers ?? null,
+    domNodes: dom?.nodes ?? null,
+    jsEventListeners: dom?.jsEventListeners ?? null,
   };
 }
 
-/** Steps played since the probe started (frames after step 0, over every run). */
+async function domCounters(page: Page): Promise<{ nodes: number; jsEventListeners: number } | null> {
+  try {
+    const cdp = await page.context().newCDPSession(page);
+    const counters = (await cdp.send('Memory.getDOMCounters')) as { nodes: number; jsEventListeners: number };
+    await cdp.detach();
+    return counters;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Steps played since the probe started (frames after step 0, over every run). The probe's records
+ * are drained as they are counted (all but the last frame, which lastFrameDone reads), so over a
+ * 10,000-step run the bench's own bookkeeping does not grow the page's memory it measures.
+ */
 async function stepsPlayed(page: Page): Promise<number> {
-  return page.evaluate(
-    () =>
-      (window as unknown as { __bench: { frames: { i: number }[] } }).__bench.frames.filter((f) => f.i > 0)
-        .length,
-  );
+  return page.evaluate(() => {
+    const probe = (
+      window as unknown as { __bench: { frames: { i: number }[]; acks: unknown[]; drainedSteps?: number } }
+    ).__bench;
+    const older = probe.frames.splice(0, Math.max(0, probe.frames.length - 1));
+    probe.acks.length = 0;
+    probe.drainedSteps = (probe.drainedSteps ?? 0) + older.filter((f) => f.i > 0).length;
+    return probe.drainedSteps + probe.frames.filter((f) => f.i > 0).length;
+  });
 }
 
 async function lastFrameDone(page: Page): Promise<boolean> {
@@ -166,11 +191,16 @@ async function lastFrameDone(page: Page): Promise<boolean> {
   });
 }
 
-/** Plays (Reset + Play at each end of trajectory) until `target` steps; pauses at each checkpoint to measure. */
+/**
+ * Plays (Reset + Play at each end of trajectory) until `target` steps; pauses at each checkpoint to
+ * measure. With `atRunEnd`, a checkpoint waits for the run it falls in to finish, so every
+ * measurement sees the same run state (a finished run: its whole frame log and snapshots).
+ */
 export async function playAndMeasureMemory(
   page: Page,
   checkpoints: readonly number[],
   maxMs: number,
+  atRunEnd = false,
 ): Promise<Memory[]> {
   const out: Memory[] = [];
   const start = Date.now();
@@ -179,19 +209,23 @@ export async function playAndMeasureMemory(
     for (;;) {
       await page.waitForTimeout(200);
       const played = await stepsPlayed(page);
-      if (played >= target) break;
+      const done = await lastFrameDone(page);
+      if (played >= target && (!atRunEnd || done)) break;
       if (Date.now() - start > maxMs)
         throw new Error(`only ${played} of ${target} steps in ${maxMs / 1000} s`);
-      if (await lastFrameDone(page)) {
+      if (done) {
         await button(page, 'Reset').click();
         await page.waitForTimeout(50);
         await button(page, 'Play').click();
       }
     }
-    await button(page, 'Pause')
-      .click()
-      .catch(() => undefined);
+    // A finished run has paused itself (and its Pause button is disabled).
+    if (!(await lastFrameDone(page)))
+      await button(page, 'Pause')
+        .click()
+        .catch(() => undefined);
     out.push(await measureMemory(page, await stepsPlayed(page)));
+    // Play resumes a paused run and starts a finished one afresh.
     if (target !== checkpoints[checkpoints.length - 1])
       await button(page, 'Play')
         .click()

@@ -1,8 +1,8 @@
 /**
  * Section 2, the app on its built site: per image model, page load → first frame (cold: a fresh
  * browser profile; cached: the same profile again) and one step split at batch 1, 16, 64; then
- * memory after 100 and 10,000 steps on an analytic 2D model (the network is too slow for 10,000
- * steps within the run time on two cores). Chromium runs without WebGPU here (see appBench).
+ * memory after 100, 5,000 and 10,000 steps on an analytic 2D model in runs of 100 steps (the
+ * network is too slow for 10,000 steps within the run time on two cores). Chromium runs without WebGPU here (see appBench).
  * Anything that cannot be measured becomes "n/a (why)".
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -99,6 +99,9 @@ async function measureModel(
   return result;
 }
 
+/** Steps per run in the memory measurement (Reset + Play at each end). */
+export const MEMORY_RUN_STEPS = 100;
+
 async function measureMemoryRun(
   browser: Browser,
   root: string,
@@ -111,14 +114,16 @@ async function measureMemoryRun(
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const last = quick ? 2000 : 10_000;
-  console.log(`  app: memory on ${modelId}, after 100 and ${last} steps`);
+  console.log(`  app: memory on ${modelId}, after 100, ${last / 2} and ${last} steps`);
   try {
+    // Runs of MEMORY_RUN_STEPS steps, so every checkpoint falls at the end of a run: the page then
+    // holds the same run state each time (frame log, worker snapshots) and a difference is growth.
     await openAndWaitFirstFrame(
       page,
-      appUrl(origin, { model: modelId, batch: 16, steps: 1000, speed: 120 }),
+      appUrl(origin, { model: modelId, batch: 16, steps: MEMORY_RUN_STEPS, speed: 120 }),
       60_000,
     );
-    return await playAndMeasureMemory(page, [100, last], 300_000);
+    return await playAndMeasureMemory(page, [100, last / 2, last], 300_000, true);
   } catch (e) {
     return { na: message(e) };
   } finally {
@@ -157,12 +162,11 @@ export async function appBench(
   const server = await startBenchServer([{ prefix: '/', dir: siteDir }], 'etag');
   // WebGPU off: this machine's only adapter is SwiftShader (a CPU rasteriser, ~100× slower than
   // WASM), which the app would pick; with no adapter the app runs what a GPU-less user gets: WASM.
-  const flags = [
-    '--disable-frame-rate-limit',
-    '--disable-gpu-vsync',
-    '--enable-blink-features=ForceEagerMeasureMemory',
-    '--js-flags=--expose-gc',
-  ];
+  // Frames at the headless default of 60 Hz, as on a display: --disable-frame-rate-limit (with
+  // --disable-gpu-vsync) made the GPU process's compositor tick in a busy loop (1.15 of the two
+  // cores while anything animates) and froze the page for 10–20 s at a time, which is what held
+  // the memory run to ~15 steps/s.
+  const flags = ['--enable-blink-features=ForceEagerMeasureMemory', '--js-flags=--expose-gc'];
   const browser = await launchChromium(flags, false);
   try {
     const models: AppModelResult[] = [];

@@ -1,5 +1,5 @@
 /** Small plots of σ(t) and log-SNR(t) for the current SDE, the grid's steps and the current t. */
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { useCurrentModel } from '../app-context';
 import { useSde } from '../model-math';
 import { useAppState } from '../store';
@@ -23,14 +23,71 @@ const curves: Curve[] = [
   { title: 'log-SNR(t)', of: (s) => -2 * Math.log(s) },
 ];
 
-function Plot({ curve, sde, ticks, t }: { curve: Curve; sde: Sde; ticks: number[]; t: number | null }) {
+interface Axes {
+  lo: number;
+  hi: number;
+  /** The curve as an SVG path. */
+  path: string;
+}
+
+const px = (v: number): number => pad.left + v * (width - pad.left - pad.right);
+const pyOf =
+  ({ lo, hi }: Axes) =>
+  (v: number): number =>
+    pad.top + (1 - (v - lo) / (hi - lo || 1)) * (height - pad.top - pad.bottom);
+
+function axesOf(curve: Curve, sde: Sde): Axes {
   const ts = Array.from({ length: samples + 1 }, (_, k) => sde.tEnd + ((1 - sde.tEnd) * k) / samples);
   const ys = ts.map((v) => curve.of(sde.sigma(asTime(v))));
-  const [lo, hi] = [Math.min(...ys), Math.max(...ys)];
-  const px = (v: number): number => pad.left + v * (width - pad.left - pad.right);
-  const py = (v: number): number =>
-    pad.top + (1 - (v - lo) / (hi - lo || 1)) * (height - pad.top - pad.bottom);
-  const path = ts.map((v, k) => `${k === 0 ? 'M' : 'L'}${px(v).toFixed(1)},${py(ys[k]).toFixed(1)}`).join('');
+  const axes = { lo: Math.min(...ys), hi: Math.max(...ys), path: '' };
+  const py = pyOf(axes);
+  axes.path = ts.map((v, k) => `${k === 0 ? 'M' : 'L'}${px(v).toFixed(1)},${py(ys[k]).toFixed(1)}`).join('');
+  return axes;
+}
+
+/** Everything but the marker: it changes only with the SDE, the schedule or the steps, not per frame. */
+const PlotBody = memo(function PlotBody({ axes, ticks }: { axes: Axes; ticks: number[] }) {
+  const { lo, hi, path } = axes;
+  return (
+    <>
+      <line
+        x1={pad.left}
+        x2={width - pad.right}
+        y1={height - pad.bottom}
+        y2={height - pad.bottom}
+        className="axis"
+      />
+      <line x1={pad.left} x2={pad.left} y1={pad.top} y2={height - pad.bottom} className="axis" />
+      <text x={pad.left - 4} y={pad.top + 4} className="tick" textAnchor="end">
+        {hi.toFixed(0)}
+      </text>
+      <text x={pad.left - 4} y={height - pad.bottom} className="tick" textAnchor="end">
+        {lo.toFixed(0)}
+      </text>
+      <text x={pad.left} y={height - 5} className="tick">
+        0
+      </text>
+      <text x={width - pad.right} y={height - 5} className="tick" textAnchor="end">
+        t = 1
+      </text>
+      {ticks.map((v, k) => (
+        <line
+          key={k}
+          x1={px(v)}
+          x2={px(v)}
+          y1={height - pad.bottom}
+          y2={height - pad.bottom - 4}
+          className="grid-tick"
+        />
+      ))}
+      <path d={path} className="curve" />
+    </>
+  );
+});
+
+function Plot({ curve, sde, ticks, t }: { curve: Curve; sde: Sde; ticks: number[]; t: number | null }) {
+  const axes = useMemo(() => axesOf(curve, sde), [curve, sde]);
+  const y = t === null ? NaN : curve.of(sde.sigma(asTime(t)));
   return (
     <figure className="plot">
       <svg
@@ -40,40 +97,10 @@ function Plot({ curve, sde, ticks, t }: { curve: Curve; sde: Sde; ticks: number[
         role="img"
         aria-label={`${curve.title} of the current SDE`}
       >
-        <line
-          x1={pad.left}
-          x2={width - pad.right}
-          y1={height - pad.bottom}
-          y2={height - pad.bottom}
-          className="axis"
-        />
-        <line x1={pad.left} x2={pad.left} y1={pad.top} y2={height - pad.bottom} className="axis" />
-        <text x={pad.left - 4} y={pad.top + 4} className="tick" textAnchor="end">
-          {hi.toFixed(0)}
-        </text>
-        <text x={pad.left - 4} y={height - pad.bottom} className="tick" textAnchor="end">
-          {lo.toFixed(0)}
-        </text>
-        <text x={pad.left} y={height - 5} className="tick">
-          0
-        </text>
-        <text x={width - pad.right} y={height - 5} className="tick" textAnchor="end">
-          t = 1
-        </text>
-        {ticks.map((v, k) => (
-          <line
-            key={k}
-            x1={px(v)}
-            x2={px(v)}
-            y1={height - pad.bottom}
-            y2={height - pad.bottom - 4}
-            className="grid-tick"
-          />
-        ))}
-        <path d={path} className="curve" />
+        <PlotBody axes={axes} ticks={ticks} />
         {/* After the final denoising σ = 0: off a log scale, so no marker. */}
-        {t !== null && Number.isFinite(curve.of(sde.sigma(asTime(t)))) && (
-          <circle cx={px(t)} cy={py(curve.of(sde.sigma(asTime(t))))} r={4.5} className="marker" />
+        {t !== null && Number.isFinite(y) && (
+          <circle cx={px(t)} cy={pyOf(axes)(y)} r={4.5} className="marker" />
         )}
       </svg>
       <figcaption>{curve.title}</figcaption>

@@ -1,6 +1,6 @@
 /** Backend, cost per step (model vs the rest), measured steps/s, NFE, σ and t. */
 import { useCurrentModel } from '../app-context';
-import { useAppState } from '../store';
+import { useAppState, useReadout } from '../store';
 import { formatNumber } from './ParamControl';
 
 function backendText(ep: string | null, threads: number, analytic: boolean, onGpu: boolean): string {
@@ -11,9 +11,14 @@ function backendText(ep: string | null, threads: number, analytic: boolean, onGp
   return `WASM × ${threads} thread${threads === 1 ? '' : 's'}`;
 }
 
+/**
+ * The numbers change with every step; while playing they update at most ten times a second
+ * (useReadout), which is as fast as anyone reads them. The state (data-testid run-status) is exact.
+ */
 export function StatusLine() {
   const backend = useAppState((s) => s.backend);
-  const run = useAppState((s) => s.run);
+  const status = useAppState((s) => s.run.status);
+  const run = useReadout((s) => s.run);
   const timings = run.timings;
   const analytic = useCurrentModel()?.analytic ?? false;
   return (
@@ -34,7 +39,7 @@ export function StatusLine() {
       </div>
       <div>
         <dt>steps / s</dt>
-        <dd>{run.status === 'playing' && run.stepsPerSecond > 0 ? run.stepsPerSecond.toFixed(1) : '–'}</dd>
+        <dd>{status === 'playing' && run.stepsPerSecond > 0 ? run.stepsPerSecond.toFixed(1) : '–'}</dd>
       </div>
       <div>
         <dt>NFE</dt>
@@ -50,7 +55,7 @@ export function StatusLine() {
       </div>
       <div>
         <dt>State</dt>
-        <dd data-testid="run-status">{run.status}</dd>
+        <dd data-testid="run-status">{status}</dd>
       </div>
     </dl>
   );

@@ -35,7 +35,8 @@ export function ShareButton() {
 }
 
 export function ExportButtons() {
-  const frame = useAppState((s) => s.run.frame);
+  // Whether there is a frame, not which: the buttons need not re-render with every step.
+  const hasFrame = useAppState((s) => s.run.frame !== null);
   const frameLog = useAppState((s) => s.frameLog);
   const model = useCurrentModel();
   const actions = useActions();
@@ -46,7 +47,7 @@ export function ExportButtons() {
       title: 'Export failed',
       message: error instanceof Error ? error.message : String(error),
     });
-  const disabled = frame === null || model === undefined;
+  const disabled = !hasFrame || model === undefined;
   // A frame the worker drew may come without its arrays: ask for the current one first.
   const exportCurrent = (write: (current: FrameEvent, model: CatalogueEntry) => void | Promise<void>) => {
     if (model === undefined) return;

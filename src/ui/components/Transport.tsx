@@ -36,11 +36,14 @@ function useTransportKeys(actions: Actions): void {
 }
 
 function Timeline() {
-  const run = useAppState((s) => s.run);
+  const i = useAppState((s) => s.run.i);
+  const steps = useAppState((s) => s.run.steps);
+  const reached = useAppState((s) => s.run.reached);
+  const noRun = useAppState((s) => s.run.runId === null);
   const actions = useActions();
   if (!useVisible('Timeline')) return null;
-  const max = Math.max(1, run.steps);
-  const reachedPct = (Math.max(0, run.reached) / max) * 100;
+  const max = Math.max(1, steps);
+  const reachedPct = (Math.max(0, reached) / max) * 100;
   return (
     <div className="timeline">
       <label htmlFor="timeline">Timeline</label>
@@ -50,14 +53,14 @@ function Timeline() {
         min={0}
         max={max}
         step={1}
-        value={run.i}
-        disabled={run.runId === null}
+        value={i}
+        disabled={noRun}
         style={{ '--reached': `${reachedPct}%` } as CSSProperties}
         onChange={(e) => actions.seek(Number(e.target.value))}
-        aria-valuetext={`step ${run.i} of ${run.steps}`}
+        aria-valuetext={`step ${i} of ${steps}`}
       />
-      <output className="step-counter" aria-label="Step counter" data-step={run.i}>
-        step {run.i} / {run.steps}
+      <output className="step-counter" aria-label="Step counter" data-step={i}>
+        step {i} / {steps}
       </output>
     </div>
   );

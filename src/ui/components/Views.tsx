@@ -7,9 +7,9 @@
  * have no other context). Otherwise (WASM, or a browser without transferable canvases) the page
  * draws each frame's arrays. Switching between the two remounts fresh canvases.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import { useActions, useCurrentModel } from '../app-context';
-import { drawGridCrisp } from '../render/canvas';
+import { drawGrid } from '../render/canvas';
 import { gridSize, renderImageGrid } from '../render/image-grid';
 import { drawPoints } from '../render/points';
 import { scoreArrows } from '../render/score-field';
@@ -33,12 +33,16 @@ interface GridCanvasProps {
   range: readonly [number, number];
 }
 
-/** A grid the page draws from the frame's arrays (WASM). */
+/**
+ * A grid the page draws from the frame's arrays (WASM): at the grid's native size, like the grids
+ * the engine draws; CSS scales it up without smoothing. Drawn before the browser paints, so the
+ * picture and the step counter always change together.
+ */
 function GridCanvas({ testId, caption, x, batch, shape, range }: GridCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     // A frame the worker drew for canvases that were since replaced may lack its arrays: keep the last picture.
-    if (ref.current && x.length > 0) drawGridCrisp(ref.current, renderImageGrid(x, batch, shape, range));
+    if (ref.current && x.length > 0) drawGrid(ref.current, renderImageGrid(x, batch, shape, range));
   }, [x, batch, shape, range]);
   return (
     <figure className="view">
@@ -139,7 +143,7 @@ function PointsView() {
   const model = useCurrentModel();
   const mixture = useMixture(model);
   const sde = useSde(model, sdeKind);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const ctx = ref.current?.getContext('2d');
     if (!ctx || frame === null || model === undefined) return;
     const bounds = model.card.range;

@@ -1,4 +1,4 @@
-/** Crisp upscaling: putImageData at native size on an offscreen canvas, then drawImage scaled. */
+/** Putting a grid image on a canvas, and the integer upscale the exports use. */
 import type { GridImage } from './image-grid';
 
 /** Integer upscale so the grid is at least `target` pixels wide (never blurry). */
@@ -6,18 +6,21 @@ export function integerScale(width: number, height: number, target: number): num
   return Math.max(1, Math.floor(target / Math.max(width, height)));
 }
 
-export function drawGridCrisp(canvas: HTMLCanvasElement, image: GridImage, target = 560): void {
-  const scale = integerScale(image.width, image.height, target);
-  const source = document.createElement('canvas');
-  source.width = image.width;
-  source.height = image.height;
-  source
-    .getContext('2d')
-    ?.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
-  if (canvas.width !== image.width * scale) canvas.width = image.width * scale;
-  if (canvas.height !== image.height * scale) canvas.height = image.height * scale;
-  const ctx = canvas.getContext('2d');
-  if (ctx === null) return;
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(source, 0, 0, canvas.width, canvas.height);
+/**
+ * Draws the grid at its native size (one canvas pixel per grid pixel; the page's CSS scales the
+ * canvas up with `image-rendering: pixelated`). The canvas is resized only when the grid's size
+ * changes, and the image's bytes are handed to putImageData without a copy: per frame this is one
+ * small putImageData, with no second canvas and no scaled drawImage.
+ */
+export function drawGrid(canvas: HTMLCanvasElement, image: GridImage): void {
+  if (canvas.width !== image.width) canvas.width = image.width;
+  if (canvas.height !== image.height) canvas.height = image.height;
+  const { data } = image;
+  // ImageData cannot wrap shared memory; renderImageGrid's bytes never are.
+  const bytes = isOnArrayBuffer(data) ? data : new Uint8ClampedArray(data);
+  canvas.getContext('2d')?.putImageData(new ImageData(bytes, image.width, image.height), 0, 0);
+}
+
+function isOnArrayBuffer(data: Uint8ClampedArray): data is Uint8ClampedArray<ArrayBuffer> {
+  return data.buffer instanceof ArrayBuffer;
 }

@@ -54,7 +54,13 @@ export function renderImageGrid(
   const cols = gridColumns(batch);
   const { width, height } = gridSize(batch, shape);
   const data = new Uint8ClampedArray(width * height * 4);
-  for (let p = 0; p < width * height; p++) data.set([...gutterRgb, 255], p * 4);
+  // The gutter colour everywhere first (byte by byte: no array per pixel), then the tiles over it.
+  for (let p = 0; p < data.length; p += 4) {
+    data[p] = gutterRgb[0];
+    data[p + 1] = gutterRgb[1];
+    data[p + 2] = gutterRgb[2];
+    data[p + 3] = 255;
+  }
   const plane = h * w;
   const byte = (v: number): number => toByte(v, range[0], range[1]);
   for (let b = 0; b < batch; b++) {
