@@ -5,6 +5,7 @@ import { createActions } from '../../src/ui/actions';
 import { createAppStore } from '../../src/ui/store';
 import { defaultSettings } from '../../src/ui/settings';
 import { wasmNote } from '../../src/ui/components/Banners';
+import { testFrame } from '../helpers/frames';
 
 const toy: ModelSummary = {
   id: 'toy',
@@ -43,26 +44,9 @@ function setup() {
     modelsUrl: 'http://x/sub/models/',
     now: () => (clock += 100),
   });
-  const frame = (i: number, runId = store.getState().run.runId ?? 0, done = false): FrameEvent => ({
-    type: 'frame',
-    onGpu: false,
-    drawn: false,
-    requested: false,
-    runId,
-    i,
-    steps: 10,
-    t: 1 - i / 10,
-    sigma: 10 - i,
-    nfe: 1,
-    nfeTotal: i,
-    x: new Float32Array([i, i]),
-    denoised: new Float32Array([0, 0]),
-    batch: 1,
-    shape: [2],
-    timings: { modelMs: 1, otherMs: 0.5 },
-    info: {},
-    done,
-  });
+  const frame = (i: number, runId = store.getState().run.runId ?? 0, done = false): FrameEvent =>
+    testFrame(runId, i, done);
+
   const types = () => sent.map((r) => r.type);
   return { store, sent, actions, frame, types };
 }

@@ -1,30 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { FrameEvent } from '../../src/engine/protocol';
 import { createActions } from '../../src/ui/actions';
 import { atMostEvery, isPlayingProgress, pacedView } from '../../src/ui/paced-view';
 import { createAppStore, updateRun, type AppState } from '../../src/ui/store';
 import { defaultSettings } from '../../src/ui/settings';
+import { testFrame } from '../helpers/frames';
 
-const frame = (runId: number, i: number, done = false): FrameEvent => ({
-  type: 'frame',
-  onGpu: false,
-  drawn: false,
-  requested: false,
-  runId,
-  i,
-  steps: 10,
-  t: 1 - i / 10,
-  sigma: 10 - i,
-  nfe: 1,
-  nfeTotal: i,
-  x: new Float32Array([i, i]),
-  denoised: new Float32Array([0, 0]),
-  batch: 1,
-  shape: [2],
-  timings: { modelMs: 1, otherMs: 0.5 },
-  info: {},
-  done,
-});
+const frame = testFrame;
 
 /** A store with a paced view whose "animation frames" the test runs by hand. */
 function setup() {
