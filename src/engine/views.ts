@@ -5,6 +5,7 @@
  * same grid, byte for byte, as the page's renderImageGrid — with no pixels crossing threads.
  */
 import type { ModelCard } from '../core/card';
+import { onArrayBuffer } from '../gpu/gpu-field';
 import { GridRenderer } from '../gpu/grid-render';
 import type { FrameSink } from './trajectory';
 
@@ -71,12 +72,4 @@ export class ViewPainter implements FrameSink {
     this.uploads?.denoised.destroy();
     this.uploads = null;
   }
-}
-
-/** The same values over a plain ArrayBuffer, which writeBuffer's typing asks for. */
-function onArrayBuffer(values: Float32Array): Float32Array<ArrayBuffer> {
-  const { buffer } = values;
-  return buffer instanceof ArrayBuffer
-    ? new Float32Array(buffer, values.byteOffset, values.length)
-    : Float32Array.from(values);
 }

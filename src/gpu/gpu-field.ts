@@ -53,7 +53,7 @@ function pipelineFor(device: GPUDevice, kernel: Kernel): GPUComputePipeline {
 }
 
 /** The same values viewed over a plain ArrayBuffer, which writeBuffer's typing asks for. */
-function onArrayBuffer(values: Float32Array): Float32Array<ArrayBuffer> {
+export function onArrayBuffer(values: Float32Array): Float32Array<ArrayBuffer> {
   const { buffer } = values;
   return buffer instanceof ArrayBuffer
     ? new Float32Array(buffer, values.byteOffset, values.length)

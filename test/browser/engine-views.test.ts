@@ -16,7 +16,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { carriesArrays, hasArrays } from '../../src/engine/frame-schedule';
 import type { EngineEvent, EngineRequest, FrameEvent } from '../../src/engine/protocol';
 import { renderImageGrid } from '../../src/ui/render/image-grid';
-import { createEngineClient, type EngineClient } from '../../src/ui/worker-client';
+import { connectEngine } from '../helpers/engine-connection';
+import type { EngineClient } from '../../src/ui/worker-client';
 
 const FIXTURES = new URL('/test/fixtures/', location.href).href;
 const RANGE: [number, number] = [-1, 1]; // tiny.json and tiny-inf.json
@@ -24,27 +25,7 @@ const BATCH = 2;
 const SHAPE = [1, 8, 8];
 const LENGTH = BATCH * 64;
 
-function connect() {
-  const events: EngineEvent[] = [];
-  const waiters: { match: (e: EngineEvent) => boolean; resolve: (e: EngineEvent) => void }[] = [];
-  const client = createEngineClient(
-    (event) => {
-      events.push(event);
-      for (const w of waiters.filter((w) => w.match(event))) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(event);
-      }
-    },
-    { ackOn: 'delivery' },
-  );
-  client.send({ type: 'init', ep: 'webgpu' });
-  /** The first event after the `since`-th that matches. */
-  const next = (match: (e: EngineEvent) => boolean, since = 0): Promise<EngineEvent> => {
-    const seen = events.slice(since).find(match);
-    return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ match, resolve }));
-  };
-  return { client, events, next };
-}
+const connect = () => connectEngine('webgpu');
 
 let connection: ReturnType<typeof connect> | undefined;
 afterAll(() => connection?.client.dispose());

@@ -5,31 +5,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EngineEvent, EngineRequest, EpPreference, FrameEvent } from '../../src/engine/protocol';
 import type { EngineClient } from '../../src/ui/worker-client';
-import { createEngineClient } from '../../src/ui/worker-client';
+import { connectEngine } from '../helpers/engine-connection';
 
 const FIXTURES = new URL('/test/fixtures/', location.href).href;
 
-/** A client plus a log of its events and a way to wait for one. */
-function connect(ep: EpPreference) {
-  const events: EngineEvent[] = [];
-  const waiters: { match: (e: EngineEvent) => boolean; resolve: (e: EngineEvent) => void }[] = [];
-  const client = createEngineClient(
-    (event) => {
-      events.push(event);
-      for (const w of waiters.filter((w) => w.match(event))) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(event);
-      }
-    },
-    { ackOn: 'delivery' },
-  );
-  client.send({ type: 'init', ep });
-  const next = (match: (e: EngineEvent) => boolean): Promise<EngineEvent> => {
-    const seen = events.find(match);
-    return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ match, resolve }));
-  };
-  return { client, events, next };
-}
+const connect = connectEngine;
 
 type Connection = ReturnType<typeof connect>;
 const open: EngineClient[] = [];
