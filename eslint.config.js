@@ -15,7 +15,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'Use core/rng.ts with an explicit seed.' },
+        {
+          selector: "MemberExpression[object.name='Math'][property.name='random']",
+          message: 'Use core/rng.ts with an explicit seed.',
+        },
       ],
     },
   },
@@ -31,7 +34,10 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['../engine/*', '../ui/*', '../cli/*', 'onnxruntime-*', 'react*'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['../engine/*', '../ui/*', '../cli/*', 'onnxruntime-*', 'react*'] },
+      ],
     },
   },
 );

@@ -21,6 +21,7 @@ fi
 
 stage "typecheck";  run npx tsc -p tsconfig.json --noEmit
 stage "lint";       run npx eslint .
+stage "format";     run npx prettier --check .
 stage "node tests"; run npx vitest run --project node --reporter=default --reporter=json --outputFile=out/test/node.json
 stage "browser tests"; run npx vitest run --project browser --reporter=default --reporter=json --outputFile=out/test/browser.json
 stage "build";      run npm run build --silent

@@ -24,7 +24,9 @@ function toTensor(name, { dims, data }) {
   return new ort.Tensor('float32', Float32Array.from(data), dims);
 }
 
-const feeds = Object.fromEntries(Object.entries(ref.inputs).map(([name, rec]) => [name, toTensor(name, rec)]));
+const feeds = Object.fromEntries(
+  Object.entries(ref.inputs).map(([name, rec]) => [name, toTensor(name, rec)]),
+);
 const { eps } = await session.run(feeds);
 const want = ref.eps.data;
 if (eps.dims.join() !== ref.eps.dims.join()) {

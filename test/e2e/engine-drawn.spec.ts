@@ -32,7 +32,6 @@ function shownRgba(page: Page, testId: string): Promise<number[]> {
   });
 }
 
-
 /** Bytes differing by more than 1 (GPU and CPU arithmetic agree within 1e-4, so a rounding edge may flip one level). */
 function farApart(a: number[], b: number[]): number {
   expect(a.length).toBe(b.length);
