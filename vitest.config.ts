@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/core/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/models/**/*.test.ts'],
+          include: ['test/core/**/*.test.ts', 'test/ui/**/*.test.ts', 'test/models/**/*.test.ts'],
           testTimeout: 120_000,
         },
       },

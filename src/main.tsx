@@ -7,13 +7,13 @@ import { StrictMode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { App } from './ui/App';
 import { ActionsContext } from './ui/app-context';
-import { createActions } from './ui/actions';
-import { fetchCatalogue } from './ui/catalogue';
-import { registryVocabulary, samplerParamsWithDefaults } from './ui/registry-view';
-import { defaultSettings } from './ui/settings';
-import { addNotice, createAppStore, StoreContext } from './ui/store';
-import { createEngineClient, type EngineClient } from './ui/worker-client';
-import { readLocationHash, writeLocationHash } from './ui/url-state';
+import { createActions } from './ui/engine-io/actions';
+import { fetchCatalogue } from './ui/state/catalogue';
+import { registryVocabulary, samplerParamsWithDefaults } from './ui/state/registry-view';
+import { defaultSettings } from './ui/state/settings';
+import { addNotice, createAppStore, StoreContext } from './ui/state/store';
+import { createEngineClient, type EngineClient } from './ui/engine-io/worker-client';
+import { readLocationHash, writeLocationHash } from './ui/state/url-state';
 import './ui/styles.css';
 
 function showFatal(root: Root, message: string): void {

@@ -1,8 +1,8 @@
 /** React access to the page's actions and the helpers every control uses. */
 import { createContext, useContext } from 'react';
-import type { Actions } from './actions';
-import type { ControlName } from './settings';
-import { useAppState } from './store';
+import type { Actions } from './engine-io/actions';
+import type { ControlName } from './state/settings';
+import { useAppState } from './state/store';
 
 export const ActionsContext = createContext<Actions | null>(null);
 

@@ -17,7 +17,7 @@ import { carriesArrays, hasArrays } from '../../src/engine/frame-schedule';
 import type { EngineEvent, EngineRequest, FrameEvent } from '../../src/engine/protocol';
 import { renderImageGrid } from '../../src/ui/render/image-grid';
 import { connectEngine } from '../helpers/engine-connection';
-import type { EngineClient } from '../../src/ui/worker-client';
+import type { EngineClient } from '../../src/ui/engine-io/worker-client';
 
 const FIXTURES = new URL('/test/fixtures/', location.href).href;
 const RANGE: [number, number] = [-1, 1]; // tiny.json and tiny-inf.json

@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EngineEvent, EngineRequest, EpPreference, FrameEvent } from '../../src/engine/protocol';
-import type { EngineClient } from '../../src/ui/worker-client';
+import type { EngineClient } from '../../src/ui/engine-io/worker-client';
 import { connectEngine } from '../helpers/engine-connection';
 
 const FIXTURES = new URL('/test/fixtures/', location.href).href;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, FrameEvent } from '../../src/engine/protocol';
 import { isRequest } from '../../src/engine/protocol';
-import { createEngineClient } from '../../src/ui/worker-client';
+import { createEngineClient } from '../../src/ui/engine-io/worker-client';
 
 /** A stand-in worker: records what the client posts and lets the test play the worker's part. */
 class FakeWorker {

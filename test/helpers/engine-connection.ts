@@ -3,7 +3,7 @@
  * and `next` waits for the first one (after the `since`-th) that matches.
  */
 import type { EngineEvent, EpPreference } from '../../src/engine/protocol';
-import { createEngineClient } from '../../src/ui/worker-client';
+import { createEngineClient } from '../../src/ui/engine-io/worker-client';
 
 export function connectEngine(ep: EpPreference) {
   const events: EngineEvent[] = [];

@@ -1,8 +1,8 @@
 /** The forward process, the time grid, the noise and the conditioning of a run. */
 import { useActions, useCurrentModel, useVisible } from '../app-context';
-import { limits, scheduleKinds, scheduleLabels, sdeKinds, sdeLabels } from '../settings';
+import { limits, scheduleKinds, scheduleLabels, sdeKinds, sdeLabels } from '../state/settings';
 import type { ScheduleKind, SdeKind } from '../../core/types';
-import { useAppState } from '../store';
+import { useAppState } from '../state/store';
 import { Field } from './Field';
 
 /** Parses an integer input; null when it is not an integer within [min, max]. */

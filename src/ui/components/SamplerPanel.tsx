@@ -1,7 +1,7 @@
 /** Sampler choice from the registry, its explanation and citation, and its parameters. */
 import { useActions, useVisible } from '../app-context';
-import { findSampler, samplerParamsWithDefaults, samplers } from '../registry-view';
-import { useAppState } from '../store';
+import { findSampler, samplerParamsWithDefaults, samplers } from '../state/registry-view';
+import { useAppState } from '../state/store';
 import { Field } from './Field';
 import { ParamControl } from './ParamControl';
 

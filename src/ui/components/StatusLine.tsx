@@ -1,6 +1,6 @@
 /** Backend, cost per step (model vs the rest), measured steps/s, NFE, σ and t. */
 import { useCurrentModel } from '../app-context';
-import { useAppState, useReadout } from '../store';
+import { useAppState, useReadout } from '../state/store';
 import { formatNumber } from './ParamControl';
 
 function backendText(ep: string | null, threads: number, analytic: boolean, onGpu: boolean): string {

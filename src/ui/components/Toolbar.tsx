@@ -1,11 +1,11 @@
 /** Share (copies the link), export buttons and view options. */
 import { useState } from 'react';
 import { useActions, useCurrentModel, useVisible } from '../app-context';
-import { exportGif, exportPng } from '../export';
-import { registryVocabulary } from '../registry-view';
-import { useAppState, type CatalogueEntry } from '../store';
+import { exportGif, exportPng } from '../render/export';
+import { registryVocabulary } from '../state/registry-view';
+import { useAppState, type CatalogueEntry } from '../state/store';
 import type { FrameEvent } from '../../engine/protocol';
-import { shareableUrl } from '../url-state';
+import { shareableUrl } from '../state/url-state';
 
 export function ShareButton() {
   const settings = useAppState((s) => s.settings);

@@ -13,8 +13,8 @@ import { drawGrid } from '../render/canvas';
 import { gridSize, renderImageGrid } from '../render/image-grid';
 import { drawPoints } from '../render/points';
 import { scoreArrows } from '../render/score-field';
-import { useMixture, useSde } from '../model-math';
-import { useAppState } from '../store';
+import { useMixture, useSde } from '../state/model-math';
+import { useAppState } from '../state/store';
 import { asTime } from '../../core/types';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;

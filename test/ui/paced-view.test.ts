@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createActions } from '../../src/ui/actions';
-import { atMostEvery, isPlayingProgress, pacedView } from '../../src/ui/paced-view';
-import { createAppStore, updateRun, type AppState } from '../../src/ui/store';
-import { defaultSettings } from '../../src/ui/settings';
+import { createActions } from '../../src/ui/engine-io/actions';
+import { atMostEvery, isPlayingProgress, pacedView } from '../../src/ui/state/paced-view';
+import { createAppStore, updateRun, type AppState } from '../../src/ui/state/store';
+import { defaultSettings } from '../../src/ui/state/settings';
 import { testFrame } from '../helpers/frames';
 
 const frame = testFrame;

@@ -1,11 +1,11 @@
 /** Export: a PNG of the current grid and a GIF of the trajectory so far (gifenc). */
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
-import { gifStride } from '../engine/frame-schedule';
-import type { FrameEvent } from '../engine/protocol';
-import { integerScale } from './render/canvas';
-import { renderImageGrid } from './render/image-grid';
-import { drawPoints } from './render/points';
-import type { CatalogueEntry } from './store';
+import { gifStride } from '../../engine/frame-schedule';
+import type { FrameEvent } from '../../engine/protocol';
+import { integerScale } from './canvas';
+import { renderImageGrid } from './image-grid';
+import { drawPoints } from './points';
+import type { CatalogueEntry } from '../state/store';
 
 const exportSize = 512;
 

@@ -2,7 +2,7 @@
  * The model list for the picker: models/manifest.json names the ids, models/<id>.json is each
  * card (checked by core/card.ts). Analytic 2D mixtures come first: they need no download.
  */
-import { parseCard, parseManifest, type ModelCard } from '../core/card';
+import { parseCard, parseManifest, type ModelCard } from '../../core/card';
 import type { CatalogueEntry } from './store';
 
 export interface Catalogue {

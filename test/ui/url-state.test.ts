@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ParamSpec } from '../../src/core/types';
-import { defaultSettings, type Settings } from '../../src/ui/settings';
+import { defaultSettings, type Settings } from '../../src/ui/state/settings';
 import {
   hideToken,
   parseHash,
   serialiseSettings,
   urlProperties,
   type UrlVocabulary,
-} from '../../src/ui/url-state';
+} from '../../src/ui/state/url-state';
 
 const snr: ParamSpec = {
   name: 'snr',

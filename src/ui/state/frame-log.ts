@@ -12,8 +12,8 @@
  * it still counts as a step reached (lastIndex, at), but upTo lists only frames with arrays, and
  * such a frame never replaces one with arrays at the same step unless the trajectory branched.
  */
-import { hasArrays } from '../engine/frame-schedule';
-import type { FrameEvent } from '../engine/protocol';
+import { hasArrays } from '../../engine/frame-schedule';
+import type { FrameEvent } from '../../engine/protocol';
 
 /** Default budget: 64 MB of frame arrays (about 650 frames of MNIST at batch 16). */
 export const FRAME_LOG_BUDGET_BYTES = 64 * 2 ** 20;

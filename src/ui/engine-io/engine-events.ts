@@ -1,6 +1,6 @@
 /** What the page does with each event from the engine: one exhaustive switch. */
-import { assertNever, type EngineEvent, type FrameEvent } from '../engine/protocol';
-import { addNotice, setModelState, updateRun, idleRun, type AppStore } from './store';
+import { assertNever, type EngineEvent, type FrameEvent } from '../../engine/protocol';
+import { addNotice, setModelState, updateRun, idleRun, type AppStore } from '../state/store';
 import type { ActionInternals } from './actions';
 
 /** Weight of the newest interval in the measured steps/s (exponential moving average). */

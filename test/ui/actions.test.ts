@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineRequest, FrameEvent, ModelSummary } from '../../src/engine/protocol';
 import type { Params } from '../../src/core/types';
-import { createActions } from '../../src/ui/actions';
-import { createAppStore } from '../../src/ui/store';
-import { defaultSettings } from '../../src/ui/settings';
+import { createActions } from '../../src/ui/engine-io/actions';
+import { createAppStore } from '../../src/ui/state/store';
+import { defaultSettings } from '../../src/ui/state/settings';
 import { wasmNote } from '../../src/ui/components/Banners';
 import { testFrame } from '../helpers/frames';
 

@@ -1,6 +1,6 @@
 /** The sampler registry as the UI sees it: the URL vocabulary and parameters with their defaults. */
-import type { Params, ParamSpec, Sampler } from '../core/types';
-import { samplers } from '../core/samplers/registry';
+import type { Params, ParamSpec, Sampler } from '../../core/types';
+import { samplers } from '../../core/samplers/registry';
 import type { UrlVocabulary } from './url-state';
 import type { CatalogueEntry } from './store';
 

@@ -9,8 +9,8 @@
  * still holds back while the page has not taken in its last frames (engine.ts MAX_IN_FLIGHT), which
  * is what keeps a busy page from being flooded.
  */
-import type { EngineEvent, EngineRequest, EpPreference } from '../engine/protocol';
-import { isEvent, requestTransferables } from '../engine/protocol';
+import type { EngineEvent, EngineRequest, EpPreference } from '../../engine/protocol';
+import { isEvent, requestTransferables } from '../../engine/protocol';
 
 export interface EngineClient {
   /** Send a request; `start` makes its runId the current one (frames of older runs are dropped). */
@@ -35,7 +35,7 @@ export interface EngineClientOptions {
 }
 
 const defaultWorker = (): Worker =>
-  new Worker(new URL('../engine/worker.ts', import.meta.url), { type: 'module', name: 'engine' });
+  new Worker(new URL('../../engine/worker.ts', import.meta.url), { type: 'module', name: 'engine' });
 
 /** Creates the worker once and returns a typed client; `onEvent` receives every valid event. */
 export function createEngineClient(

@@ -2,7 +2,7 @@
  * What the user chose: the settings slice of the store, its defaults, and the names of the
  * controls (which double as accessible names and as the vocabulary of `hide=` in the URL).
  */
-import type { Params, ScheduleKind, SdeKind } from '../core/types';
+import type { Params, ScheduleKind, SdeKind } from '../../core/types';
 
 export interface ViewOptions {
   /** Draw the score field as arrows on the 2D particle view. */

@@ -6,8 +6,8 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { createContext, useContext } from 'react';
-import type { ExecutionProvider, FrameEvent, FrameTimings, ModelSummary } from '../engine/protocol';
-import type { ModelCard } from '../core/card';
+import type { ExecutionProvider, FrameEvent, FrameTimings, ModelSummary } from '../../engine/protocol';
+import type { ModelCard } from '../../core/card';
 import { FrameLog } from './frame-log';
 import { atMostEvery, nextDisplayFrame, pacedView } from './paced-view';
 import { defaultSettings, type Settings } from './settings';

@@ -2,9 +2,9 @@
  * Everything the user can do, as plain functions. Each one updates the store and sends the engine
  * an explicit command (DESIGN rule 2: never an effect that watches state).
  */
-import { hasArrays } from '../engine/frame-schedule';
-import type { EngineEvent, EngineRequest, FrameEvent } from '../engine/protocol';
-import type { ParamValue, Params, SdeKind } from '../core/types';
+import { hasArrays } from '../../engine/frame-schedule';
+import type { EngineEvent, EngineRequest, FrameEvent } from '../../engine/protocol';
+import type { ParamValue, Params, SdeKind } from '../../core/types';
 import {
   addNotice,
   dismissNotice,
@@ -13,8 +13,8 @@ import {
   updateRun,
   updateSettings,
   type AppStore,
-} from './store';
-import type { Settings, ViewOptions } from './settings';
+} from '../state/store';
+import type { Settings, ViewOptions } from '../state/settings';
 import { handleEngineEvent } from './engine-events';
 
 export interface ActionDeps {

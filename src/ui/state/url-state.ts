@@ -3,7 +3,7 @@
  * serialising the settings into the hash and parsing them back; the allowed values come from the
  * sampler registry and the model manifest, so the registries are the URL's vocabulary.
  */
-import type { ParamSpec, ParamValue, Params } from '../core/types';
+import type { ParamSpec, ParamValue, Params } from '../../core/types';
 import {
   controlNames,
   defaultSettings,

@@ -1,8 +1,8 @@
 /** Per-model helpers the views share: the current SDE and the exact mixture of analytic models. */
 import { useMemo } from 'react';
-import { makeSde, sdeForModel } from '../core/sde';
-import { MixtureDenoiser, mixtureFromAnalytic } from '../core/mixture';
-import type { Sde, SdeKind } from '../core/types';
+import { makeSde, sdeForModel } from '../../core/sde';
+import { MixtureDenoiser, mixtureFromAnalytic } from '../../core/mixture';
+import type { Sde, SdeKind } from '../../core/types';
 import type { CatalogueEntry } from './store';
 
 /** The forward process of kind `kind` for this model (its σ range matched to the training SDE). */

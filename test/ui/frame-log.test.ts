@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FrameEvent } from '../../src/engine/protocol';
-import { FrameLog } from '../../src/ui/frame-log';
+import { FrameLog } from '../../src/ui/state/frame-log';
 
 const DIM = 1000; // 4 kB per array, 8 kB per frame
 
