@@ -4,7 +4,8 @@
  * for (seed, step, stream, element) is the same on any device, in any order and at any batch size.
  *
  * Layout: key = the seed split into two 32-bit words; counter = (block, step, stream, domain) with
- * domain 0 for Gaussian noise and 1 for uniforms.
+ * domain 0 for Gaussian noise, 1 for uniforms and 2 for the Brownian tree's nodes (brownian.ts,
+ * where `step` is the node).
  */
 
 const PHILOX_M0 = 0xd2511f53;
@@ -18,6 +19,7 @@ export const PRIOR_STEP = 0xffffffff;
 /** Counter domains (fourth counter word). */
 const DOMAIN_GAUSSIAN = 0;
 const DOMAIN_UNIFORM = 1;
+const DOMAIN_BROWNIAN = 2;
 
 /** High 32 bits of the 64-bit product of two unsigned 32-bit integers, exact. */
 export function mulhi32(a: number, b: number): number {
@@ -105,8 +107,17 @@ function checkCount(count: number): void {
  * four uniforms (u0,u1) and (u2,u3). Element e depends only on (seed, step, stream, e).
  */
 export function gaussianNoise(seed: number, step: number, stream: number, count: number): Float32Array {
+  return boxMuller(seed, step, stream, DOMAIN_GAUSSIAN, count);
+}
+
+/** The Brownian tree's normal at node `node` for elements 0…count−1 (see brownian.ts). */
+export function brownianNodeNoise(seed: number, node: number, count: number): Float32Array {
+  return boxMuller(seed, node, 0, DOMAIN_BROWNIAN, count);
+}
+
+function boxMuller(seed: number, step: number, stream: number, domain: number, count: number): Float32Array {
   const out = new Float32Array(count);
-  fillBlocks(seed, step, stream, DOMAIN_GAUSSIAN, count, (w, first) => {
+  fillBlocks(seed, step, stream, domain, count, (w, first) => {
     for (let pair = 0; pair < 2; pair++) {
       const radius = Math.sqrt(-2 * Math.log(toUnit(w[2 * pair])));
       const angle = 2 * Math.PI * toUnit(w[2 * pair + 1]);
