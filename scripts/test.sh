@@ -9,13 +9,21 @@ status=0
 stage() { echo; echo "=== $1"; }
 run() { "$@" || status=1; }
 
+# The Debian packages the tests use (scripts/debian-packages.txt). Chromium is required; without the
+# others some tests skip, saying which package they miss.
+missing=""
+if command -v dpkg >/dev/null; then
+  for pkg in $(grep -v '^#' scripts/debian-packages.txt | xargs); do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+  done
+fi
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "Chromium missing: installing Debian's chromium (the browser tests need it)"
-  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium) >/dev/null
+  echo "Chromium missing: installing Debian's chromium and the other missing packages:$missing"
+  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${missing:-chromium}) >/dev/null
 fi
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
-  echo "Chromium not found at ${CHROMIUM_PATH:-/usr/bin/chromium}: install it with" >&2
-  echo "  sudo apt-get install --no-install-recommends chromium   (or set CHROMIUM_PATH)" >&2
+  echo "Chromium not found at ${CHROMIUM_PATH:-/usr/bin/chromium}: install it and the other packages the tests use with" >&2
+  echo "  sudo apt-get install --no-install-recommends \$(grep -v '^#' scripts/debian-packages.txt)   (or set CHROMIUM_PATH)" >&2
   exit 2
 fi
 

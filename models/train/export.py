@@ -215,7 +215,7 @@ def sha256_of(path: Path) -> str:
 
 def build_card(name: str, net: nn.Module, state: dict, run_dir: Path, onnx_path: Path, names: list[str],
                check: dict, ratios: dict[str, float], old: dict) -> dict:
-    """The model card in the DESIGN.md format (the whole contract with the app)."""
+    """The model card: the whole contract with the app (the model-card contract in docs/ARCHITECTURE.md)."""
     net_cfg, train_cfg = state["net_cfg"], state["cfg"]
     image = isinstance(net_cfg, UNetConfig)
     shape = sample_shape(net_cfg)

@@ -1,6 +1,7 @@
 /**
- * Model cards (models/<id>.json): the whole contract between training and the app (DESIGN.md
- * "Models"). parseCard checks every field and says which file, which field and what to do.
+ * Model cards (models/<id>.json): the whole contract between training and the app (the model-card
+ * contract in docs/ARCHITECTURE.md). parseCard checks every field and says which file, which field
+ * and what to do.
  */
 import type { AnalyticMixture } from './mixture';
 import { resolveSdeConfig, SDE_KINDS } from './sde';
@@ -64,7 +65,8 @@ class CardReader {
 
   fail(field: string, problem: string): never {
     throw new Error(
-      `Model card ${this.source}: field "${field}" ${problem}. Fix the card (see DESIGN.md "Models") or re-export the model.`,
+      `Model card ${this.source}: field "${field}" ${problem}. Fix the card (the model-card contract in ` +
+        `docs/ARCHITECTURE.md lists every field) or re-export the model with models/train/export.py.`,
     );
   }
 

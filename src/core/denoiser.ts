@@ -1,8 +1,9 @@
 /**
- * The one place where network outputs become x̂₀ (DESIGN.md "the one idea"). A network trained on
- * SDE `trained` is evaluated at σ through t = trained.timeOf(σ) and x = s(t)·x̃, and its output
- * (ε, x₀, v or score) becomes D(x̃, σ). Classifier-free guidance (Ho & Salimans 2022) mixes a
- * conditional and an unconditional prediction from one call on a doubled batch.
+ * The one place where network outputs become x̂₀ (docs/ARCHITECTURE.md, the path of one step). A
+ * network trained on SDE `trained` is evaluated at σ through t = trained.timeOf(σ) and
+ * x = s(t)·x̃, and its output (ε, x₀, v or score) becomes D(x̃, σ). Classifier-free guidance
+ * (Ho & Salimans 2022) mixes a conditional and an unconditional prediction from one call on a
+ * doubled batch.
  */
 import type { ModelCard, Parameterization } from './card';
 import { MixtureDenoiser, mixtureFromAnalytic } from './mixture';

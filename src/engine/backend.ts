@@ -140,11 +140,6 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
   }
 }
 
-/** Why WebGPU cannot be used here, or null when an adapter (hardware or software) is available. */
-export async function webGpuUnavailableReason(): Promise<string | null> {
-  return (await probeWebGpu()).unavailable;
-}
-
 /** The provider to try first and, for WASM, why (in words for the page). */
 export type EpDecision = { ep: 'webgpu'; software: string | null } | { ep: 'wasm'; why: string };
 

@@ -6,7 +6,7 @@
  *
  * When the page has attached its x_t and x̂₀ canvases (attachViews) and the run is an image model
  * on WebGPU, the engine draws every frame into them itself (views.ts) and sends the arrays only
- * on the schedule of frame-schedule.ts or when asked (readFrame).
+ * on the schedule of shared/frame-schedule.ts or when asked (readFrame).
  */
 import type { Params, SdeConfig } from '../core/types';
 import type { EngineEvent, EngineRequest, EpPreference, FrameEvent } from './protocol';
@@ -14,7 +14,7 @@ import type { LoadedModel } from './model';
 import { loadModel, summarize } from './model';
 import { Trajectory } from './trajectory';
 import { errorText } from './backend';
-import { carriesArrays } from './frame-schedule';
+import { carriesArrays } from '../shared/frame-schedule';
 import { ViewPainter, type AttachedViews } from './views';
 
 /** Frames posted but not yet acknowledged before the play loop waits. */
@@ -261,7 +261,7 @@ export class Engine {
 
   /**
    * The run's current frame: drawn into the attached canvases when there are any, with its arrays
-   * when it is not drawn, on the schedule (frame-schedule.ts), or when `arrays` asks.
+   * when it is not drawn, on the schedule (shared/frame-schedule.ts), or when `arrays` asks.
    */
   private frameOf(run: Run, arrays = false): ReturnType<Trajectory['frame']> {
     const sink = this.painterFor(run);

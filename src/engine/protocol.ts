@@ -64,7 +64,7 @@ export type EngineRequest =
   /**
    * The page's x_t and x̂₀ canvases, from canvas.transferControlToOffscreen() (sent as
    * transferables): on WebGPU the worker draws every image frame into them from now on, and
-   * frames off the array schedule (frame-schedule.ts) come without arrays. A new attach replaces
+   * frames off the array schedule (shared/frame-schedule.ts) come without arrays. A new attach replaces
    * the previous pair.
    */
   | { type: 'attachViews'; x: OffscreenCanvas; denoised: OffscreenCanvas }
@@ -112,7 +112,7 @@ export interface FrameEvent {
   onGpu: boolean;
   /**
    * The worker drew this frame into the page's attached canvases (attachViews): the page must
-   * not draw it, and its arrays are sent only on the schedule of frame-schedule.ts (frame 0, every
+   * not draw it, and its arrays are sent only on the schedule of shared/frame-schedule.ts (frame 0, every
    * k-th step, the last) or when asked for with readFrame.
    */
   drawn: boolean;

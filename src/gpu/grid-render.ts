@@ -1,8 +1,8 @@
 /**
  * Draws a batch of images that lives in a WebGPU buffer straight onto a WebGPU canvas, as the same
- * grid the CPU renderImageGrid (src/ui/render/image-grid.ts) builds: gridColumns(batch) columns, a
- * 1-pixel gutter in the panel colour, grey for one channel and RGB from the first three, and the
- * same value→byte map as its toByte, to the byte.
+ * grid the CPU renderImageGrid (src/ui/render/image-grid.ts) builds: both take the layout
+ * (gridColumns, gridSize, the gutter) and the value→byte map (toByte) from src/shared/grid-layout.ts,
+ * grey for one channel and RGB from the first three, to the byte.
  *
  * One render pass: a full-screen triangle whose fragment shader finds its pixel's tile and sample,
  * reads the float32 values (CHW, samples one after another) from the storage buffer and writes the
@@ -28,11 +28,7 @@
  * transferFromImageBitmap on the main thread every frame; a caller who wants that can still do it
  * with this API: render into an unattached OffscreenCanvas, then transferToImageBitmap() it.
  */
-import { gridColumns, toByte } from '../ui/render/image-grid';
-
-/** The CPU grid's gutter, which image-grid.ts keeps private: width in pixels and colour. */
-const GUTTER = 1;
-const GUTTER_RGB = [24, 27, 34] as const;
+import { chw, gridColumns, gridSize, GUTTER, GUTTER_RGB, toByte } from '../shared/grid-layout';
 
 /** Bytes 0..255 as thresholds[0..255]; thresholds[0] = 0 matches every key. */
 const LEVELS = 256;
@@ -230,7 +226,7 @@ export class GridRenderer {
     if (shape.length !== 2 && shape.length !== 3) {
       throw new Error(`GridRenderer: shape must be [C, H, W] or [H, W], not [${shape.join(', ')}].`);
     }
-    const [channels, height, width] = shape.length === 3 ? shape : [1, shape[0] ?? 1, shape[1] ?? 1];
+    const [channels, height, width] = chw(shape);
     for (const [name, n] of [
       ['batch', batch],
       ['channels', channels],
@@ -246,9 +242,9 @@ export class GridRenderer {
     this.height = height;
     this.width = width;
     const cols = gridColumns(batch);
-    const rows = Math.ceil(batch / cols);
-    this.gridWidth = cols * width + (cols - 1) * GUTTER;
-    this.gridHeight = rows * height + (rows - 1) * GUTTER;
+    const grid = gridSize(batch, [channels, height, width]);
+    this.gridWidth = grid.width;
+    this.gridHeight = grid.height;
     const maxSide = device.limits.maxTextureDimension2D;
     if (this.gridWidth > maxSide || this.gridHeight > maxSide) {
       throw new Error(

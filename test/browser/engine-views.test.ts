@@ -13,7 +13,7 @@
  * picture matches (or reports the differences after a few seconds).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { carriesArrays, hasArrays } from '../../src/engine/frame-schedule';
+import { carriesArrays, hasArrays } from '../../src/shared/frame-schedule';
 import type { EngineEvent, EngineRequest, FrameEvent } from '../../src/engine/protocol';
 import { renderImageGrid } from '../../src/ui/render/image-grid';
 import { connectEngine } from '../helpers/engine-connection';

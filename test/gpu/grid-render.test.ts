@@ -12,7 +12,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { byteThresholds, GridRenderer, type GridTarget } from '../../src/gpu/grid-render';
-import { renderImageGrid, toByte } from '../../src/ui/render/image-grid';
+import { toByte } from '../../src/shared/grid-layout';
+import { renderImageGrid } from '../../src/ui/render/image-grid';
 
 let devicePromise: Promise<GPUDevice> | undefined;
 const deviceErrors: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FrameEvent } from '../../src/engine/protocol';
-import { carriesArrays, gifStride, hasArrays, MAX_GIF_FRAMES } from '../../src/engine/frame-schedule';
+import { carriesArrays, gifStride, hasArrays, MAX_GIF_FRAMES } from '../../src/shared/frame-schedule';
 import { gifSteps } from '../../src/ui/render/export';
 
 function frame(i: number, steps: number, arrays = true): FrameEvent {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gridColumns, renderImageGrid, toByte } from '../../src/ui/render/image-grid';
+import { gridColumns, toByte } from '../../src/shared/grid-layout';
+import { renderImageGrid } from '../../src/ui/render/image-grid';
 
 const pixel = (img: { width: number; data: Uint8ClampedArray }, x: number, y: number) =>
   Array.from(img.data.slice((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));

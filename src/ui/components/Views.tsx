@@ -10,12 +10,13 @@
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import { useActions, useCurrentModel } from '../app-context';
 import { drawGrid } from '../render/canvas';
-import { gridSize, renderImageGrid } from '../render/image-grid';
+import { renderImageGrid } from '../render/image-grid';
 import { drawPoints } from '../render/points';
 import { scoreArrows } from '../render/score-field';
 import { useMixture, useSde } from '../state/model-math';
 import { useAppState } from '../state/store';
 import { asTime } from '../../core/types';
+import { gridSize } from '../../shared/grid-layout';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
 const denoisedCaption = "x̂₀ — the denoiser's guess of the clean image";

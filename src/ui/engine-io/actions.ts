@@ -1,8 +1,8 @@
 /**
  * Everything the user can do, as plain functions. Each one updates the store and sends the engine
- * an explicit command (DESIGN rule 2: never an effect that watches state).
+ * an explicit command, never an effect that watches state.
  */
-import { hasArrays } from '../../engine/frame-schedule';
+import { hasArrays } from '../../shared/frame-schedule';
 import type { EngineEvent, EngineRequest, FrameEvent } from '../../engine/protocol';
 import type { ParamValue, Params, SdeKind } from '../../core/types';
 import {

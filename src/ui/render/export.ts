@@ -1,6 +1,6 @@
 /** Export: a PNG of the current grid and a GIF of the trajectory so far (gifenc). */
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
-import { gifStride } from '../../engine/frame-schedule';
+import { gifStride } from '../../shared/frame-schedule';
 import type { FrameEvent } from '../../engine/protocol';
 import { integerScale } from './canvas';
 import { renderImageGrid } from './image-grid';
@@ -61,7 +61,7 @@ export async function exportPng(frame: FrameEvent, model: CatalogueEntry): Promi
  * Frames to put in the GIF, from the run's frames with arrays in step order (0 … the last shown):
  * all of them up to MAX_GIF_FRAMES steps, else the first frame at or after every k-th step,
  * k = gifStride(steps), and always the last. With every frame at hand that is steps 0, k, 2k, …;
- * a run the worker drew sends exactly those (frame-schedule.ts), and a log thinned for memory
+ * a run the worker drew sends exactly those (shared/frame-schedule.ts), and a log thinned for memory
  * gives the nearest frames it kept.
  */
 export function gifSteps(frames: readonly FrameEvent[]): FrameEvent[] {

@@ -1,43 +1,17 @@
 /**
  * Lays out a batch of images (channels × height × width, values in `range`) as one RGBA grid with
- * a 1-pixel gutter, ready for putImageData. Pure: no DOM, so it is unit-tested in Node.
+ * a 1-pixel gutter, ready for putImageData. The layout and the value→byte map live in
+ * shared/grid-layout.ts, which the worker's GPU renderer uses too. Pure: no DOM, so it is
+ * unit-tested in Node.
  */
+
+import { chw, gridColumns, gridSize, GUTTER, GUTTER_RGB, toByte } from '../../shared/grid-layout';
 
 export interface GridImage {
   width: number;
   height: number;
   /** RGBA bytes, row-major. */
   data: Uint8ClampedArray;
-}
-
-/** Columns of a near-square grid for `batch` tiles. */
-export function gridColumns(batch: number): number {
-  return Math.max(1, Math.ceil(Math.sqrt(batch)));
-}
-
-/** Maps a value in [lo, hi] to a byte 0..255 (clamped; NaN becomes 0). */
-export function toByte(value: number, lo: number, hi: number): number {
-  const unit = (value - lo) / (hi - lo);
-  if (!(unit > 0)) return 0;
-  return unit >= 1 ? 255 : Math.round(unit * 255);
-}
-
-const gutter = 1;
-/** Gutter colour between tiles (the page's panel colour). */
-const gutterRgb = [24, 27, 34] as const;
-
-/** [channels, height, width] of a card's shape ([H, W] is read as one channel). */
-function chw(shape: readonly number[]): [number, number, number] {
-  if (shape.length === 3) return [shape[0], shape[1], shape[2]];
-  return [1, shape[0] ?? 1, shape[1] ?? 1];
-}
-
-/** Width and height in pixels of the grid of `batch` images of `shape` (gutters included). */
-export function gridSize(batch: number, shape: readonly number[]): { width: number; height: number } {
-  const [, h, w] = chw(shape);
-  const cols = gridColumns(batch);
-  const rows = Math.ceil(batch / cols);
-  return { width: cols * w + (cols - 1) * gutter, height: rows * h + (rows - 1) * gutter };
 }
 
 /**
@@ -56,16 +30,16 @@ export function renderImageGrid(
   const data = new Uint8ClampedArray(width * height * 4);
   // The gutter colour everywhere first (byte by byte: no array per pixel), then the tiles over it.
   for (let p = 0; p < data.length; p += 4) {
-    data[p] = gutterRgb[0];
-    data[p + 1] = gutterRgb[1];
-    data[p + 2] = gutterRgb[2];
+    data[p] = GUTTER_RGB[0];
+    data[p + 1] = GUTTER_RGB[1];
+    data[p + 2] = GUTTER_RGB[2];
     data[p + 3] = 255;
   }
   const plane = h * w;
   const byte = (v: number): number => toByte(v, range[0], range[1]);
   for (let b = 0; b < batch; b++) {
-    const ox = (b % cols) * (w + gutter);
-    const oy = Math.floor(b / cols) * (h + gutter);
+    const ox = (b % cols) * (w + GUTTER);
+    const oy = Math.floor(b / cols) * (h + GUTTER);
     const base = b * channels * plane;
     for (let y = 0; y < h; y++) {
       for (let col = 0; col < w; col++) {

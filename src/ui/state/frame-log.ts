@@ -8,11 +8,11 @@
  * engine (actions.ts seek), which rewinds from its own snapshots, so a dropped frame costs nothing
  * but a coarser GIF and coarser 2D trajectory paths.
  *
- * A frame the worker drew into the page's canvases may come without arrays (frame-schedule.ts):
+ * A frame the worker drew into the page's canvases may come without arrays (shared/frame-schedule.ts):
  * it still counts as a step reached (lastIndex, at), but upTo lists only frames with arrays, and
  * such a frame never replaces one with arrays at the same step unless the trajectory branched.
  */
-import { hasArrays } from '../../engine/frame-schedule';
+import { hasArrays } from '../../shared/frame-schedule';
 import type { FrameEvent } from '../../engine/protocol';
 
 /** Default budget: 64 MB of frame arrays (about 650 frames of MNIST at batch 16). */
