@@ -86,7 +86,7 @@ export function ViewOptions() {
     <fieldset className="view-options">
       <legend>View</legend>
       {boxes.map(([key, label]) => (
-        <span key={key} className="checkbox-field">
+        <span key={key} className="checkbox-row">
           <input
             id={`view-${key}`}
             type="checkbox"

@@ -122,7 +122,7 @@ export function Transport() {
               value={speed}
               onChange={(e) => actions.setSpeed(Number(e.target.value))}
             />
-            <span className="field-value">{formatNumber(speed)} steps/s</span>
+            <span className="control-value">{formatNumber(speed)} steps/s</span>
           </div>
         )}
       </div>

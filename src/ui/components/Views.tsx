@@ -12,7 +12,7 @@ import { useActions, useCurrentModel } from '../app-context';
 import { drawGrid } from '../render/canvas';
 import { gridSize, renderImageGrid } from '../render/image-grid';
 import { drawPoints } from '../render/points';
-import { scoreArrows } from '../render/score-field';
+import { scoreArrows } from '../render/score-arrows';
 import { useMixture, useSde } from '../state/model-math';
 import { useAppState } from '../state/store';
 import { asTime } from '../../core/types';
