@@ -1,5 +1,6 @@
 /** One sampler parameter, built from its ParamSpec alone (label, range, help text). */
 import type { ParamSpec, ParamValue } from '../../core/types';
+import { formatNumber } from './format';
 import { FormRow } from './FormRow';
 
 interface ParamControlProps {
@@ -19,11 +20,6 @@ function fromSlider(spec: { min: number; max: number; step: number; log?: boolea
   if (!spec.log) return pos;
   const v = spec.min * Math.pow(spec.max / spec.min, pos / sliderTicks);
   return Number(v.toPrecision(3));
-}
-
-export function formatNumber(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) >= 100 || Math.abs(v) < 0.01 ? v.toExponential(2) : String(Number(v.toPrecision(3)));
 }
 
 export function ParamControl({ samplerId, spec, value, onChange }: ParamControlProps) {

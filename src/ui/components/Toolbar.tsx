@@ -1,4 +1,4 @@
-/** Share (copies the link), export buttons and view options. */
+/** The header's buttons: Share (copies the link) and the PNG / GIF exports. */
 import { useState } from 'react';
 import { useActions, useCurrentModel, useVisible } from '../app-context';
 import { exportGif, exportPng } from '../render/export';
@@ -69,33 +69,5 @@ export function ExportButtons() {
         Export GIF
       </button>
     </div>
-  );
-}
-
-export function ViewOptions() {
-  const view = useAppState((s) => s.settings.view);
-  const model = useCurrentModel();
-  const actions = useActions();
-  if (!useVisible('View') || model?.task !== 'points') return null;
-  const boxes = [
-    ['scoreField', 'Score arrows'],
-    ['denoisedPoints', 'x̂₀ points'],
-    ['trajectories', 'Trajectories'],
-  ] as const;
-  return (
-    <fieldset className="view-options">
-      <legend>View</legend>
-      {boxes.map(([key, label]) => (
-        <span key={key} className="checkbox-row">
-          <input
-            id={`view-${key}`}
-            type="checkbox"
-            checked={view[key]}
-            onChange={(e) => actions.setView({ [key]: e.target.checked })}
-          />
-          <label htmlFor={`view-${key}`}>{label}</label>
-        </span>
-      ))}
-    </fieldset>
   );
 }

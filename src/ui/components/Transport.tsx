@@ -4,7 +4,7 @@ import { useActions, useVisible } from '../app-context';
 import type { Actions } from '../engine-io/actions';
 import { limits } from '../state/settings';
 import { useAppState } from '../state/store';
-import { formatNumber } from './ParamControl';
+import { formatNumber } from './format';
 
 /** Keys act on the page unless the user is typing into a form control. */
 function isTypingTarget(target: EventTarget | null): boolean {
