@@ -1,6 +1,6 @@
 /** Model choice: analytic 2D mixtures first (no download), then image networks with load progress. */
-import { useActions, useVisible } from '../app-context';
-import { useAppState, type CatalogueEntry, type ModelLoadState } from '../state/store';
+import { useAppState, useActions, useVisible } from '../contexts';
+import type { CatalogueEntry, ModelLoadState } from '../state/store';
 import { FormRow } from './FormRow';
 
 function megabytes(bytes: number): string {

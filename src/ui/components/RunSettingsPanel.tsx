@@ -1,8 +1,7 @@
 /** The forward process, the time grid, the noise and the conditioning of a run. */
-import { useActions, useCurrentModel, useVisible } from '../app-context';
+import { useAppState, useActions, useCurrentModel, useVisible } from '../contexts';
 import { limits, scheduleKinds, scheduleLabels, sdeKinds, sdeLabels } from '../state/settings';
 import type { ScheduleKind, SdeKind } from '../../core/types';
-import { useAppState } from '../state/store';
 import { FormRow } from './FormRow';
 
 /** Parses an integer input; null when it is not an integer within [min, max]. */

@@ -1,7 +1,6 @@
 /** Sampler choice from the registry, its explanation and citation, and its parameters. */
-import { useActions, useVisible } from '../app-context';
+import { useAppState, useActions, useVisible } from '../contexts';
 import { findSampler, samplerParamsWithDefaults, samplers } from '../state/registry-view';
-import { useAppState } from '../state/store';
 import { FormRow } from './FormRow';
 import { ParamControl } from './ParamControl';
 

@@ -1,6 +1,5 @@
 /** Backend, cost per step (model vs the rest), measured steps/s, NFE, σ and t. */
-import { useCurrentModel } from '../app-context';
-import { useAppState, useReadout } from '../state/store';
+import { useAppState, useReadout, useCurrentModel } from '../contexts';
 import { formatNumber } from './format';
 
 function backendText(ep: string | null, threads: number, analytic: boolean, onGpu: boolean): string {

@@ -1,9 +1,9 @@
 /** The header's buttons: Share (copies the link) and the PNG / GIF exports. */
 import { useState } from 'react';
-import { useActions, useCurrentModel, useVisible } from '../app-context';
+import { useAppState, useActions, useCurrentModel, useVisible } from '../contexts';
 import { exportGif, exportPng } from '../render/export';
 import { registryVocabulary } from '../state/registry-view';
-import { useAppState, type CatalogueEntry } from '../state/store';
+import type { CatalogueEntry } from '../state/store';
 import type { FrameEvent } from '../../engine/protocol';
 import { shareableUrl } from '../state/url-state';
 

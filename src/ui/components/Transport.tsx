@@ -1,9 +1,8 @@
 /** Play / Pause / Step / Reset, the speed cap and the Timeline scrubber, with keyboard shortcuts. */
 import { useEffect, type CSSProperties } from 'react';
-import { useActions, useVisible } from '../app-context';
+import { useAppState, useActions, useVisible } from '../contexts';
 import type { Actions } from '../engine-io/actions';
 import { limits } from '../state/settings';
-import { useAppState } from '../state/store';
 import { formatNumber } from './format';
 
 /** Keys act on the page unless the user is typing into a form control. */

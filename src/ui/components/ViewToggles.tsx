@@ -1,6 +1,5 @@
 /** The 2D view's checkboxes: score arrows, x̂₀ points and trajectories. */
-import { useActions, useCurrentModel, useVisible } from '../app-context';
-import { useAppState } from '../state/store';
+import { useAppState, useActions, useCurrentModel, useVisible } from '../contexts';
 
 export function ViewToggles() {
   const view = useAppState((s) => s.settings.view);

@@ -8,13 +8,12 @@
  * draws each frame's arrays. Switching between the two remounts fresh canvases.
  */
 import { useEffect, useLayoutEffect, useRef } from 'react';
-import { useActions, useCurrentModel } from '../app-context';
+import { useAppState, useActions, useCurrentModel } from '../contexts';
 import { drawGrid } from '../render/canvas';
 import { gridSize, renderImageGrid } from '../render/image-grid';
 import { drawPoints } from '../render/points';
 import { scoreArrows } from '../render/score-arrows';
 import { useMixture, useSde } from '../state/model-math';
-import { useAppState } from '../state/store';
 import { asTime } from '../../core/types';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
