@@ -3,10 +3,11 @@ import { Banners } from './components/Banners';
 import { ModelPicker } from './components/ModelPicker';
 import { RunSettingsPanel } from './components/RunSettingsPanel';
 import { SamplerPanel } from './components/SamplerPanel';
-import { SchedulePlots } from './components/SchedulePlot';
+import { SchedulePlots } from './components/SchedulePlots';
 import { StatusLine } from './components/StatusLine';
-import { ExportButtons, ShareButton, ViewOptions } from './components/Toolbar';
+import { ExportButtons, ShareButton } from './components/Toolbar';
 import { Transport } from './components/Transport';
+import { ViewToggles } from './components/ViewToggles';
 import { Views } from './components/Views';
 
 export function App() {
@@ -37,7 +38,7 @@ export function App() {
             <Views />
             <div className="side">
               <SchedulePlots />
-              <ViewOptions />
+              <ViewToggles />
             </div>
           </div>
           <p className="keys">Keys: Space play/pause · → one step · ← one step back</p>

@@ -93,6 +93,16 @@ describe('store actions', () => {
     expect(store.getState().run).toMatchObject({ runId: 1, status: 'paused' });
   });
 
+  it('Play pressed while the model loads starts the run playing once the model is ready', () => {
+    const { actions, sent, store } = setup();
+    actions.boot();
+    actions.play();
+    expect(sent.map((r) => r.type)).toEqual(['init', 'loadModel']);
+    actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    expect(sent.at(-1)).toMatchObject({ type: 'start', runId: 1, autoplay: true });
+    expect(store.getState().run).toMatchObject({ runId: 1, status: 'playing' });
+  });
+
   it('play, pause and step send explicit commands for the current run', () => {
     const { actions, sent, types, store } = booted();
     sent.length = 0;

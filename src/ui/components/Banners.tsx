@@ -1,6 +1,6 @@
 /** Notices: errors with Retry where it helps, warnings, and the WASM fallback note. */
-import { useActions, useCurrentModel } from '../app-context';
-import { useAppState, type BackendSlice, type CatalogueEntry } from '../state/store';
+import { useAppState, useActions, useCurrentModel } from '../contexts';
+import type { BackendSlice, CatalogueEntry } from '../state/store';
 
 /** The note shown when a network runs on WASM because WebGPU is missing (toys need no backend). */
 export function wasmNote(backend: BackendSlice, model: CatalogueEntry | undefined): string | null {

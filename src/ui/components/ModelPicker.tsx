@@ -1,7 +1,7 @@
 /** Model choice: analytic 2D mixtures first (no download), then image networks with load progress. */
-import { useActions, useVisible } from '../app-context';
-import { useAppState, type CatalogueEntry, type ModelLoadState } from '../state/store';
-import { Field } from './Field';
+import { useAppState, useActions, useVisible } from '../contexts';
+import type { CatalogueEntry, ModelLoadState } from '../state/store';
+import { FormRow } from './FormRow';
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -35,7 +35,7 @@ export function ModelPicker() {
   const analytic = catalogue.filter((m) => m.analytic);
   const networks = catalogue.filter((m) => !m.analytic);
   return (
-    <Field id="model" label="Model">
+    <FormRow id="model" label="Model">
       <select id="model" value={modelId} onChange={(e) => actions.selectModel(e.target.value)}>
         {analytic.length > 0 && (
           <optgroup label="2D toys (exact score, no download)">
@@ -57,6 +57,6 @@ export function ModelPicker() {
         )}
       </select>
       <LoadState state={loadState} />
-    </Field>
+    </FormRow>
   );
 }

@@ -1,6 +1,7 @@
 /** One sampler parameter, built from its ParamSpec alone (label, range, help text). */
 import type { ParamSpec, ParamValue } from '../../core/types';
-import { Field } from './Field';
+import { formatNumber } from './format';
+import { FormRow } from './FormRow';
 
 interface ParamControlProps {
   samplerId: string;
@@ -21,11 +22,6 @@ function fromSlider(spec: { min: number; max: number; step: number; log?: boolea
   return Number(v.toPrecision(3));
 }
 
-export function formatNumber(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) >= 100 || Math.abs(v) < 0.01 ? v.toExponential(2) : String(Number(v.toPrecision(3)));
-}
-
 export function ParamControl({ samplerId, spec, value, onChange }: ParamControlProps) {
   const id = `param-${samplerId}-${spec.name}`;
   switch (spec.kind) {
@@ -33,7 +29,7 @@ export function ParamControl({ samplerId, spec, value, onChange }: ParamControlP
     case 'int': {
       const n = Number(value);
       return (
-        <Field id={id} label={spec.label} help={spec.help} value={formatNumber(n)}>
+        <FormRow id={id} label={spec.label} help={spec.help} value={formatNumber(n)}>
           <input
             id={id}
             type="range"
@@ -43,12 +39,12 @@ export function ParamControl({ samplerId, spec, value, onChange }: ParamControlP
             value={toSlider(spec, n)}
             onChange={(e) => onChange(fromSlider(spec, Number(e.target.value)))}
           />
-        </Field>
+        </FormRow>
       );
     }
     case 'choice':
       return (
-        <Field id={id} label={spec.label} help={spec.help}>
+        <FormRow id={id} label={spec.label} help={spec.help}>
           <select id={id} value={String(value)} onChange={(e) => onChange(e.target.value)}>
             {spec.choices.map((c) => (
               <option key={c} value={c}>
@@ -56,11 +52,11 @@ export function ParamControl({ samplerId, spec, value, onChange }: ParamControlP
               </option>
             ))}
           </select>
-        </Field>
+        </FormRow>
       );
     case 'bool':
       return (
-        <div className="field checkbox-field">
+        <div className="form-row checkbox-row">
           <input
             id={id}
             type="checkbox"

@@ -1,9 +1,8 @@
 /** The forward process, the time grid, the noise and the conditioning of a run. */
-import { useActions, useCurrentModel, useVisible } from '../app-context';
+import { useAppState, useActions, useCurrentModel, useVisible } from '../contexts';
 import { limits, scheduleKinds, scheduleLabels, sdeKinds, sdeLabels } from '../state/settings';
 import type { ScheduleKind, SdeKind } from '../../core/types';
-import { useAppState } from '../state/store';
-import { Field } from './Field';
+import { FormRow } from './FormRow';
 
 /** Parses an integer input; null when it is not an integer within [min, max]. */
 function intWithin(text: string, min: number, max: number): number | null {
@@ -16,7 +15,7 @@ function SdePicker() {
   const actions = useActions();
   if (!useVisible('SDE')) return null;
   return (
-    <Field
+    <FormRow
       id="sde"
       label="SDE"
       help="Forward process. Switching mid-run is a change of coordinates: the trajectory continues."
@@ -28,7 +27,7 @@ function SdePicker() {
           </option>
         ))}
       </select>
-    </Field>
+    </FormRow>
   );
 }
 
@@ -41,7 +40,7 @@ function GridControls() {
   return (
     <div className="row">
       {showSteps && (
-        <Field id="steps" label="Steps">
+        <FormRow id="steps" label="Steps">
           <input
             id="steps"
             type="number"
@@ -54,10 +53,10 @@ function GridControls() {
               if (n !== null && n !== steps) actions.setRunSetting({ steps: n });
             }}
           />
-        </Field>
+        </FormRow>
       )}
       {showSchedule && (
-        <Field id="schedule" label="Schedule">
+        <FormRow id="schedule" label="Schedule">
           <select
             id="schedule"
             value={schedule}
@@ -69,7 +68,7 @@ function GridControls() {
               </option>
             ))}
           </select>
-        </Field>
+        </FormRow>
       )}
     </div>
   );
@@ -84,7 +83,7 @@ function NoiseControls() {
   return (
     <>
       {showSeed && (
-        <Field id="seed" label="Seed">
+        <FormRow id="seed" label="Seed">
           <div className="inline">
             <input
               id="seed"
@@ -105,10 +104,10 @@ function NoiseControls() {
               Next seed
             </button>
           </div>
-        </Field>
+        </FormRow>
       )}
       {showBatch && (
-        <Field id="batch" label="Batch size" value={batch}>
+        <FormRow id="batch" label="Batch size" value={batch}>
           <input
             id="batch"
             type="range"
@@ -117,7 +116,7 @@ function NoiseControls() {
             value={batch}
             onChange={(e) => actions.setRunSetting({ batch: Number(e.target.value) })}
           />
-        </Field>
+        </FormRow>
       )}
     </>
   );
@@ -134,7 +133,7 @@ function ConditioningControls() {
   return (
     <>
       {showClass && (
-        <Field id="class" label="Class">
+        <FormRow id="class" label="Class">
           <select
             id="class"
             value={classLabel === null ? 'none' : String(classLabel)}
@@ -149,10 +148,10 @@ function ConditioningControls() {
               </option>
             ))}
           </select>
-        </Field>
+        </FormRow>
       )}
       {showGuidance && classLabel !== null && (
-        <Field
+        <FormRow
           id="guidance"
           label="Guidance"
           value={guidance.toFixed(1)}
@@ -167,7 +166,7 @@ function ConditioningControls() {
             value={guidance}
             onChange={(e) => actions.setRunSetting({ guidance: Number(e.target.value) })}
           />
-        </Field>
+        </FormRow>
       )}
     </>
   );
@@ -178,7 +177,7 @@ function DenoiseFinalToggle() {
   const actions = useActions();
   if (!useVisible('Denoise final step')) return null;
   return (
-    <div className="field checkbox-field">
+    <div className="form-row checkbox-row">
       <input
         id="denoise-final"
         type="checkbox"

@@ -1,8 +1,7 @@
 /** Sampler choice from the registry, its explanation and citation, and its parameters. */
-import { useActions, useVisible } from '../app-context';
+import { useAppState, useActions, useVisible } from '../contexts';
 import { findSampler, samplerParamsWithDefaults, samplers } from '../state/registry-view';
-import { useAppState } from '../state/store';
-import { Field } from './Field';
+import { FormRow } from './FormRow';
 import { ParamControl } from './ParamControl';
 
 const familyLabels = { sde: 'Reverse SDE', ode: 'Probability-flow ODE', langevin: 'Langevin' } as const;
@@ -17,7 +16,7 @@ export function SamplerPanel() {
   return (
     <section className="panel" aria-label="Sampler settings">
       {visible && (
-        <Field id="sampler" label="Sampler">
+        <FormRow id="sampler" label="Sampler">
           <select id="sampler" value={samplerId} onChange={(e) => actions.setSampler(e.target.value)}>
             {(['sde', 'ode', 'langevin'] as const).map((family) => (
               <optgroup key={family} label={familyLabels[family]}>
@@ -31,7 +30,7 @@ export function SamplerPanel() {
               </optgroup>
             ))}
           </select>
-        </Field>
+        </FormRow>
       )}
       {sampler !== undefined && (
         <div className="explain">

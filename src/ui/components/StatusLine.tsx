@@ -1,7 +1,6 @@
 /** Backend, cost per step (model vs the rest), measured steps/s, NFE, σ and t. */
-import { useCurrentModel } from '../app-context';
-import { useAppState, useReadout } from '../state/store';
-import { formatNumber } from './ParamControl';
+import { useAppState, useReadout, useCurrentModel } from '../contexts';
+import { formatNumber } from './format';
 
 function backendText(ep: string | null, threads: number, analytic: boolean, onGpu: boolean): string {
   if (analytic) return 'exact mixture (JavaScript)';

@@ -1,9 +1,9 @@
-/** Share (copies the link), export buttons and view options. */
+/** The header's buttons: Share (copies the link) and the PNG / GIF exports. */
 import { useState } from 'react';
-import { useActions, useCurrentModel, useVisible } from '../app-context';
+import { useAppState, useActions, useCurrentModel, useVisible } from '../contexts';
 import { exportGif, exportPng } from '../render/export';
 import { registryVocabulary } from '../state/registry-view';
-import { useAppState, type CatalogueEntry } from '../state/store';
+import type { CatalogueEntry } from '../state/store';
 import type { FrameEvent } from '../../engine/protocol';
 import { shareableUrl } from '../state/url-state';
 
@@ -69,33 +69,5 @@ export function ExportButtons() {
         Export GIF
       </button>
     </div>
-  );
-}
-
-export function ViewOptions() {
-  const view = useAppState((s) => s.settings.view);
-  const model = useCurrentModel();
-  const actions = useActions();
-  if (!useVisible('View') || model?.task !== 'points') return null;
-  const boxes = [
-    ['scoreField', 'Score arrows'],
-    ['denoisedPoints', 'x̂₀ points'],
-    ['trajectories', 'Trajectories'],
-  ] as const;
-  return (
-    <fieldset className="view-options">
-      <legend>View</legend>
-      {boxes.map(([key, label]) => (
-        <span key={key} className="checkbox-field">
-          <input
-            id={`view-${key}`}
-            type="checkbox"
-            checked={view[key]}
-            onChange={(e) => actions.setView({ [key]: e.target.checked })}
-          />
-          <label htmlFor={`view-${key}`}>{label}</label>
-        </span>
-      ))}
-    </fieldset>
   );
 }

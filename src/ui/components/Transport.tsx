@@ -1,10 +1,9 @@
 /** Play / Pause / Step / Reset, the speed cap and the Timeline scrubber, with keyboard shortcuts. */
 import { useEffect, type CSSProperties } from 'react';
-import { useActions, useVisible } from '../app-context';
+import { useAppState, useActions, useVisible } from '../contexts';
 import type { Actions } from '../engine-io/actions';
 import { limits } from '../state/settings';
-import { useAppState } from '../state/store';
-import { formatNumber } from './ParamControl';
+import { formatNumber } from './format';
 
 /** Keys act on the page unless the user is typing into a form control. */
 function isTypingTarget(target: EventTarget | null): boolean {
@@ -122,7 +121,7 @@ export function Transport() {
               value={speed}
               onChange={(e) => actions.setSpeed(Number(e.target.value))}
             />
-            <span className="field-value">{formatNumber(speed)} steps/s</span>
+            <span className="control-value">{formatNumber(speed)} steps/s</span>
           </div>
         )}
       </div>

@@ -8,13 +8,12 @@
  * draws each frame's arrays. Switching between the two remounts fresh canvases.
  */
 import { useEffect, useLayoutEffect, useRef } from 'react';
-import { useActions, useCurrentModel } from '../app-context';
+import { useAppState, useActions, useCurrentModel } from '../contexts';
 import { drawGrid } from '../render/canvas';
 import { renderImageGrid } from '../render/image-grid';
 import { drawPoints } from '../render/points';
-import { scoreArrows } from '../render/score-field';
+import { scoreArrows } from '../render/score-arrows';
 import { useMixture, useSde } from '../state/model-math';
-import { useAppState } from '../state/store';
 import { asTime } from '../../core/types';
 import { gridSize } from '../../shared/grid-layout';
 

@@ -1,26 +1,29 @@
 /** What the page does with each event from the engine: one exhaustive switch. */
 import { assertNever, type EngineEvent, type FrameEvent } from '../../engine/protocol';
-import { addNotice, setModelState, updateRun, idleRun, type AppStore } from '../state/store';
-import type { ActionInternals } from './actions';
+import { addNotice, idleRun, setModelState, updateRun } from '../state/store';
+import type { RunSession } from './run-session';
+import { loadModel, startRun } from './run-start';
 
 /** Weight of the newest interval in the measured steps/s (exponential moving average). */
 const rateSmoothing = 0.2;
 
-function onFrame(store: AppStore, internals: ActionInternals, frame: FrameEvent, now: number): void {
-  const { run, frameLog } = store.getState();
+/** The measured steps/s after a step that took `intervalMs` (the first sets it). */
+function smoothedRate(previous: number, intervalMs: number): number {
+  const rate = 1000 / Math.max(1, intervalMs);
+  return previous === 0 ? rate : previous + rateSmoothing * (rate - previous);
+}
+
+function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
+  const { run, frameLog } = session.store.getState();
   // A readFrame answer repeats the current state: not a step, a seek answer or a branch.
-  const isSeekAnswer = !frame.requested && internals.seekPending === frame.i;
-  if (isSeekAnswer) internals.seekPending = null;
+  const isSeekAnswer = !frame.requested && session.takeSeekAnswer(frame.i);
+  const isStep = !isSeekAnswer && !frame.requested;
   const previous = frameLog.at(frame.i - 1);
-  frameLog.record(frame, !isSeekAnswer && !frame.requested);
-  let stepsPerSecond = run.stepsPerSecond;
-  const advanced = !isSeekAnswer && !frame.requested && previous !== undefined && run.i === frame.i - 1;
-  if (advanced && internals.lastFrameAt !== null && run.status === 'playing') {
-    const rate = 1000 / Math.max(1, now - internals.lastFrameAt);
-    stepsPerSecond = stepsPerSecond === 0 ? rate : stepsPerSecond + rateSmoothing * (rate - stepsPerSecond);
-  }
-  if (!frame.requested) internals.lastFrameAt = now;
-  updateRun(store, {
+  frameLog.record(frame, isStep);
+  const sinceLast = frame.requested ? null : session.frameArrived(now);
+  const advanced = isStep && previous !== undefined && run.i === frame.i - 1;
+  const measure = advanced && sinceLast !== null && run.status === 'playing';
+  updateRun(session.store, {
     i: frame.i,
     steps: frame.steps,
     reached: frameLog.lastIndex,
@@ -28,22 +31,25 @@ function onFrame(store: AppStore, internals: ActionInternals, frame: FrameEvent,
     sigma: frame.sigma,
     t: frame.t,
     timings: frame.timings,
-    stepsPerSecond,
+    stepsPerSecond: measure ? smoothedRate(run.stepsPerSecond, sinceLast) : run.stepsPerSecond,
     frame,
     status: frame.done ? 'done' : run.status,
   });
-  if (frame.requested) {
-    const answered = internals.frameRequests.filter((r) => r.runId === frame.runId);
-    internals.frameRequests = internals.frameRequests.filter((r) => r.runId !== frame.runId);
-    for (const request of answered) request.resolve(frame);
-  }
+  if (frame.requested) session.answerFrameRequests(frame);
 }
 
-function onPaused(store: AppStore, reason: string, i: number): void {
-  if (reason === 'done') updateRun(store, { status: 'done' });
-  else updateRun(store, { status: 'paused' });
+function onReady(session: RunSession, event: Extract<EngineEvent, { type: 'ready' }>): void {
+  const { store } = session;
+  setModelState(store, event.modelId, { state: 'ready', summary: event.model });
+  if (event.modelId !== store.getState().settings.modelId) return;
+  const autoplay = session.takeQueuedStart();
+  if (autoplay !== null) startRun(session, autoplay);
+}
+
+function onPaused(session: RunSession, reason: string, i: number): void {
+  updateRun(session.store, { status: reason === 'done' ? 'done' : 'paused' });
   if (reason === 'nonfinite') {
-    addNotice(store, {
+    addNotice(session.store, {
       kind: 'warning',
       title: 'Paused: the sample blew up',
       message: `Step ${i} produced NaN or infinite values, so the run was paused. Try more steps, another sampler or a smaller step-size parameter, then press Reset.`,
@@ -51,25 +57,25 @@ function onPaused(store: AppStore, reason: string, i: number): void {
   }
 }
 
-function onError(
-  store: AppStore,
-  internals: ActionInternals,
-  event: Extract<EngineEvent, { type: 'error' }>,
-): void {
+function onModelError(session: RunSession, modelId: string, message: string): void {
+  const { store } = session;
+  setModelState(store, modelId, { state: 'failed', message });
+  if (modelId === store.getState().settings.modelId) updateRun(store, idleRun);
+  addNotice(store, {
+    kind: 'error',
+    title: `Model "${modelId}" could not be used`,
+    message,
+    retryModelId: modelId,
+  });
+}
+
+function onError(session: RunSession, event: Extract<EngineEvent, { type: 'error' }>): void {
+  const { store } = session;
   const { settings } = store.getState();
   switch (event.scope) {
-    case 'model': {
-      const modelId = event.modelId ?? settings.modelId;
-      setModelState(store, modelId, { state: 'failed', message: event.message });
-      if (modelId === settings.modelId) updateRun(store, idleRun);
-      addNotice(store, {
-        kind: 'error',
-        title: `Model "${modelId}" could not be used`,
-        message: event.message,
-        retryModelId: modelId,
-      });
+    case 'model':
+      onModelError(session, event.modelId ?? settings.modelId, event.message);
       return;
-    }
     case 'run':
       updateRun(store, { status: 'paused' });
       addNotice(store, { kind: 'error', title: 'The run stopped', message: event.message });
@@ -81,19 +87,16 @@ function onError(
       // A fresh worker has no models loaded: reload the current one, paused at step 0.
       store.setState({ models: {} });
       addNotice(store, { kind: 'error', title: 'The engine restarted', message: event.message });
-      internals.loadModel(settings.modelId, false);
+      loadModel(session, settings.modelId, false);
       return;
     default:
       assertNever(event.scope, 'error scope');
   }
 }
 
-export function handleEngineEvent(
-  store: AppStore,
-  internals: ActionInternals,
-  event: EngineEvent,
-  now: number,
-): void {
+/** Handles one event; `now` is when it arrived (deps.now), for the measured steps/s. */
+export function handleEngineEvent(session: RunSession, event: EngineEvent, now: number): void {
+  const { store } = session;
   switch (event.type) {
     case 'backend':
       // The WASM note is derived from this and the model (components/Banners.tsx): a toy needs no backend.
@@ -102,26 +105,20 @@ export function handleEngineEvent(
     case 'progress':
       setModelState(store, event.modelId, { state: 'loading', loaded: event.loaded, total: event.total });
       return;
-    case 'ready': {
-      setModelState(store, event.modelId, { state: 'ready', summary: event.model });
-      const waiting = internals.pendingStart;
-      if (event.modelId === store.getState().settings.modelId && waiting !== null) {
-        internals.pendingStart = null;
-        internals.startRun(waiting);
-      }
+    case 'ready':
+      onReady(session, event);
       return;
-    }
     case 'frame':
-      onFrame(store, internals, event, now);
+      onFrame(session, event, now);
       return;
     case 'paused':
-      onPaused(store, event.reason, event.i);
+      onPaused(session, event.reason, event.i);
       return;
     case 'playing':
       updateRun(store, { status: 'playing' });
       return;
     case 'error':
-      onError(store, internals, event);
+      onError(session, event);
       return;
     default:
       assertNever(event, 'engine event');

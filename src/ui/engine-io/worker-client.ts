@@ -9,7 +9,7 @@
  * still holds back while the page has not taken in its last frames (engine.ts MAX_IN_FLIGHT), which
  * is what keeps a busy page from being flooded.
  */
-import type { EngineEvent, EngineRequest, EpPreference } from '../../engine/protocol';
+import type { EngineEvent, EngineRequest } from '../../engine/protocol';
 import { isEvent, requestTransferables } from '../../engine/protocol';
 
 export interface EngineClient {
@@ -127,5 +127,3 @@ export function createEngineClient(
 function workerError(message: string): EngineEvent {
   return { type: 'error', scope: 'worker', message, recoverable: true };
 }
-
-export type { EpPreference };

@@ -1,5 +1,5 @@
 /** Draws the 2D particle view: score arrows, trajectories, x̂₀ points and x_t points. */
-import type { Arrow } from './score-field';
+import type { Arrow } from './score-arrows';
 
 export interface PointsScene {
   bounds: readonly [number, number];

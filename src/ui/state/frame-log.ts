@@ -5,8 +5,8 @@
  * Memory is bounded: past a byte budget the older frames thin out to every 2nd, then every 4th …
  * step (frame 0 and the newest frames always stay), so a run of any length holds at most about the
  * budget — a 10,000-step run does not keep 10,000 frames of pixels. Scrubbing always asks the
- * engine (actions.ts seek), which rewinds from its own snapshots, so a dropped frame costs nothing
- * but a coarser GIF and coarser 2D trajectory paths.
+ * engine (seek in engine-io/transport-actions.ts), which rewinds from its own snapshots, so a
+ * dropped frame costs nothing but a coarser GIF and coarser 2D trajectory paths.
  *
  * A frame the worker drew into the page's canvases may come without arrays (shared/frame-schedule.ts):
  * it still counts as a step reached (lastIndex, at), but upTo lists only frames with arrays, and

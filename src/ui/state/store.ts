@@ -1,15 +1,13 @@
 /**
  * The page's state: a zustand vanilla store with typed slices (settings, run, models, backend,
- * notices) and a thin React hook. The store holds data only; commands to the engine live in
- * actions.ts and are sent explicitly, never from effects that watch this state.
+ * notices), and the functions that update it. The store holds data only; commands to the engine
+ * live in engine-io/ and are sent explicitly, never from effects that watch this state. React
+ * reads it through contexts.ts.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { useStore } from 'zustand';
-import { createContext, useContext } from 'react';
 import type { ExecutionProvider, FrameEvent, FrameTimings, ModelSummary } from '../../engine/protocol';
 import type { ModelCard } from '../../core/card';
 import { FrameLog } from './frame-log';
-import { atMostEvery, nextDisplayFrame, pacedView } from './paced-view';
 import { defaultSettings, type Settings } from './settings';
 
 /** One entry of the model list (from models/manifest.json), enough to draw the picker. */
@@ -133,46 +131,4 @@ export function updateRun(store: AppStore, patch: Partial<RunSlice>): void {
 
 export function setModelState(store: AppStore, modelId: string, state: ModelLoadState): void {
   store.setState({ models: { ...store.getState().models, [modelId]: state } });
-}
-
-export const StoreContext = createContext<AppStore | null>(null);
-
-/** How often, at most, readouts that change with every step (useReadout) update while a run plays. */
-export const READOUT_INTERVAL_MS = 100;
-
-/** Each store's paced views (paced-view.ts), shared by every component so they all show the same state. */
-const views = new WeakMap<AppStore, { shown: AppStore; readout: AppStore }>();
-
-function viewsOf(store: AppStore): { shown: AppStore; readout: AppStore } {
-  let pair = views.get(store);
-  if (pair === undefined) {
-    const shown = pacedView(store, nextDisplayFrame);
-    const readout = pacedView(shown, atMostEvery(READOUT_INTERVAL_MS));
-    pair = { shown, readout };
-    views.set(store, pair);
-  }
-  return pair;
-}
-
-function useStoreContext(): AppStore {
-  const store = useContext(StoreContext);
-  if (store === null) throw new Error('useAppState needs a <StoreContext.Provider>.');
-  return store;
-}
-
-/**
- * The thin React hook: subscribe to a slice of the page's store, as shown (a playing run's frames
- * arrive at most once per displayed frame; see paced-view.ts).
- */
-export function useAppState<T>(selector: (state: AppState) => T): T {
-  return useStore(viewsOf(useStoreContext()).shown, selector);
-}
-
-/**
- * Like useAppState, for numbers that change with every step but are read, not watched (ms per
- * step, steps/s, σ, t): while a run plays they update at most every READOUT_INTERVAL_MS; any
- * other change (pause, step, seek, the last frame) shows at once.
- */
-export function useReadout<T>(selector: (state: AppState) => T): T {
-  return useStore(viewsOf(useStoreContext()).readout, selector);
 }

@@ -1,7 +1,7 @@
 /** A labelled row: the visible <label> is also the control's accessible name. */
 import type { ReactNode } from 'react';
 
-interface FieldProps {
+interface FormRowProps {
   id: string;
   label: string;
   /** Shown under the control, e.g. a parameter's help text. */
@@ -11,12 +11,12 @@ interface FieldProps {
   children: ReactNode;
 }
 
-export function Field({ id, label, help, value, children }: FieldProps) {
+export function FormRow({ id, label, help, value, children }: FormRowProps) {
   return (
-    <div className="field">
-      <div className="field-head">
+    <div className="form-row">
+      <div className="form-row-head">
         <label htmlFor={id}>{label}</label>
-        {value !== undefined && <span className="field-value">{value}</span>}
+        {value !== undefined && <span className="control-value">{value}</span>}
       </div>
       {children}
       {help !== undefined && help !== '' && <p className="help">{help}</p>}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scoreArrows } from '../../src/ui/render/score-field';
+import { scoreArrows } from '../../src/ui/render/score-arrows';
 
 /** Standard normal at noise σ: p_σ = N(0, (1 + σ²) I), so ∇log p_σ(x̃) = −x̃ / (1 + σ²). */
 const gaussian = {

@@ -1,8 +1,7 @@
 /** Small plots of σ(t) and log-SNR(t) for the current SDE, the grid's steps and the current t. */
 import { memo, useMemo } from 'react';
-import { useCurrentModel } from '../app-context';
+import { useAppState, useCurrentModel } from '../contexts';
 import { useSde } from '../state/model-math';
-import { useAppState } from '../state/store';
 import { sigmaGrid } from '../../core/grids';
 import { asTime, type Sde } from '../../core/types';
 

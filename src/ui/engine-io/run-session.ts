@@ -1,0 +1,116 @@
+/**
+ * What the actions and the engine-event handling (engine-events.ts) share: the store, the door to
+ * the engine, and what only the page's side of the conversation knows about the current run — a
+ * seek on its way, a run waiting for its model, when the last frame came, exports waiting for a
+ * frame. Every action module and the event handler take a RunSession; none of them keeps state of
+ * its own about the run.
+ */
+import type { Params } from '../../core/types';
+import type { EngineRequest, FrameEvent } from '../../engine/protocol';
+import type { AppStore } from '../state/store';
+
+export interface ActionDeps {
+  send(request: EngineRequest): void;
+  nextRunId(): number;
+  /** Parameters to send for a sampler: registry defaults overlaid with what the user set. */
+  samplerParams(samplerId: string, stored: Params | undefined): Params;
+  /** Address of the models/ folder (the engine reads <id>.json and the network from there). */
+  modelsUrl: string;
+  /** Milliseconds, monotonic (performance.now in the page). */
+  now(): number;
+}
+
+/** A readFrame waiting for its answer (a frame with `requested: true` of this run). */
+export interface FrameRequest {
+  runId: number;
+  resolve(frame: FrameEvent): void;
+  reject(error: Error): void;
+}
+
+export class RunSession {
+  /** Step index of a seek whose frame has not arrived yet (that frame is not a branch). */
+  private seekPending: number | null = null;
+  /** Autoplay flag of a run waiting for its model to load, or null when none waits. */
+  private queuedStart: boolean | null = null;
+  /** When the last frame that was not a readFrame answer arrived (deps.now). */
+  private lastFrameAt: number | null = null;
+  /** readFrame requests not answered yet. */
+  private frameRequests: FrameRequest[] = [];
+
+  constructor(
+    readonly store: AppStore,
+    readonly deps: ActionDeps,
+  ) {}
+
+  get isPlaying(): boolean {
+    return this.store.getState().run.status === 'playing';
+  }
+
+  /** Sends a request about the current run; nothing when there is no run. */
+  sendToRun(make: (runId: number) => EngineRequest): void {
+    const id = this.store.getState().run.runId;
+    if (id !== null) this.deps.send(make(id));
+  }
+
+  /** A new run: the old one's seek and frame time are forgotten, its waiting readFrames fail. */
+  beginRun(): void {
+    this.seekPending = null;
+    this.lastFrameAt = null;
+    for (const request of this.frameRequests.splice(0)) {
+      request.reject(
+        new Error('A new run started before the frame arrived, so nothing was exported. Export again.'),
+      );
+    }
+  }
+
+  /** The engine was asked to rewind to step k. */
+  seekSent(k: number): void {
+    this.seekPending = k;
+  }
+
+  /** True when no seek is waiting for its frame. */
+  get seekSettled(): boolean {
+    return this.seekPending === null;
+  }
+
+  /** True, once, for the frame at step i that answers the seek on its way. */
+  takeSeekAnswer(i: number): boolean {
+    if (this.seekPending !== i) return false;
+    this.seekPending = null;
+    return true;
+  }
+
+  /** A run should start (playing when `autoplay`) once the current model is ready. */
+  queueStart(autoplay: boolean): void {
+    this.queuedStart = autoplay;
+  }
+
+  /** The queued start's autoplay flag, or null when none waits; the queue is emptied. */
+  takeQueuedStart(): boolean | null {
+    const autoplay = this.queuedStart;
+    this.queuedStart = null;
+    return autoplay;
+  }
+
+  /** Notes that a frame arrived at `now`; returns the milliseconds since the previous one, or null. */
+  frameArrived(now: number): number | null {
+    const since = this.lastFrameAt === null ? null : now - this.lastFrameAt;
+    this.lastFrameAt = now;
+    return since;
+  }
+
+  addFrameRequest(request: FrameRequest): void {
+    this.frameRequests.push(request);
+  }
+
+  removeFrameRequest(request: FrameRequest): void {
+    this.frameRequests = this.frameRequests.filter((r) => r !== request);
+  }
+
+  /** Resolves every readFrame of the frame's run with it. */
+  answerFrameRequests(frame: FrameEvent): void {
+    const answered = this.frameRequests.filter((r) => r.runId === frame.runId);
+    this.frameRequests = this.frameRequests.filter((r) => r.runId !== frame.runId);
+    for (const request of answered) request.resolve(frame);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Starting a run of the current settings, and loading the model it needs first. The actions and
+ * the engine-event handling (a model became ready, the worker restarted) both start runs here.
+ */
+import type { EngineRequest } from '../../engine/protocol';
+import type { Params } from '../../core/types';
+import { idleRun, setModelState, updateRun } from '../state/store';
+import type { RunSession } from './run-session';
+
+/** The current sampler's parameters as the engine gets them (registry defaults under the user's). */
+export function currentSamplerParams(session: RunSession): Params {
+  const { samplerId, samplerParams } = session.store.getState().settings;
+  return session.deps.samplerParams(samplerId, samplerParams[samplerId]);
+}
+
+/** The `start` request for the current settings; conditioning only for a model that has classes. */
+function startRequest(session: RunSession, runId: number, autoplay: boolean): EngineRequest {
+  const { settings: s, models } = session.store.getState();
+  const model = models[s.modelId];
+  const conditional = model?.state === 'ready' && model.summary.classes.length > 0;
+  return {
+    type: 'start',
+    runId,
+    autoplay,
+    model: s.modelId,
+    sampler: s.samplerId,
+    params: currentSamplerParams(session),
+    sde: { kind: s.sde },
+    schedule: s.schedule,
+    steps: s.steps,
+    seed: s.seed,
+    batch: s.batch,
+    classLabel: conditional ? s.classLabel : null,
+    guidance: conditional ? s.guidance : 0,
+    denoiseFinal: s.denoiseFinal,
+    stepsPerSecond: s.stepsPerSecond,
+  };
+}
+
+/** Starts a fresh run of the current (ready) model at step 0, playing or paused. */
+export function startRun(session: RunSession, autoplay: boolean): void {
+  const { store, deps } = session;
+  const { steps } = store.getState().settings;
+  const id = deps.nextRunId();
+  store.getState().frameLog.clear();
+  session.beginRun();
+  updateRun(store, { ...idleRun, runId: id, status: autoplay ? 'playing' : 'paused', steps });
+  deps.send(startRequest(session, id, autoplay));
+}
+
+/** Loads a model; a run starts (playing when `autoplay`) when it is ready and still chosen. */
+export function loadModel(session: RunSession, modelId: string, autoplay: boolean): void {
+  const { store, deps } = session;
+  session.queueStart(autoplay);
+  setModelState(store, modelId, { state: 'loading', loaded: 0, total: 0 });
+  updateRun(store, { ...idleRun, status: 'loading' });
+  deps.send({ type: 'loadModel', modelId, baseUrl: deps.modelsUrl });
+}
+
+/** Starts a run of the current model, loading it first when needed. */
+export function startOrLoad(session: RunSession, autoplay: boolean): void {
+  const { settings, models } = session.store.getState();
+  const state = models[settings.modelId]?.state;
+  if (state === 'ready') startRun(session, autoplay);
+  else if (state === 'loading') session.queueStart(autoplay);
+  else if (state === undefined) loadModel(session, settings.modelId, autoplay);
+  // 'failed': the banner's Retry (or picking the model again) loads it.
+}

@@ -1,0 +1,68 @@
+/**
+ * Changes to the run's settings. A sampler or SDE change mid-run is a live swap: the trajectory
+ * continues from the current step. A change to the σ grid or the initial noise starts a new run.
+ */
+import type { ParamValue, SdeKind } from '../../core/types';
+import type { EngineRequest } from '../../engine/protocol';
+import type { Settings, ViewOptions } from '../state/settings';
+import { updateSettings } from '../state/store';
+import type { RunSession } from './run-session';
+import { currentSamplerParams, startOrLoad, startRun } from './run-start';
+
+/** Settings that fix the σ grid or the initial noise: changing one starts a new run. */
+export type RunDefiningSettings = Pick<
+  Settings,
+  'steps' | 'schedule' | 'seed' | 'batch' | 'classLabel' | 'guidance' | 'denoiseFinal'
+>;
+
+/**
+ * Mid-run, a sampler or SDE change is a live swap from the current step. At step 0 nothing has
+ * been computed yet, so a fresh run starts instead: then the URL alone reproduces the pictures.
+ */
+function swapOrRestart(session: RunSession, swap: (runId: number) => EngineRequest): void {
+  const { run } = session.store.getState();
+  if (run.runId !== null && run.i === 0 && run.status !== 'playing') startRun(session, false);
+  else session.sendToRun(swap);
+}
+
+function swapSampler(session: RunSession, samplerId: string): void {
+  swapOrRestart(session, (id) => ({
+    type: 'setSampler',
+    runId: id,
+    sampler: samplerId,
+    params: currentSamplerParams(session),
+  }));
+}
+
+/** Live swap: the trajectory continues from the current step with the new sampler. */
+export function setSampler(session: RunSession, samplerId: string): void {
+  updateSettings(session.store, { samplerId });
+  swapSampler(session, samplerId);
+}
+
+/** A parameter of the current sampler (kept per sampler), swapped in live. */
+export function setSamplerParam(session: RunSession, name: string, value: ParamValue): void {
+  const { samplerId, samplerParams } = session.store.getState().settings;
+  const next = { ...samplerParams, [samplerId]: { ...samplerParams[samplerId], [name]: value } };
+  updateSettings(session.store, { samplerParams: next });
+  swapSampler(session, samplerId);
+}
+
+/** Live swap of the forward process (a change of coordinates of the current state). */
+export function setSde(session: RunSession, sde: SdeKind): void {
+  updateSettings(session.store, { sde });
+  swapOrRestart(session, (id) => ({ type: 'setSde', runId: id, sde: { kind: sde } }));
+}
+
+/** Grid, noise or conditioning changed: start over, playing if it was playing. */
+export function setRunSetting(session: RunSession, patch: Partial<RunDefiningSettings>): void {
+  const wasPlaying = session.isPlaying;
+  updateSettings(session.store, patch);
+  const { run } = session.store.getState();
+  if (run.runId !== null || run.status === 'idle') startOrLoad(session, wasPlaying);
+}
+
+/** What the 2D view draws: no engine command, the page redraws. */
+export function setView(session: RunSession, patch: Partial<ViewOptions>): void {
+  updateSettings(session.store, { view: { ...session.store.getState().settings.view, ...patch } });
+}
