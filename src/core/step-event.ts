@@ -1,4 +1,4 @@
-/** The runner's trajectory state and what a step (or a rewind) reports. */
+/** The sampling loop's trajectory state and what a step (or a rewind) reports. */
 import type { Field } from './field';
 import { PRIOR_STEP } from './rng';
 import { asTime } from './types';

@@ -2,9 +2,9 @@
  * The shared vocabulary of the numerical core. Everything here is plain data or pure functions:
  * no DOM, no onnxruntime, no Math.random.
  *
- * Coordinates. Every forward process has marginals x_t = s(t)·(x₀ + σ(t)·n). The runner keeps the
- * state in the scale-free ("variance-exploding") coordinates x̃ = x / s(t), where the noise level σ
- * alone says where a trajectory is. Changing SDE mid-run is then only a change of the map t ↔ σ.
+ * Coordinates. Every forward process has marginals x_t = s(t)·(x₀ + σ(t)·n). The sampling loop keeps
+ * the state in the scale-free ("variance-exploding") coordinates x̃ = x / s(t), where the noise level
+ * σ alone says where a trajectory is. Changing SDE mid-run is then only a change of the map t ↔ σ.
  */
 
 import type { Field } from './field';
@@ -124,7 +124,7 @@ export interface StepResult<V = Float32Array> {
   sigma: Sigma;
   /** The x̂₀ estimate to display for this step (e.g. the last denoiser output). */
   denoised: V;
-  /** (σ, x̂₀) pairs to append to the history (the runner keeps the last few). */
+  /** (σ, x̂₀) pairs to append to the history (the sampling loop keeps the last few). */
   evaluated: HistoryEntry<V>[];
   /** Network evaluations used by this step. */
   nfe: number;

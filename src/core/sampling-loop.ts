@@ -3,7 +3,7 @@
  * snapshots, and advances one sampler step per call. Sampler, parameters, SDE, schedule and step
  * count can change between steps; the trajectory continues from the current (x̃, σ) with the step
  * counter unchanged. Vectors are of the backend's type V (Float32Array on the CPU, GPUBuffer on
- * WebGPU); after every change the runner tells the field which vectors it still holds.
+ * WebGPU); after every change the loop tells the field which vectors it still holds.
  *
  * Noise: the prior is gaussianNoise(seed, PRIOR_STEP, 0, ·); step i (0-based: the i-th step taken)
  * draws gaussianNoise(seed, i, stream, ·).
@@ -32,7 +32,7 @@ export const HISTORY_LENGTH = 4;
 /** Relative tolerance under which two noise levels count as the same grid point. */
 const SAME_SIGMA = 1e-9;
 
-export interface RunnerOptions<V = Float32Array> {
+export interface LoopOptions<V = Float32Array> {
   denoiser: Denoiser<V>;
   /** The process to sample with (for a network, usually sdeForModel(kind, card.sde)). */
   sde: SdeConfig;
@@ -50,7 +50,7 @@ export interface RunnerOptions<V = Float32Array> {
 }
 
 /** The settings a step reads; every one can change between steps. */
-export interface RunnerSettings {
+export interface LoopSettings {
   seed: number;
   sde: Sde;
   schedule: ScheduleKind;
@@ -62,11 +62,11 @@ export interface RunnerSettings {
   denoiseFinal: boolean;
 }
 
-export class TrajectoryRunner<V> {
+export class SamplingLoop<V> {
   readonly denoiser: Denoiser<V>;
   readonly batch: number;
   readonly dim: number;
-  private cfg: RunnerSettings;
+  private cfg: LoopSettings;
   private state: TrajectoryState<V>;
   /** Kept states: `steps` lists what can be restored exactly, `keepEvery` says how thinned. */
   readonly snapshots: SnapshotStore<V>;
@@ -74,7 +74,7 @@ export class TrajectoryRunner<V> {
 
   constructor(
     readonly field: Field<V>,
-    options: RunnerOptions<V>,
+    options: LoopOptions<V>,
   ) {
     const { batch, seed, schedule, steps, denoiser } = options;
     if (!Number.isInteger(batch) || batch < 1)
@@ -108,7 +108,7 @@ export class TrajectoryRunner<V> {
   }
 
   /** Current settings (seed, SDE, schedule, grid, sampler, params). */
-  get settings(): Readonly<RunnerSettings> {
+  get settings(): Readonly<LoopSettings> {
     return this.cfg;
   }
   get sigma(): Sigma {
@@ -206,7 +206,7 @@ export class TrajectoryRunner<V> {
     return snapshot ? this.reportFor(snapshot, 0, {}, snapshot.sde) : null;
   }
 
-  private regrid(change: Partial<Pick<RunnerSettings, 'sde' | 'schedule' | 'steps' | 'grid'>>): void {
+  private regrid(change: Partial<Pick<LoopSettings, 'sde' | 'schedule' | 'steps' | 'grid'>>): void {
     const next = { ...this.cfg, ...change };
     this.cfg = { ...next, sigmas: sigmaGrid(next.sde, next.schedule, next.steps, next.grid) };
   }
@@ -271,7 +271,7 @@ export class TrajectoryRunner<V> {
     this.snapshots.add({ ...this.state, history: [...this.state.history], sde: this.cfg.sde });
   }
 
-  /** Hands every vector the runner no longer holds back to the field. */
+  /** Hands every vector the loop no longer holds back to the field. */
   private collect(): void {
     const { xTilde, denoised, history } = this.state;
     const snapshots = this.snapshots;
