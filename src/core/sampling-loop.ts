@@ -14,7 +14,7 @@ import { seedKey } from './rng';
 import { getSampler } from './samplers/registry';
 import { makeSde } from './sde';
 import { SnapshotStore } from './snapshots';
-import { priorState, stepReport, type StepReport, type TrajectoryState } from './step-event';
+import { priorState, stepReport, type StepReport } from './step-event';
 import { asSigma } from './types';
 import type {
   Denoiser,
@@ -26,6 +26,7 @@ import type {
   SdeConfig,
   Sigma,
   StepCtx,
+  TrajectoryState,
 } from './types';
 
 export const HISTORY_LENGTH = 4;
@@ -212,7 +213,7 @@ export class SamplingLoop<V> {
   }
 
   private async samplerStep(sigmaNext: Sigma): Promise<StepReport<V>> {
-    const { state, batch, dim, field } = this;
+    const { state, batch, field } = this;
     const { sde, sigmas, params, sampler, seed } = this.cfg;
     const ctx: StepCtx<V> = {
       sde,
@@ -224,7 +225,7 @@ export class SamplingLoop<V> {
       denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
       noise: (stream) => field.noise(seed, state.i, stream),
     };
-    const result = await sampler.step({ i: state.i, sigma: state.sigma, x: state.xTilde, batch, dim }, ctx);
+    const result = await sampler.step(state, ctx);
     if (!(result.sigma <= state.sigma)) {
       throw new Error(
         `Sampler ${sampler.id} raised the noise level from σ=${state.sigma} to σ=${result.sigma}.`,
@@ -232,7 +233,8 @@ export class SamplingLoop<V> {
     }
     const sigma = Math.abs(result.sigma - sigmaNext) <= SAME_SIGMA * sigmaNext ? sigmaNext : result.sigma;
     const history = [...state.history, ...result.evaluated].slice(-HISTORY_LENGTH);
-    return this.advance(result.x, asSigma(sigma), result.denoised, history, result.nfe, result.info ?? {});
+    const { xTilde, denoised, nfe, info = {} } = result;
+    return this.advance(xTilde, asSigma(sigma), denoised, history, nfe, info);
   }
 
   /** Tweedie's formula at σ_end: x̃ ← D(x̃, σ_end) = E[x₀ | x̃] (Efron 2011), one NFE. */

@@ -76,7 +76,7 @@ export async function runTrajectory(sampler: Sampler, opts: RunOptions): Promise
     const sigmaNext = sigmas.find((s) => s < sigma) ?? last;
     const step = i;
     const result = await sampler.step(
-      { i, sigma, x, batch, dim },
+      { i, sigma, xTilde: x },
       {
         sde,
         sigmaNext,
@@ -91,7 +91,7 @@ export async function runTrajectory(sampler: Sampler, opts: RunOptions): Promise
     history.push(...result.evaluated);
     history.splice(0, Math.max(0, history.length - (opts.historyLength ?? 4)));
     results.push(result);
-    x = result.x;
+    x = result.xTilde;
     sigma = result.sigma;
     nfe += result.nfe;
     i += 1;
