@@ -1,6 +1,6 @@
 /**
- * Sliced-Wasserstein table of every sampler on the ring of eight Gaussians (exact denoiser):
- * SW distance to exact samples divided by the floor (exact vs exact at the same N), and NFE, for
+ * Sliced-W1 table of every sampler on the ring of eight Gaussians (exact denoiser):
+ * sliced W1 to exact samples divided by the floor (exact vs exact at the same N), and NFE, for
  * VP and VE at 50, 200 and 1000 uniform-in-t steps, all at default params (plus pc with per-sample
  * norms). Run: npx tsx scripts/sw-table.ts [N]
  */
@@ -16,7 +16,8 @@ import { gaussianNoise } from '../src/core/rng';
 import { samplers } from '../src/core/samplers/registry';
 import { makeSde } from '../src/core/sde';
 import type { Params, Sampler, SdeKind } from '../src/core/types';
-import { priorSample, runTrajectory, slicedWasserstein2d } from '../test/core/samplers-support';
+import { slicedWasserstein1 } from '../src/core/stats';
+import { priorSample, runTrajectory } from '../test/core/samplers-support';
 
 const n = Number(process.argv[2] ?? 2000);
 const stepCounts = [50, 200, 1000];
@@ -26,6 +27,7 @@ const mixture = mixtureFromAnalytic(card.analytic, 'ring8');
 
 /** Exact sets averaged for the floor (pairs) and for each sampler's distance (references). */
 const sets = 6;
+const sw1 = (a: Float32Array, b: Float32Array) => slicedWasserstein1(a, n, b, n, 2);
 
 /** Rows: every sampler at its defaults, plus pc with per-sample corrector norms (biased in 2D). */
 const rows: { label: string; sampler: Sampler; params: Params }[] = [
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
       return sampleMixture(mixture, n, seed).map((v, k) => v + sigmaEnd * z[k]);
     };
     let floor = 0;
-    for (let s = 0; s < sets; s++) floor += slicedWasserstein2d(truth(10 + 2 * s), truth(11 + 2 * s)) / sets;
+    for (let s = 0; s < sets; s++) floor += sw1(truth(10 + 2 * s), truth(11 + 2 * s)) / sets;
     const references = Array.from({ length: sets }, (_, s) => truth(100 + s));
     for (const row of rows) {
       for (const steps of stepCounts) {
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
           denoiser: new MixtureDenoiser(mixture),
           params: row.params,
         });
-        const distance = references.reduce((acc, r) => acc + slicedWasserstein2d(run.x, r), 0) / sets;
+        const distance = references.reduce((acc, r) => acc + sw1(run.x, r), 0) / sets;
         const ratio = distance / floor;
         cells.get(row.label)?.push(`${ratio.toFixed(2)} (${run.nfe})`);
         process.stderr.write(`${kind} ${row.label} ${steps}: ${ratio.toFixed(2)} / ${run.nfe} NFE\n`);

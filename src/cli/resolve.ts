@@ -1,6 +1,6 @@
 /**
  * Checks the parsed flags against the model card and the sampler registry and turns them into
- * what the runner needs: sampler parameters with defaults filled in, per-sample class labels, SDE.
+ * what the CPU runner needs: sampler parameters with defaults filled in, per-sample class labels, SDE.
  */
 import type { ModelCard } from '../core/card';
 import { sdeForModel } from '../core/sde';

@@ -1,12 +1,12 @@
 /**
  * `npm run sample -- --model <id|card.json> --sampler <id> --out FILE.png|FILE.json [...]`: the
- * page's core (card, denoiser, runner, sampler registry) in Node, with onnxruntime-node for
+ * page's core (card, denoiser, CPU runner, sampler registry) in Node, with onnxruntime-node for
  * networks. Usage mistakes print one line and exit 2; other failures print one line and exit 1.
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { denoiserForCard } from '../core/denoiser';
-import { Runner } from '../core/runner';
+import { CpuRunner } from '../core/cpu-runner';
 import { samplerIds } from '../core/samplers/registry';
 import type { Denoiser } from '../core/types';
 import { parseSampleArgs, USAGE, UsageError, type SampleArgs } from './args';
@@ -51,7 +51,7 @@ export async function sample(args: SampleArgs): Promise<SampleOutcome> {
   const labels = resolveLabels(card, args);
   const sde = resolveSde(card, args);
   const denoiser = await makeDenoiser(loaded, labels, args.guidance);
-  const runner = new Runner({
+  const runner = new CpuRunner({
     denoiser,
     sde,
     schedule: args.schedule,

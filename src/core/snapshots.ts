@@ -3,18 +3,10 @@
  * within a byte budget; beyond it the store thins out (keeps every 2nd step, then every 4th, …,
  * always keeping step 0), and a rewind goes to the nearest earlier kept step.
  */
-import type { HistoryEntry, Sde, Sigma } from './types';
+import type { Sde, TrajectoryState } from './types';
 
-export interface Snapshot<V = Float32Array> {
-  /** Steps taken when this state was reached. */
-  readonly i: number;
-  readonly sigma: Sigma;
-  /** State in scale-free coordinates (never mutated). */
-  readonly xTilde: V;
-  /** The x̂₀ shown for this step (null for the prior at step 0). */
-  readonly denoised: V | null;
-  readonly history: readonly HistoryEntry<V>[];
-  readonly nfeTotal: number;
+/** A kept trajectory state. */
+export interface Snapshot<V = Float32Array> extends TrajectoryState<V> {
   /** The process active when the state was reached, to map x̃ back to native x for display. */
   readonly sde: Sde;
 }

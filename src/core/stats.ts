@@ -1,7 +1,7 @@
 /**
  * Sample statistics for checking samplers against the truth: moments, their standard errors, the
- * exact moments of a Gaussian mixture, and the sliced Wasserstein-2 distance (Rabin et al. 2011).
- * Point sets are row-major n × dim arrays.
+ * exact moments of a Gaussian mixture, and the sliced Wasserstein-1 and -2 distances (Rabin et al.
+ * 2011). Point sets are row-major n × dim arrays.
  */
 import type { GaussianMixture } from './mixture';
 import { gaussianNoise } from './rng';
@@ -88,10 +88,11 @@ export function mixtureMoments(mix: GaussianMixture): { mean: Float64Array; cov:
 }
 
 /**
- * Squared W2 between two 1D empirical distributions, exactly: the integral over u ∈ (0, 1) of the
- * squared difference of their quantile functions (sorted inputs; sizes may differ).
+ * ∫₀¹ cost(F_A⁻¹(u) − F_B⁻¹(u)) du for two 1D empirical distributions, exactly: the quantile
+ * functions are step functions, so the integral is a sum over the merged steps (sorted inputs;
+ * sizes may differ).
  */
-export function wasserstein2Squared1d(sortedA: Float64Array, sortedB: Float64Array): number {
+function quantileIntegral(sortedA: Float64Array, sortedB: Float64Array, cost: (d: number) => number): number {
   const nA = sortedA.length;
   const nB = sortedB.length;
   let i = 0;
@@ -102,12 +103,22 @@ export function wasserstein2Squared1d(sortedA: Float64Array, sortedB: Float64Arr
     const nextA = (i + 1) / nA;
     const nextB = (j + 1) / nB;
     const next = Math.min(nextA, nextB);
-    total += (next - u) * (sortedA[i] - sortedB[j]) ** 2;
+    total += (next - u) * cost(sortedA[i] - sortedB[j]);
     u = next;
     if (nextA <= next) i++;
     if (nextB <= next) j++;
   }
   return total;
+}
+
+/** Squared W2 between two 1D empirical distributions: ∫ (F_A⁻¹ − F_B⁻¹)² du (sorted inputs). */
+export function wasserstein2Squared1d(sortedA: Float64Array, sortedB: Float64Array): number {
+  return quantileIntegral(sortedA, sortedB, (d) => d ** 2);
+}
+
+/** W1 between two 1D empirical distributions: ∫ |F_A⁻¹ − F_B⁻¹| du (sorted inputs). */
+export function wasserstein1d(sortedA: Float64Array, sortedB: Float64Array): number {
+  return quantileIntegral(sortedA, sortedB, Math.abs);
 }
 
 export interface SlicedOptions {
@@ -117,14 +128,19 @@ export interface SlicedOptions {
   seed?: number;
 }
 
-/** Sliced W2: √(mean over unit directions θ of W2²(θᵀA, θᵀB)); directions from rng.ts. */
-export function slicedWasserstein2(
+/**
+ * The mean over unit directions θ of `distance1d(θᵀA, θᵀB)`; the directions are normalised
+ * Gaussian draws from rng.ts, so they are uniform on the sphere and the same for every call
+ * with the same options.
+ */
+function meanOverSlices(
   a: Points,
   nA: number,
   b: Points,
   nB: number,
   dim: number,
-  opts: SlicedOptions = {},
+  opts: SlicedOptions,
+  distance1d: (sortedA: Float64Array, sortedB: Float64Array) => number,
 ): number {
   checkShape(a, nA, dim);
   checkShape(b, nB, dim);
@@ -143,9 +159,33 @@ export function slicedWasserstein2(
       }
       return out.sort();
     };
-    total += wasserstein2Squared1d(project(a, nA), project(b, nB));
+    total += distance1d(project(a, nA), project(b, nB));
   }
-  return Math.sqrt(total / projections);
+  return total / projections;
+}
+
+/** Sliced W2: √(mean over unit directions θ of W2²(θᵀA, θᵀB)). */
+export function slicedWasserstein2(
+  a: Points,
+  nA: number,
+  b: Points,
+  nB: number,
+  dim: number,
+  opts: SlicedOptions = {},
+): number {
+  return Math.sqrt(meanOverSlices(a, nA, b, nB, dim, opts, wasserstein2Squared1d));
+}
+
+/** Sliced W1: the mean over unit directions θ of W1(θᵀA, θᵀB); less swayed by a few far points than W2. */
+export function slicedWasserstein1(
+  a: Points,
+  nA: number,
+  b: Points,
+  nB: number,
+  dim: number,
+  opts: SlicedOptions = {},
+): number {
+  return meanOverSlices(a, nA, b, nB, dim, opts, wasserstein1d);
 }
 
 function checkShape(points: Points, n: number, dim: number): void {

@@ -1,19 +1,8 @@
-/** The runner's trajectory state and what a step (or a rewind) reports. */
+/** What a step (or a rewind) of the sampling loop reports, and the prior state it starts from. */
 import type { Field } from './field';
 import { PRIOR_STEP } from './rng';
 import { asTime } from './types';
-import type { HistoryEntry, Sde, Sigma, Time } from './types';
-
-/** Where a trajectory is: what a snapshot stores and a rewind restores. Vectors are never mutated. */
-export interface TrajectoryState<V = Float32Array> {
-  i: number;
-  sigma: Sigma;
-  /** Scale-free coordinates. */
-  xTilde: V;
-  denoised: V | null;
-  history: HistoryEntry<V>[];
-  nfeTotal: number;
-}
+import type { Sde, Sigma, Time, TrajectoryState } from './types';
 
 /** What one step shows, on any backend: the vectors stay where they live (CPU or GPU). */
 export interface StepReport<V = Float32Array> {

@@ -2,9 +2,9 @@
  * The shared vocabulary of the numerical core. Everything here is plain data or pure functions:
  * no DOM, no onnxruntime, no Math.random.
  *
- * Coordinates. Every forward process has marginals x_t = s(t)·(x₀ + σ(t)·n). The runner keeps the
- * state in the scale-free ("variance-exploding") coordinates x̃ = x / s(t), where the noise level σ
- * alone says where a trajectory is. Changing SDE mid-run is then only a change of the map t ↔ σ.
+ * Coordinates. Every forward process has marginals x_t = s(t)·(x₀ + σ(t)·n). The sampling loop keeps
+ * the state in the scale-free ("variance-exploding") coordinates x̃ = x / s(t), where the noise level
+ * σ alone says where a trajectory is. Changing SDE mid-run is then only a change of the map t ↔ σ.
  */
 
 import type { Field } from './field';
@@ -85,17 +85,30 @@ export interface HistoryEntry<V = Float32Array> {
   denoised: V;
 }
 
-/** The state a step starts from. V is the vector type of the backend (see field.ts). */
-export interface TrajState<V = Float32Array> {
+/**
+ * Where a trajectory is: what a step starts from, what a snapshot stores and a rewind restores.
+ * V is the vector type of the backend (see field.ts); vectors are never mutated.
+ */
+export interface TrajectoryState<V = Float32Array> {
   /** Step index: how many steps have been taken. */
   readonly i: number;
   /** Current noise level. */
   readonly sigma: Sigma;
   /** Current sample in scale-free coordinates, batch × dim. */
-  readonly x: V;
-  readonly batch: number;
-  readonly dim: number;
+  readonly xTilde: V;
+  /** The x̂₀ shown for this state (null for the prior at step 0). */
+  readonly denoised: V | null;
+  /** Earlier (σ, x̂₀) pairs of this trajectory, oldest first (the last few). */
+  readonly history: readonly HistoryEntry<V>[];
+  /** Network evaluations so far. */
+  readonly nfeTotal: number;
 }
+
+/**
+ * The part of the trajectory state a sampler step reads (its history comes in StepCtx, keeping
+ * only entries above the current σ; batch and dim are the field's).
+ */
+export type StepStart<V = Float32Array> = Pick<TrajectoryState<V>, 'i' | 'sigma' | 'xTilde'>;
 
 export interface StepCtx<V = Float32Array> {
   readonly sde: Sde;
@@ -119,12 +132,12 @@ export interface StepCtx<V = Float32Array> {
 
 export interface StepResult<V = Float32Array> {
   /** New state in scale-free coordinates. */
-  x: V;
+  xTilde: V;
   /** Noise level reached (normally ctx.sigmaNext; adaptive solvers may stop earlier). */
   sigma: Sigma;
   /** The x̂₀ estimate to display for this step (e.g. the last denoiser output). */
   denoised: V;
-  /** (σ, x̂₀) pairs to append to the history (the runner keeps the last few). */
+  /** (σ, x̂₀) pairs to append to the history (the sampling loop keeps the last few). */
   evaluated: HistoryEntry<V>[];
   /** Network evaluations used by this step. */
   nfe: number;
@@ -146,5 +159,5 @@ export interface Sampler {
   readonly description: string;
   readonly params: readonly ParamSpec[];
   /** One step; written once against Field<V>, it runs on any backend. */
-  step<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>>;
+  step<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>>;
 }

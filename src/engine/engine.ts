@@ -12,7 +12,7 @@ import type { Params, SdeConfig } from '../core/types';
 import type { EngineEvent, EngineRequest, EpPreference, FrameEvent } from './protocol';
 import type { LoadedModel } from './model';
 import { loadModel, summarize } from './model';
-import { Trajectory } from './trajectory';
+import { WorkerTrajectory } from './worker-trajectory';
 import { errorText } from './backend';
 import { carriesArrays } from '../shared/frame-schedule';
 import { ViewPainter, type AttachedViews } from './views';
@@ -25,7 +25,7 @@ type StartRequest = Extract<EngineRequest, { type: 'start' }>;
 interface Run {
   runId: number;
   model: LoadedModel;
-  trajectory: Trajectory;
+  trajectory: WorkerTrajectory;
   /** Draws this run's frames into the attached canvases (made on first use, per pair of canvases). */
   painter: ViewPainter | null;
   stepsPerSecond: number;
@@ -81,7 +81,7 @@ export class Engine {
     // The page may have heard of another model's backend since (it starts a loaded model without
     // asking to load it again): say where this run's model runs.
     this.emit({ type: 'backend', ...model.backend });
-    const trajectory = Trajectory.create(model, request);
+    const trajectory = WorkerTrajectory.create(model, request);
     const run: Run = {
       runId: request.runId,
       model,
@@ -263,7 +263,7 @@ export class Engine {
    * The run's current frame: drawn into the attached canvases when there are any, with its arrays
    * when it is not drawn, on the schedule (shared/frame-schedule.ts), or when `arrays` asks.
    */
-  private frameOf(run: Run, arrays = false): ReturnType<Trajectory['frame']> {
+  private frameOf(run: Run, arrays = false): ReturnType<WorkerTrajectory['frame']> {
     const sink = this.painterFor(run);
     const t = run.trajectory;
     return t.frame(run.runId, { sink, arrays: arrays || carriesArrays(t.i, t.totalSteps, t.done) });

@@ -7,7 +7,7 @@
 import type { ModelCard } from '../core/card';
 import { onArrayBuffer } from '../gpu/gpu-field';
 import { GridRenderer } from '../gpu/grid-render';
-import type { FrameSink } from './trajectory';
+import type { FrameSink } from './worker-trajectory';
 
 /** The pair of canvases the page attached. */
 export interface AttachedViews {

@@ -92,7 +92,7 @@ describe('pc corrector on a Gaussian (hand-computed score)', () => {
     const x = Float32Array.from([1, -2]);
     const params = { predictor: 'none', corrector: 'langevin', snr: 0.16, correctorSteps: 1 };
     const ctx = gaussianCtx(sde, sigmaNext, [sigma, sigmaNext], params, z);
-    const result = await getSampler('pc').step({ i: 0, sigma, x, batch: 1, dim: 2 }, ctx);
+    const result = await getSampler('pc').step({ i: 0, sigma, xTilde: x }, ctx);
     const s = sde.scale(sde.timeOf(sigma));
     const sNext = sde.scale(sde.timeOf(sigmaNext));
     const alpha = (s / sNext) ** 2; // 1 − β_i with √(1 − β_i) = s(t)/s(t_next)
@@ -103,7 +103,7 @@ describe('pc corrector on a Gaussian (hand-computed score)', () => {
     const expected = xPred.map(
       (v, k) => (v * sNext + epsilon * scoreNative[k] + Math.sqrt(2 * epsilon) * z[k]) / sNext,
     );
-    expected.forEach((v, k) => expect(result.x[k]).toBeCloseTo(v, 5));
+    expected.forEach((v, k) => expect(result.xTilde[k]).toBeCloseTo(v, 5));
     expect(result.nfe).toBe(1);
   });
 
@@ -114,22 +114,22 @@ describe('pc corrector on a Gaussian (hand-computed score)', () => {
     const x = Float32Array.from([2, 0, 0, 1]);
     const stepPc = (params: Params) =>
       getSampler('pc').step(
-        { i: 0, sigma, x, batch: 2, dim: 2 },
+        { i: 0, sigma, xTilde: x },
         gaussianCtx(sde, sigmaNext, [sigma, sigmaNext], params, z),
       );
 
     it('uses batch-mean norms by default: ε = 2(0.2·1.5/0.75)² = 0.32 for both samples', async () => {
       const result = await stepPc({ predictor: 'none', snr: 0.2 });
       expectRelative(result.info?.epsilon, 0.32);
-      expect(result.x[0]).toBeCloseTo(2 - 0.32 + Math.sqrt(0.64), 5);
-      expect(result.x[3]).toBeCloseTo(1 - 0.16 + 2 * Math.sqrt(0.64), 5);
+      expect(result.xTilde[0]).toBeCloseTo(2 - 0.32 + Math.sqrt(0.64), 5);
+      expect(result.xTilde[3]).toBeCloseTo(1 - 0.16 + 2 * Math.sqrt(0.64), 5);
     });
 
     it('with per-sample norms reports the batch mean of ε₁ = 0.08 and ε₂ = 1.28', async () => {
       const result = await stepPc({ predictor: 'none', snr: 0.2, stepNorm: 'sample' });
       expectRelative(result.info?.epsilon, (0.08 + 1.28) / 2);
-      expect(result.x[0]).toBeCloseTo(2 - 0.08 + Math.sqrt(0.16), 5);
-      expect(result.x[3]).toBeCloseTo(1 - 0.64 + 2 * Math.sqrt(2.56), 5);
+      expect(result.xTilde[0]).toBeCloseTo(2 - 0.08 + Math.sqrt(0.16), 5);
+      expect(result.xTilde[3]).toBeCloseTo(1 - 0.64 + 2 * Math.sqrt(2.56), 5);
     });
   });
 
@@ -144,12 +144,12 @@ describe('pc corrector on a Gaussian (hand-computed score)', () => {
       { predictor: 'ode_euler', corrector: 'none' },
       x,
     );
-    const state = { i: 0, sigma, x, batch: 1, dim: 2 };
+    const state = { i: 0, sigma, xTilde: x };
     const composed = await getSampler('pc').step(state, ctx);
     const plain = await getSampler('ode_euler').step(state, ctx);
-    expect(Array.from(composed.x)).toEqual(Array.from(plain.x));
+    expect(Array.from(composed.xTilde)).toEqual(Array.from(plain.xTilde));
     // D = x̃/17, x̃' = D + (2/4)(x̃ − D)
-    expect(composed.x[0]).toBeCloseTo(1 / 17 + 0.5 * (16 / 17), 6);
+    expect(composed.xTilde[0]).toBeCloseTo(1 / 17 + 0.5 * (16 / 17), 6);
   });
 });
 
@@ -160,22 +160,22 @@ describe('annealed Langevin (Song & Ermon 2019, Alg. 1)', () => {
     const z = Float32Array.from([1, -1]);
     const ctx = gaussianCtx(sde, sigmas[1], sigmas, { epsilon: 1e-4, steps: 1 }, z);
     const result = await getSampler('annealed_langevin').step(
-      { i: 0, sigma: sigmas[0], x: Float32Array.from([1, 2]), batch: 1, dim: 2 },
+      { i: 0, sigma: sigmas[0], xTilde: Float32Array.from([1, 2]) },
       ctx,
     );
     const alpha = (1e-4 * 0.25) / 0.01; // 0.0025
     expectRelative(result.info?.alpha, alpha);
     expect(result.sigma).toBe(0.5);
     // score at σ = 0.5 on N(0, 1): −x̃/1.25
-    expect(result.x[0]).toBeCloseTo(1 - (alpha / 2) * 0.8 + Math.sqrt(alpha), 6);
-    expect(result.x[1]).toBeCloseTo(2 - (alpha / 2) * 1.6 - Math.sqrt(alpha), 6);
+    expect(result.xTilde[0]).toBeCloseTo(1 - (alpha / 2) * 0.8 + Math.sqrt(alpha), 6);
+    expect(result.xTilde[1]).toBeCloseTo(2 - (alpha / 2) * 1.6 - Math.sqrt(alpha), 6);
     expect(result.nfe).toBe(1);
   });
 
   it('rejects a step size outside its range with a message naming the parameter', async () => {
     const sde = makeSde({ kind: 've' });
     const ctx = gaussianCtx(sde, asSigma(1), [asSigma(2), asSigma(1)], { epsilon: 5 }, new Float32Array(2));
-    const state = { i: 0, sigma: asSigma(2), x: new Float32Array(2), batch: 1, dim: 2 };
+    const state = { i: 0, sigma: asSigma(2), xTilde: new Float32Array(2) };
     await expect(getSampler('annealed_langevin').step(state, ctx)).rejects.toThrow(/ε.*from 1e-7 to 0\.001/);
   });
 });

@@ -121,8 +121,8 @@ describe('first-order equivalences', () => {
     const ddim = await runTrajectory(getSampler('ddim'), { ...opts, params: { eta: 0 } });
     const euler = await runTrajectory(getSampler('ode_euler'), opts);
     ddim.results.forEach((r, i) => {
-      const e = euler.results[i].x;
-      r.x.forEach((v, j) => expect(Math.abs(v - e[j])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(e[j]))));
+      const e = euler.results[i].xTilde;
+      r.xTilde.forEach((v, j) => expect(Math.abs(v - e[j])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(e[j]))));
     });
   });
 
@@ -131,7 +131,7 @@ describe('first-order equivalences', () => {
     const sigmas = sigmaGrid(sde, 'logsnr', 10);
     const x = priorSample(sde, batch, mean.length, 11);
     const denoiser = gaussianDenoiser(mean, std);
-    const state = { i: 0, sigma: sigmas[2], x, batch, dim: mean.length };
+    const state = { i: 0, sigma: sigmas[2], xTilde: x };
     const ctx = {
       sde,
       sigmaNext: sigmas[3],
@@ -145,6 +145,8 @@ describe('first-order equivalences', () => {
     const dpm = await getSampler('dpmpp_2m').step(state, ctx);
     const ddim = await getSampler('ddim').step(state, ctx);
     expect(dpm.info?.order).toBe(1);
-    dpm.x.forEach((v, j) => expect(Math.abs(v - ddim.x[j])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(v))));
+    dpm.xTilde.forEach((v, j) =>
+      expect(Math.abs(v - ddim.xTilde[j])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(v))),
+    );
   });
 });

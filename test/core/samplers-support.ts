@@ -1,7 +1,6 @@
 /**
  * Test support for the sampler tests: exact denoisers of Gaussians, a minimal trajectory loop over
- * a σ grid (one Sampler.step per grid interval, or fewer for adaptive solvers), and a sliced
- * Wasserstein distance between point clouds.
+ * a σ grid (one Sampler.step per grid interval, or fewer for adaptive solvers).
  */
 import { gaussianNoise } from '../../src/core/rng';
 import { cpuField } from '../../src/core/field-cpu';
@@ -76,7 +75,7 @@ export async function runTrajectory(sampler: Sampler, opts: RunOptions): Promise
     const sigmaNext = sigmas.find((s) => s < sigma) ?? last;
     const step = i;
     const result = await sampler.step(
-      { i, sigma, x, batch, dim },
+      { i, sigma, xTilde: x },
       {
         sde,
         sigmaNext,
@@ -91,7 +90,7 @@ export async function runTrajectory(sampler: Sampler, opts: RunOptions): Promise
     history.push(...result.evaluated);
     history.splice(0, Math.max(0, history.length - (opts.historyLength ?? 4)));
     results.push(result);
-    x = result.x;
+    x = result.xTilde;
     sigma = result.sigma;
     nfe += result.nfe;
     i += 1;
@@ -105,29 +104,6 @@ export function logGrid(sigmaMax: number, sigmaMin: number, steps: number): Sigm
   const top = Math.log(sigmaMax);
   const bottom = Math.log(sigmaMin);
   return Array.from({ length: steps + 1 }, (_, i) => asSigma(Math.exp(top + (i / steps) * (bottom - top))));
-}
-
-/** Mean over evenly spaced directions of the 1-D Wasserstein-1 distance between projections (equal n). */
-export function slicedWasserstein2d(a: Float32Array, b: Float32Array, directions = 64): number {
-  const n = a.length / 2;
-  if (b.length !== a.length) throw new Error('point clouds must have the same size');
-  let total = 0;
-  const pa = new Float64Array(n);
-  const pb = new Float64Array(n);
-  for (let d = 0; d < directions; d++) {
-    const angle = (Math.PI * (d + 0.5)) / directions;
-    const [u, v] = [Math.cos(angle), Math.sin(angle)];
-    for (let j = 0; j < n; j++) {
-      pa[j] = u * a[2 * j] + v * a[2 * j + 1];
-      pb[j] = u * b[2 * j] + v * b[2 * j + 1];
-    }
-    pa.sort();
-    pb.sort();
-    let sum = 0;
-    for (let j = 0; j < n; j++) sum += Math.abs(pa[j] - pb[j]);
-    total += sum / n;
-  }
-  return total / directions;
 }
 
 /** Per-coordinate sample mean and unbiased variance of a batch × dim array. */

@@ -10,7 +10,7 @@ import { samplerIds } from '../../src/core/samplers/registry';
 import type { LoadedModel } from '../../src/engine/model';
 import { loadModel } from '../../src/engine/model';
 import type { FrameEvent, RunSettings } from '../../src/engine/protocol';
-import { Trajectory } from '../../src/engine/trajectory';
+import { WorkerTrajectory } from '../../src/engine/worker-trajectory';
 
 const FIXTURES = new URL('/test/fixtures/', location.href).href;
 const TOLERANCE = 1e-4;
@@ -62,7 +62,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 /** Frames 0…STEPS of one trajectory, swapping to `swapTo` after SWAP_AFTER steps. */
 async function play(model: LoadedModel, s: RunSettings, swapTo: string): Promise<FrameEvent[]> {
-  const trajectory = Trajectory.create(model, s);
+  const trajectory = WorkerTrajectory.create(model, s);
   try {
     const frames = [(await trajectory.frame(1)).frame];
     for (let k = 1; k <= STEPS; k++) {

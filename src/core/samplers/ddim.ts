@@ -1,5 +1,5 @@
 /** DDIM with stochasticity η (Song, Meng & Ermon 2021, eq. 12) in scale-free coordinates. */
-import type { Sampler, StepCtx, StepResult, TrajState } from '../types';
+import type { Sampler, StepCtx, StepResult, StepStart } from '../types';
 import { PREDICTOR_STREAM, assertDescending, entryAt, numberParam } from './util';
 import type { ParamSpec } from '../types';
 
@@ -21,20 +21,20 @@ export function ddimSigmaUp(eta: number, sigma: number, sigmaNext: number): numb
   return (eta * sigmaNext * Math.sqrt(Math.max(sigma * sigma - sigmaNext * sigmaNext, 0))) / sigma;
 }
 
-async function ddimStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
+async function ddimStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('ddim', state, ctx);
   const eta = numberParam('ddim', ddimParams, ctx.params, 'eta');
-  const denoised = await ctx.denoise(state.x, state.sigma);
+  const denoised = await ctx.denoise(state.xTilde, state.sigma);
   const sigmaUp = ddimSigmaUp(eta, state.sigma, ctx.sigmaNext);
   const noiseScale = Math.sqrt(Math.max(ctx.sigmaNext * ctx.sigmaNext - sigmaUp * sigmaUp, 0)) / state.sigma;
   // ε̂ = (x̃ − D)/σ; x̃' = D + √(σ'² − σ_up²)·ε̂ + σ_up·z
   const x = ctx.field.combine([
-    [noiseScale, state.x],
+    [noiseScale, state.xTilde],
     [1 - noiseScale, denoised],
     ...(sigmaUp > 0 ? [[sigmaUp, ctx.noise(PREDICTOR_STREAM)] as const] : []),
   ]);
   return {
-    x,
+    xTilde: x,
     sigma: ctx.sigmaNext,
     denoised,
     evaluated: entryAt(state.sigma, denoised),

@@ -2,7 +2,7 @@
  * DPM-Solver++(2M) (Lu et al. 2022, Alg. 2) in λ = −ln σ over scale-free coordinates: a data-prediction
  * multistep solver whose second order comes from the previous x̂₀ in the trajectory's history.
  */
-import type { HistoryEntry, Sampler, StepCtx, StepResult, TrajState } from '../types';
+import type { HistoryEntry, Sampler, StepCtx, StepResult, StepStart } from '../types';
 import { assertDescending, entryAt } from './util';
 
 /** The most recent history entry strictly above the current σ (the previous step's x̂₀), if any. */
@@ -17,12 +17,12 @@ export function previousDenoised<V>(
   return undefined;
 }
 
-async function dpmpp2mStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
+async function dpmpp2mStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('dpmpp_2m', state, ctx);
-  const denoised = await ctx.denoise(state.x, state.sigma);
+  const denoised = await ctx.denoise(state.xTilde, state.sigma);
   const evaluated = entryAt(state.sigma, denoised);
   if (ctx.sigmaNext <= 0) {
-    return { x: denoised, sigma: ctx.sigmaNext, denoised, evaluated, nfe: 1, info: { order: 1 } };
+    return { xTilde: denoised, sigma: ctx.sigmaNext, denoised, evaluated, nfe: 1, info: { order: 1 } };
   }
   const h = Math.log(state.sigma / ctx.sigmaNext);
   const previous = previousDenoised(ctx.history, state.sigma);
@@ -35,11 +35,11 @@ async function dpmpp2mStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<Ste
   const ratio = ctx.sigmaNext / state.sigma; // e^{−h}
   // x̃' = e^{−h}·x̃ + (1 − e^{−h})·D_d
   const x = ctx.field.combine([
-    [ratio, state.x],
+    [ratio, state.xTilde],
     [(1 - ratio) * (1 + weightPrev), denoised],
     ...(previous && weightPrev !== 0 ? [[-(1 - ratio) * weightPrev, previous.denoised] as const] : []),
   ]);
-  return { x, sigma: ctx.sigmaNext, denoised, evaluated, nfe: 1, info: { order: previous ? 2 : 1 } };
+  return { xTilde: x, sigma: ctx.sigmaNext, denoised, evaluated, nfe: 1, info: { order: previous ? 2 : 1 } };
 }
 
 export const dpmpp2m: Sampler = {

@@ -3,7 +3,7 @@
  * ratio (Song et al. 2021, Alg. 4/5) and NCSN annealed Langevin dynamics (Song & Ermon 2019, Alg. 1).
  */
 import type { Field } from '../field';
-import type { ParamSpec, Sampler, Sigma, StepCtx, StepResult, TrajState } from '../types';
+import type { ParamSpec, Sampler, Sigma, StepCtx, StepResult, StepStart } from '../types';
 import { CORRECTOR_STREAM, assertDescending, denoiseToZero, entryAt, numberParam, scoreTilde } from './util';
 
 /** Result of one corrector move; step sizes are per sample, in native units ε = s²·ε̃. */
@@ -119,7 +119,7 @@ export function lastPositiveSigma(sigmas: readonly Sigma[], fallback: Sigma): nu
   return Number.isFinite(smallest) ? smallest : fallback;
 }
 
-async function annealedLangevinStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
+async function annealedLangevinStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('annealed_langevin', state, ctx);
   if (ctx.sigmaNext <= 0) return denoiseToZero(state, ctx);
   const epsilon = numberParam('annealed_langevin', annealedParams, ctx.params, 'epsilon');
@@ -128,7 +128,7 @@ async function annealedLangevinStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Pr
   const sigmaLast = lastPositiveSigma(ctx.sigmas, sigma);
   const alpha = (epsilon * sigma * sigma) / (sigmaLast * sigmaLast);
   const drift = alpha / (2 * sigma * sigma);
-  let x = state.x;
+  let x = state.xTilde;
   let denoised = x;
   for (let j = 0; j < steps; j++) {
     denoised = await ctx.denoise(x, sigma);
@@ -139,7 +139,7 @@ async function annealedLangevinStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Pr
       [Math.sqrt(alpha), ctx.noise(CORRECTOR_STREAM + j)],
     ]);
   }
-  return { x, sigma, denoised, evaluated: entryAt(sigma, denoised), nfe: steps, info: { alpha } };
+  return { xTilde: x, sigma, denoised, evaluated: entryAt(sigma, denoised), nfe: steps, info: { alpha } };
 }
 
 export const annealedLangevin: Sampler = {

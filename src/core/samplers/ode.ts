@@ -2,7 +2,7 @@
  * Probability-flow ODE (Song et al. 2021, eq. 13) in scale-free coordinates, where it reads
  * dx̃/dσ = (x̃ − D(x̃, σ))/σ (Karras et al. 2022, eq. 4 and Alg. 1), solved by Euler or Heun.
  */
-import type { Sampler, Sigma, StepCtx, StepResult, TrajState } from '../types';
+import type { Sampler, Sigma, StepCtx, StepResult, StepStart } from '../types';
 import { assertDescending, entryAt } from './util';
 
 /** One Euler step x̃' = x̃ + (σ' − σ)·(x̃ − D)/σ = D + (σ'/σ)(x̃ − D); at σ' = 0 this is exactly x̂₀. */
@@ -14,36 +14,42 @@ export function eulerUpdate<V>(ctx: StepCtx<V>, x: V, denoised: V, sigma: Sigma,
   ]);
 }
 
-async function odeEulerStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
+async function odeEulerStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('ode_euler', state, ctx);
-  const denoised = await ctx.denoise(state.x, state.sigma);
-  const x = eulerUpdate(ctx, state.x, denoised, state.sigma, ctx.sigmaNext);
-  return { x, sigma: ctx.sigmaNext, denoised, evaluated: entryAt(state.sigma, denoised), nfe: 1 };
+  const denoised = await ctx.denoise(state.xTilde, state.sigma);
+  const x = eulerUpdate(ctx, state.xTilde, denoised, state.sigma, ctx.sigmaNext);
+  return { xTilde: x, sigma: ctx.sigmaNext, denoised, evaluated: entryAt(state.sigma, denoised), nfe: 1 };
 }
 
 /**
  * Heun (Karras et al. 2022, Alg. 1): x̃' = x̃ + ½Δσ·(d + d'), with slopes d = (x̃ − D)/σ at the start
  * and d' = (x̃_E − D')/σ' at the Euler guess x̃_E, written as one combination of x̃, D, x̃_E and D'.
  */
-async function odeHeunStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
+async function odeHeunStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('ode_heun', state, ctx);
-  const denoised = await ctx.denoise(state.x, state.sigma);
-  const euler = eulerUpdate(ctx, state.x, denoised, state.sigma, ctx.sigmaNext);
+  const denoised = await ctx.denoise(state.xTilde, state.sigma);
+  const euler = eulerUpdate(ctx, state.xTilde, denoised, state.sigma, ctx.sigmaNext);
   if (ctx.sigmaNext <= 0) {
-    return { x: euler, sigma: ctx.sigmaNext, denoised, evaluated: entryAt(state.sigma, denoised), nfe: 1 };
+    return {
+      xTilde: euler,
+      sigma: ctx.sigmaNext,
+      denoised,
+      evaluated: entryAt(state.sigma, denoised),
+      nfe: 1,
+    };
   }
   const denoisedNext = await ctx.denoise(euler, ctx.sigmaNext);
   const half = 0.5 * (ctx.sigmaNext - state.sigma);
   const k0 = half / state.sigma;
   const k1 = half / ctx.sigmaNext;
   const x = ctx.field.combine([
-    [1 + k0, state.x],
+    [1 + k0, state.xTilde],
     [-k0, denoised],
     [k1, euler],
     [-k1, denoisedNext],
   ]);
   return {
-    x,
+    xTilde: x,
     sigma: ctx.sigmaNext,
     denoised: denoisedNext,
     evaluated: entryAt(state.sigma, denoised),

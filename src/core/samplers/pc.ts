@@ -3,7 +3,7 @@
  * Langevin corrector moves at σ_next with a target signal-to-noise ratio. A composition of the
  * existing samplers, not a loop of its own.
  */
-import type { ParamSpec, Sampler, StepCtx, StepResult, TrajState } from '../types';
+import type { ParamSpec, Sampler, StepCtx, StepResult, StepStart } from '../types';
 import { correctAt } from './langevin';
 import { odeEuler } from './ode';
 import { ancestral, eulerMaruyama, keepNativeX, reverseDiffusion } from './sde-predictors';
@@ -64,14 +64,14 @@ const pcParams: readonly ParamSpec[] = [
 ];
 
 /** The predictor move; "none" keeps native x fixed while σ moves on (corrector-only sampling). */
-async function predict<V>(name: string, state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
+async function predict<V>(name: string, state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   const predictor = predictors[name];
   if (predictor) return predictor.step(state, ctx);
   const x = keepNativeX(state, ctx);
-  return { x, sigma: ctx.sigmaNext, denoised: x, evaluated: [], nfe: 0 };
+  return { xTilde: x, sigma: ctx.sigmaNext, denoised: x, evaluated: [], nfe: 0 };
 }
 
-async function pcStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
+async function pcStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('pc', state, ctx);
   const predictorName = choiceParam('pc', pcParams, ctx.params, 'predictor');
   const corrector = choiceParam('pc', pcParams, ctx.params, 'corrector');
@@ -82,14 +82,14 @@ async function pcStep<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResu
   if (corrector === 'none' || ctx.sigmaNext <= 0) return predicted;
   // α = 1 − β_i on VP as in the reference code; 1 otherwise.
   const alpha = ctx.sde.kind === 'vp' ? 1 - intervalBeta(ctx.sde, state.sigma, ctx.sigmaNext) : 1;
-  const corrected = await correctAt(predicted.x, ctx.sigmaNext, ctx, {
+  const corrected = await correctAt(predicted.xTilde, ctx.sigmaNext, ctx, {
     snr,
     alpha,
     steps,
     norm,
   });
   return {
-    x: corrected.x,
+    xTilde: corrected.x,
     sigma: ctx.sigmaNext,
     denoised: corrected.denoised ?? predicted.denoised,
     evaluated: predicted.evaluated,

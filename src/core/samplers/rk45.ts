@@ -5,7 +5,7 @@
  */
 import { asSigma } from '../types';
 import type { Field, Term } from '../field';
-import type { HistoryEntry, ParamSpec, Sampler, StepCtx, StepResult, TrajState } from '../types';
+import type { HistoryEntry, ParamSpec, Sampler, StepCtx, StepResult, StepStart } from '../types';
 import { lastPositiveSigma } from './langevin';
 import { assertDescending, denoiseToZero, entryAt, numberParam } from './util';
 
@@ -144,7 +144,7 @@ export function trialFromHistory<V>(history: readonly HistoryEntry<V>[], sigma: 
   return previous;
 }
 
-async function rk45Step<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
+async function rk45Step<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   assertDescending('ode_rk45', state, ctx);
   const tol = {
     rtol: numberParam('ode_rk45', rk45Params, ctx.params, 'rtol'),
@@ -156,28 +156,34 @@ async function rk45Step<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepRe
   );
   if (state.sigma <= target * (1 + 1e-9)) {
     if (ctx.sigmaNext <= 0) return denoiseToZero(state, ctx);
-    const d = await ctx.denoise(state.x, state.sigma);
-    return { x: state.x, sigma: state.sigma, denoised: d, evaluated: entryAt(state.sigma, d), nfe: 1 };
+    const d = await ctx.denoise(state.xTilde, state.sigma);
+    return {
+      xTilde: state.xTilde,
+      sigma: state.sigma,
+      denoised: d,
+      evaluated: entryAt(state.sigma, d),
+      nfe: 1,
+    };
   }
   const rhs = makeRhs(ctx);
   const u0 = Math.log(state.sigma);
   const remaining = Math.log(target) - u0; // negative
-  const first = await rhs(state.x, u0);
+  const first = await rhs(state.xTilde, u0);
   let nfe = 1;
   let size = trialFromHistory(ctx.history, state.sigma);
   if (size === undefined) {
-    size = await initialStep(ctx.field, rhs, state.x, first.slope, u0, -1, tol);
+    size = await initialStep(ctx.field, rhs, state.xTilde, first.slope, u0, -1, tol);
     nfe += 1;
   }
   for (let tries = 0; tries < MAX_TRIES; tries++) {
     const h: number = -Math.min(size, -remaining);
-    const attempt = await tryStep(ctx.field, rhs, state.x, first.slope, u0, h);
+    const attempt = await tryStep(ctx.field, rhs, state.xTilde, first.slope, u0, h);
     nfe += 6;
-    const error = await ctx.field.errorNorm(attempt.err, state.x, attempt.y1, tol.atol, tol.rtol);
+    const error = await ctx.field.errorNorm(attempt.err, state.xTilde, attempt.y1, tol.atol, tol.rtol);
     if (error <= 1) {
       const reached = h === remaining ? target : Math.exp(u0 + h);
       return {
-        x: attempt.y1,
+        xTilde: attempt.y1,
         sigma: asSigma(reached),
         denoised: attempt.denoised,
         evaluated: entryAt(state.sigma, first.denoised),

@@ -4,7 +4,7 @@
  *   x' = a·x + b·∇ₓlog p(x) + c·z,
  * so a predictor only says what (a, b, c) are for its interval.
  */
-import type { Sampler, Sde, Sigma, StepCtx, StepResult, TrajState } from '../types';
+import type { Sampler, Sde, Sigma, StepCtx, StepResult, StepStart } from '../types';
 import { PREDICTOR_STREAM, assertDescending, denoiseToZero, entryAt, intervalBeta, sdePoint } from './util';
 
 /** Coefficients of x' = a·x + b·score + c·z in native coordinates. */
@@ -23,22 +23,22 @@ type CoefficientRule = (sde: Sde, sigma: Sigma, sigmaNext: Sigma) => NativeCoeff
 async function nativeLinearStep<V>(
   samplerId: string,
   rule: CoefficientRule,
-  state: TrajState<V>,
+  state: StepStart<V>,
   ctx: StepCtx<V>,
 ): Promise<StepResult<V>> {
   assertDescending(samplerId, state, ctx);
   if (ctx.sigmaNext <= 0) return denoiseToZero(state, ctx);
-  const denoised = await ctx.denoise(state.x, state.sigma);
+  const denoised = await ctx.denoise(state.xTilde, state.sigma);
   const scale = ctx.sde.scale(ctx.sde.timeOf(state.sigma));
   const scaleNext = ctx.sde.scale(ctx.sde.timeOf(ctx.sigmaNext));
   const { a, b, c } = rule(ctx.sde, state.sigma, ctx.sigmaNext);
   const scoreFactor = b / (scale * state.sigma * state.sigma);
   const x = ctx.field.combine([
-    [(a * scale - scoreFactor) / scaleNext, state.x],
+    [(a * scale - scoreFactor) / scaleNext, state.xTilde],
     [scoreFactor / scaleNext, denoised],
     ...(c === 0 ? [] : [[c / scaleNext, ctx.noise(PREDICTOR_STREAM)] as const]),
   ]);
-  return { x, sigma: ctx.sigmaNext, denoised, evaluated: entryAt(state.sigma, denoised), nfe: 1 };
+  return { xTilde: x, sigma: ctx.sigmaNext, denoised, evaluated: entryAt(state.sigma, denoised), nfe: 1 };
 }
 
 /** Euler–Maruyama on the reverse SDE dx = [f x − g² ∇log p]dt + g dw̄ (Song et al. 2021, eq. 6). */
@@ -112,7 +112,7 @@ export const ancestral: Sampler = {
 };
 
 /** x̃ at σ_next when native x stays put (the "none" predictor of Song et al. 2021): x̃·s(t)/s(t_next). */
-export function keepNativeX<V>(state: TrajState<V>, ctx: StepCtx<V>): V {
+export function keepNativeX<V>(state: StepStart<V>, ctx: StepCtx<V>): V {
   const ratio = ctx.sde.scale(ctx.sde.timeOf(state.sigma)) / ctx.sde.scale(ctx.sde.timeOf(ctx.sigmaNext));
-  return ctx.field.combine([[ratio, state.x]]);
+  return ctx.field.combine([[ratio, state.xTilde]]);
 }

@@ -11,7 +11,7 @@ import type {
   StepCtx,
   StepResult,
   Time,
-  TrajState,
+  StepStart,
 } from '../types';
 
 /** Noise streams used inside one step; composed samplers keep them apart. */
@@ -95,7 +95,7 @@ function findSpec(samplerId: string, specs: readonly ParamSpec[], name: string):
 }
 
 /** A step must not raise the noise level; equal levels are allowed (a corrector-only step). */
-export function assertDescending<V>(samplerId: string, state: TrajState<V>, ctx: StepCtx<V>): void {
+export function assertDescending<V>(samplerId: string, state: StepStart<V>, ctx: StepCtx<V>): void {
   if (!(ctx.sigmaNext <= state.sigma) || ctx.sigmaNext < 0) {
     throw new Error(
       `${samplerId}: a step must lower the noise level, but it was asked to go from σ=${state.sigma} ` +
@@ -105,10 +105,10 @@ export function assertDescending<V>(samplerId: string, state: TrajState<V>, ctx:
 }
 
 /** The last step onto σ = 0: the sample becomes the denoiser's estimate x̂₀ (one NFE). */
-export async function denoiseToZero<V>(state: TrajState<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
-  const denoised = await ctx.denoise(state.x, state.sigma);
+export async function denoiseToZero<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
+  const denoised = await ctx.denoise(state.xTilde, state.sigma);
   return {
-    x: denoised,
+    xTilde: denoised,
     sigma: ctx.sigmaNext,
     denoised,
     evaluated: [{ sigma: state.sigma, denoised }],

@@ -1,15 +1,15 @@
 /**
- * One trajectory in the engine: core's TrajectoryRunner over a model's denoiser, on the CPU
+ * One trajectory in the engine: core's SamplingLoop over a model's denoiser, on the CPU
  * (Float32Arrays; the WASM path, and the reference) or resident on the GPU (GPUBuffers; the
  * default on WebGPU), with the time spent in the denoiser measured per step, settings from the
- * protocol resolved against the model card, and the runner's step reports turned into frames.
+ * protocol resolved against the model card, and the loop's step reports turned into frames.
  */
 import type { ModelCard } from '../core/card';
 import type { Field } from '../core/field';
 import { cpuField } from '../core/field-cpu';
 import { sdeForModel } from '../core/sde';
 import { readStepEvent, type StepReport } from '../core/step-event';
-import { TrajectoryRunner } from '../core/trajectory-runner';
+import { SamplingLoop } from '../core/sampling-loop';
 import type { Denoiser, Params, SdeConfig, Sigma } from '../core/types';
 import type { LoadedModel } from './model';
 import type { FrameEvent, RunSettings } from './protocol';
@@ -91,26 +91,26 @@ interface GpuState {
   report: StepReport<GPUBuffer>;
 }
 
-export class Trajectory<V = unknown> {
+export class WorkerTrajectory<V = unknown> {
   private last: StepReport<V>;
   private lastTimings = { modelMs: 0, otherMs: 0 };
 
   private constructor(
-    private readonly runner: TrajectoryRunner<V>,
+    private readonly loop: SamplingLoop<V>,
     private readonly timed: TimedDenoiser<V>,
     private readonly backing: Backing<V>,
     private readonly card: ModelCard,
     /** Whether x̃, x̂₀ and the sampler history stay in GPU buffers. */
     readonly onGpu: boolean,
   ) {
-    this.last = runner.seek(0);
+    this.last = loop.seek(0);
   }
 
-  static create(model: LoadedModel, settings: RunSettings): Trajectory {
+  static create(model: LoadedModel, settings: RunSettings): WorkerTrajectory {
     const chosen = backingFor(model, settings);
     return chosen.onGpu
-      ? Trajectory.on(chosen.backing, model.card, settings, true)
-      : Trajectory.on(chosen.backing, model.card, settings, false);
+      ? WorkerTrajectory.on(chosen.backing, model.card, settings, true)
+      : WorkerTrajectory.on(chosen.backing, model.card, settings, false);
   }
 
   private static on<V>(
@@ -118,10 +118,10 @@ export class Trajectory<V = unknown> {
     card: ModelCard,
     settings: RunSettings,
     onGpu: boolean,
-  ): Trajectory {
+  ): WorkerTrajectory {
     try {
       const timed = new TimedDenoiser(backing.denoiser);
-      const runner = new TrajectoryRunner(backing.field, {
+      const loop = new SamplingLoop(backing.field, {
         denoiser: timed,
         sde: resolveSde(card, settings.sde),
         schedule: settings.schedule,
@@ -132,7 +132,7 @@ export class Trajectory<V = unknown> {
         batch: settings.batch,
         denoiseFinal: settings.denoiseFinal,
       });
-      return new Trajectory(runner, timed, backing, card, onGpu) as Trajectory;
+      return new WorkerTrajectory(loop, timed, backing, card, onGpu) as WorkerTrajectory;
     } catch (e) {
       backing.destroy();
       throw e;
@@ -144,41 +144,41 @@ export class Trajectory<V = unknown> {
     return this.last.i;
   }
   get done(): boolean {
-    return this.runner.done;
+    return this.loop.done;
   }
   get samplerId(): string {
-    return this.runner.settings.sampler.id;
+    return this.loop.settings.sampler.id;
   }
   /** Samples in the batch. */
   get batch(): number {
-    return this.runner.batch;
+    return this.loop.batch;
   }
   /** Steps of the whole run, the final denoising included: frames are 0 … totalSteps. */
   get totalSteps(): number {
-    const { settings } = this.runner;
+    const { settings } = this.loop;
     return settings.steps + (settings.denoiseFinal ? 1 : 0);
   }
   /** Takes one step (the frame is read by frame()). */
   async step(): Promise<void> {
     const modelBefore = this.timed.elapsedMs;
     const began = performance.now();
-    this.last = await this.runner.step();
+    this.last = await this.loop.step();
     const modelMs = this.timed.elapsedMs - modelBefore;
     this.lastTimings = { modelMs, otherMs: Math.max(0, performance.now() - began - modelMs) };
   }
 
   /** Rewinds to step k (or the nearest kept step before it); the next step starts a new branch. */
   seek(k: number): void {
-    this.last = this.runner.seek(k);
+    this.last = this.loop.seek(k);
     this.lastTimings = { modelMs: 0, otherMs: 0 };
   }
 
   setSampler(id: string, params: Params): void {
-    this.runner.setSampler(id, params);
+    this.loop.setSampler(id, params);
   }
 
   setSde(sde: SdeConfig): void {
-    this.runner.setSde(resolveSde(this.card, sde));
+    this.loop.setSde(resolveSde(this.card, sde));
   }
 
   /**
@@ -223,11 +223,11 @@ export class Trajectory<V = unknown> {
       nfeTotal: last.nfeTotal,
       x,
       denoised,
-      batch: this.runner.batch,
+      batch: this.loop.batch,
       shape: [...this.card.shape],
       timings: { modelMs: this.lastTimings.modelMs, otherMs: this.lastTimings.otherMs + readMs },
       info: { ...last.info },
-      done: this.runner.done,
+      done: this.loop.done,
       onGpu: this.onGpu,
       drawn: sink !== null && finite,
       requested: false,
@@ -252,7 +252,7 @@ export class Trajectory<V = unknown> {
     { field, report }: GpuState,
     arrays: boolean,
   ): Promise<[Float32Array, Float32Array]> {
-    // A vector the runner does not hold: its next collect() returns it to the pool.
+    // A vector the loop does not hold: its next collect() returns it to the pool.
     const x = field.combine([[report.scale, report.xTilde]]);
     sink.drawBuffers(x, report.denoised);
     if (!arrays) return [new Float32Array(0), new Float32Array(0)];
@@ -261,7 +261,7 @@ export class Trajectory<V = unknown> {
 
   /** The field and the last report as GPU buffers, when the trajectory is GPU-resident. */
   private gpu(): GpuState | null {
-    // onGpu is set exactly when V is GPUBuffer (Trajectory.create).
+    // onGpu is set exactly when V is GPUBuffer (WorkerTrajectory.create).
     return this.onGpu ? ({ field: this.backing.field, report: this.last } as unknown as GpuState) : null;
   }
 

@@ -3,7 +3,7 @@
  * snapshots, and advances one sampler step per call. Sampler, parameters, SDE, schedule and step
  * count can change between steps; the trajectory continues from the current (x̃, σ) with the step
  * counter unchanged. Vectors are of the backend's type V (Float32Array on the CPU, GPUBuffer on
- * WebGPU); after every change the runner tells the field which vectors it still holds.
+ * WebGPU); after every change the loop tells the field which vectors it still holds.
  *
  * Noise: the prior is gaussianNoise(seed, PRIOR_STEP, 0, ·); step i (0-based: the i-th step taken)
  * draws gaussianNoise(seed, i, stream, ·).
@@ -14,7 +14,7 @@ import { seedKey } from './rng';
 import { getSampler } from './samplers/registry';
 import { makeSde } from './sde';
 import { SnapshotStore } from './snapshots';
-import { priorState, stepReport, type StepReport, type TrajectoryState } from './step-event';
+import { priorState, stepReport, type StepReport } from './step-event';
 import { asSigma } from './types';
 import type {
   Denoiser,
@@ -26,13 +26,14 @@ import type {
   SdeConfig,
   Sigma,
   StepCtx,
+  TrajectoryState,
 } from './types';
 
 export const HISTORY_LENGTH = 4;
 /** Relative tolerance under which two noise levels count as the same grid point. */
 const SAME_SIGMA = 1e-9;
 
-export interface RunnerOptions<V = Float32Array> {
+export interface LoopOptions<V = Float32Array> {
   denoiser: Denoiser<V>;
   /** The process to sample with (for a network, usually sdeForModel(kind, card.sde)). */
   sde: SdeConfig;
@@ -50,7 +51,7 @@ export interface RunnerOptions<V = Float32Array> {
 }
 
 /** The settings a step reads; every one can change between steps. */
-export interface RunnerSettings {
+export interface LoopSettings {
   seed: number;
   sde: Sde;
   schedule: ScheduleKind;
@@ -62,11 +63,11 @@ export interface RunnerSettings {
   denoiseFinal: boolean;
 }
 
-export class TrajectoryRunner<V> {
+export class SamplingLoop<V> {
   readonly denoiser: Denoiser<V>;
   readonly batch: number;
   readonly dim: number;
-  private cfg: RunnerSettings;
+  private cfg: LoopSettings;
   private state: TrajectoryState<V>;
   /** Kept states: `steps` lists what can be restored exactly, `keepEvery` says how thinned. */
   readonly snapshots: SnapshotStore<V>;
@@ -74,7 +75,7 @@ export class TrajectoryRunner<V> {
 
   constructor(
     readonly field: Field<V>,
-    options: RunnerOptions<V>,
+    options: LoopOptions<V>,
   ) {
     const { batch, seed, schedule, steps, denoiser } = options;
     if (!Number.isInteger(batch) || batch < 1)
@@ -108,7 +109,7 @@ export class TrajectoryRunner<V> {
   }
 
   /** Current settings (seed, SDE, schedule, grid, sampler, params). */
-  get settings(): Readonly<RunnerSettings> {
+  get settings(): Readonly<LoopSettings> {
     return this.cfg;
   }
   get sigma(): Sigma {
@@ -206,13 +207,13 @@ export class TrajectoryRunner<V> {
     return snapshot ? this.reportFor(snapshot, 0, {}, snapshot.sde) : null;
   }
 
-  private regrid(change: Partial<Pick<RunnerSettings, 'sde' | 'schedule' | 'steps' | 'grid'>>): void {
+  private regrid(change: Partial<Pick<LoopSettings, 'sde' | 'schedule' | 'steps' | 'grid'>>): void {
     const next = { ...this.cfg, ...change };
     this.cfg = { ...next, sigmas: sigmaGrid(next.sde, next.schedule, next.steps, next.grid) };
   }
 
   private async samplerStep(sigmaNext: Sigma): Promise<StepReport<V>> {
-    const { state, batch, dim, field } = this;
+    const { state, batch, field } = this;
     const { sde, sigmas, params, sampler, seed } = this.cfg;
     const ctx: StepCtx<V> = {
       sde,
@@ -224,7 +225,7 @@ export class TrajectoryRunner<V> {
       denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
       noise: (stream) => field.noise(seed, state.i, stream),
     };
-    const result = await sampler.step({ i: state.i, sigma: state.sigma, x: state.xTilde, batch, dim }, ctx);
+    const result = await sampler.step(state, ctx);
     if (!(result.sigma <= state.sigma)) {
       throw new Error(
         `Sampler ${sampler.id} raised the noise level from σ=${state.sigma} to σ=${result.sigma}.`,
@@ -232,7 +233,8 @@ export class TrajectoryRunner<V> {
     }
     const sigma = Math.abs(result.sigma - sigmaNext) <= SAME_SIGMA * sigmaNext ? sigmaNext : result.sigma;
     const history = [...state.history, ...result.evaluated].slice(-HISTORY_LENGTH);
-    return this.advance(result.x, asSigma(sigma), result.denoised, history, result.nfe, result.info ?? {});
+    const { xTilde, denoised, nfe, info = {} } = result;
+    return this.advance(xTilde, asSigma(sigma), denoised, history, nfe, info);
   }
 
   /** Tweedie's formula at σ_end: x̃ ← D(x̃, σ_end) = E[x₀ | x̃] (Efron 2011), one NFE. */
@@ -271,7 +273,7 @@ export class TrajectoryRunner<V> {
     this.snapshots.add({ ...this.state, history: [...this.state.history], sde: this.cfg.sde });
   }
 
-  /** Hands every vector the runner no longer holds back to the field. */
+  /** Hands every vector the loop no longer holds back to the field. */
   private collect(): void {
     const { xTilde, denoised, history } = this.state;
     const snapshots = this.snapshots;

@@ -3,15 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { parseCard } from '../../src/core/card';
 import { denoiserForCard } from '../../src/core/denoiser';
 import { gaussianNoise, PRIOR_STEP } from '../../src/core/rng';
-import { Runner, type RunnerOptions, type StepEvent } from '../../src/core/runner';
+import { CpuRunner, type LoopOptions, type StepEvent } from '../../src/core/cpu-runner';
 import { makeSde, sdeForModel } from '../../src/core/sde';
 import { asTime, type Denoiser } from '../../src/core/types';
 
 const ring8 = parseCard(JSON.parse(readFileSync('models/ring8.json', 'utf8')), 'models/ring8.json');
 const denoiser = denoiserForCard(ring8);
 
-function runner(overrides: Partial<RunnerOptions> = {}): Runner {
-  return new Runner({
+function runner(overrides: Partial<LoopOptions> = {}): CpuRunner {
+  return new CpuRunner({
     denoiser,
     sde: ring8.sde,
     schedule: 'karras',
@@ -23,7 +23,7 @@ function runner(overrides: Partial<RunnerOptions> = {}): Runner {
   });
 }
 
-async function runToEnd(r: Runner): Promise<StepEvent[]> {
+async function runToEnd(r: CpuRunner): Promise<StepEvent[]> {
   const events: StepEvent[] = [];
   while (!r.done) events.push(await r.step());
   return events;
@@ -32,7 +32,7 @@ async function runToEnd(r: Runner): Promise<StepEvent[]> {
 const bits = (a: Float32Array) =>
   Array.from(new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
 
-describe('Runner determinism', () => {
+describe('CpuRunner determinism', () => {
   it('starts from x̃ = priorStd·z/s(1) with z from the prior noise stream', () => {
     const r = runner({ sde: { kind: 've' } });
     const z = gaussianNoise(3, PRIOR_STEP, 0, 10);
