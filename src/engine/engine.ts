@@ -2,7 +2,7 @@
  * The engine behind the worker: loads models, owns the current trajectory, and plays it one step
  * per frame — paced by steps per second, held back while the page has more than MAX_IN_FLIGHT
  * frames not yet acknowledged (the page acknowledges a frame once it has taken it in; see
- * ui/worker-client.ts), stopped on a non-finite state. Messages about an older run are ignored.
+ * src/ui/engine-io/worker-client.ts), stopped on a non-finite state. Messages about an older run are ignored.
  *
  * When the page has attached its x_t and x̂₀ canvases (attachViews) and the run is an image model
  * on WebGPU, the engine draws every frame into them itself (views.ts) and sends the arrays only
