@@ -7,7 +7,7 @@ import { stepEvent, type StepEvent } from './step-event';
 import { SamplingLoop, type LoopOptions } from './sampling-loop';
 
 export type { StepEvent } from './step-event';
-export { HISTORY_LENGTH, type LoopOptions, type LoopSettings } from './sampling-loop';
+export { HISTORY_LENGTH, type LoopOptions, type LoopSettings, type NoiseKeying } from './sampling-loop';
 
 export class CpuRunner {
   readonly loop: SamplingLoop<Float32Array>;

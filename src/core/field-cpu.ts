@@ -4,6 +4,7 @@
  * tested against.
  */
 import { checkCoef, type Field, type Term } from './field';
+import { brownianNormals } from './brownian';
 import { gaussianNoise } from './rng';
 
 export function cpuField(batch: number, dim: number): Field<Float32Array> {
@@ -37,6 +38,7 @@ export function cpuField(batch: number, dim: number): Field<Float32Array> {
       return out;
     },
     noise: (seed, step, stream) => gaussianNoise(seed, step, stream, length),
+    brownian: (seed, plan) => brownianNormals(seed, plan, length),
     async norms(v) {
       check(v, 'norms');
       const out = new Float64Array(batch);

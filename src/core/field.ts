@@ -8,6 +8,8 @@
  * Every vector has batch × dim float32 elements, row-major (one row per sample).
  */
 
+import type { BrownianPlan } from './brownian';
+
 /** A coefficient: one number for the whole batch, or one per sample (length = batch). */
 export type Coef = number | Float64Array;
 
@@ -24,6 +26,11 @@ export interface Field<V> {
    * rng.ts gaussianNoise(seed, step, stream, batch × dim) on every backend.
    */
   noise(seed: number, step: number, stream: number): V;
+  /**
+   * The Brownian tree's standard-normal increments over one interval of the σ² clock (brownian.ts),
+   * the same numbers as brownianNormals(seed, plan, batch × dim) on every backend.
+   */
+  brownian(seed: number, plan: BrownianPlan): V;
   /** Euclidean norm of each sample (batch numbers, read back to the CPU). */
   norms(v: V): Promise<Float64Array>;
   /**

@@ -8,10 +8,12 @@
  * Noise: the prior is gaussianNoise(seed, PRIOR_STEP, 0, ·); step i (0-based: the i-th step taken)
  * draws gaussianNoise(seed, i, stream, ·).
  */
+import { brownianPlan, clockIndex } from './brownian';
 import type { Field } from './field';
 import { sigmaGrid, type GridOptions } from './grids';
 import { seedKey } from './rng';
 import { getSampler } from './samplers/registry';
+import { PREDICTOR_STREAM } from './samplers/util';
 import { makeSde } from './sde';
 import { SnapshotStore } from './snapshots';
 import { priorState, stepReport, type StepReport } from './step-event';
@@ -48,7 +50,16 @@ export interface LoopOptions<V = Float32Array> {
   grid?: GridOptions;
   /** Snapshot memory budget (default 256 MB); beyond it snapshots thin out (see snapshots.ts). */
   snapshotBudgetBytes?: number;
+  /**
+   * Where the SDE steps' noise comes from: 'brownian' (default) is one Brownian path per seed,
+   * sampled by a Brownian tree, so any step count sees the same path; 'step' keys it by
+   * (seed, step, element), as links made before the tree did.
+   */
+  noise?: NoiseKeying;
 }
+
+export type NoiseKeying = 'brownian' | 'step';
+export const NOISE_KEYINGS: readonly NoiseKeying[] = ['brownian', 'step'];
 
 /** The settings a step reads; every one can change between steps. */
 export interface LoopSettings {
@@ -61,6 +72,7 @@ export interface LoopSettings {
   sampler: Sampler;
   params: Params;
   denoiseFinal: boolean;
+  noise: NoiseKeying;
 }
 
 export class SamplingLoop<V> {
@@ -99,6 +111,7 @@ export class SamplingLoop<V> {
       sampler: getSampler(options.samplerId),
       params: { ...options.params },
       denoiseFinal: !!options.denoiseFinal,
+      noise: options.noise ?? 'brownian',
     };
     this.denoiser = denoiser;
     this.batch = batch;
@@ -224,6 +237,10 @@ export class SamplingLoop<V> {
       history: state.history.filter((h) => h.sigma > state.sigma),
       denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
       noise: (stream) => field.noise(seed, state.i, stream),
+      increment: (from, to) =>
+        this.cfg.noise === 'brownian'
+          ? field.brownian(seed, brownianPlan(clockIndex(to), clockIndex(from)))
+          : field.noise(seed, state.i, PREDICTOR_STREAM),
     };
     const result = await sampler.step(state, ctx);
     if (!(result.sigma <= state.sigma)) {

@@ -128,6 +128,12 @@ export interface StepCtx<V = Float32Array> {
    * Use a different stream for each independent draw inside one step.
    */
   noise(stream: number): V;
+  /**
+   * The standard-normal increment that drives an SDE step from σ down to σ′: with the run's
+   * Brownian path (the default), (W(σ²) − W(σ′²))/√(σ² − σ′²) of one path W per seed, whatever the
+   * grid (brownian.ts); with step-keyed noise (links made before the tree), noise(stream 0).
+   */
+  increment(sigma: Sigma, sigmaNext: Sigma): V;
 }
 
 export interface StepResult<V = Float32Array> {

@@ -8,6 +8,7 @@
  * own command buffer; both are queue operations, executed in order, so parameter and scratch
  * buffers can be shared between calls, including calls whose results are still being read back.
  */
+import { brownianNormals, type BrownianPlan } from '../core/brownian';
 import { checkCoef, type Field, type Term } from '../core/field';
 import { seedKey } from '../core/rng';
 import {
@@ -193,6 +194,15 @@ export class GpuField implements Field<GPUBuffer> {
       Math.ceil(blocks / WORKGROUP_SIZE),
     );
     return out;
+  }
+
+  /**
+   * The Brownian tree's normals, computed on the CPU and uploaded (one buffer write per SDE step).
+   * The walk is the same for every element, so a kernel could apply the plan on the device.
+   */
+  brownian(seed: number, plan: BrownianPlan): GPUBuffer {
+    this.checkAlive();
+    return this.upload(brownianNormals(seed, plan, this.length));
   }
 
   async norms(v: GPUBuffer): Promise<Float64Array> {

@@ -81,6 +81,7 @@ function gaussianCtx(sde: Sde, sigmaNext: Sigma, sigmas: Sigma[], params: Params
     field: cpuField(z.length / 2, 2),
     denoise: (x, s) => denoiser.denoise(x, s, x.length / 2),
     noise: () => z,
+    increment: () => z,
   };
 }
 

@@ -141,6 +141,7 @@ describe('first-order equivalences', () => {
       field: cpuField(batch, mean.length),
       denoise: (xs: Float32Array, s: (typeof sigmas)[number]) => denoiser.denoise(xs, s, batch),
       noise: () => new Float32Array(x.length),
+      increment: () => new Float32Array(x.length),
     };
     const dpm = await getSampler('dpmpp_2m').step(state, ctx);
     const ddim = await getSampler('ddim').step(state, ctx);

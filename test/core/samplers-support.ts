@@ -85,6 +85,7 @@ export async function runTrajectory(sampler: Sampler, opts: RunOptions): Promise
         field,
         denoise: (xs, s) => denoiser.denoise(xs, s, batch),
         noise: (stream) => field.noise(seed, step, stream),
+        increment: () => field.noise(seed, step, 0),
       },
     );
     history.push(...result.evaluated);

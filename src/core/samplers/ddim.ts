@@ -1,6 +1,6 @@
 /** DDIM with stochasticity η (Song, Meng & Ermon 2021, eq. 12) in scale-free coordinates. */
 import type { Sampler, StepCtx, StepResult, StepStart } from '../types';
-import { PREDICTOR_STREAM, assertDescending, entryAt, numberParam } from './util';
+import { assertDescending, entryAt, numberParam } from './util';
 import type { ParamSpec } from '../types';
 
 const ddimParams: readonly ParamSpec[] = [
@@ -31,7 +31,7 @@ async function ddimStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepRe
   const x = ctx.field.combine([
     [noiseScale, state.xTilde],
     [1 - noiseScale, denoised],
-    ...(sigmaUp > 0 ? [[sigmaUp, ctx.noise(PREDICTOR_STREAM)] as const] : []),
+    ...(sigmaUp > 0 ? [[sigmaUp, ctx.increment(state.sigma, ctx.sigmaNext)] as const] : []),
   ]);
   return {
     xTilde: x,

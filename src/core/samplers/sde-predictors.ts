@@ -5,7 +5,7 @@
  * so a predictor only says what (a, b, c) are for its interval.
  */
 import type { Sampler, Sde, Sigma, StepCtx, StepResult, StepStart } from '../types';
-import { PREDICTOR_STREAM, assertDescending, denoiseToZero, entryAt, intervalBeta, sdePoint } from './util';
+import { assertDescending, denoiseToZero, entryAt, intervalBeta, sdePoint } from './util';
 
 /** Coefficients of x' = a·x + b·score + c·z in native coordinates. */
 export interface NativeCoefficients {
@@ -36,7 +36,7 @@ async function nativeLinearStep<V>(
   const x = ctx.field.combine([
     [(a * scale - scoreFactor) / scaleNext, state.xTilde],
     [scoreFactor / scaleNext, denoised],
-    ...(c === 0 ? [] : [[c / scaleNext, ctx.noise(PREDICTOR_STREAM)] as const]),
+    ...(c === 0 ? [] : [[c / scaleNext, ctx.increment(state.sigma, ctx.sigmaNext)] as const]),
   ]);
   return { xTilde: x, sigma: ctx.sigmaNext, denoised, evaluated: entryAt(state.sigma, denoised), nfe: 1 };
 }
