@@ -93,6 +93,53 @@ def check_unconditional_export(tmp: Path, npz: Path) -> None:
     assert len(card["denoiseMargins"]["measuredRatio"]) == 3
 
 
+def check_null_class_from_config() -> None:
+    """Label dropout writes the network's null class (its num_classes), whatever that number is."""
+    cfg = train.TrainConfig(batch=64, label_dropout=1.0)
+    batches = train.Batches.__new__(train.Batches)
+    batches.cfg, batches.rng, batches.device = cfg, np.random.default_rng(0), torch.device("cpu")
+    batches.x, batches.y, batches.null_class = np.zeros((5, 3, 32, 32), np.float32), np.arange(5), 9
+    _, y = batches()
+    assert (y == 9).all(), f"dropped labels should all be the null class 9, got {y.tolist()}"
+    for name, preset in train.PRESETS.items():
+        net = preset["net"]
+        if getattr(net, "num_classes", 0) and preset["data"] == "emoji_groups":
+            assert net.num_classes == len(data.EMOJI_GROUPS), f"{name}: {net.num_classes} classes"
+    assert train.PRESETS["toy_checkerboard"]["train"]["steps"] == 40000
+    assert train.PRESETS["toy_two_moons"]["train"]["steps"] == 6000
+
+
+def check_emoji_groups() -> None:
+    """Code-point sequences → Unicode emoji groups, including the cases the font needs: components
+    stored in another order, sequences newer than emoji-test.txt, subdivision flags, non-emoji."""
+    if not data.EMOJI_TEST.exists():
+        print(f"note: {data.EMOJI_TEST} not present (unicode-data), emoji group checks skipped")
+        return
+    groups = data.emoji_test_groups()
+    cases = {
+        (0x1F600,): ("Smileys & Emotion", "exact"),                      # 😀
+        (0x1F468, 0x1F3FD): ("People & Body", "exact"),                  # 👨🏽
+        (0x2640, 0x200D, 0x26F9): ("People & Body", "reordered"),       # ⛹‍♀ stored permuted by the font
+        (0x1F426, 0x200D, 0x1F525): ("Animals & Nature", "base"),       # phoenix (Emoji 15.1)
+        (0x2194, 0x200D, 0x1F642): ("Smileys & Emotion", "base"),       # head shaking: ↔ is the qualifier
+        (0x1F3F4, 0xE0075, 0xE0073, 0xE0074, 0xE0078, 0xE007F): ("Flags", "base"),  # 🏴 US-TX
+        (0x1F1EF, 0x1F1F5): ("Flags", "exact"),                          # 🇯🇵
+        (0x30,): (None, "none"),                                          # a bare digit
+        (0x1F1E6,): (None, "none"),                                       # a lone regional indicator
+    }
+    for cps, want in cases.items():
+        got = data.emoji_group(cps, groups)
+        assert got == want, f"{[hex(c) for c in cps]}: {got}, expected {want}"
+    if not data.EMOJI_FONT.exists():
+        return
+    images, names = data.load_emoji(limit=40)
+    meta = data.emoji_labels(names)
+    seqs = dict(zip(names, meta["sequences"]))
+    assert seqs["numbersign"] == "0023" and meta["labels"][names.index("numbersign")] == -1
+    watch = names.index("uni231A")  # ⌚ watch: Unicode files it under Travel & Places (subgroup "time")
+    assert meta["labels"][watch] == data.EMOJI_GROUPS.index("Travel & Places"), meta["labels"][watch]
+
+
 def check_time_inverse() -> None:
     """t(σ) inverts σ(t)² = exp(∫β) − 1 (closed form of the VP SDE)."""
     for t in (1e-3, 0.1, 0.5, 1.0):
@@ -123,6 +170,8 @@ def main() -> None:
     torch.set_num_threads(2)
     check_time_inverse()
     check_ring8_in_sync()
+    check_null_class_from_config()
+    check_emoji_groups()
     with tempfile.TemporaryDirectory() as tmp:
         check_tiny_export(Path(tmp))
         npz = check_emoji_data(Path(tmp))
