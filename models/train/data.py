@@ -6,6 +6,7 @@ as uint8 [N, 32, 32, 3] with glyph names (to_model_images converts; make_npz.py 
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -68,6 +69,13 @@ def load_fashion(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_emoji(size: int = 32, limit: int | None = None) -> tuple[np.ndarray, list[str]]:
+    """See _load_emoji; read once per process (the images come back read-only)."""
+    images, names = _load_emoji(size, limit)
+    return images, list(names)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_emoji(size: int, limit: int | None) -> tuple[np.ndarray, tuple[str, ...]]:
     """Noto Color Emoji's bitmaps (Debian's fonts-noto-color-emoji) as uint8 RGB on white, [N, size, size, 3].
 
     The font's one CBDT strike (109 ppem) holds 3,926 PNGs of 136×128 pixels; fontTools reads them
@@ -104,7 +112,9 @@ def load_emoji(size: int = 32, limit: int | None = None) -> tuple[np.ndarray, li
         white.alpha_composite(rgba)
         images.append(np.asarray(white.convert("RGB").resize((size, size), Image.LANCZOS)))
         names.append(name)
-    return np.stack(images), names
+    out = np.stack(images)
+    out.setflags(write=False)
+    return out, tuple(names)
 
 
 def emoji_preview(images: np.ndarray, path: Path, n: int = 100, cols: int = 10, zoom: int = 3,
@@ -126,7 +136,8 @@ def _is_private_use(cp: int) -> bool:
     return 0xE000 <= cp <= 0xF8FF or cp >= 0xF0000
 
 
-def emoji_sequences(font=None) -> dict[str, tuple[int, ...]]:
+@functools.lru_cache(maxsize=1)
+def emoji_sequences() -> dict[str, tuple[int, ...]]:
     """Glyph name → the code-point sequence that selects it, from the font itself.
 
     Single code points come from the cmap; sequences (ZWJ, skin tones, flags, keycaps) from the GSUB
@@ -134,9 +145,8 @@ def emoji_sequences(font=None) -> dict[str, tuple[int, ...]]:
     Some ligatures' outputs are also mapped from private-use code points (the font's keycaps and some
     flags): for those the ligature's sequence wins, the private-use code point is only a fallback.
     """
-    if font is None:
-        from fontTools.ttLib import TTFont
-        font = TTFont(str(EMOJI_FONT))
+    from fontTools.ttLib import TTFont
+    font = TTFont(str(EMOJI_FONT))
     seq: dict[str, tuple[int, ...]] = {}
     private: dict[str, tuple[int, ...]] = {}
     for cp, glyph in sorted(font.getBestCmap().items()):
@@ -159,6 +169,7 @@ def emoji_sequences(font=None) -> dict[str, tuple[int, ...]]:
     return seq
 
 
+@functools.lru_cache(maxsize=1)
 def emoji_test_groups(path: Path = EMOJI_TEST) -> dict[tuple[int, ...], str]:
     """Every sequence of Unicode's emoji-test.txt (variation selectors removed) → its group."""
     if not path.exists():

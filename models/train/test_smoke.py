@@ -21,7 +21,9 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import classifier  # noqa: E402
 import data  # noqa: E402
+import evaluate  # noqa: E402
 import export  # noqa: E402
 import train  # noqa: E402
 
@@ -140,6 +142,44 @@ def check_emoji_groups() -> None:
     assert meta["labels"][watch] == data.EMOJI_GROUPS.index("Travel & Places"), meta["labels"][watch]
 
 
+def check_frechet() -> None:
+    """The Fréchet distance of two Gaussians: |μa − μb|² + tr(Σa + Σb − 2(ΣaΣb)^½) — zero for one set
+    against itself, |δ|² for a shift by δ, and (√2 − 1)²·D between N(0, I) and N(0, 2I)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((20000, 4))
+    assert abs(evaluate.frechet(a, a)) < 1e-9
+    shift = np.array([1.0, 0.0, -2.0, 0.5])
+    assert abs(evaluate.frechet(a, a + shift) - (shift ** 2).sum()) < 1e-6
+    wide = rng.standard_normal((20000, 4)) * math.sqrt(2)
+    want = 4 * (math.sqrt(2) - 1) ** 2
+    assert abs(evaluate.frechet(a, wide) - want) < 0.05, (evaluate.frechet(a, wide), want)
+
+
+def check_emoji_quality_tools(tmp: Path) -> None:
+    """The emoji classifier trains (briefly) and the judge reads its figures; Fréchet distance of real
+    glyphs is near its floor while blurred glyphs are far; the memorisation check flags copies."""
+    if not (data.EMOJI_FONT.exists() and data.EMOJI_TEST.exists()):
+        return
+    classifier.RUNS = tmp  # the smoke test's classifier, not the real one in runs/
+    report = classifier.train_classifier("emoji", epochs=1, limit=512)
+    assert report["heldOut"] == 512 and 0 <= report["balancedAccuracy"] <= 1, report
+    train_x = data.to_model_images(data.load_emoji_classes("train")[0])
+    rng = np.random.default_rng(1)
+    copies = train_x[rng.choice(len(train_x), 200, replace=False)]
+    doc = {"model": "emoji_groups", "sampler": "test", "sde": "vp", "steps": 0, "seed": 0, "images": copies,
+           "labels": np.zeros(200, np.int64)}
+    judged = evaluate.judge(doc)
+    assert len(judged["histogram"]) == len(data.EMOJI_GROUPS) and 0 <= judged["classEntropy"] <= 1, judged
+    nn_copies = evaluate.nn_figures(copies, "emoji")
+    assert nn_copies["samplesToTrainMedian"] < 1e-6 and nn_copies["ratio"] < 1e-3, nn_copies
+    noisy = np.clip(copies + 0.3 * rng.standard_normal(copies.shape).astype(np.float32), -1, 1)
+    assert evaluate.nn_figures(noisy, "emoji")["ratio"] > 0.5, "noisy copies should be far from the training set"
+    real = train_x[rng.choice(len(train_x), 1000, replace=False)]
+    blurred = (real + np.roll(real, 3, axis=-1) + np.roll(real, 3, axis=-2)) / 3
+    fd_real, fd_blur = evaluate.fd_figures(real, "emoji", "test"), evaluate.fd_figures(blurred, "emoji", "test")
+    assert fd_real["floor"] > 0 and fd_blur["ratio"] > fd_real["ratio"], (fd_real, fd_blur)
+
+
 def check_time_inverse() -> None:
     """t(σ) inverts σ(t)² = exp(∫β) − 1 (closed form of the VP SDE)."""
     for t in (1e-3, 0.1, 0.5, 1.0):
@@ -177,6 +217,8 @@ def main() -> None:
         npz = check_emoji_data(Path(tmp))
         if npz is not None:
             check_unconditional_export(Path(tmp), npz)
+        check_frechet()
+        check_emoji_quality_tools(Path(tmp))
     print("smoke test passed")
 
 
