@@ -60,7 +60,7 @@ PRESETS: dict[str, dict] = {
                     train=dict(steps=3000, hflip=True)),
     # The shipped Fashion-MNIST model stopped at 3,000 steps; this continues from its weights (the ONNX file:
     # no checkpoint was kept) with a fresh warm-up and cosine schedule at half the peak rate, 6,000 steps
-    # more (~100 min on 2 cores), EMA horizon ~2,000 steps.
+    # more (768,000 images: ~2–2.5 h on one thread), EMA horizon ~2,000 steps.
     "fashion_long": dict(data="fashion", net=UNetConfig(in_channels=1, channels=(48, 96), num_classes=10),
                          train=dict(steps=6000, hflip=True, lr=5e-4, warmup=200, ema=0.9995,
                                     init_onnx="models/fashion.onnx")),
