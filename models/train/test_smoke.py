@@ -58,6 +58,17 @@ def check_tiny_export(tmp: Path) -> None:
     assert written == card, "the card on disk differs from the one returned"
 
 
+def check_resume(tmp: Path) -> None:
+    """A run stopped and resumed (--resume) ends with the same weights as one that ran straight through."""
+    straight = torch.load(train.train("tiny", False, {"steps": 4}, run_dir=tmp / "straight"))
+    train.train("tiny", False, {"steps": 2}, run_dir=tmp / "resumed")
+    resumed = torch.load(train.train("tiny", True, {"steps": 4}, run_dir=tmp / "resumed"))
+    assert resumed["step"] == straight["step"] == 4
+    for key in ("net", "ema"):
+        for name, value in straight[key].items():
+            assert torch.equal(value, resumed[key][name]), f"{key}.{name} differs after resuming"
+
+
 def check_emoji_data(tmp: Path) -> Path | None:
     """A few emoji from the font: uint8 RGB 32×32 on white, in colour; written as a make_npz.py-style file."""
     if not data.EMOJI_FONT.exists():
@@ -214,6 +225,7 @@ def main() -> None:
     check_emoji_groups()
     with tempfile.TemporaryDirectory() as tmp:
         check_tiny_export(Path(tmp))
+        check_resume(Path(tmp))
         npz = check_emoji_data(Path(tmp))
         if npz is not None:
             check_unconditional_export(Path(tmp), npz)
