@@ -96,8 +96,8 @@ PRESETS["emoji"] = dict(  # unconditional, the GPU recipe (minutes there; ~10 h 
     ),
 )
 # Emoji conditioned on the Unicode emoji group (data.EMOJI_GROUPS, 9 classes + the null class 9), sized
-# for about two hours on 2 shared CPU threads (the sweep in README.md). Trains on the glyphs that are
-# not held out (data.emoji_labels).
+# for about two hours of background CPU on the shared 2-core machine, where one thread at nice 19 trains
+# faster than two (the sweep in README.md). Trains on the glyphs that are not held out (data.emoji_labels).
 PRESETS["emoji_groups"] = dict(
     data="emoji_groups",
     net=UNetConfig(in_channels=3, image_size=32, channels=EMOJI_CPU_CHANNELS, blocks_per_level=1, emb_dim=128,
