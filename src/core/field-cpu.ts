@@ -39,6 +39,14 @@ export function cpuField(batch: number, dim: number): Field<Float32Array> {
     },
     noise: (seed, step, stream) => gaussianNoise(seed, step, stream, length),
     brownian: (seed, plan) => brownianNormals(seed, plan, length),
+    blend(mask, a, b) {
+      check(mask, 'blend');
+      check(a, 'blend');
+      check(b, 'blend');
+      const out = new Float32Array(length);
+      for (let k = 0; k < length; k++) out[k] = mask[k] * a[k] + (1 - mask[k]) * b[k];
+      return out;
+    },
     async norms(v) {
       check(v, 'norms');
       const out = new Float64Array(batch);

@@ -31,6 +31,11 @@ export interface Field<V> {
    * the same numbers as brownianNormals(seed, plan, batch × dim) on every backend.
    */
   brownian(seed: number, plan: BrownianPlan): V;
+  /**
+   * Element by element, m·a + (1 − m)·b with m from `mask` (values in [0, 1]; 1 = take a). The one
+   * per-element operation: conditioning by replacement (inpainting) keeps the known part of x̃.
+   */
+  blend(mask: V, a: V, b: V): V;
   /** Euclidean norm of each sample (batch numbers, read back to the CPU). */
   norms(v: V): Promise<Float64Array>;
   /**

@@ -13,6 +13,7 @@ import { checkCoef, type Field, type Term } from '../core/field';
 import { seedKey } from '../core/rng';
 import {
   ALL_FINITE_WGSL,
+  BLEND_WGSL,
   COMBINE_WGSL,
   ERROR_NORM_WGSL,
   NOISE_WGSL,
@@ -21,7 +22,7 @@ import {
   WORKGROUP_SIZE,
 } from './kernels';
 
-type Kernel = 'combine' | 'noise' | 'norms' | 'errorNorm' | 'allFinite';
+type Kernel = 'combine' | 'noise' | 'norms' | 'errorNorm' | 'allFinite' | 'blend';
 
 const SOURCES: Record<Kernel, string> = {
   combine: COMBINE_WGSL,
@@ -29,6 +30,7 @@ const SOURCES: Record<Kernel, string> = {
   norms: NORMS_WGSL,
   errorNorm: ERROR_NORM_WGSL,
   allFinite: ALL_FINITE_WGSL,
+  blend: BLEND_WGSL,
 };
 
 /** Compiled pipelines, shared by every field on a device. */
@@ -203,6 +205,19 @@ export class GpuField implements Field<GPUBuffer> {
   brownian(seed: number, plan: BrownianPlan): GPUBuffer {
     this.checkAlive();
     return this.upload(brownianNormals(seed, plan, this.length));
+  }
+
+  blend(mask: GPUBuffer, a: GPUBuffer, b: GPUBuffer): GPUBuffer {
+    this.checkAlive();
+    for (const v of [mask, a, b]) this.checkVector(v, 'blend');
+    const out = this.take();
+    this.writeParams(new Uint32Array([this.length]));
+    this.submit(
+      pipelineFor(this.device, 'blend'),
+      [out, mask, a, b, this.params].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      Math.ceil(this.length / WORKGROUP_SIZE),
+    );
+    return out;
   }
 
   async norms(v: GPUBuffer): Promise<Float64Array> {

@@ -349,3 +349,23 @@ ${ENTRY} {
   }
 }
 `;
+
+/** dst = m·a + (1 − m)·b element by element (Field.blend), the same expression as the CPU. */
+export const BLEND_WGSL = /* wgsl */ `
+${GROUP_INDEX_WGSL}
+struct LengthParams { length: u32 }
+@group(0) @binding(0) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(1) var<storage, read> mask: array<f32>;
+@group(0) @binding(2) var<storage, read> a: array<f32>;
+@group(0) @binding(3) var<storage, read> b: array<f32>;
+@group(0) @binding(4) var<uniform> prm: LengthParams;
+
+${ENTRY} {
+  let i = group_index(wid, nwg) * ${WORKGROUP_SIZE}u + lid;
+  if (i >= prm.length) {
+    return;
+  }
+  let m = mask[i];
+  dst[i] = m * a[i] + (1.0 - m) * b[i];
+}
+`;

@@ -5,6 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Coef, Term } from '../../src/core/field';
+import { brownianNormals, brownianPlan, clockIndex } from '../../src/core/brownian';
+import { cpuField } from '../../src/core/field-cpu';
 import { gaussianNoise, PRIOR_STEP } from '../../src/core/rng';
 import { GpuField } from '../../src/gpu/gpu-field';
 import { BOX_MULLER_WGSL } from '../../src/gpu/kernels';
@@ -376,6 +378,31 @@ describe('GpuField reductions', () => {
     expect(nx[0]).not.toBe(ny[0]);
     expect(nx[0]).toBeCloseTo(Math.hypot(...x.slice(0, 50)), 4);
     expect(ny[2]).toBeCloseTo(Math.hypot(...y.slice(100, 150)), 4);
+  });
+});
+
+describe('GpuField per-element blend and Brownian increments', () => {
+  it('blend is m·a + (1 − m)·b element by element, as on the CPU', async () => {
+    const [batch, dim] = [3, 70];
+    const f = await field(batch, dim, 2);
+    const cpu = cpuField(batch, dim);
+    const mask = Float32Array.from({ length: batch * dim }, (_, k) =>
+      k % 3 === 0 ? 1 : k % 3 === 1 ? 0 : 0.25,
+    );
+    const a = pattern(batch * dim, 1);
+    const b = pattern(batch * dim, 2);
+    const got = await f.read(f.blend(f.upload(mask), f.upload(a), f.upload(b)));
+    const want = cpu.blend(mask, a, b);
+    got.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(want[k]))));
+    // Known elements (m = 1) are a exactly: inpainting keeps known pixels bit for bit.
+    for (let k = 0; k < mask.length; k += 3) expect(got[k]).toBe(a[k]);
+  });
+
+  it("brownian gives the CPU tree's normals", async () => {
+    const f = await field(2, 50);
+    const plan = brownianPlan(clockIndex(0.4), clockIndex(0.45));
+    const got = await f.read(f.brownian(9, plan));
+    expect(Array.from(got)).toEqual(Array.from(brownianNormals(9, plan, 100)));
   });
 });
 
