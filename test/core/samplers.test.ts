@@ -22,14 +22,8 @@ import {
   momentStandardErrors,
   slicedWasserstein1,
 } from '../../src/core/stats';
-import type { Params, Sde, SdeKind } from '../../src/core/types';
-import {
-  annealedLangevinLaw,
-  coordinateMoments,
-  gaussianDenoiser,
-  priorSample,
-  runTrajectory,
-} from './samplers-support';
+import type { Params, SdeKind } from '../../src/core/types';
+import { annealedLangevinLaw, coordinateMoments, gaussianDenoiser, runTrajectory } from './samplers-support';
 
 describe('registry', () => {
   it('finds every sampler by id and names a bad id with the valid ones', () => {
@@ -103,16 +97,17 @@ function loadMixture(name: string) {
 
 function runPlan(
   id: string,
-  sde: Sde,
-  x: Float32Array,
+  kind: SdeKind,
+  seed: number,
   batch: number,
   denoiser: MixtureDenoiser | ReturnType<typeof gaussianDenoiser>,
   params?: Params,
 ) {
-  return runTrajectory(getSampler(id), {
-    sde,
-    sigmas: sigmaGrid(sde, 'logsnr', plans[id].steps),
-    x,
+  return runTrajectory(id, {
+    sde: { kind },
+    schedule: 'logsnr',
+    steps: plans[id].steps,
+    seed,
     batch,
     denoiser,
     params: params ?? plans[id].params,
@@ -140,7 +135,7 @@ describe.each(['ring8', 'unequal2'])('2D mixture %s', (name) => {
     for (let s = 0; s < SETS; s++) floor += sw1(truth(10 + 2 * s), truth(11 + 2 * s)) / SETS;
 
     it.each(samplerIds)('%s matches the exact mean, covariance and sliced Wasserstein', async (id) => {
-      const run = await runPlan(id, sde, priorSample(sde, N, 2, 1), N, new MixtureDenoiser(mixture));
+      const run = await runPlan(id, kind, 1, N, new MixtureDenoiser(mixture));
       const m = mean(run.x, N, 2);
       const c = covariance(run.x, N, 2);
       const se = momentStandardErrors(run.x, N, 2);
@@ -187,14 +182,7 @@ describe.each(kinds)('784-dimensional diagonal Gaussian on %s', (kind) => {
 
   it.each(samplerIds)('%s matches the coordinate means and variances', async (id) => {
     const params = { ...plans[id].params, ...plans[id].highDim };
-    const run = await runPlan(
-      id,
-      sde,
-      priorSample(sde, batch, dim, 2),
-      batch,
-      gaussianDenoiser(mu, std),
-      params,
-    );
+    const run = await runPlan(id, kind, 2, batch, gaussianDenoiser(mu, std), params);
     const law = target(id, params);
     const sample = coordinateMoments(run.x, batch, dim);
     let meanZ2 = 0;
