@@ -5,7 +5,6 @@
  * norms). Run: npx tsx scripts/sw-table.ts [N]
  */
 import { readFileSync } from 'node:fs';
-import { sigmaGrid } from '../src/core/grids';
 import {
   MixtureDenoiser,
   mixtureFromAnalytic,
@@ -17,7 +16,7 @@ import { samplers } from '../src/core/samplers/registry';
 import { makeSde } from '../src/core/sde';
 import type { Params, Sampler, SdeKind } from '../src/core/types';
 import { slicedWasserstein1 } from '../src/core/stats';
-import { priorSample, runTrajectory } from '../test/core/samplers-support';
+import { runTrajectory } from '../test/core/samplers-support';
 
 const n = Number(process.argv[2] ?? 2000);
 const stepCounts = [50, 200, 1000];
@@ -55,10 +54,11 @@ async function main(): Promise<void> {
     const references = Array.from({ length: sets }, (_, s) => truth(100 + s));
     for (const row of rows) {
       for (const steps of stepCounts) {
-        const run = await runTrajectory(row.sampler, {
-          sde,
-          sigmas: sigmaGrid(sde, 'uniform', steps),
-          x: priorSample(sde, n, 2, 1),
+        const run = await runTrajectory(row.sampler.id, {
+          sde: { kind },
+          schedule: 'uniform',
+          steps,
+          seed: 1,
           batch: n,
           denoiser: new MixtureDenoiser(mixture),
           params: row.params,
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   }
   for (const row of rows) lines.push(`| ${row.label} | ${(cells.get(row.label) ?? []).join(' | ')} |`);
   console.log(
-    `Ring of 8 Gaussians, N = ${n}, uniform-in-t grid: SW / floor (NFE); SW = mean over ${sets} exact ` +
+    `Ring of 8 Gaussians, N = ${n}, uniform-in-t grid: sliced W1 / floor (NFE); sliced W1 = mean over ${sets} exact ` +
       `reference sets, floor = exact vs exact, mean of ${sets} pairs.\n`,
   );
   console.log(lines.join('\n'));

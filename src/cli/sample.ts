@@ -78,21 +78,21 @@ export async function sample(args: SampleArgs): Promise<SampleOutcome> {
       );
     }
   }
-  const samples = splitSamples(toDataRange(runner.xTilde, loaded), args.n);
+  const samples = splitSamples(toDataRange(runner.loop.xTilde, loaded), args.n);
   const head = {
     model: card.id,
     sampler: sampler.id,
     sde: sde.kind,
     steps: args.steps,
     seed: args.seed,
-    nfe: runner.nfeTotal,
+    nfe: runner.loop.nfeTotal,
   };
   const bytes =
     args.format === 'png'
       ? pngBytes(card, samples, labels)
       : Buffer.from(JSON.stringify(jsonRecord(head, card, samples, labels)) + '\n');
   writeFileSync(args.out, bytes);
-  return { nfe: runner.nfeTotal, bytes: bytes.length, seconds: (performance.now() - started) / 1000 };
+  return { nfe: runner.loop.nfeTotal, bytes: bytes.length, seconds: (performance.now() - started) / 1000 };
 }
 
 /** The command: returns the exit status (0 ok, 1 failure, 2 usage error). */

@@ -1,10 +1,12 @@
 /**
- * The CPU face of the sampling loop: SamplingLoop over Float32Arrays (cpuField), reporting each step as arrays the
- * page and the CLI can use directly. Event arrays are fresh copies the caller may transfer.
+ * The CPU face of the sampling loop: a SamplingLoop over Float32Arrays (cpuField) whose steps,
+ * rewinds and kept frames come back as StepEvents: native coordinates, in fresh arrays the caller
+ * may transfer (the CLI uses them directly). The state, the settings and live changes are the
+ * loop's own: `runner.loop`.
  */
 import { cpuField } from './field-cpu';
-import { stepEvent, type StepEvent } from './step-event';
 import { SamplingLoop, type LoopOptions } from './sampling-loop';
+import { stepEvent, type StepEvent } from './step-event';
 
 export type { StepEvent } from './step-event';
 export { HISTORY_LENGTH, type LoopOptions, type LoopSettings, type NoiseKeying } from './sampling-loop';
@@ -13,76 +15,13 @@ export class CpuRunner {
   readonly loop: SamplingLoop<Float32Array>;
 
   constructor(options: LoopOptions) {
-    if (!Number.isInteger(options.batch) || options.batch < 1)
-      throw new Error(`Batch ${options.batch} is not usable: use a whole number ≥ 1.`);
     this.loop = new SamplingLoop(cpuField(options.batch, options.denoiser.dim), options);
   }
 
-  get denoiser() {
-    return this.loop.denoiser;
-  }
-  get batch(): number {
-    return this.loop.batch;
-  }
-  get dim(): number {
-    return this.loop.dim;
-  }
-  get snapshots() {
-    return this.loop.snapshots;
-  }
-  get settings() {
-    return this.loop.settings;
-  }
-  get steps(): number {
-    return this.loop.settings.steps;
-  }
-  get samplerId(): string {
-    return this.loop.settings.sampler.id;
-  }
-  get denoiseFinal(): boolean {
-    return this.loop.settings.denoiseFinal;
-  }
-  get sigmas() {
-    return this.loop.settings.sigmas;
-  }
-  get sigma() {
-    return this.loop.sigma;
-  }
-  get framesSoFar(): number {
-    return this.loop.framesSoFar;
-  }
-  get xTilde(): Float32Array {
-    return this.loop.xTilde;
-  }
-  get nfeTotal(): number {
-    return this.loop.nfeTotal;
-  }
+  /** Whether the trajectory has reached its end. */
   get done(): boolean {
     return this.loop.done;
   }
-
-  setSampler(...args: Parameters<SamplingLoop<Float32Array>['setSampler']>): void {
-    this.loop.setSampler(...args);
-  }
-  setParams(...args: Parameters<SamplingLoop<Float32Array>['setParams']>): void {
-    this.loop.setParams(...args);
-  }
-  setSde(...args: Parameters<SamplingLoop<Float32Array>['setSde']>): void {
-    this.loop.setSde(...args);
-  }
-  setSchedule(...args: Parameters<SamplingLoop<Float32Array>['setSchedule']>): void {
-    this.loop.setSchedule(...args);
-  }
-  setSteps(steps: number): void {
-    this.loop.setSteps(steps);
-  }
-  setDenoiseFinal(on: boolean): void {
-    this.loop.setDenoiseFinal(on);
-  }
-  nextSigma() {
-    return this.loop.nextSigma();
-  }
-
   async step(): Promise<StepEvent> {
     return stepEvent(await this.loop.step());
   }

@@ -164,29 +164,23 @@ function meanOverSlices(
   return total / projections;
 }
 
-/** Sliced W2: √(mean over unit directions θ of W2²(θᵀA, θᵀB)). */
-export function slicedWasserstein2(
+/** A sliced distance between point sets A (nA × dim) and B (nB × dim). */
+export type SlicedDistance = (
   a: Points,
   nA: number,
   b: Points,
   nB: number,
   dim: number,
-  opts: SlicedOptions = {},
-): number {
-  return Math.sqrt(meanOverSlices(a, nA, b, nB, dim, opts, wasserstein2Squared1d));
-}
+  opts?: SlicedOptions,
+) => number;
+
+/** Sliced W2: √(mean over unit directions θ of W2²(θᵀA, θᵀB)). */
+export const slicedWasserstein2: SlicedDistance = (a, nA, b, nB, dim, opts = {}) =>
+  Math.sqrt(meanOverSlices(a, nA, b, nB, dim, opts, wasserstein2Squared1d));
 
 /** Sliced W1: the mean over unit directions θ of W1(θᵀA, θᵀB); less swayed by a few far points than W2. */
-export function slicedWasserstein1(
-  a: Points,
-  nA: number,
-  b: Points,
-  nB: number,
-  dim: number,
-  opts: SlicedOptions = {},
-): number {
-  return meanOverSlices(a, nA, b, nB, dim, opts, wasserstein1d);
-}
+export const slicedWasserstein1: SlicedDistance = (a, nA, b, nB, dim, opts = {}) =>
+  meanOverSlices(a, nA, b, nB, dim, opts, wasserstein1d);
 
 function checkShape(points: Points, n: number, dim: number): void {
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(dim) || dim < 1 || points.length < n * dim) {

@@ -259,14 +259,13 @@ fn workgroup_sum(lid: u32, value: f32) -> f32 {
 }
 `;
 
-/** sums[sample] = Σ x² over the sample's elements. */
-export const NORMS_WGSL = /* wgsl */ `
-${REDUCE_WGSL}
-@group(0) @binding(0) var<storage, read> src: array<f32>;
-@group(0) @binding(1) var<storage, read_write> sums: array<f32>;
-@group(0) @binding(2) var<uniform> prm: ReduceParams;
-
-${ENTRY} {
+/**
+ * The entry point of a per-sample reduction: for sample `smp` (elements base … base + dim − 1),
+ * `accumulate` adds element base + k into `s` (per invocation), the workgroup sums the parts into
+ * `total`, and `finish` stores it.
+ */
+function perSampleSum(accumulate: string, finish: string): string {
+  return /* wgsl */ `${ENTRY} {
   let smp = group_index(wid, nwg);
   if (smp >= prm.batch) {
     return;
@@ -274,14 +273,29 @@ ${ENTRY} {
   let base = smp * prm.dim;
   var s: f32 = 0.0;
   for (var k = lid; k < prm.dim; k = k + ${WORKGROUP_SIZE}u) {
-    let x = src[base + k];
-    s = s + x * x;
+${accumulate}
   }
   let total = workgroup_sum(lid, s);
+${finish}
+}`;
+}
+
+/** sums[sample] = Σ x² over the sample's elements. */
+export const NORMS_WGSL = /* wgsl */ `
+${REDUCE_WGSL}
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> sums: array<f32>;
+@group(0) @binding(2) var<uniform> prm: ReduceParams;
+
+${perSampleSum(
+  /* wgsl */ `
+    let x = src[base + k];
+    s = s + x * x;`,
+  /* wgsl */ `
   if (lid == 0u) {
     sums[smp] = total;
-  }
-}
+  }`,
+)}
 `;
 
 /**
@@ -301,14 +315,8 @@ var<workgroup> bad: atomic<u32>;
 const EXPONENT: u32 = 0x7f800000u;
 const MAGNITUDE: u32 = 0x7fffffffu;
 
-${ENTRY} {
-  let smp = group_index(wid, nwg);
-  if (smp >= prm.batch) {
-    return;
-  }
-  let base = smp * prm.dim;
-  var s: f32 = 0.0;
-  for (var k = lid; k < prm.dim; k = k + ${WORKGROUP_SIZE}u) {
+${perSampleSum(
+  /* wgsl */ `
     let eb = e[base + k];
     let ab = a[base + k];
     let bb = b[base + k];
@@ -317,9 +325,8 @@ ${ENTRY} {
     }
     let scale = prm.atol + prm.rtol * max(abs(bitcast<f32>(ab)), abs(bitcast<f32>(bb)));
     let r = bitcast<f32>(eb) / scale;
-    s = s + r * r;
-  }
-  let total = workgroup_sum(lid, s);
+    s = s + r * r;`,
+  /* wgsl */ `
   let any_bad = atomicLoad(&bad);
   if (lid == 0u) {
     if (any_bad != 0u) {
@@ -327,8 +334,8 @@ ${ENTRY} {
     } else {
       means[smp] = bitcast<u32>(total / f32(prm.dim));
     }
-  }
-}
+  }`,
+)}
 `;
 
 /** flag |= 1 if any element's exponent bits are all ones (±∞ or NaN), tested on raw bits. */

@@ -14,9 +14,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { carriesArrays, hasArrays } from '../../src/shared/frame-schedule';
-import type { EngineEvent, EngineRequest, FrameEvent } from '../../src/engine/protocol';
+import type { EngineEvent, FrameEvent } from '../../src/engine/protocol';
 import { renderImageGrid } from '../../src/ui/render/image-grid';
 import { connectEngine } from '../helpers/engine-connection';
+import { startRequest, type StartRequest } from '../helpers/start-request';
 import type { EngineClient } from '../../src/ui/engine-io/worker-client';
 
 const FIXTURES = new URL('/test/fixtures/', location.href).href;
@@ -44,26 +45,9 @@ async function loaded(modelId: string) {
   return c;
 }
 
-function start(runId: number, overrides: Partial<Extract<EngineRequest, { type: 'start' }>>): EngineRequest {
-  return {
-    type: 'start',
-    runId,
-    autoplay: true,
-    model: 'tiny',
-    sampler: 'ode_euler',
-    params: {},
-    sde: { kind: 'vp' },
-    schedule: 'uniform',
-    steps: 4,
-    seed: 7,
-    batch: BATCH,
-    classLabel: 1,
-    guidance: 2,
-    denoiseFinal: false,
-    stepsPerSecond: 0,
-    ...overrides,
-  };
-}
+/** This file's runs: the helper's, with guidance w = 2. */
+const start = (runId: number, overrides: Partial<StartRequest> = {}) =>
+  startRequest(runId, { guidance: 2, ...overrides });
 
 const isFrame =
   (runId: number) =>

@@ -3,9 +3,10 @@
  * (SwiftShader here), plays runs, and reports integrity failures — all through the typed client.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EngineEvent, EngineRequest, EpPreference, FrameEvent } from '../../src/engine/protocol';
+import type { EngineEvent, EpPreference, FrameEvent } from '../../src/engine/protocol';
 import type { EngineClient } from '../../src/ui/engine-io/worker-client';
 import { connectEngine } from '../helpers/engine-connection';
+import { startRequest } from '../helpers/start-request';
 
 const FIXTURES = new URL('/test/fixtures/', location.href).href;
 
@@ -16,30 +17,6 @@ const open: EngineClient[] = [];
 afterAll(() => open.splice(0).forEach((c) => c.dispose()));
 /** One worker per backend for the whole file: onnxruntime compiles its 28 MB .wasm once per worker. */
 const shared = new Map<EpPreference, Connection>();
-
-function start(
-  runId: number,
-  overrides: Partial<Extract<EngineRequest, { type: 'start' }>> = {},
-): EngineRequest {
-  return {
-    type: 'start',
-    runId,
-    autoplay: true,
-    model: 'tiny',
-    sampler: 'ode_euler',
-    params: {},
-    sde: { kind: 'vp' },
-    schedule: 'uniform',
-    steps: 4,
-    seed: 7,
-    batch: 2,
-    classLabel: 1,
-    guidance: 0,
-    denoiseFinal: false,
-    stepsPerSecond: 0,
-    ...overrides,
-  };
-}
 
 async function loadTiny(ep: EpPreference, modelId = 'tiny'): Promise<Connection> {
   const connection = shared.get(ep) ?? connect(ep);
@@ -70,7 +47,7 @@ function logTimings(label: string, frames: FrameEvent[]): void {
 }
 
 async function playToEnd(c: Connection, runId: number): Promise<FrameEvent[]> {
-  c.client.send(start(runId));
+  c.client.send(startRequest(runId));
   await c.next((e) => e.type === 'paused' && e.runId === runId);
   return c.events.filter(isFrame(runId));
 }
@@ -125,9 +102,9 @@ describe('engine worker', () => {
   it('ignores requests about a stale run', async () => {
     const c = await loadTiny('wasm');
     await c.next(settled('tiny'));
-    c.client.send(start(3, { autoplay: false }));
+    c.client.send(startRequest(3, { autoplay: false }));
     await c.next(isFrame(3));
-    c.client.send(start(4, { autoplay: false }));
+    c.client.send(startRequest(4, { autoplay: false }));
     await c.next(isFrame(4));
     // The worker must not step run 1 any more; the step for run 2 proves the queue moved on.
     c.client.send({ type: 'step', runId: 3 });
@@ -154,7 +131,7 @@ describe('engine worker', () => {
     c.client.send({ type: 'loadModel', modelId: 'ring8', baseUrl: new URL('/models/', location.href).href });
     const ready = await c.next((e) => e.type === 'ready' || e.type === 'error');
     expect(ready).toMatchObject({ type: 'ready', model: { analytic: true, shape: [2] } });
-    c.client.send(start(7, { model: 'ring8', classLabel: null, batch: 64, steps: 10 }));
+    c.client.send(startRequest(7, { model: 'ring8', classLabel: null, batch: 64, steps: 10 }));
     await c.next((e) => e.type === 'paused' && e.runId === 7);
     const frames = c.events.filter(isFrame(7));
     expect(frames.map((f) => f.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -164,7 +141,7 @@ describe('engine worker', () => {
   it('pauses a run whose step turns non-finite, naming the step, and stays at the last good step', async () => {
     const c = await loadTiny('wasm', 'tiny-inf');
     await c.next(settled('tiny-inf'));
-    c.client.send(start(6, { model: 'tiny-inf' }));
+    c.client.send(startRequest(6, { model: 'tiny-inf' }));
     const paused = await c.next((e) => e.type === 'paused' && e.runId === 6);
     expect(paused).toMatchObject({ reason: 'nonfinite', i: 0 });
     const error = c.events.find((e) => e.type === 'error' && e.runId === 6);

@@ -36,8 +36,8 @@ describe('CpuRunner determinism', () => {
   it('starts from x̃ = priorStd·z/s(1) with z from the prior noise stream', () => {
     const r = runner({ sde: { kind: 've' } });
     const z = gaussianNoise(3, PRIOR_STEP, 0, 10);
-    expect(Array.from(r.xTilde)).toEqual(Array.from(z, (v) => Math.fround(50 * v)));
-    expect(r.sigma).toBe(makeSde({ kind: 've' }).sigma(asTime(1)));
+    expect(Array.from(r.loop.xTilde)).toEqual(Array.from(z, (v) => Math.fround(50 * v)));
+    expect(r.loop.sigma).toBe(makeSde({ kind: 've' }).sigma(asTime(1)));
   });
 
   it('the same seed gives bit-identical trajectories; another seed does not', async () => {
@@ -63,13 +63,13 @@ describe('live changes', () => {
     const k = 5;
     const swapped = runner({ samplerId: 'euler_maruyama' });
     for (let i = 0; i < k; i++) await swapped.step();
-    swapped.setSampler('dpmpp_2m');
+    swapped.loop.setSampler('dpmpp_2m');
     const swappedEnd = (await runToEnd(swapped)).at(-1) as StepEvent;
 
     const branched = runner({ samplerId: 'euler_maruyama' });
     await runToEnd(branched);
     expect(branched.seek(k).i).toBe(k);
-    branched.setSampler('dpmpp_2m');
+    branched.loop.setSampler('dpmpp_2m');
     const branchedEnd = (await runToEnd(branched)).at(-1) as StepEvent;
     expect(bits(branchedEnd.x)).toEqual(bits(swappedEnd.x));
     expect(branchedEnd.i).toBe(12);
@@ -94,13 +94,13 @@ describe('live changes', () => {
   it('setSde VP→VE keeps σ and x̃, changes only t and the native scale, and runs to the VE end', async () => {
     const r = runner();
     for (let i = 0; i < 4; i++) await r.step();
-    const sigma = r.sigma;
-    const xTilde = bits(r.xTilde);
+    const sigma = r.loop.sigma;
+    const xTilde = bits(r.loop.xTilde);
     const veConfig = sdeForModel('ve', ring8.sde);
-    r.setSde(veConfig);
-    expect(r.sigma).toBe(sigma);
-    expect(bits(r.xTilde)).toEqual(xTilde);
-    expect(r.framesSoFar).toBe(4);
+    r.loop.setSde(veConfig);
+    expect(r.loop.sigma).toBe(sigma);
+    expect(bits(r.loop.xTilde)).toEqual(xTilde);
+    expect(r.loop.framesSoFar).toBe(4);
     const events = await runToEnd(r);
     const ve = makeSde(veConfig);
     const last = events.at(-1) as StepEvent;
@@ -112,11 +112,11 @@ describe('live changes', () => {
   it('setSteps continues from the current σ with the step counter unchanged', async () => {
     const r = runner();
     for (let i = 0; i < 3; i++) await r.step();
-    const sigma = r.sigma;
-    r.setSteps(40);
+    const sigma = r.loop.sigma;
+    r.loop.setSteps(40);
     const next = await r.step();
     expect(next.i).toBe(4);
-    expect(next.sigma).toBe(r.sigmas.find((s) => s < sigma));
+    expect(next.sigma).toBe(r.loop.settings.sigmas.find((s) => s < sigma));
   });
 });
 
@@ -126,7 +126,7 @@ describe('end of the trajectory', () => {
     const events = await runToEnd(r);
     expect(events).toHaveLength(13);
     r.seek(12);
-    const expected = await denoiser.denoise(r.xTilde, r.sigma, 5);
+    const expected = await denoiser.denoise(r.loop.xTilde, r.loop.sigma, 5);
     const last = events[12];
     expect(last.sigma).toBe(0);
     expect(last.nfe).toBe(1);
@@ -164,11 +164,11 @@ describe('snapshots', () => {
     // Each snapshot holds 5 × 2 floats of x̃ and of x̂₀ (+ history): a 600-byte budget keeps only a few.
     const r = runner({ steps: 40, snapshotBudgetBytes: 600 });
     const events = await runToEnd(r);
-    expect(r.snapshots.keepEvery).toBeGreaterThan(1);
-    expect(r.snapshots.steps.every((k) => k % r.snapshots.keepEvery === 0)).toBe(true);
-    const target = r.snapshots.keepEvery + 1;
+    expect(r.loop.snapshots.keepEvery).toBeGreaterThan(1);
+    expect(r.loop.snapshots.steps.every((k) => k % r.loop.snapshots.keepEvery === 0)).toBe(true);
+    const target = r.loop.snapshots.keepEvery + 1;
     const landed = r.seek(target);
-    expect(landed.i).toBe(r.snapshots.keepEvery);
+    expect(landed.i).toBe(r.loop.snapshots.keepEvery);
     expect(bits(landed.x)).toEqual(bits(events[landed.i - 1].x));
     expect(r.frameAt(target)).toBeNull();
   });
@@ -176,7 +176,7 @@ describe('snapshots', () => {
   it('keeps every frame within the default budget for scrubbing', async () => {
     const r = runner();
     const events = await runToEnd(r);
-    expect(r.snapshots.steps).toEqual(Array.from({ length: 13 }, (_, k) => k));
+    expect(r.loop.snapshots.steps).toEqual(Array.from({ length: 13 }, (_, k) => k));
     expect(bits((r.frameAt(7) as StepEvent).denoised)).toEqual(bits(events[6].denoised));
   });
 });

@@ -7,8 +7,9 @@ import { cpuField } from '../../src/core/field-cpu';
 import { sigmaGrid } from '../../src/core/grids';
 import { getSampler } from '../../src/core/samplers/registry';
 import { makeSde } from '../../src/core/sde';
-import type { Params, Sde, SdeKind } from '../../src/core/types';
-import { gaussianDenoiser, priorSample, runTrajectory } from './samplers-support';
+import { priorState } from '../../src/core/step-event';
+import type { Params, SdeKind } from '../../src/core/types';
+import { gaussianDenoiser, runTrajectory } from './samplers-support';
 
 const mean = [0.5, -1, 0, 2];
 const std = [0.1, 0.5, 1, 2];
@@ -20,17 +21,11 @@ interface FlowError {
 }
 
 /** Runs `id` over a log-σ grid of `steps` steps and returns its worst deviation from the exact flow. */
-async function flowError(id: string, sde: Sde, steps: number, params: Params = {}): Promise<FlowError> {
-  const sigmas = sigmaGrid(sde, 'logsnr', steps);
-  const x0 = priorSample(sde, batch, mean.length, 3);
-  const run = await runTrajectory(getSampler(id), {
-    sde,
-    sigmas,
-    x: x0,
-    batch,
-    denoiser: gaussianDenoiser(mean, std),
-    params,
-  });
+async function flowError(id: string, kind: SdeKind, steps: number, params: Params = {}): Promise<FlowError> {
+  const denoiser = gaussianDenoiser(mean, std);
+  const sde = { kind };
+  const run = await runTrajectory(id, { sde, schedule: 'logsnr', steps, seed: 3, batch, denoiser, params });
+  const { start: x0, sigmas } = run;
   const [first, last] = [sigmas[0], sigmas[steps]];
   expect(run.sigma).toBe(last);
   let maxError = 0;
@@ -61,12 +56,10 @@ function convergenceSlope(steps: number[], errors: number[]): number {
 const kinds: SdeKind[] = ['vp', 've'];
 
 describe.each(kinds)('probability-flow ODE on %s', (kind) => {
-  const sde = makeSde({ kind });
-
   it.each(['ode_euler', 'ode_heun', 'ode_rk45', 'dpmpp_2m', 'ddim'])(
     '%s follows the exact Gaussian flow',
     async (id) => {
-      const { maxError } = await flowError(id, sde, 400);
+      const { maxError } = await flowError(id, kind, 400);
       // first-order methods at 400 log-σ steps land within ~0.03 of the exact point (std of x̃ up to 2)
       expect(maxError).toBeLessThan(0.05);
     },
@@ -79,49 +72,48 @@ describe.each(kinds)('probability-flow ODE on %s', (kind) => {
   ] as const)('%s converges with order %i', async (id, order) => {
     const steps = [16, 32, 64, 128];
     const errors: number[] = [];
-    for (const n of steps) errors.push((await flowError(id, sde, n)).maxError);
+    for (const n of steps) errors.push((await flowError(id, kind, n)).maxError);
     expect(-convergenceSlope(steps, errors)).toBeCloseTo(order, 0);
     expect(Math.abs(-convergenceSlope(steps, errors) - order)).toBeLessThan(0.25);
   });
 
   it('ode_rk45 meets its tolerance with far fewer evaluations than Euler at the same accuracy', async () => {
     const rtol = 1e-3;
-    const rk45 = await flowError('ode_rk45', sde, 10, { rtol, atol: 1e-3 });
+    const rk45 = await flowError('ode_rk45', kind, 10, { rtol, atol: 1e-3 });
     // global error a small multiple of the local tolerance (|x̃| ≤ ~6 here)
     expect(rk45.maxError).toBeLessThan(10 * rtol);
     // Euler's error is ≈ C/N: find C from one run, then check the N it needs
-    const euler = await flowError('ode_euler', sde, 256);
+    const euler = await flowError('ode_euler', kind, 256);
     const eulerStepsNeeded = (euler.maxError * 256) / rk45.maxError;
     expect(eulerStepsNeeded).toBeGreaterThan(20 * rk45.nfe);
-    const check = await flowError('ode_euler', sde, Math.round(eulerStepsNeeded / 4));
+    const check = await flowError('ode_euler', kind, Math.round(eulerStepsNeeded / 4));
     expect(check.maxError).toBeGreaterThan(rk45.maxError);
   });
 
   it('ode_rk45 reaches the final grid σ in fewer calls than the grid has steps', async () => {
-    const sigmas = sigmaGrid(sde, 'uniform', 1000);
-    const run = await runTrajectory(getSampler('ode_rk45'), {
-      sde,
-      sigmas,
-      x: priorSample(sde, batch, mean.length, 5),
+    const run = await runTrajectory('ode_rk45', {
+      sde: { kind },
+      schedule: 'uniform',
+      steps: 1000,
+      seed: 5,
       batch,
       denoiser: gaussianDenoiser(mean, std),
     });
-    expect(run.sigma).toBe(sigmas[1000]);
+    expect(run.sigma).toBe(run.sigmas[1000]);
     expect(run.steps).toBeLessThan(40);
-    for (const r of run.results) expect(r.info?.errorNorm).toBeLessThanOrEqual(1);
+    for (const r of run.reports) expect(r.info.errorNorm).toBeLessThanOrEqual(1);
   });
 });
 
 describe('first-order equivalences', () => {
   it.each(kinds)('ddim with η = 0 equals ode_euler, step by step (%s)', async (kind) => {
-    const sde = makeSde({ kind });
-    const sigmas = sigmaGrid(sde, 'karras', 20);
-    const x = priorSample(sde, batch, mean.length, 9);
-    const opts = { sde, sigmas, x, batch, denoiser: gaussianDenoiser(mean, std) };
-    const ddim = await runTrajectory(getSampler('ddim'), { ...opts, params: { eta: 0 } });
-    const euler = await runTrajectory(getSampler('ode_euler'), opts);
-    ddim.results.forEach((r, i) => {
-      const e = euler.results[i].xTilde;
+    const denoiser = gaussianDenoiser(mean, std);
+    const opts = { sde: { kind }, schedule: 'karras', steps: 20, seed: 9, batch, denoiser } as const;
+    const ddim = await runTrajectory('ddim', { ...opts, params: { eta: 0 } });
+    const euler = await runTrajectory('ode_euler', opts);
+    expect(ddim.reports.length).toBe(20);
+    ddim.reports.forEach((r, i) => {
+      const e = euler.reports[i].xTilde;
       r.xTilde.forEach((v, j) => expect(Math.abs(v - e[j])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(e[j]))));
     });
   });
@@ -129,7 +121,8 @@ describe('first-order equivalences', () => {
   it.each(kinds)('dpmpp_2m with no history takes exactly the ddim η = 0 step (%s)', async (kind) => {
     const sde = makeSde({ kind });
     const sigmas = sigmaGrid(sde, 'logsnr', 10);
-    const x = priorSample(sde, batch, mean.length, 11);
+    const field = cpuField(batch, mean.length);
+    const x = priorState(field, sde, 11, sigmas[0]).xTilde;
     const denoiser = gaussianDenoiser(mean, std);
     const state = { i: 0, sigma: sigmas[2], xTilde: x };
     const ctx = {
@@ -138,7 +131,7 @@ describe('first-order equivalences', () => {
       sigmas,
       params: { eta: 0 },
       history: [],
-      field: cpuField(batch, mean.length),
+      field,
       denoise: (xs: Float32Array, s: (typeof sigmas)[number]) => denoiser.denoise(xs, s, batch),
       noise: () => new Float32Array(x.length),
       increment: () => new Float32Array(x.length),

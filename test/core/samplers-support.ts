@@ -1,11 +1,12 @@
 /**
- * Test support for the sampler tests: exact denoisers of Gaussians, a minimal trajectory loop over
- * a σ grid (one Sampler.step per grid interval, or fewer for adaptive solvers).
+ * Test support for the sampler tests: exact denoisers of Gaussians, trajectories of the shipped
+ * sampling loop, sample moments and the exact law of annealed Langevin dynamics on a Gaussian.
  */
-import { gaussianNoise } from '../../src/core/rng';
 import { cpuField } from '../../src/core/field-cpu';
-import { asSigma, asTime } from '../../src/core/types';
-import type { Denoiser, HistoryEntry, Params, Sampler, Sde, Sigma, StepResult } from '../../src/core/types';
+import { SamplingLoop } from '../../src/core/sampling-loop';
+import type { StepReport } from '../../src/core/step-event';
+import { asTime } from '../../src/core/types';
+import type { Denoiser, Params, ScheduleKind, Sde, SdeConfig, Sigma } from '../../src/core/types';
 
 /** Exact x̂₀ of a diagonal Gaussian N(μ, diag(c²)): D = μ + c²/(c² + σ²)(x̃ − μ). */
 export function gaussianDenoiser(
@@ -31,80 +32,40 @@ export function gaussianDenoiser(
   };
 }
 
-/** The prior draw in x̃ coordinates: native N(0, priorStd²) at t = 1, divided by s(1). */
-export function priorSample(sde: Sde, batch: number, dim: number, seed: number): Float32Array {
-  const z = gaussianNoise(seed, 0xffffffff, 0, batch * dim);
-  const factor = sde.priorStd() / sde.scale(asTime(1));
-  return z.map((v) => v * factor);
-}
-
-export interface Trajectory {
-  x: Float32Array;
-  sigma: Sigma;
-  nfe: number;
-  steps: number;
-  results: StepResult[];
-}
-
 export interface RunOptions {
-  sde: Sde;
-  sigmas: readonly Sigma[];
-  x: Float32Array;
+  /** The process (core defaults fill what is not given). */
+  sde: SdeConfig;
+  schedule: ScheduleKind;
+  steps: number;
   batch: number;
   denoiser: Denoiser;
   params?: Params;
-  seed?: number;
-  /** Keep this many history entries (the runner keeps a few). */
-  historyLength?: number;
+  /** Seeds the prior draw and every step's noise. */
+  seed: number;
 }
 
-/** Runs `sampler` from sigmas[0] until the last grid σ; the next target is the first grid σ below σ. */
-export async function runTrajectory(sampler: Sampler, opts: RunOptions): Promise<Trajectory> {
-  const { sde, sigmas, batch, denoiser } = opts;
-  const dim = denoiser.dim;
-  const field = cpuField(batch, dim);
-  const seed = opts.seed ?? 1;
-  const history: HistoryEntry[] = [];
-  const results: StepResult[] = [];
-  let x = opts.x;
-  let sigma = sigmas[0];
-  let nfe = 0;
-  let i = 0;
-  const last = sigmas[sigmas.length - 1];
-  while (sigma > last) {
-    const sigmaNext = sigmas.find((s) => s < sigma) ?? last;
-    const step = i;
-    const result = await sampler.step(
-      { i, sigma, xTilde: x },
-      {
-        sde,
-        sigmaNext,
-        sigmas,
-        params: opts.params ?? {},
-        history: history.slice(),
-        field,
-        denoise: (xs, s) => denoiser.denoise(xs, s, batch),
-        noise: (stream) => field.noise(seed, step, stream),
-        increment: () => field.noise(seed, step, 0),
-      },
-    );
-    history.push(...result.evaluated);
-    history.splice(0, Math.max(0, history.length - (opts.historyLength ?? 4)));
-    results.push(result);
-    x = result.xTilde;
-    sigma = result.sigma;
-    nfe += result.nfe;
-    i += 1;
-    if (i > 100_000) throw new Error('trajectory did not finish');
-  }
-  return { x, sigma, nfe, steps: i, results };
+/** A finished trajectory of the shipped sampling loop, with the x̃ it started from. */
+export interface LoopRun {
+  /** The prior draw x̃ at sigmas[0]. */
+  start: Float32Array;
+  /** The final x̃. */
+  x: Float32Array;
+  sigma: Sigma;
+  sigmas: readonly Sigma[];
+  nfe: number;
+  steps: number;
+  /** One report per step taken. */
+  reports: StepReport[];
 }
 
-/** σ grid uniform in ln σ from σmax to σmin (steps + 1 points). */
-export function logGrid(sigmaMax: number, sigmaMin: number, steps: number): Sigma[] {
-  const top = Math.log(sigmaMax);
-  const bottom = Math.log(sigmaMin);
-  return Array.from({ length: steps + 1 }, (_, i) => asSigma(Math.exp(top + (i / steps) * (bottom - top))));
+/** Runs `samplerId` with core's SamplingLoop on CPU arrays, from the prior to the end of its σ grid. */
+export async function runTrajectory(samplerId: string, opts: RunOptions): Promise<LoopRun> {
+  const loop = new SamplingLoop(cpuField(opts.batch, opts.denoiser.dim), { ...opts, samplerId });
+  const start = loop.xTilde;
+  const reports: StepReport[] = [];
+  while (!loop.done) reports.push(await loop.step());
+  const { xTilde: x, sigma, nfeTotal: nfe, framesSoFar: steps } = loop;
+  return { start, x, sigma, sigmas: loop.settings.sigmas, nfe, steps, reports };
 }
 
 /** Per-coordinate sample mean and unbiased variance of a batch × dim array. */

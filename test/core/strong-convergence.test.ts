@@ -30,7 +30,7 @@ async function endpoint(
     noise,
   });
   while (!runner.done) await runner.step();
-  return runner.xTilde;
+  return runner.loop.xTilde;
 }
 
 function medianDistance(a: Float32Array, b: Float32Array): number {

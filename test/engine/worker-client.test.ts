@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineEvent, FrameEvent } from '../../src/engine/protocol';
 import { isRequest } from '../../src/engine/protocol';
 import { createEngineClient } from '../../src/ui/engine-io/worker-client';
+import { startRequest } from '../helpers/start-request';
 
 /** A stand-in worker: records what the client posts and lets the test play the worker's part. */
 class FakeWorker {
@@ -60,25 +61,6 @@ function setup() {
   });
   return { workers, events, client };
 }
-
-const startRequest = (runId: number) =>
-  ({
-    type: 'start',
-    runId,
-    autoplay: true,
-    model: 'tiny',
-    sampler: 'ode_euler',
-    params: {},
-    sde: { kind: 'vp' },
-    schedule: 'uniform',
-    steps: 4,
-    seed: 1,
-    batch: 1,
-    classLabel: null,
-    guidance: 0,
-    denoiseFinal: false,
-    stepsPerSecond: 0,
-  }) as const;
 
 describe('worker client', () => {
   it('delivers frames of the current run, acknowledges them, and drops frames of a stale run', () => {

@@ -11,6 +11,7 @@ import type { LoadedModel } from '../../src/engine/model';
 import { loadModel } from '../../src/engine/model';
 import type { FrameEvent, RunSettings } from '../../src/engine/protocol';
 import { WorkerTrajectory } from '../../src/engine/worker-trajectory';
+import { runSettings } from '../helpers/start-request';
 
 const FIXTURES = new URL('/test/fixtures/', location.href).href;
 const TOLERANCE = 1e-4;
@@ -33,23 +34,9 @@ afterAll(async () => {
   await cpu?.release();
 });
 
-function settings(sampler: string, overrides: Partial<RunSettings> = {}): RunSettings {
-  return {
-    model: 'tiny',
-    sampler,
-    params: {},
-    sde: { kind: 'vp' },
-    schedule: 'uniform',
-    steps: STEPS,
-    seed: 11,
-    batch: 3,
-    classLabel: 1,
-    guidance: 2,
-    denoiseFinal: false,
-    stepsPerSecond: 0,
-    ...overrides,
-  };
-}
+/** Ten steps of `sampler`, batch 3, with guidance (a doubled network batch). */
+const settings = (sampler: string, overrides: Partial<RunSettings> = {}) =>
+  runSettings({ sampler, steps: STEPS, seed: 11, batch: 3, guidance: 2, ...overrides });
 
 /** max |a − b| / max(1, |b|): absolute for values of order one, relative for large ones. */
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {

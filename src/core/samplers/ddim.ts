@@ -1,7 +1,6 @@
 /** DDIM with stochasticity η (Song, Meng & Ermon 2021, eq. 12) in scale-free coordinates. */
-import type { Sampler, StepCtx, StepResult, StepStart } from '../types';
-import { assertDescending, entryAt, numberParam } from './util';
-import type { ParamSpec } from '../types';
+import type { ParamSpec, StepCtx, StepResult, StepStart } from '../types';
+import { defineSampler, entryAt, type ParamReader } from './util';
 
 const ddimParams: readonly ParamSpec[] = [
   {
@@ -21,9 +20,12 @@ export function ddimSigmaUp(eta: number, sigma: number, sigmaNext: number): numb
   return (eta * sigmaNext * Math.sqrt(Math.max(sigma * sigma - sigmaNext * sigmaNext, 0))) / sigma;
 }
 
-async function ddimStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
-  assertDescending('ddim', state, ctx);
-  const eta = numberParam('ddim', ddimParams, ctx.params, 'eta');
+async function ddimStep<V>(
+  state: StepStart<V>,
+  ctx: StepCtx<V>,
+  params: ParamReader,
+): Promise<StepResult<V>> {
+  const eta = params.number('eta');
   const denoised = await ctx.denoise(state.xTilde, state.sigma);
   const sigmaUp = ddimSigmaUp(eta, state.sigma, ctx.sigmaNext);
   const noiseScale = Math.sqrt(Math.max(ctx.sigmaNext * ctx.sigmaNext - sigmaUp * sigmaUp, 0)) / state.sigma;
@@ -43,15 +45,17 @@ async function ddimStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepRe
   };
 }
 
-export const ddim: Sampler = {
-  id: 'ddim',
-  label: 'DDIM',
-  family: 'ode',
-  stochastic: true,
-  maxOrder: 1,
-  cite: 'Song, Meng & Ermon 2021, eq. 12',
-  description:
-    'Predicts x̂₀, then re-noises it to the next level along the predicted noise; η blends in fresh noise (η = 0 is deterministic).',
-  params: ddimParams,
-  step: ddimStep,
-};
+export const ddim = defineSampler(
+  {
+    id: 'ddim',
+    label: 'DDIM',
+    family: 'ode',
+    stochastic: true,
+    maxOrder: 1,
+    cite: 'Song, Meng & Ermon 2021, eq. 12',
+    description:
+      'Predicts x̂₀, then re-noises it to the next level along the predicted noise; η blends in fresh noise (η = 0 is deterministic).',
+    params: ddimParams,
+  },
+  ddimStep,
+);

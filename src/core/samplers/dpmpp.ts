@@ -2,8 +2,8 @@
  * DPM-Solver++(2M) (Lu et al. 2022, Alg. 2) in λ = −ln σ over scale-free coordinates: a data-prediction
  * multistep solver whose second order comes from the previous x̂₀ in the trajectory's history.
  */
-import type { HistoryEntry, Sampler, StepCtx, StepResult, StepStart } from '../types';
-import { assertDescending, entryAt } from './util';
+import type { HistoryEntry, StepCtx, StepResult, StepStart } from '../types';
+import { combine, defineSampler, entryAt, times, type Terms } from './util';
 
 /** The most recent history entry strictly above the current σ (the previous step's x̂₀), if any. */
 export function previousDenoised<V>(
@@ -17,40 +17,45 @@ export function previousDenoised<V>(
   return undefined;
 }
 
+/**
+ * Alg. 2 in x̃ (α = 1): x̃_i = (σ_i/σ_{i−1})·x̃_{i−1} − (e^{−h_i} − 1)·D_i, where
+ * D_i = (1 + 1/(2r_i))·x̂₀(t_{i−1}) − 1/(2r_i)·x̂₀(t_{i−2}) with r_i = h_{i−1}/h_i, or D_i = x̂₀(t_{i−1})
+ * (first order) when the history holds no earlier x̂₀: the first step, or the first after a swap.
+ */
 async function dpmpp2mStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
-  assertDescending('dpmpp_2m', state, ctx);
-  const denoised = await ctx.denoise(state.xTilde, state.sigma);
-  const evaluated = entryAt(state.sigma, denoised);
-  if (ctx.sigmaNext <= 0) {
-    return { xTilde: denoised, sigma: ctx.sigmaNext, denoised, evaluated, nfe: 1, info: { order: 1 } };
+  const { xTilde: x, sigma } = state;
+  const { sigmaNext } = ctx;
+  const denoised = await ctx.denoise(x, sigma);
+  const evaluated = entryAt(sigma, denoised);
+  if (sigmaNext <= 0) {
+    return { xTilde: denoised, sigma: sigmaNext, denoised, evaluated, nfe: 1, info: { order: 1 } };
   }
-  const h = Math.log(state.sigma / ctx.sigmaNext);
-  const previous = previousDenoised(ctx.history, state.sigma);
-  // Second order: D_d = (1 + 1/(2r))·D_i − 1/(2r)·D_{i−1} with r = h_{i−1}/h_i (Alg. 2, line 5).
-  let weightPrev = 0;
+  const h = Math.log(sigma / sigmaNext);
+  const previous = previousDenoised(ctx.history, sigma);
+  let blend: Terms<V> = [[1, denoised]]; // D_i
   if (previous && h > 0) {
-    const r = Math.log(previous.sigma / state.sigma) / h;
-    weightPrev = 1 / (2 * r);
+    const r = Math.log(previous.sigma / sigma) / h;
+    blend = [
+      [1 + 1 / (2 * r), denoised],
+      [-1 / (2 * r), previous.denoised],
+    ];
   }
-  const ratio = ctx.sigmaNext / state.sigma; // e^{−h}
-  // x̃' = e^{−h}·x̃ + (1 − e^{−h})·D_d
-  const x = ctx.field.combine([
-    [ratio, state.xTilde],
-    [(1 - ratio) * (1 + weightPrev), denoised],
-    ...(previous && weightPrev !== 0 ? [[-(1 - ratio) * weightPrev, previous.denoised] as const] : []),
-  ]);
-  return { xTilde: x, sigma: ctx.sigmaNext, denoised, evaluated, nfe: 1, info: { order: previous ? 2 : 1 } };
+  const expMinusH = sigmaNext / sigma; // e^{−h_i} = σ_i/σ_{i−1}
+  const next = combine(ctx.field, [[expMinusH, x]], times(-(expMinusH - 1), blend));
+  return { xTilde: next, sigma: sigmaNext, denoised, evaluated, nfe: 1, info: { order: previous ? 2 : 1 } };
 }
 
-export const dpmpp2m: Sampler = {
-  id: 'dpmpp_2m',
-  label: 'DPM-Solver++(2M)',
-  family: 'ode',
-  stochastic: false,
-  maxOrder: 2,
-  cite: 'Lu et al. 2022, DPM-Solver++ Alg. 2',
-  description:
-    'A second-order multistep ODE solver in log-σ that reuses the previous x̂₀; it starts (and restarts after a swap) at first order.',
-  params: [],
-  step: dpmpp2mStep,
-};
+export const dpmpp2m = defineSampler(
+  {
+    id: 'dpmpp_2m',
+    label: 'DPM-Solver++(2M)',
+    family: 'ode',
+    stochastic: false,
+    maxOrder: 2,
+    cite: 'Lu et al. 2022, DPM-Solver++ Alg. 2',
+    description:
+      'A second-order multistep ODE solver in log-σ that reuses the previous x̂₀; it starts (and restarts after a swap) at first order.',
+    params: [],
+  },
+  dpmpp2mStep,
+);

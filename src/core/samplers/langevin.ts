@@ -3,8 +3,15 @@
  * ratio (Song et al. 2021, Alg. 4/5) and NCSN annealed Langevin dynamics (Song & Ermon 2019, Alg. 1).
  */
 import type { Field } from '../field';
-import type { ParamSpec, Sampler, Sigma, StepCtx, StepResult, StepStart } from '../types';
-import { CORRECTOR_STREAM, assertDescending, denoiseToZero, entryAt, numberParam, scoreTilde } from './util';
+import type { ParamSpec, Sigma, StepCtx, StepResult, StepStart } from '../types';
+import {
+  CORRECTOR_STREAM,
+  defineSampler,
+  denoiseToZero,
+  entryAt,
+  scoreTilde,
+  type ParamReader,
+} from './util';
 
 /** Result of one corrector move; step sizes are per sample, in native units ε = s²·ε̃. */
 export interface LangevinMove<V> {
@@ -119,11 +126,14 @@ export function lastPositiveSigma(sigmas: readonly Sigma[], fallback: Sigma): nu
   return Number.isFinite(smallest) ? smallest : fallback;
 }
 
-async function annealedLangevinStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
-  assertDescending('annealed_langevin', state, ctx);
+async function annealedLangevinStep<V>(
+  state: StepStart<V>,
+  ctx: StepCtx<V>,
+  params: ParamReader,
+): Promise<StepResult<V>> {
   if (ctx.sigmaNext <= 0) return denoiseToZero(state, ctx);
-  const epsilon = numberParam('annealed_langevin', annealedParams, ctx.params, 'epsilon');
-  const steps = numberParam('annealed_langevin', annealedParams, ctx.params, 'steps');
+  const epsilon = params.number('epsilon');
+  const steps = params.number('steps');
   const sigma = ctx.sigmaNext;
   const sigmaLast = lastPositiveSigma(ctx.sigmas, sigma);
   const alpha = (epsilon * sigma * sigma) / (sigmaLast * sigmaLast);
@@ -142,15 +152,17 @@ async function annealedLangevinStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Pr
   return { xTilde: x, sigma, denoised, evaluated: entryAt(sigma, denoised), nfe: steps, info: { alpha } };
 }
 
-export const annealedLangevin: Sampler = {
-  id: 'annealed_langevin',
-  label: 'Annealed Langevin (NCSN)',
-  family: 'langevin',
-  stochastic: true,
-  maxOrder: 1,
-  cite: 'Song & Ermon 2019, Alg. 1',
-  description:
-    'Corrector only: at each noise level, a few Langevin moves along the score with step α ∝ σ², no predictor.',
-  params: annealedParams,
-  step: annealedLangevinStep,
-};
+export const annealedLangevin = defineSampler(
+  {
+    id: 'annealed_langevin',
+    label: 'Annealed Langevin (NCSN)',
+    family: 'langevin',
+    stochastic: true,
+    maxOrder: 1,
+    cite: 'Song & Ermon 2019, Alg. 1',
+    description:
+      'Corrector only: at each noise level, a few Langevin moves along the score with step α ∝ σ², no predictor.',
+    params: annealedParams,
+  },
+  annealedLangevinStep,
+);

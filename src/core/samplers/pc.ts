@@ -7,7 +7,7 @@ import type { ParamSpec, Sampler, StepCtx, StepResult, StepStart } from '../type
 import { correctAt } from './langevin';
 import { odeEuler } from './ode';
 import { ancestral, eulerMaruyama, keepNativeX, reverseDiffusion } from './sde-predictors';
-import { assertDescending, choiceParam, intervalBeta, numberParam } from './util';
+import { defineSampler, intervalBeta, type ParamReader } from './util';
 
 const predictors: Readonly<Record<string, Sampler>> = {
   euler_maruyama: eulerMaruyama,
@@ -71,13 +71,12 @@ async function predict<V>(name: string, state: StepStart<V>, ctx: StepCtx<V>): P
   return { xTilde: x, sigma: ctx.sigmaNext, denoised: x, evaluated: [], nfe: 0 };
 }
 
-async function pcStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
-  assertDescending('pc', state, ctx);
-  const predictorName = choiceParam('pc', pcParams, ctx.params, 'predictor');
-  const corrector = choiceParam('pc', pcParams, ctx.params, 'corrector');
-  const snr = numberParam('pc', pcParams, ctx.params, 'snr');
-  const steps = numberParam('pc', pcParams, ctx.params, 'correctorSteps');
-  const norm = choiceParam('pc', pcParams, ctx.params, 'stepNorm') === 'sample' ? 'sample' : 'batch';
+async function pcStep<V>(state: StepStart<V>, ctx: StepCtx<V>, params: ParamReader): Promise<StepResult<V>> {
+  const predictorName = params.choice('predictor');
+  const corrector = params.choice('corrector');
+  const snr = params.number('snr');
+  const steps = params.number('correctorSteps');
+  const norm = params.choice('stepNorm') === 'sample' ? 'sample' : 'batch';
   const predicted = await predict(predictorName, state, ctx);
   if (corrector === 'none' || ctx.sigmaNext <= 0) return predicted;
   // α = 1 − β_i on VP as in the reference code; 1 otherwise.
@@ -98,15 +97,17 @@ async function pcStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResu
   };
 }
 
-export const pc: Sampler = {
-  id: 'pc',
-  label: 'Predictor–corrector',
-  family: 'sde',
-  stochastic: true,
-  maxOrder: 1,
-  cite: 'Song et al. 2021, Alg. 2–3',
-  description:
-    'A predictor step to the next noise level, then Langevin corrector moves there whose size keeps a target signal-to-noise ratio.',
-  params: pcParams,
-  step: pcStep,
-};
+export const pc = defineSampler(
+  {
+    id: 'pc',
+    label: 'Predictor–corrector',
+    family: 'sde',
+    stochastic: true,
+    maxOrder: 1,
+    cite: 'Song et al. 2021, Alg. 2–3',
+    description:
+      'A predictor step to the next noise level, then Langevin corrector moves there whose size keeps a target signal-to-noise ratio.',
+    params: pcParams,
+  },
+  pcStep,
+);

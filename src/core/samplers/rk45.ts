@@ -5,9 +5,9 @@
  */
 import { asSigma } from '../types';
 import type { Field, Term } from '../field';
-import type { HistoryEntry, ParamSpec, Sampler, StepCtx, StepResult, StepStart } from '../types';
+import type { HistoryEntry, ParamSpec, StepCtx, StepResult, StepStart } from '../types';
 import { lastPositiveSigma } from './langevin';
-import { assertDescending, denoiseToZero, entryAt, numberParam } from './util';
+import { defineSampler, denoiseToZero, entryAt, type ParamReader } from './util';
 
 /** Butcher tableau of Dormand–Prince 5(4); the last row is the 5th-order solution (FSAL). */
 const NODES = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
@@ -144,12 +144,12 @@ export function trialFromHistory<V>(history: readonly HistoryEntry<V>[], sigma: 
   return previous;
 }
 
-async function rk45Step<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
-  assertDescending('ode_rk45', state, ctx);
-  const tol = {
-    rtol: numberParam('ode_rk45', rk45Params, ctx.params, 'rtol'),
-    atol: numberParam('ode_rk45', rk45Params, ctx.params, 'atol'),
-  };
+async function rk45Step<V>(
+  state: StepStart<V>,
+  ctx: StepCtx<V>,
+  params: ParamReader,
+): Promise<StepResult<V>> {
+  const tol = { rtol: params.number('rtol'), atol: params.number('atol') };
   const target = Math.min(
     lastPositiveSigma(ctx.sigmas, state.sigma),
     ctx.sigmaNext > 0 ? ctx.sigmaNext : Infinity,
@@ -199,15 +199,17 @@ async function rk45Step<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepRe
   );
 }
 
-export const odeRk45: Sampler = {
-  id: 'ode_rk45',
-  label: 'Probability-flow ODE (RK45, adaptive)',
-  family: 'ode',
-  stochastic: false,
-  maxOrder: 5,
-  cite: 'Song et al. 2021, eq. 13; Dormand & Prince 1980',
-  description:
-    'Adaptive 5th-order Runge–Kutta on the probability-flow ODE in log σ: it picks its own step sizes to meet the tolerance, ignoring the grid.',
-  params: rk45Params,
-  step: rk45Step,
-};
+export const odeRk45 = defineSampler(
+  {
+    id: 'ode_rk45',
+    label: 'Probability-flow ODE (RK45, adaptive)',
+    family: 'ode',
+    stochastic: false,
+    maxOrder: 5,
+    cite: 'Song et al. 2021, eq. 13; Dormand & Prince 1980',
+    description:
+      'Adaptive 5th-order Runge–Kutta on the probability-flow ODE in log σ: it picks its own step sizes to meet the tolerance, ignoring the grid.',
+    params: rk45Params,
+  },
+  rk45Step,
+);

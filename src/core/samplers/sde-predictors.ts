@@ -4,8 +4,8 @@
  *   x' = a·x + b·∇ₓlog p(x) + c·z,
  * so a predictor only says what (a, b, c) are for its interval.
  */
-import type { Sampler, Sde, Sigma, StepCtx, StepResult, StepStart } from '../types';
-import { assertDescending, denoiseToZero, entryAt, intervalBeta, sdePoint } from './util';
+import type { Sde, Sigma, StepCtx, StepResult, StepStart } from '../types';
+import { defineSampler, denoiseToZero, entryAt, intervalBeta, sdePoint } from './util';
 
 /** Coefficients of x' = a·x + b·score + c·z in native coordinates. */
 export interface NativeCoefficients {
@@ -21,12 +21,10 @@ type CoefficientRule = (sde: Sde, sigma: Sigma, sigmaNext: Sigma) => NativeCoeff
  * and ∇ₓlog p = (D − x̃)/(s·σ²): x̃' = [(a·s − b/(sσ²))·x̃ + b/(sσ²)·D + c·z] / s'.
  */
 async function nativeLinearStep<V>(
-  samplerId: string,
   rule: CoefficientRule,
   state: StepStart<V>,
   ctx: StepCtx<V>,
 ): Promise<StepResult<V>> {
-  assertDescending(samplerId, state, ctx);
   if (ctx.sigmaNext <= 0) return denoiseToZero(state, ctx);
   const denoised = await ctx.denoise(state.xTilde, state.sigma);
   const scale = ctx.sde.scale(ctx.sde.timeOf(state.sigma));
@@ -72,44 +70,50 @@ export const ancestralCoefficients: CoefficientRule = (sde, sigma, sigmaNext) =>
   return { a: 1 / root, b: beta / root, c: Math.sqrt(beta) };
 };
 
-export const eulerMaruyama: Sampler = {
-  id: 'euler_maruyama',
-  label: 'Euler–Maruyama (reverse SDE)',
-  family: 'sde',
-  stochastic: true,
-  maxOrder: 1,
-  cite: 'Song et al. 2021, eq. 6',
-  description:
-    'Integrates the reverse-time SDE with the simplest stochastic scheme: a drift step along the score plus fresh Gaussian noise.',
-  params: [],
-  step: (state, ctx) => nativeLinearStep('euler_maruyama', eulerMaruyamaCoefficients, state, ctx),
-};
+export const eulerMaruyama = defineSampler(
+  {
+    id: 'euler_maruyama',
+    label: 'Euler–Maruyama (reverse SDE)',
+    family: 'sde',
+    stochastic: true,
+    maxOrder: 1,
+    cite: 'Song et al. 2021, eq. 6',
+    description:
+      'Integrates the reverse-time SDE with the simplest stochastic scheme: a drift step along the score plus fresh Gaussian noise.',
+    params: [],
+  },
+  (state, ctx) => nativeLinearStep(eulerMaruyamaCoefficients, state, ctx),
+);
 
-export const reverseDiffusion: Sampler = {
-  id: 'reverse_diffusion',
-  label: 'Reverse diffusion',
-  family: 'sde',
-  stochastic: true,
-  maxOrder: 1,
-  cite: 'Song et al. 2021, App. E, eq. 46',
-  description:
-    "Runs the forward process's own discretisation backwards (exact interval β on VP, exact variance on VE, Euler–Maruyama on sub-VP).",
-  params: [],
-  step: (state, ctx) => nativeLinearStep('reverse_diffusion', reverseDiffusionCoefficients, state, ctx),
-};
+export const reverseDiffusion = defineSampler(
+  {
+    id: 'reverse_diffusion',
+    label: 'Reverse diffusion',
+    family: 'sde',
+    stochastic: true,
+    maxOrder: 1,
+    cite: 'Song et al. 2021, App. E, eq. 46',
+    description:
+      "Runs the forward process's own discretisation backwards (exact interval β on VP, exact variance on VE, Euler–Maruyama on sub-VP).",
+    params: [],
+  },
+  (state, ctx) => nativeLinearStep(reverseDiffusionCoefficients, state, ctx),
+);
 
-export const ancestral: Sampler = {
-  id: 'ancestral',
-  label: 'Ancestral (DDPM / NCSN)',
-  family: 'sde',
-  stochastic: true,
-  maxOrder: 1,
-  cite: 'Ho et al. 2020, Alg. 2; Song et al. 2021, eq. 47',
-  description:
-    "DDPM ancestral sampling on VP, NCSN ancestral sampling on VE; sub-VP uses the VP form with that step's β.",
-  params: [],
-  step: (state, ctx) => nativeLinearStep('ancestral', ancestralCoefficients, state, ctx),
-};
+export const ancestral = defineSampler(
+  {
+    id: 'ancestral',
+    label: 'Ancestral (DDPM / NCSN)',
+    family: 'sde',
+    stochastic: true,
+    maxOrder: 1,
+    cite: 'Ho et al. 2020, Alg. 2; Song et al. 2021, eq. 47',
+    description:
+      "DDPM ancestral sampling on VP, NCSN ancestral sampling on VE; sub-VP uses the VP form with that step's β.",
+    params: [],
+  },
+  (state, ctx) => nativeLinearStep(ancestralCoefficients, state, ctx),
+);
 
 /** x̃ at σ_next when native x stays put (the "none" predictor of Song et al. 2021): x̃·s(t)/s(t_next). */
 export function keepNativeX<V>(state: StepStart<V>, ctx: StepCtx<V>): V {

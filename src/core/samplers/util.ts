@@ -1,17 +1,20 @@
 /**
- * Shared helpers of the samplers: the x̃ score, the native ↔ scale-free map of an SDE, parameter
- * reading with defaults, and common step guards. Vector arithmetic goes through ctx.field.
+ * Shared helpers of the samplers: how a sampler is defined (its step, the σ guard and a parameter
+ * reader bound to its id), linear combinations written as the maths reads, the x̃ score and the
+ * native ↔ scale-free map of an SDE. Vector arithmetic goes through ctx.field.
  */
+import type { Coef, Field, Term } from '../field';
 import type {
   HistoryEntry,
   Params,
   ParamSpec,
+  Sampler,
   Sde,
   Sigma,
   StepCtx,
   StepResult,
-  Time,
   StepStart,
+  Time,
 } from '../types';
 
 /** Noise streams used inside one step; composed samplers keep them apart. */
@@ -50,12 +53,7 @@ export function intervalBeta(sde: Sde, sigma: Sigma, sigmaNext: Sigma): number {
 }
 
 /** Reads a number parameter, falling back to its default; a bad value is an error the UI shows. */
-export function numberParam(
-  samplerId: string,
-  specs: readonly ParamSpec[],
-  params: Params,
-  name: string,
-): number {
+function numberParam(samplerId: string, specs: readonly ParamSpec[], params: Params, name: string): number {
   const spec = findSpec(samplerId, specs, name);
   if (spec.kind !== 'number' && spec.kind !== 'int')
     throw new Error(`${samplerId}: "${name}" is not a number`);
@@ -70,12 +68,7 @@ export function numberParam(
 }
 
 /** Reads a choice parameter, falling back to its default. */
-export function choiceParam(
-  samplerId: string,
-  specs: readonly ParamSpec[],
-  params: Params,
-  name: string,
-): string {
+function choiceParam(samplerId: string, specs: readonly ParamSpec[], params: Params, name: string): string {
   const spec = findSpec(samplerId, specs, name);
   if (spec.kind !== 'choice') throw new Error(`${samplerId}: "${name}" is not a choice`);
   const value = params[name] ?? spec.default;
@@ -94,8 +87,42 @@ function findSpec(samplerId: string, specs: readonly ParamSpec[], name: string):
   return spec;
 }
 
+/** A sampler's parameters for one step: defaults filled in, a bad value an error naming the sampler. */
+export interface ParamReader {
+  number(name: string): number;
+  choice(name: string): string;
+}
+
+function paramReader(samplerId: string, specs: readonly ParamSpec[], params: Params): ParamReader {
+  return {
+    number: (name) => numberParam(samplerId, specs, params, name),
+    choice: (name) => choiceParam(samplerId, specs, params, name),
+  };
+}
+
+/** A sampler's step as its file writes it: the state, the context and its own parameters. */
+export type SamplerStep = <V>(
+  state: StepStart<V>,
+  ctx: StepCtx<V>,
+  params: ParamReader,
+) => Promise<StepResult<V>>;
+
+/**
+ * A sampler from what it is and its step. The step runs only on a descending σ and reads its
+ * parameters through a reader bound to this sampler's id and specs (no step repeats its id to read one).
+ */
+export function defineSampler(about: Omit<Sampler, 'step'>, step: SamplerStep): Sampler {
+  return {
+    ...about,
+    async step(state, ctx) {
+      assertDescending(about.id, state, ctx);
+      return step(state, ctx, paramReader(about.id, about.params, ctx.params));
+    },
+  };
+}
+
 /** A step must not raise the noise level; equal levels are allowed (a corrector-only step). */
-export function assertDescending<V>(samplerId: string, state: StepStart<V>, ctx: StepCtx<V>): void {
+function assertDescending<V>(samplerId: string, state: StepStart<V>, ctx: StepCtx<V>): void {
   if (!(ctx.sigmaNext <= state.sigma) || ctx.sigmaNext < 0) {
     throw new Error(
       `${samplerId}: a step must lower the noise level, but it was asked to go from σ=${state.sigma} ` +
@@ -119,4 +146,44 @@ export async function denoiseToZero<V>(state: StepStart<V>, ctx: StepCtx<V>): Pr
 /** The one history entry a step contributes: x̂₀ at the state it started from. */
 export function entryAt<V>(sigma: Sigma, denoised: V): HistoryEntry<V>[] {
   return [{ sigma, denoised }];
+}
+
+/** The terms of a linear combination Σ cⱼ·vⱼ, kept apart until `combine` evaluates them at once. */
+export type Terms<V> = readonly Term<V>[];
+
+function scaleCoef(c: number, k: Coef): Coef {
+  return typeof k === 'number' ? c * k : k.map((kb) => c * kb);
+}
+
+/** c·(Σ cⱼ·vⱼ) = Σ (c·cⱼ)·vⱼ. */
+export function times<V>(c: number, terms: Terms<V>): Term<V>[] {
+  return terms.map(([k, v]) => [scaleCoef(c, k), v]);
+}
+
+/**
+ * h·d, where d = (x̃ − D)/σ is the probability-flow ODE's slope dx̃/dσ at (x̃, σ) with D = D(x̃, σ)
+ * (Karras et al. 2022, eq. 4 in scale-free coordinates): the terms (h/σ)·x̃ − (h/σ)·D.
+ */
+export function slope<V>(h: number, x: V, denoised: V, sigma: number): Term<V>[] {
+  const k = h / sigma;
+  return [
+    [k, x],
+    [-k, denoised],
+  ];
+}
+
+/**
+ * The sum of every term of every part, as one new vector from one Field.combine. A vector that
+ * appears in several terms with one number each is added once, its numbers summed in the order
+ * written.
+ */
+export function combine<V>(field: Field<V>, ...parts: Terms<V>[]): V {
+  const merged: [Coef, V][] = [];
+  for (const [c, v] of parts.flat()) {
+    const same = merged.find((term) => term[1] === v);
+    const k = same?.[0];
+    if (same && typeof k === 'number' && typeof c === 'number') same[0] = k + c;
+    else merged.push([c, v]);
+  }
+  return field.combine(merged);
 }
