@@ -9,6 +9,13 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** Prints a command's failure as one line; returns its exit status (2 for a usage mistake, else 1). */
+export function failureStatus(err: unknown): number {
+  const usage = err instanceof UsageError;
+  console.error(`error: ${(err as Error).message}${usage ? ' (see --help)' : ''}`);
+  return usage ? 2 : 1;
+}
+
 export const SDE_KINDS: readonly SdeKind[] = ['vp', 'subvp', 've'];
 export const SCHEDULES: readonly ScheduleKind[] = ['uniform', 'karras', 'logsnr'];
 export const MAX_STEPS = 2000;

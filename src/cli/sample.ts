@@ -9,7 +9,7 @@ import { denoiserForCard } from '../core/denoiser';
 import { CpuRunner } from '../core/cpu-runner';
 import { samplerIds } from '../core/samplers/registry';
 import type { Denoiser } from '../core/types';
-import { parseSampleArgs, USAGE, UsageError, type SampleArgs } from './args';
+import { failureStatus, parseSampleArgs, USAGE, type SampleArgs } from './args';
 import { createCheckedSession, loadCard, manifestIds, sessionNetwork, type LoadedCard } from './load-model';
 import { jsonRecord, pngBytes, splitSamples } from './output';
 import { resolveLabels, resolveParams, resolveSampler, resolveSde } from './resolve';
@@ -30,7 +30,7 @@ async function makeDenoiser(
 ): Promise<Denoiser> {
   const { card } = loaded;
   const conditioning = labels ? { classLabels: labels, guidance } : {};
-  if (card.analytic) return denoiserForCard(card);
+  if (card.analytic || card.mlp) return denoiserForCard(card);
   const session = await createCheckedSession(loaded);
   return denoiserForCard(card, sessionNetwork(session, card), conditioning);
 }
@@ -109,9 +109,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return 0;
   } catch (err) {
-    const usage = err instanceof UsageError;
-    console.error(`error: ${(err as Error).message}${usage ? ' (see --help)' : ''}`);
-    return usage ? 2 : 1;
+    return failureStatus(err);
   }
 }
 
