@@ -242,6 +242,38 @@ describe('store actions', () => {
   });
 });
 
+describe('a link pasted into the open page', () => {
+  it('applies its settings as a fresh load: a new run, paused at step 0', () => {
+    const { actions, sent, store, frame } = booted();
+    actions.play();
+    for (let i = 1; i <= 3; i++) actions.handleEvent(frame(i));
+    sent.length = 0;
+    actions.applyLink({ ...defaultSettings, modelId: 'toy', seed: 9, steps: 50, samplerId: 'ddim' });
+    expect(sent).toEqual([
+      expect.objectContaining({
+        type: 'start',
+        runId: 2,
+        autoplay: false,
+        seed: 9,
+        steps: 50,
+        sampler: 'ddim',
+      }),
+    ]);
+    expect(store.getState().settings).toMatchObject({ seed: 9, steps: 50, samplerId: 'ddim' });
+    expect(store.getState().run).toMatchObject({ runId: 2, i: 0, status: 'paused', reached: -1 });
+  });
+
+  it('a link to another model loads it and starts there', () => {
+    const { actions, sent, store } = booted();
+    sent.length = 0;
+    actions.applyLink({ ...defaultSettings, modelId: 'digits', classLabel: 1 });
+    expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'digits', baseUrl: 'http://x/sub/models/' });
+    actions.handleEvent({ type: 'ready', modelId: 'digits', model: digits });
+    expect(sent.at(-1)).toMatchObject({ type: 'start', model: 'digits', autoplay: false, classLabel: 1 });
+    expect(store.getState().run.status).toBe('paused');
+  });
+});
+
 describe('frames the engine draws', () => {
   /** Booted on an image model, paused at step 0. */
   function onImages() {

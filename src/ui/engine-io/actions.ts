@@ -6,12 +6,12 @@
  */
 import type { ParamValue, SdeKind } from '../../core/types';
 import type { EngineEvent } from '../../engine/protocol';
-import type { ViewOptions } from '../state/settings';
+import type { Settings, ViewOptions } from '../state/settings';
 import { addNotice, dismissNotice, type AppStore, type Notice } from '../state/store';
 import { CanvasHandover, type ViewCanvas } from './canvas-handover';
 import { handleEngineEvent } from './engine-events';
 import { currentFrame } from './current-frame';
-import { boot, retryModel, selectModel } from './model-actions';
+import { applyLink, boot, retryModel, selectModel } from './model-actions';
 import { RunSession, type ActionDeps } from './run-session';
 import {
   setRunSetting,
@@ -32,6 +32,8 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     boot: (): void => boot(session),
     selectModel: (modelId: string): void => selectModel(session, modelId),
     retryModel: (modelId: string): void => retryModel(session, modelId),
+    /** A link pasted into the open page: its settings, as a fresh load of it would apply them. */
+    applyLink: (settings: Settings): void => applyLink(session, settings),
 
     play: (): void => play(session),
     pause: (): void => pause(session),

@@ -1,4 +1,5 @@
-/** The page's first command, picking a model, and retrying one that failed to load. */
+/** The page's first command, picking a model, retrying one that failed to load, and a pasted link. */
+import type { Settings } from '../state/settings';
 import { dismissNotice, idleRun, updateRun, updateSettings } from '../state/store';
 import type { RunSession } from './run-session';
 import { loadModel, startOrLoad } from './run-start';
@@ -25,4 +26,17 @@ export function retryModel(session: RunSession, modelId: string): void {
   for (const n of store.getState().notices) if (n.retryModelId === modelId) dismissNotice(store, n.id);
   if (store.getState().settings.modelId === modelId) loadModel(session, modelId, false);
   else deps.send({ type: 'loadModel', modelId, baseUrl: deps.modelsUrl });
+}
+
+/**
+ * A link pasted into the open page (hashchange): its settings replace the current ones and a run
+ * of them starts paused at step 0, as when the page is loaded with that link.
+ */
+export function applyLink(session: RunSession, settings: Settings): void {
+  const { store } = session;
+  store.setState({ settings });
+  updateRun(store, idleRun);
+  if (store.getState().models[settings.modelId]?.state === 'failed')
+    loadModel(session, settings.modelId, false);
+  else startOrLoad(session, false);
 }

@@ -1,0 +1,32 @@
+/**
+ * What a newcomer hit in a lecture (a teacher on a projector, a student with a shared link): the
+ * page's answers, checked on the built site.
+ */
+import { currentStep, expect, test, waitForFirstFrame } from './fixtures';
+
+test('a link pasted into the open tab applies like a fresh load; lesson keys change nothing else', async ({
+  page,
+  site,
+}) => {
+  await page.goto(`${site.url}#steps=30&seed=3`);
+  await waitForFirstFrame(page);
+  const step = page.getByRole('button', { name: 'Step', exact: true });
+  await step.click();
+  await expect.poll(() => currentStep(page)).toBe(1);
+  // Only a lesson's keys change: the run stays where it was, and the keys stay in the hash.
+  await page.evaluate(() => {
+    location.hash = `${location.hash}&lesson=intro&lstep=2`;
+  });
+  await step.click();
+  await expect.poll(() => currentStep(page)).toBe(2);
+  expect(page.url()).toContain('lesson=intro&lstep=2');
+  // Another link: its settings apply and a run of them starts at step 0.
+  await page.evaluate(() => {
+    location.hash = 'steps=44&seed=5&sampler=ddim';
+  });
+  await expect(page.getByLabel('Steps', { exact: true })).toHaveValue('44');
+  await expect(page.getByLabel('Seed', { exact: true })).toHaveValue('5');
+  await expect(page.getByLabel('Sampler', { exact: true })).toHaveValue('ddim');
+  await expect(page.getByLabel('Step counter')).toHaveText('step 0 / 45');
+  expect(page.url()).toContain('steps=44');
+});
