@@ -26,7 +26,8 @@ const digits: ModelSummary = {
   analytic: false,
 };
 
-function setup() {
+/** `now` gives each event's arrival time; by default 100 ms apart. */
+function setup(now?: () => number) {
   const store = createAppStore({
     ...defaultSettings,
     modelId: 'toy',
@@ -42,7 +43,7 @@ function setup() {
     nextRunId: () => ++runIds,
     samplerParams: (id, stored): Params => ({ ...(id === 'pc' ? { snr: 0.16, n: 1 } : {}), ...stored }),
     modelsUrl: 'http://x/sub/models/',
-    now: () => (clock += 100),
+    now: now ?? (() => (clock += 100)),
   });
   const frame = (i: number, runId = store.getState().run.runId ?? 0, done = false): FrameEvent =>
     testFrame(runId, i, done);
@@ -129,6 +130,20 @@ describe('store actions', () => {
     expect(run.stepsPerSecond).toBeCloseTo(10); // the fake clock ticks 100 ms per frame
     actions.handleEvent(frame(10, 1, true));
     expect(store.getState().run.status).toBe('done');
+  });
+
+  it('steps/s is right above 60: frames that land two per display frame do not inflate it', () => {
+    // 120 steps/s on a 60 Hz page: pairs of frames 1 ms apart, the pairs 15.67 ms apart.
+    let t = 0;
+    let k = 0;
+    const s = setup(() => (t += k++ % 2 === 0 ? 15.67 : 1));
+    s.actions.boot();
+    s.actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    s.actions.handleEvent(s.frame(0));
+    s.actions.play();
+    for (let i = 1; i <= 200; i++) s.actions.handleEvent({ ...s.frame(i), steps: 400 });
+    expect(s.store.getState().run.stepsPerSecond).toBeGreaterThan(114);
+    expect(s.store.getState().run.stepsPerSecond).toBeLessThan(126);
   });
 
   it('changing sampler, its parameters or the SDE mid-run swaps live (same run, no restart)', () => {

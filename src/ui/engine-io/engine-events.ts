@@ -4,15 +4,6 @@ import { addNotice, idleRun, setModelState, updateRun } from '../state/store';
 import type { RunSession } from './run-session';
 import { loadModel, startRun } from './run-start';
 
-/** Weight of the newest interval in the measured steps/s (exponential moving average). */
-const rateSmoothing = 0.2;
-
-/** The measured steps/s after a step that took `intervalMs` (the first sets it). */
-function smoothedRate(previous: number, intervalMs: number): number {
-  const rate = 1000 / Math.max(1, intervalMs);
-  return previous === 0 ? rate : previous + rateSmoothing * (rate - previous);
-}
-
 function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   const { run, frameLog } = session.store.getState();
   // A readFrame answer repeats the current state: not a step, a seek answer or a branch.
@@ -20,9 +11,8 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   const isStep = !isSeekAnswer && !frame.requested;
   const previous = frameLog.at(frame.i - 1);
   frameLog.record(frame, isStep);
-  const sinceLast = frame.requested ? null : session.frameArrived(now);
   const advanced = isStep && previous !== undefined && run.i === frame.i - 1;
-  const measure = advanced && sinceLast !== null && run.status === 'playing';
+  const rate = frame.requested ? null : session.stepArrived(now, advanced && run.status === 'playing');
   updateRun(session.store, {
     i: frame.i,
     steps: frame.steps,
@@ -31,7 +21,7 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
     sigma: frame.sigma,
     t: frame.t,
     timings: frame.timings,
-    stepsPerSecond: measure ? smoothedRate(run.stepsPerSecond, sinceLast) : run.stepsPerSecond,
+    stepsPerSecond: rate ?? run.stepsPerSecond,
     frame,
     status: frame.done ? 'done' : run.status,
   });
