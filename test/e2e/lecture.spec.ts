@@ -30,3 +30,25 @@ test('a link pasted into the open tab applies like a fresh load; lesson keys cha
   await expect(page.getByLabel('Step counter')).toHaveText('step 0 / 45');
   expect(page.url()).toContain('steps=44');
 });
+
+test('shortcuts leave form controls alone: Space ticks a checkbox, arrows move a slider', async ({
+  page,
+  site,
+}) => {
+  await page.goto(`${site.url}#steps=30&speed=30`);
+  await waitForFirstFrame(page);
+  const denoise = page.getByLabel('Denoise final step');
+  await denoise.focus();
+  await page.keyboard.press('Space');
+  await expect(denoise).not.toBeChecked();
+  const speed = page.getByLabel('Speed', { exact: true });
+  await speed.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(speed).toHaveValue('31');
+  await expect(page.getByTestId('run-status')).toHaveText('paused');
+  expect(await currentStep(page)).toBe(0);
+  // With focus on the page itself they are shortcuts.
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(() => currentStep(page)).toBe(1);
+});

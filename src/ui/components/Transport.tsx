@@ -4,21 +4,14 @@ import { useAppState, useActions, useVisible } from '../contexts';
 import type { Actions } from '../engine-io/actions';
 import { limits } from '../state/settings';
 import { formatNumber } from './format';
+import { shortcutsApply } from './shortcuts';
 
-/** Keys act on the page unless the user is typing into a form control. */
-function isTypingTarget(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target instanceof HTMLInputElement) return target.type !== 'range' && target.type !== 'checkbox';
-  return (
-    target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement || target.isContentEditable
-  );
-}
-
-/** Space: play/pause; →: one step; ←: one step back (seek i − 1). */
+/** Space: play/pause; →: one step; ←: one step back (seek i − 1) — unless focus has keys of its own. */
 function useTransportKeys(actions: Actions): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target)) return;
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      if (!shortcutsApply(e.target instanceof HTMLElement ? e.target : null, e.key)) return;
       const handlers: Record<string, () => void> = {
         ' ': actions.togglePlay,
         ArrowRight: actions.step,
