@@ -257,6 +257,55 @@ describe('store actions', () => {
   });
 });
 
+describe('the class is checked against the model', () => {
+  const entry = (id: string, classes: string[]) => ({
+    id,
+    title: id === 'digits' ? 'Digits' : 'Toy',
+    task: 'image' as const,
+    analytic: false,
+    classes,
+    bytes: 1,
+    card: {} as never,
+  });
+  const catalogue = [entry('toy', []), entry('digits', ['0', '1'])];
+
+  it('a class the model lacks is cleared with a notice, and runs start unconditional', () => {
+    const s = setup();
+    s.store.setState({
+      catalogue,
+      settings: { ...s.store.getState().settings, modelId: 'digits', classLabel: 10 },
+    });
+    s.actions.boot();
+    expect(s.store.getState().settings.classLabel).toBeNull();
+    expect(s.store.getState().notices.at(-1)).toMatchObject({
+      kind: 'warning',
+      title: 'Class reset',
+      message: expect.stringContaining('Digits has no class 10 (its classes are 0–1'),
+    });
+    s.actions.handleEvent({ type: 'ready', modelId: 'digits', model: digits });
+    expect(s.sent.at(-1)).toMatchObject({ type: 'start', classLabel: null });
+  });
+
+  it('is checked again on every model change (a class kept from another model)', () => {
+    const s = setup();
+    s.store.setState({ catalogue, settings: { ...s.store.getState().settings, classLabel: 7 } });
+    s.actions.boot(); // the toy has no classes: nothing to check
+    expect(s.store.getState().settings.classLabel).toBe(7);
+    s.actions.selectModel('digits');
+    expect(s.store.getState().settings.classLabel).toBeNull();
+    expect(s.store.getState().notices.map((n) => n.title)).toEqual(['Class reset']);
+  });
+
+  it('a class the model has is kept', () => {
+    const s = setup();
+    s.store.setState({ catalogue, settings: { ...s.store.getState().settings, classLabel: 1 } });
+    s.actions.boot();
+    s.actions.selectModel('digits');
+    expect(s.store.getState().settings.classLabel).toBe(1);
+    expect(s.store.getState().notices).toEqual([]);
+  });
+});
+
 describe('a link pasted into the open page', () => {
   it('applies its settings as a fresh load: a new run, paused at step 0', () => {
     const { actions, sent, store, frame } = booted();
