@@ -145,6 +145,11 @@ export class Engine {
     if (run) await this.exclusive(async () => run.trajectory.setSde(sde));
   }
 
+  async setConditioning(runId: number, classLabel: number | null, guidance: number): Promise<void> {
+    const run = this.current(runId);
+    if (run) await this.exclusive(async () => run.trajectory.setConditioning(classLabel, guidance));
+  }
+
   async setSpeed(runId: number, stepsPerSecond: number): Promise<void> {
     const run = this.current(runId);
     if (run) run.stepsPerSecond = Math.max(0, stepsPerSecond);

@@ -59,6 +59,8 @@ export type EngineRequest =
   | { type: 'seek'; runId: number; k: number }
   | { type: 'setSampler'; runId: number; sampler: string; params: Params }
   | { type: 'setSde'; runId: number; sde: SdeConfig }
+  /** Another class or guidance weight (as in RunSettings) from the next step on: the run continues. */
+  | { type: 'setConditioning'; runId: number; classLabel: number | null; guidance: number }
   | { type: 'setSpeed'; runId: number; stepsPerSecond: number }
   | { type: 'frameAck'; runId: number; i: number }
   /**
@@ -215,6 +217,8 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   seek: (m) => isInt(m.runId) && isInt(m.k),
   setSampler: (m) => isInt(m.runId) && isStr(m.sampler) && isParams(m.params),
   setSde: (m) => isInt(m.runId) && isSde(m.sde),
+  setConditioning: (m) =>
+    isInt(m.runId) && (m.classLabel === null || isInt(m.classLabel)) && isNum(m.guidance),
   setSpeed: (m) => isInt(m.runId) && isNum(m.stepsPerSecond),
   frameAck: (m) => isInt(m.runId) && isInt(m.i),
   attachViews: (m) => isOffscreen(m.x) && isOffscreen(m.denoised) && m.x !== m.denoised,

@@ -32,12 +32,20 @@ export interface FrameOptions {
   arrays?: boolean;
 }
 
-/** A denoiser that adds the milliseconds spent inside it to a counter. */
+/**
+ * A denoiser that adds the milliseconds spent inside it to a counter. The denoiser inside can be
+ * replaced between steps (a new class or guidance mid-run); the loop keeps calling this one.
+ */
 class TimedDenoiser<V> implements Denoiser<V> {
   elapsedMs = 0;
-  constructor(private readonly inner: Denoiser<V>) {}
+  constructor(private inner: Denoiser<V>) {}
   get dim(): number {
     return this.inner.dim;
+  }
+  use(inner: Denoiser<V>): void {
+    if (inner.dim !== this.inner.dim)
+      throw new Error(`A denoiser of ${inner.dim} values replaces one of ${this.inner.dim}.`);
+    this.inner = inner;
   }
   async denoise(xTilde: V, sigma: Sigma, batch: number): Promise<V> {
     const began = performance.now();
@@ -62,7 +70,18 @@ export function resolveSde(card: ModelCard, requested: SdeConfig): SdeConfig {
 interface Backing<V> {
   field: Field<V>;
   denoiser: Denoiser<V>;
+  /** The denoiser for another class and guidance (the protocol's values), on the same field. */
+  condition(classLabel: number | null, guidance: number): Denoiser<V>;
   destroy(): void;
+}
+
+/**
+ * Core's conditioning for the protocol's: a class only on a model with classes; guidance w as in
+ * core and the CLI, D = D_u + w(D_c − D_u) (Ho & Salimans 2022), 1 (the model alone) without one.
+ */
+function conditioningOf(card: ModelCard, classLabel: number | null, guidance: number) {
+  const conditional = classLabel !== null && (card.classes?.length ?? 0) > 0;
+  return { classLabel: conditional ? classLabel : null, guidance: conditional ? guidance : 1 };
 }
 
 type AnyBacking =
@@ -70,19 +89,26 @@ type AnyBacking =
 
 function backingFor(model: LoadedModel, settings: RunSettings): AnyBacking {
   const { card } = model;
-  const conditional = settings.classLabel !== null && (card.classes?.length ?? 0) > 0;
-  // Guidance w as in core and the CLI: D = D_u + w(D_c − D_u) (Ho & Salimans 2022).
-  const classLabel = conditional ? settings.classLabel : null;
-  const guidance = conditional ? settings.guidance : 1;
+  const { classLabel, guidance } = conditioningOf(card, settings.classLabel, settings.guidance);
   if (model.gpu && settings.residency !== 'cpu') {
+    const gpu = model.gpu(settings.batch, classLabel, guidance, { graphCapture: settings.graphCapture });
+    const condition = (label: number | null, w: number): Denoiser<GPUBuffer> => {
+      const c = conditioningOf(card, label, w);
+      gpu.condition(c.classLabel, c.guidance);
+      return gpu.denoiser;
+    };
     return {
       onGpu: true,
-      backing: model.gpu(settings.batch, classLabel, guidance, { graphCapture: settings.graphCapture }),
+      backing: { field: gpu.field, denoiser: gpu.denoiser, condition, destroy: () => gpu.destroy() },
     };
   }
   const denoiser = model.denoiser(classLabel, guidance);
   const field = cpuField(settings.batch, denoiser.dim);
-  return { onGpu: false, backing: { field, denoiser, destroy: () => undefined } };
+  const condition = (label: number | null, w: number): Denoiser => {
+    const c = conditioningOf(card, label, w);
+    return model.denoiser(c.classLabel, c.guidance);
+  };
+  return { onGpu: false, backing: { field, denoiser, condition, destroy: () => undefined } };
 }
 
 /** A GPU-resident trajectory's field and current report. */
@@ -179,6 +205,14 @@ export class WorkerTrajectory<V = unknown> {
 
   setSde(sde: SdeConfig): void {
     this.loop.setSde(resolveSde(this.card, sde));
+  }
+
+  /**
+   * Another class or guidance from the next step on: an input of the denoiser, not of the initial
+   * noise, so the trajectory continues from the current state (as a sampler swap does).
+   */
+  setConditioning(classLabel: number | null, guidance: number): void {
+    this.timed.use(this.backing.condition(classLabel, guidance));
   }
 
   /**

@@ -36,6 +36,8 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.setSampler(request.runId, request.sampler, request.params);
     case 'setSde':
       return engine.setSde(request.runId, request.sde);
+    case 'setConditioning':
+      return engine.setConditioning(request.runId, request.classLabel, request.guidance);
     case 'setSpeed':
       return engine.setSpeed(request.runId, request.stepsPerSecond);
     case 'frameAck':

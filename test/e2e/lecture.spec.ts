@@ -52,3 +52,20 @@ test('shortcuts leave form controls alone: Space ticks a checkbox, arrows move a
   await page.keyboard.press('ArrowRight');
   await expect.poll(() => currentStep(page)).toBe(1);
 });
+
+test('turning guidance up halfway continues the run from where it is', async ({ page, site }) => {
+  await page.goto(`${site.url}#model=tiny&class=1&guidance=1&steps=40&speed=10`);
+  await waitForFirstFrame(page);
+  const step = page.getByRole('button', { name: 'Step', exact: true });
+  for (let k = 1; k <= 3; k++) {
+    await step.click();
+    await expect.poll(() => currentStep(page)).toBe(k);
+  }
+  await page.getByLabel('Guidance', { exact: true }).fill('4');
+  await page.getByLabel('Class', { exact: true }).selectOption('2');
+  await step.click();
+  await expect.poll(() => currentStep(page)).toBe(4);
+  await expect(page.getByLabel('Step counter')).toHaveText('step 4 / 41');
+  expect(page.url()).toContain('guidance=4');
+  expect(page.url()).toContain('class=2');
+});

@@ -201,6 +201,32 @@ describe('store actions', () => {
     expect(sent.at(-1)).toMatchObject({ type: 'start', model: 'digits', classLabel: 1, guidance: 3.5 });
   });
 
+  it('guidance and class mid-run continue the trajectory (a live swap, no new run)', () => {
+    const { actions, sent, store, frame } = booted();
+    actions.selectModel('digits');
+    actions.handleEvent({ type: 'ready', modelId: 'digits', model: digits });
+    const runId = store.getState().run.runId ?? 0;
+    actions.handleEvent(frame(0, runId));
+    actions.play();
+    for (let i = 1; i <= 4; i++) actions.handleEvent(frame(i, runId));
+    sent.length = 0;
+    actions.setConditioning({ guidance: 6 });
+    actions.setConditioning({ classLabel: 0 });
+    expect(sent).toEqual([
+      { type: 'setConditioning', runId, classLabel: 1, guidance: 6 },
+      { type: 'setConditioning', runId, classLabel: 0, guidance: 6 },
+    ]);
+    expect(store.getState().run).toMatchObject({ runId, i: 4, status: 'playing' });
+    // Rewound: the change applies from there, and the next step branches.
+    actions.seek(2);
+    actions.handleEvent(frame(2, runId));
+    actions.setConditioning({ guidance: 1 });
+    expect(sent.at(-1)).toEqual({ type: 'setConditioning', runId, classLabel: 0, guidance: 1 });
+    actions.step();
+    actions.handleEvent(frame(3, runId));
+    expect(store.getState().run).toMatchObject({ runId, i: 3, reached: 3 });
+  });
+
   it('rewind seeks back within what was computed; a step from there branches and drops the old future', () => {
     const { actions, sent, store, frame } = booted();
     actions.play();

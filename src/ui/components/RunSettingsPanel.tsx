@@ -138,7 +138,9 @@ function ConditioningControls() {
             id="class"
             value={classLabel === null ? 'none' : String(classLabel)}
             onChange={(e) =>
-              actions.setRunSetting({ classLabel: e.target.value === 'none' ? null : Number(e.target.value) })
+              actions.setConditioning({
+                classLabel: e.target.value === 'none' ? null : Number(e.target.value),
+              })
             }
           >
             <option value="none">any (unconditional)</option>
@@ -164,7 +166,7 @@ function ConditioningControls() {
             max={limits.guidance.max}
             step={0.1}
             value={guidance}
-            onChange={(e) => actions.setRunSetting({ guidance: Number(e.target.value) })}
+            onChange={(e) => actions.setConditioning({ guidance: Number(e.target.value) })}
           />
         </FormRow>
       )}

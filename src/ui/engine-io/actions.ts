@@ -14,11 +14,13 @@ import { currentFrame } from './current-frame';
 import { applyLink, boot, retryModel, selectModel } from './model-actions';
 import { RunSession, type ActionDeps } from './run-session';
 import {
+  setConditioning,
   setRunSetting,
   setSampler,
   setSamplerParam,
   setSde,
   setView,
+  type ConditioningSettings,
   type RunDefiningSettings,
 } from './settings-actions';
 import { pause, play, reset, seek, setSpeed, step, stepBack, togglePlay } from './transport-actions';
@@ -48,6 +50,7 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     setSamplerParam: (name: string, value: ParamValue): void => setSamplerParam(session, name, value),
     setSde: (sde: SdeKind): void => setSde(session, sde),
     setRunSetting: (patch: Partial<RunDefiningSettings>): void => setRunSetting(session, patch),
+    setConditioning: (patch: Partial<ConditioningSettings>): void => setConditioning(session, patch),
     setView: (patch: Partial<ViewOptions>): void => setView(session, patch),
 
     dismissNotice: (id: number): void => dismissNotice(store, id),
