@@ -52,6 +52,7 @@ async function start(root: Root): Promise<void> {
     samplerParams: samplerParamsWithDefaults,
     modelsUrl: new URL('models/', siteUrl).href,
     now: () => performance.now(),
+    restartEngine: () => client?.restart(),
   });
   client = createEngineClient(actions.handleEvent);
   store.subscribe((state, previous) => {

@@ -13,6 +13,7 @@ import { SamplingLoop } from '../core/sampling-loop';
 import type { Denoiser, Params, SdeConfig, Sigma } from '../core/types';
 import type { LoadedModel } from './model';
 import type { FrameEvent, RunSettings } from './protocol';
+import { nextTask, StepCancelled } from './next-task';
 
 /**
  * Where frame() draws a frame besides (or instead of) sending its arrays: the page's canvases
@@ -38,6 +39,8 @@ export interface FrameOptions {
  */
 class TimedDenoiser<V> implements Denoiser<V> {
   elapsedMs = 0;
+  /** Awaited before each call (see WorkerTrajectory.step); it throws to abandon the step. */
+  gate: (() => Promise<void>) | null = null;
   constructor(private inner: Denoiser<V>) {}
   get dim(): number {
     return this.inner.dim;
@@ -48,6 +51,7 @@ class TimedDenoiser<V> implements Denoiser<V> {
     this.inner = inner;
   }
   async denoise(xTilde: V, sigma: Sigma, batch: number): Promise<V> {
+    if (this.gate !== null) await this.gate();
     const began = performance.now();
     try {
       return await this.inner.denoise(xTilde, sigma, batch);
@@ -184,11 +188,24 @@ export class WorkerTrajectory<V = unknown> {
     const { settings } = this.loop;
     return settings.steps + (settings.denoiseFinal ? 1 : 0);
   }
-  /** Takes one step (the frame is read by frame()). */
-  async step(): Promise<void> {
+  /**
+   * Takes one step (the frame is read by frame()). Before each network call the worker's queued
+   * messages get their turn, and when `cancelled()` is then true the step is abandoned with
+   * StepCancelled: the state stays where it was. onnxruntime cannot stop a call once it runs, so
+   * this is as soon as a step can stop.
+   */
+  async step(cancelled: () => boolean = () => false): Promise<void> {
     const modelBefore = this.timed.elapsedMs;
     const began = performance.now();
-    this.last = await this.loop.step();
+    this.timed.gate = async () => {
+      await nextTask();
+      if (cancelled()) throw new StepCancelled();
+    };
+    try {
+      this.last = await this.loop.step();
+    } finally {
+      this.timed.gate = null;
+    }
     const modelMs = this.timed.elapsedMs - modelBefore;
     this.lastTimings = { modelMs, otherMs: Math.max(0, performance.now() - began - modelMs) };
   }

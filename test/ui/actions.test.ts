@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EngineRequest, FrameEvent, ModelSummary } from '../../src/engine/protocol';
 import type { Params } from '../../src/core/types';
 import { createActions } from '../../src/ui/engine-io/actions';
@@ -36,6 +36,7 @@ function setup(now?: () => number) {
     guidance: 3.5,
   });
   const sent: EngineRequest[] = [];
+  const restarts: number[] = [];
   let runIds = 0;
   let clock = 0;
   const actions = createActions(store, {
@@ -44,12 +45,13 @@ function setup(now?: () => number) {
     samplerParams: (id, stored): Params => ({ ...(id === 'pc' ? { snr: 0.16, n: 1 } : {}), ...stored }),
     modelsUrl: 'http://x/sub/models/',
     now: now ?? (() => (clock += 100)),
+    restartEngine: () => restarts.push(clock),
   });
   const frame = (i: number, runId = store.getState().run.runId ?? 0, done = false): FrameEvent =>
     testFrame(runId, i, done);
 
   const types = () => sent.map((r) => r.type);
-  return { store, sent, actions, frame, types };
+  return { store, sent, actions, frame, types, restarts };
 }
 
 /** Boots, loads the toy model and returns with a paused run at step 0. */
@@ -264,6 +266,31 @@ describe('store actions', () => {
     expect(store.getState().notices).toEqual([]);
   });
 
+  it('Play on a model that failed to load says why and offers Retry', () => {
+    const { actions, sent, store } = setup();
+    actions.boot();
+    actions.handleEvent({
+      type: 'error',
+      scope: 'model',
+      modelId: 'toy',
+      message: 'Checksum mismatch.',
+      recoverable: true,
+    });
+    actions.dismissNotice(store.getState().notices[0].id);
+    sent.length = 0;
+    actions.play();
+    expect(sent).toEqual([]);
+    expect(store.getState().notices).toEqual([
+      expect.objectContaining({
+        kind: 'error',
+        retryModelId: 'toy',
+        message: expect.stringMatching(
+          /^Play needs this model, but it failed to load: Checksum mismatch\. Press Retry/,
+        ),
+      }),
+    ]);
+  });
+
   it('a non-finite pause and a worker crash each leave a notice; the backend is recorded', () => {
     const { actions, store, sent } = booted();
     actions.handleEvent({ type: 'paused', runId: 1, reason: 'nonfinite', i: 4 });
@@ -280,6 +307,117 @@ describe('store actions', () => {
     expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' });
     actions.dismissNotice(store.getState().notices[0].id);
     expect(store.getState().notices).toHaveLength(1);
+  });
+});
+
+describe('a slow step', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('the step in flight is known to the page from stepStarted until its frame', () => {
+    const { actions, store, frame } = booted();
+    actions.play();
+    actions.handleEvent({ type: 'stepStarted', runId: 1, i: 1 });
+    expect(store.getState().run.pendingStep).toMatchObject({ i: 1 });
+    actions.handleEvent(frame(1));
+    expect(store.getState().run.pendingStep).toBeNull();
+    actions.handleEvent({ type: 'stepStarted', runId: 1, i: 2 });
+    actions.handleEvent({ type: 'paused', runId: 1, reason: 'cancelled', i: 1 });
+    expect(store.getState().run).toMatchObject({ pendingStep: null, status: 'paused' });
+  });
+
+  it('a model switch stops the old run (and its step in flight) before the new model loads', () => {
+    const { actions, sent } = booted();
+    actions.play();
+    actions.handleEvent({ type: 'stepStarted', runId: 1, i: 1 });
+    sent.length = 0;
+    actions.selectModel('digits');
+    expect(sent).toEqual([
+      { type: 'stop', runId: 1 },
+      { type: 'loadModel', modelId: 'digits', baseUrl: 'http://x/sub/models/' },
+    ]);
+  });
+
+  it('Cancel step asks the engine to abandon the step; its answer leaves the run paused where it was', () => {
+    vi.useFakeTimers();
+    const { actions, sent, store, restarts, frame } = booted();
+    actions.play();
+    actions.handleEvent(frame(1));
+    actions.handleEvent({ type: 'stepStarted', runId: 1, i: 2 });
+    actions.cancelStep();
+    expect(sent.at(-1)).toEqual({ type: 'cancelStep', runId: 1 });
+    expect(store.getState().run.status).toBe('paused');
+    actions.handleEvent({ type: 'paused', runId: 1, reason: 'cancelled', i: 1 });
+    vi.advanceTimersByTime(60_000);
+    expect(restarts).toEqual([]);
+    expect(store.getState().run).toMatchObject({ runId: 1, i: 1, status: 'paused', pendingStep: null });
+  });
+
+  it('a step stuck inside one network call: the worker is replaced, settings kept, the model reloaded', () => {
+    vi.useFakeTimers();
+    const { actions, sent, store, restarts } = booted();
+    actions.setRunSetting({ seed: 42 });
+    actions.play();
+    actions.handleEvent({ type: 'stepStarted', runId: 2, i: 1 });
+    actions.cancelStep();
+    sent.length = 0;
+    vi.advanceTimersByTime(60_000); // no answer: the worker is inside a call
+    expect(restarts).toHaveLength(1);
+    expect(sent).toEqual([{ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' }]);
+    expect(store.getState().notices.at(-1)).toMatchObject({ title: 'The engine was restarted' });
+    expect(store.getState().engineEpoch).toBe(1);
+    actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    expect(sent.at(-1)).toMatchObject({ type: 'start', autoplay: false, seed: 42 });
+  });
+});
+
+describe('score arrows of a learned 2D model', () => {
+  const moons = {
+    id: 'toy',
+    title: 'Moons',
+    task: 'points' as const,
+    analytic: false,
+    classes: [],
+    bytes: 1,
+    card: { range: [-3, 3], sde: { kind: 'vp', betaMin: 0.1, betaMax: 20 } } as never,
+  };
+  /** A frame at noise level σ (the helper's frames have σ = 10 − i). */
+  const at = (s: ReturnType<typeof setup>, i: number, sigma: number) => ({ ...s.frame(i), sigma, t: 0.5 });
+
+  it('one batched request for the whole arrow grid, again only when σ moved by more than 10 %', () => {
+    const s = setup();
+    s.store.setState({ catalogue: [moons] });
+    s.actions.boot();
+    s.actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    s.sent.length = 0;
+    s.actions.handleEvent(at(s, 0, 10));
+    const asks = () => s.sent.filter((r) => r.type === 'scoreField');
+    expect(asks()).toHaveLength(1);
+    const [ask] = asks();
+    if (ask.type !== 'scoreField') throw new Error('not a scoreField request');
+    expect(ask).toMatchObject({ runId: 1, sigma: 10 });
+    expect(ask.points).toHaveLength(17 * 17 * 2);
+    // Nothing more while the answer is on its way.
+    s.actions.play();
+    s.actions.handleEvent(at(s, 1, 9.7));
+    expect(asks()).toHaveLength(1);
+    const score = new Float32Array(ask.points.length).fill(-1);
+    s.actions.handleEvent({ type: 'scoreField', runId: 1, sigma: 10, points: ask.points, score });
+    expect(s.store.getState().learnedScore).toMatchObject({ runId: 1, sigma: 10 });
+    // σ 9.7 is within 10 % of 10: no new request; σ 8 is not.
+    expect(asks()).toHaveLength(1);
+    s.actions.handleEvent(at(s, 2, 9.2));
+    expect(asks()).toHaveLength(1);
+    s.actions.handleEvent(at(s, 3, 8));
+    expect(asks()).toHaveLength(2);
+  });
+
+  it('an exact mixture draws its own arrows: nothing is asked of the engine', () => {
+    const s = setup();
+    s.store.setState({ catalogue: [{ ...moons, analytic: true }] });
+    s.actions.boot();
+    s.actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    s.actions.handleEvent(at(s, 0, 10));
+    expect(s.sent.filter((r) => r.type === 'scoreField')).toEqual([]);
   });
 });
 
@@ -340,6 +478,7 @@ describe('a link pasted into the open page', () => {
     sent.length = 0;
     actions.applyLink({ ...defaultSettings, modelId: 'toy', seed: 9, steps: 50, samplerId: 'ddim' });
     expect(sent).toEqual([
+      { type: 'stop', runId: 1 },
       expect.objectContaining({
         type: 'start',
         runId: 2,
@@ -502,6 +641,19 @@ describe('WASM note', () => {
     expect(wasmNote({ ...wasm, ep: 'webgpu' }, entry(false))).toBeNull();
     expect(wasmNote(wasm, entry(false))).toContain('recent Chrome or Edge');
   });
+  it('without cross-origin isolation, says WASM uses 1 thread until the page is reloaded', () => {
+    const single = { ep: 'wasm' as const, threads: 1, reason: 'navigator.gpu is missing' };
+    const firstVisit = wasmNote(single, entry(false), { isolated: false, helperPossible: true });
+    expect(firstVisit).toContain('1 thread until the page is reloaded');
+    expect(firstVisit).toContain('cross-origin isolation headers');
+    const noHelper = wasmNote(single, entry(false), { isolated: false, helperPossible: false });
+    expect(noHelper).toContain('It uses 1 thread: this host does not send');
+    // Isolated, or several threads already: nothing to add.
+    expect(wasmNote(single, entry(false), { isolated: true, helperPossible: true })).not.toContain(
+      'reloaded',
+    );
+  });
+
   it('on a software WebGPU adapter, points at a GPU rather than at another browser', () => {
     const reason = 'WebGPU adapter is software (SwiftShader) — using WASM × 2 threads';
     const note = wasmNote({ ep: 'wasm', threads: 2, reason }, entry(false));

@@ -23,7 +23,17 @@ import {
   type ConditioningSettings,
   type RunDefiningSettings,
 } from './settings-actions';
-import { pause, play, reset, seek, setSpeed, step, stepBack, togglePlay } from './transport-actions';
+import {
+  cancelStep,
+  pause,
+  play,
+  reset,
+  seek,
+  setSpeed,
+  step,
+  stepBack,
+  togglePlay,
+} from './transport-actions';
 
 export type Actions = ReturnType<typeof createActions>;
 
@@ -44,6 +54,7 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     stepBack: (): void => stepBack(session),
     seek: (k: number): void => seek(session, k),
     reset: (): void => reset(session),
+    cancelStep: (): void => cancelStep(session),
     setSpeed: (stepsPerSecond: number): void => setSpeed(session, stepsPerSecond),
 
     setSampler: (samplerId: string): void => setSampler(session, samplerId),

@@ -3,6 +3,7 @@ import { assertNever, type EngineEvent, type FrameEvent } from '../../engine/pro
 import { addNotice, idleRun, setModelState, updateRun } from '../state/store';
 import type { RunSession } from './run-session';
 import { loadModel, startRun } from './run-start';
+import { onScoreField, refreshScoreField } from './score-field';
 
 function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   const { run, frameLog } = session.store.getState();
@@ -24,8 +25,10 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
     stepsPerSecond: rate ?? run.stepsPerSecond,
     frame,
     status: frame.done ? 'done' : run.status,
+    pendingStep: run.pendingStep !== null && frame.i >= run.pendingStep.i ? null : run.pendingStep,
   });
   if (frame.requested) session.answerFrameRequests(frame);
+  else refreshScoreField(session);
 }
 
 function onReady(session: RunSession, event: Extract<EngineEvent, { type: 'ready' }>): void {
@@ -37,7 +40,7 @@ function onReady(session: RunSession, event: Extract<EngineEvent, { type: 'ready
 }
 
 function onPaused(session: RunSession, reason: string, i: number): void {
-  updateRun(session.store, { status: reason === 'done' ? 'done' : 'paused' });
+  updateRun(session.store, { status: reason === 'done' ? 'done' : 'paused', pendingStep: null });
   if (reason === 'nonfinite') {
     addNotice(session.store, {
       kind: 'warning',
@@ -67,21 +70,29 @@ function onError(session: RunSession, event: Extract<EngineEvent, { type: 'error
       onModelError(session, event.modelId ?? settings.modelId, event.message);
       return;
     case 'run':
-      updateRun(store, { status: 'paused' });
+      updateRun(store, { status: 'paused', pendingStep: null });
       addNotice(store, { kind: 'error', title: 'The run stopped', message: event.message });
       return;
     case 'backend':
       addNotice(store, { kind: 'warning', title: 'Backend problem', message: event.message });
       return;
     case 'worker':
-      // A fresh worker has no models loaded: reload the current one, paused at step 0.
-      store.setState({ models: {} });
       addNotice(store, { kind: 'error', title: 'The engine restarted', message: event.message });
-      loadModel(session, settings.modelId, false);
+      afterEngineRestart(session);
       return;
     default:
       assertNever(event.scope, 'error scope');
   }
+}
+
+/**
+ * A fresh engine worker has no model loaded and no run, and the canvases handed to the old one
+ * went with it: reload the current model (same settings), paused at step 0, with new canvases.
+ */
+export function afterEngineRestart(session: RunSession): void {
+  const { store } = session;
+  store.setState({ models: {}, engineEpoch: store.getState().engineEpoch + 1 });
+  loadModel(session, store.getState().settings.modelId, false);
 }
 
 /** Handles one event; `now` is when it arrived (deps.now), for the measured steps/s. */
@@ -106,6 +117,12 @@ export function handleEngineEvent(session: RunSession, event: EngineEvent, now: 
       return;
     case 'playing':
       updateRun(store, { status: 'playing' });
+      return;
+    case 'stepStarted':
+      updateRun(store, { pendingStep: { i: event.i, since: now } });
+      return;
+    case 'scoreField':
+      onScoreField(session, event);
       return;
     case 'error':
       onError(session, event);

@@ -38,6 +38,8 @@ export function boot(session: RunSession): void {
 export function selectModel(session: RunSession, modelId: string): void {
   const { store } = session;
   const wasPlaying = session.isPlaying;
+  // The old run stops now (its step in flight too), not when the new model is ready.
+  session.sendToRun((id) => ({ type: 'stop', runId: id }));
   updateSettings(store, { modelId });
   updateRun(store, idleRun);
   checkClass(session);
@@ -59,6 +61,7 @@ export function retryModel(session: RunSession, modelId: string): void {
  */
 export function applyLink(session: RunSession, settings: Settings): void {
   const { store } = session;
+  session.sendToRun((id) => ({ type: 'stop', runId: id }));
   store.setState({ settings });
   updateRun(store, idleRun);
   checkClass(session);

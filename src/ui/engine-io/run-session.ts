@@ -18,6 +18,11 @@ export interface ActionDeps {
   modelsUrl: string;
   /** Milliseconds, monotonic (performance.now in the page). */
   now(): number;
+  /**
+   * Stops the engine worker at once (even inside a network call) and starts a fresh one, which has
+   * no model loaded and no run.
+   */
+  restartEngine(): void;
 }
 
 /** A readFrame waiting for its answer (a frame with `requested: true` of this run). */
@@ -37,6 +42,8 @@ export class RunSession {
   private queuedStart: boolean | null = null;
   /** When the recent steps of a playing run arrived (deps.now), oldest first. */
   private arrivals: number[] = [];
+  /** A learned score field asked of the engine and not answered yet (score-field.ts). */
+  scoreAsked: { runId: number; sigma: number; scale: number } | null = null;
   /** readFrame requests not answered yet. */
   private frameRequests: FrameRequest[] = [];
 
@@ -59,6 +66,8 @@ export class RunSession {
   beginRun(): void {
     this.seekPending = null;
     this.arrivals = [];
+    this.scoreAsked = null;
+    this.store.setState({ learnedScore: null });
     for (const request of this.frameRequests.splice(0)) {
       request.reject(
         new Error('A new run started before the frame arrived, so nothing was exported. Export again.'),

@@ -9,6 +9,7 @@ import type { Settings, ViewOptions } from '../state/settings';
 import { updateSettings } from '../state/store';
 import type { RunSession } from './run-session';
 import { currentConditioning, currentSamplerParams, startOrLoad, startRun } from './run-start';
+import { refreshScoreField } from './score-field';
 
 /** Settings that fix the σ grid or the initial noise: changing one starts a new run. */
 export type RunDefiningSettings = Pick<Settings, 'steps' | 'schedule' | 'seed' | 'batch' | 'denoiseFinal'>;
@@ -75,7 +76,8 @@ export function setRunSetting(session: RunSession, patch: Partial<RunDefiningSet
   if (run.runId !== null || run.status === 'idle') startOrLoad(session, wasPlaying);
 }
 
-/** What the 2D view draws: no engine command, the page redraws. */
+/** What the 2D view draws: the page redraws (a learned model's arrows come from the engine). */
 export function setView(session: RunSession, patch: Partial<ViewOptions>): void {
   updateSettings(session.store, { view: { ...session.store.getState().settings.view, ...patch } });
+  refreshScoreField(session); // a learned model's arrows, when they were off
 }
