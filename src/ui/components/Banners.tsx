@@ -59,24 +59,24 @@ function BackendNote() {
       </div>
       <button
         type="button"
-        className="quiet"
+        className={short ? 'quiet small' : 'quiet'}
         aria-label={short ? 'Show the WASM note' : 'Dismiss: Running on WASM'}
         aria-expanded={!short}
         onClick={() => setShort(!short)}
       >
-        {short ? '…' : '×'}
+        {short ? 'details' : '×'}
       </button>
     </div>
   );
 }
 
+/** Newest first, so a new notice is never hidden below older ones; the WASM note last. */
 export function Banners() {
   const notices = useAppState((s) => s.notices);
   const actions = useActions();
   return (
     <div className="banners">
-      <BackendNote />
-      {notices.map((n) => (
+      {[...notices].reverse().map((n) => (
         <div key={n.id} className={`banner banner-${n.kind}`} role={n.kind === 'error' ? 'alert' : 'status'}>
           <div className="banner-text">
             <strong>{n.title}</strong> {n.message}
@@ -96,6 +96,7 @@ export function Banners() {
           </button>
         </div>
       ))}
+      <BackendNote />
     </div>
   );
 }
