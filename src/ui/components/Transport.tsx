@@ -32,6 +32,7 @@ function Timeline() {
   const steps = useAppState((s) => s.run.steps);
   const reached = useAppState((s) => s.run.reached);
   const noRun = useAppState((s) => s.run.runId === null);
+  const computing = useAppState((s) => s.run.pendingStep?.i);
   const actions = useActions();
   if (!useVisible('Timeline')) return null;
   const max = Math.max(1, steps);
@@ -51,7 +52,7 @@ function Timeline() {
         onChange={(e) => actions.seek(Number(e.target.value))}
         aria-valuetext={`step ${i} of ${steps}`}
       />
-      <output className="step-counter" aria-label="Step counter" data-step={i}>
+      <output className="step-counter" aria-label="Step counter" data-step={i} data-computing={computing}>
         step {i} / {steps}
       </output>
     </div>
