@@ -33,6 +33,11 @@ describe('keyboard shortcuts act only where focus has no keys of its own', () =>
     expect(shortcutsApply(element('SUMMARY'), ' ')).toBe(false);
   });
 
+  it('the Timeline, a transport control, keeps the shortcuts: ← steps back, → steps', () => {
+    const timeline = element('INPUT', { type: 'range', 'data-transport-keys': '' });
+    for (const key of keys) expect(shortcutsApply(timeline, key)).toBe(true);
+  });
+
   it('custom widgets by their role, and editable text', () => {
     expect(shortcutsApply(element('DIV', { role: 'radio' }), 'ArrowLeft')).toBe(false);
     expect(shortcutsApply(element('DIV', { role: 'slider' }), 'ArrowRight')).toBe(false);

@@ -4,7 +4,7 @@ import { useAppState, useActions, useVisible } from '../contexts';
 import type { Actions } from '../engine-io/actions';
 import { limits } from '../state/settings';
 import { formatNumber } from './format';
-import { shortcutsApply } from './shortcuts';
+import { shortcutsApply, TRANSPORT_KEYS_ATTRIBUTE } from './shortcuts';
 
 /** Space: play/pause; →: one step; ←: one step back (seek i − 1) — unless focus has keys of its own. */
 function useTransportKeys(actions: Actions): void {
@@ -51,6 +51,7 @@ function Timeline() {
         style={{ '--reached': `${reachedPct}%` } as CSSProperties}
         onChange={(e) => actions.seek(Number(e.target.value))}
         aria-valuetext={`step ${i} of ${steps}`}
+        {...{ [TRANSPORT_KEYS_ATTRIBUTE]: '' }}
       />
       <output className="step-counter" aria-label="Step counter" data-step={i} data-computing={computing}>
         step {i} / {steps}

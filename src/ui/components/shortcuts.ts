@@ -13,6 +13,12 @@ export interface FocusTarget {
   getAttribute?(name: string): string | null;
 }
 
+/**
+ * Marks a transport control whose keys are the shortcuts themselves: on the Timeline, ← and →
+ * are a step back and a step (a step recomputes from the snapshot; the slider's own → would seek).
+ */
+export const TRANSPORT_KEYS_ATTRIBUTE = 'data-transport-keys';
+
 /** Form controls: every key is theirs. */
 const FORM_TAGS = new Set(['INPUT', 'SELECT', 'TEXTAREA', 'OPTION']);
 const FORM_ROLES = new Set([
@@ -34,6 +40,8 @@ const PRESS_KEYS = new Set([' ', 'Enter']);
 /** True when the shortcut for `key` may act with focus on `target` (the body, a picture, …). */
 export function shortcutsApply(target: FocusTarget | null | undefined, key: string): boolean {
   if (target === null || target === undefined) return true;
+  const transportKeys = target.getAttribute?.(TRANSPORT_KEYS_ATTRIBUTE);
+  if (transportKeys !== null && transportKeys !== undefined) return true;
   if (target.isContentEditable === true) return false;
   const tag = typeof target.tagName === 'string' ? target.tagName.toUpperCase() : '';
   const role = target.getAttribute?.('role') ?? '';
