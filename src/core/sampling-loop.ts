@@ -199,14 +199,14 @@ export class SamplingLoop<V> {
   }
 
   /**
-   * Rewinds to step k, or to the nearest earlier kept step when snapshots were thinned; later
-   * snapshots are dropped, so stepping on (with any settings) starts a new branch.
+   * Goes to step k, or to the nearest earlier kept step when snapshots were thinned. Later
+   * snapshots stay until the next step, so scrubbing back and forth along the trajectory moves
+   * through it; stepping on from here (with any settings) drops them and starts a new branch.
    */
   seek(k: number): StepReport<V> {
     this.assertIdle('rewind');
     const snapshot = this.snapshots.atOrBefore(Math.max(0, Math.floor(k)));
     if (!snapshot) throw new Error(`Cannot rewind to step ${k}: no snapshot is kept there; restart instead.`);
-    this.snapshots.dropAfter(snapshot.i);
     const { i, sigma, xTilde, denoised, history, nfeTotal } = snapshot;
     this.state = { i, sigma, xTilde, denoised, history: [...history], nfeTotal };
     this.fitGrid();
@@ -290,6 +290,8 @@ export class SamplingLoop<V> {
     info: Record<string, number>,
   ): StepReport<V> {
     const s = this.state;
+    // A step from a rewound state branches: the old future's snapshots go.
+    this.snapshots.dropAfter(s.i);
     this.state = { i: s.i + 1, sigma, xTilde, denoised, history, nfeTotal: s.nfeTotal + nfe };
     this.remember();
     return this.reportFor(this.state, nfe, info);

@@ -2,7 +2,7 @@
  * What a newcomer hit in a lecture (a teacher on a projector, a student with a shared link): the
  * page's answers, checked on the built site.
  */
-import { currentStep, expect, test, waitForFirstFrame } from './fixtures';
+import { canvasPixels, currentStep, expect, test, waitForFirstFrame } from './fixtures';
 
 test('a link pasted into the open tab applies like a fresh load; lesson keys change nothing else', async ({
   page,
@@ -160,4 +160,26 @@ test('a slow step says so, and Cancel step stops it', async ({ page, site }) => 
   await waitForFirstFrame(page);
   await page.getByRole('button', { name: 'Play', exact: true }).click();
   await expect.poll(() => currentStep(page)).toBeGreaterThan(3);
+});
+
+test('the Timeline scrubs back and forth without losing the later steps', async ({ page, site }) => {
+  await page.goto(`${site.url}#steps=30&seed=3`);
+  await waitForFirstFrame(page);
+  const step = page.getByRole('button', { name: 'Step', exact: true });
+  const pictures: string[] = [await canvasPixels(page, 'points-canvas')];
+  for (let k = 1; k <= 8; k++) {
+    await step.click();
+    await expect.poll(() => currentStep(page)).toBe(k);
+    pictures.push(await canvasPixels(page, 'points-canvas'));
+  }
+  const timeline = page.getByLabel('Timeline');
+  await timeline.fill('3');
+  await expect.poll(() => currentStep(page)).toBe(3);
+  await timeline.fill('7');
+  await expect.poll(() => currentStep(page)).toBe(7);
+  expect(await canvasPixels(page, 'points-canvas')).toBe(pictures[7]);
+  // On the Timeline, ← and → are a step back and a step, as on the page.
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(() => currentStep(page)).toBe(8);
+  expect(await canvasPixels(page, 'points-canvas')).toBe(pictures[8]);
 });
