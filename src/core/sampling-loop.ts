@@ -2,7 +2,8 @@
  * The sampling loop on any backend: owns the state x̃, the σ grid, the history of (σ, x̂₀) and
  * snapshots, and advances one sampler step per call. Sampler, parameters, SDE, schedule and step
  * count can change between steps; the trajectory continues from the current (x̃, σ) with the step
- * counter unchanged. Vectors are of the backend's type V (Float32Array on the CPU, GPUBuffer on
+ * counter unchanged, and the run still ends at `steps`: the rest of the σ grid is refitted to the
+ * steps left (see fitGrid). Vectors are of the backend's type V (Float32Array on the CPU, GPUBuffer on
  * WebGPU); after every change the loop tells the field which vectors it still holds.
  *
  * Noise: the prior is gaussianNoise(seed, PRIOR_STEP, 0, ·); step i (0-based: the i-th step taken)
@@ -10,7 +11,7 @@
  */
 import { brownianPlan, clockIndex } from './brownian';
 import type { Field } from './field';
-import { sigmaGrid, type GridOptions } from './grids';
+import { sigmaGrid, sigmaGridFrom, type GridOptions } from './grids';
 import { seedKey } from './rng';
 import { getSampler } from './samplers/registry';
 import { PREDICTOR_STREAM } from './samplers/util';
@@ -34,6 +35,13 @@ import type {
 export const HISTORY_LENGTH = 4;
 /** Relative tolerance under which two noise levels count as the same grid point. */
 const SAME_SIGMA = 1e-9;
+
+/** Grid points strictly below σ (the steps a run at σ still takes). */
+function pointsBelow(sigmas: readonly Sigma[], sigma: number): number {
+  let n = 0;
+  for (const g of sigmas) if (g < sigma * (1 - SAME_SIGMA)) n++;
+  return n;
+}
 
 export interface LoopOptions<V = Float32Array> {
   denoiser: Denoiser<V>;
@@ -146,6 +154,8 @@ export class SamplingLoop<V> {
 
   setSampler(id: string, params: Params = {}): void {
     this.cfg = { ...this.cfg, sampler: getSampler(id), params: { ...params } };
+    // An adaptive sampler (RK45) may have left the grid: the new one takes the steps left.
+    this.fitGrid();
   }
   setParams(params: Params): void {
     this.cfg = { ...this.cfg, params: { ...params } };
@@ -193,6 +203,8 @@ export class SamplingLoop<V> {
     seedKey(seed);
     this.cfg = { ...this.cfg, seed };
     this.snapshots.clear();
+    const { sde, schedule, steps, grid } = this.cfg;
+    this.cfg = { ...this.cfg, sigmas: sigmaGrid(sde, schedule, steps, grid) };
     this.state = priorState(this.field, this.cfg.sde, seed, this.cfg.sigmas[0]);
     this.remember();
     this.collect();
@@ -200,16 +212,17 @@ export class SamplingLoop<V> {
   }
 
   /**
-   * Rewinds to step k, or to the nearest earlier kept step when snapshots were thinned; later
-   * snapshots are dropped, so stepping on (with any settings) starts a new branch.
+   * Goes to step k, or to the nearest earlier kept step when snapshots were thinned. Later
+   * snapshots stay until the next step, so scrubbing back and forth along the trajectory moves
+   * through it; stepping on from here (with any settings) drops them and starts a new branch.
    */
   seek(k: number): StepReport<V> {
     this.assertIdle('rewind');
     const snapshot = this.snapshots.atOrBefore(Math.max(0, Math.floor(k)));
     if (!snapshot) throw new Error(`Cannot rewind to step ${k}: no snapshot is kept there; restart instead.`);
-    this.snapshots.dropAfter(snapshot.i);
     const { i, sigma, xTilde, denoised, history, nfeTotal } = snapshot;
     this.state = { i, sigma, xTilde, denoised, history: [...history], nfeTotal };
+    this.fitGrid();
     this.collect();
     return this.reportFor(this.state, 0, {});
   }
@@ -223,6 +236,29 @@ export class SamplingLoop<V> {
   private regrid(change: Partial<Pick<LoopSettings, 'sde' | 'schedule' | 'steps' | 'grid'>>): void {
     const next = { ...this.cfg, ...change };
     this.cfg = { ...next, sigmas: sigmaGrid(next.sde, next.schedule, next.steps, next.grid) };
+    this.fitGrid();
+  }
+
+  /**
+   * Keeps the step total: from step i at σ, exactly `steps − i` grid points must lie below σ, so
+   * the counter, the Timeline and an export all end at `steps`. The full grid of the current
+   * settings is kept when it gives that (a sampler swap on the grid, a rewind within it: bit for
+   * bit the same steps). Otherwise — a new SDE puts σ elsewhere on its grid, an adaptive sampler
+   * left the grid, a rewind went back before such a change — the rest of the run is the same
+   * schedule from σ down to the end, in the steps left.
+   */
+  private fitGrid(): void {
+    const { sigma, i } = this.state;
+    const left = Math.max(0, this.cfg.steps - i);
+    if (pointsBelow(this.cfg.sigmas, sigma) === left) return;
+    const { sde, schedule, steps, grid } = this.cfg;
+    const full = sigmaGrid(sde, schedule, steps, grid);
+    let sigmas: Sigma[];
+    if (pointsBelow(full, sigma) === left) sigmas = full;
+    else if (left >= 1 && sigma > full[full.length - 1] * (1 + SAME_SIGMA))
+      sigmas = sigmaGridFrom(sde, schedule, left, sigma, grid);
+    else sigmas = [sigma]; // nothing left to step: only the final denoising, if it is on
+    this.cfg = { ...this.cfg, sigmas };
   }
 
   private async samplerStep(sigmaNext: Sigma): Promise<StepReport<V>> {
@@ -271,6 +307,8 @@ export class SamplingLoop<V> {
     info: Record<string, number>,
   ): StepReport<V> {
     const s = this.state;
+    // A step from a rewound state branches: the old future's snapshots go.
+    this.snapshots.dropAfter(s.i);
     this.state = { i: s.i + 1, sigma, xTilde, denoised, history, nfeTotal: s.nfeTotal + nfe };
     this.remember();
     return this.reportFor(this.state, nfe, info);

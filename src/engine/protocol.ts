@@ -59,8 +59,20 @@ export type EngineRequest =
   | { type: 'seek'; runId: number; k: number }
   | { type: 'setSampler'; runId: number; sampler: string; params: Params }
   | { type: 'setSde'; runId: number; sde: SdeConfig }
+  /** Another class or guidance weight (as in RunSettings) from the next step on: the run continues. */
+  | { type: 'setConditioning'; runId: number; classLabel: number | null; guidance: number }
   | { type: 'setSpeed'; runId: number; stepsPerSecond: number }
   | { type: 'frameAck'; runId: number; i: number }
+  /**
+   * Stop this run for good (the page left it: another model, a pasted link). A step in flight is
+   * abandoned at its next network call, and steps queued for it never run.
+   */
+  | { type: 'stop'; runId: number }
+  /**
+   * Abandon the step in flight (at its next network call) and any queued, and pause. Answered by
+   * `paused` with reason 'cancelled' once no step of the run is running.
+   */
+  | { type: 'cancelStep'; runId: number }
   /**
    * The page's x_t and x̂₀ canvases, from canvas.transferControlToOffscreen() (sent as
    * transferables): on WebGPU the worker draws every image frame into them from now on, and
@@ -72,6 +84,11 @@ export type EngineRequest =
   | { type: 'detachViews' }
   /** Asks for the current frame with its arrays (answered with a frame with `requested: true`). */
   | { type: 'readFrame'; runId: number }
+  /**
+   * The run's model's score ∇log p_σ at `points` (scale-free coordinates, count × dim), for the
+   * 2D view's arrows of a learned model: one batched network call, answered by `scoreField`.
+   */
+  | { type: 'scoreField'; runId: number; sigma: number; points: Float32Array }
   | { type: 'dispose' };
 
 export type EngineRequestType = EngineRequest['type'];
@@ -131,7 +148,7 @@ export interface ModelSummary {
   analytic: boolean;
 }
 
-export type PauseReason = 'user' | 'done' | 'nonfinite' | 'error';
+export type PauseReason = 'user' | 'done' | 'nonfinite' | 'error' | 'cancelled';
 export type ErrorScope = 'model' | 'run' | 'backend' | 'worker';
 
 export type EngineEvent =
@@ -140,6 +157,10 @@ export type EngineEvent =
   | { type: 'ready'; modelId: string; model: ModelSummary }
   | FrameEvent
   | { type: 'paused'; runId: number; reason: PauseReason; i: number }
+  /** Step i (from step i − 1) has begun; its frame follows, or a pause when it fails or is cancelled. */
+  | { type: 'stepStarted'; runId: number; i: number }
+  /** The answer to a scoreField request: the score (D(x̃, σ) − x̃)/σ² at its points (empty: failed). */
+  | { type: 'scoreField'; runId: number; sigma: number; points: Float32Array; score: Float32Array }
   | { type: 'playing'; runId: number }
   | {
       type: 'error';
@@ -205,6 +226,8 @@ function isRunSettings(m: Fields): boolean {
   );
 }
 
+const isFloats = (v: unknown): v is Float32Array => v instanceof Float32Array;
+
 const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   init: (m) => m.ep === 'auto' || m.ep === 'webgpu' || m.ep === 'wasm',
   loadModel: (m) => isStr(m.modelId) && isStr(m.baseUrl),
@@ -215,15 +238,19 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   seek: (m) => isInt(m.runId) && isInt(m.k),
   setSampler: (m) => isInt(m.runId) && isStr(m.sampler) && isParams(m.params),
   setSde: (m) => isInt(m.runId) && isSde(m.sde),
+  setConditioning: (m) =>
+    isInt(m.runId) && (m.classLabel === null || isInt(m.classLabel)) && isNum(m.guidance),
   setSpeed: (m) => isInt(m.runId) && isNum(m.stepsPerSecond),
   frameAck: (m) => isInt(m.runId) && isInt(m.i),
+  stop: (m) => isInt(m.runId),
+  cancelStep: (m) => isInt(m.runId),
   attachViews: (m) => isOffscreen(m.x) && isOffscreen(m.denoised) && m.x !== m.denoised,
   detachViews: () => true,
   readFrame: (m) => isInt(m.runId),
+  scoreField: (m) => isInt(m.runId) && isNum(m.sigma) && m.sigma > 0 && isFloats(m.points),
   dispose: () => true,
 };
 
-const isFloats = (v: unknown): v is Float32Array => v instanceof Float32Array;
 const isNumArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
 
 const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
@@ -246,6 +273,13 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isBool(m.requested) &&
     (m.drawn || m.x.length > 0),
   paused: (m) => isInt(m.runId) && isStr(m.reason) && isInt(m.i),
+  stepStarted: (m) => isInt(m.runId) && isInt(m.i),
+  scoreField: (m) =>
+    isInt(m.runId) &&
+    isNum(m.sigma) &&
+    isFloats(m.points) &&
+    isFloats(m.score) &&
+    (m.score.length === 0 || m.points.length === m.score.length),
   playing: (m) => isInt(m.runId),
   error: (m) => isStr(m.scope) && isStr(m.message) && isBool(m.recoverable),
 };

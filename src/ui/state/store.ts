@@ -47,6 +47,11 @@ export interface RunSlice {
   stepsPerSecond: number;
   /** The latest frame shown; its buffers belong to the page. */
   frame: FrameEvent | null;
+  /**
+   * The step the engine is computing now (its `stepStarted`), and when it began (deps.now); null
+   * when none runs. A slow one shows "computing step k (n s)…" with Cancel step.
+   */
+  pendingStep: { i: number; since: number } | null;
 }
 
 export interface BackendSlice {
@@ -66,6 +71,17 @@ export interface Notice {
   retryModelId?: string;
 }
 
+/** A learned 2D model's score on the arrow grid, as the engine computed it for one run. */
+export interface LearnedScore {
+  runId: number;
+  /** The noise level and the scale s(t) it was computed for. */
+  sigma: number;
+  scale: number;
+  /** The grid points (scale-free) and the score there, count × 2. */
+  points: Float32Array;
+  score: Float32Array;
+}
+
 export interface AppState {
   settings: Settings;
   run: RunSlice;
@@ -75,6 +91,10 @@ export interface AppState {
   notices: Notice[];
   /** The run's frames by step (not reactive; read it when `run.frame` changes). */
   frameLog: FrameLog;
+  /** Counts engine workers started: a new one needs fresh canvases (the old ones went with it). */
+  engineEpoch: number;
+  /** The score arrows of a learned 2D model (an exact mixture's are computed in the page). */
+  learnedScore: LearnedScore | null;
 }
 
 export const idleRun: RunSlice = {
@@ -89,6 +109,7 @@ export const idleRun: RunSlice = {
   timings: null,
   stepsPerSecond: 0,
   frame: null,
+  pendingStep: null,
 };
 
 export type AppStore = StoreApi<AppState>;
@@ -103,6 +124,8 @@ export function createAppStore(settings: Settings = defaultSettings): AppStore {
     backend: { ep: null, threads: 0, reason: '' },
     notices: [],
     frameLog: new FrameLog(),
+    engineEpoch: 0,
+    learnedScore: null,
   }));
 }
 
