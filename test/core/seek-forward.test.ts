@@ -45,9 +45,9 @@ describe('scrubbing back and forth', () => {
     const r = runner();
     while (!r.done) await r.step();
     r.seek(4);
-    r.setSampler('ode_euler');
+    r.loop.setSampler('ode_euler');
     await r.step();
-    expect(r.snapshots.steps.at(-1)).toBe(5);
+    expect(r.loop.snapshots.steps.at(-1)).toBe(5);
     expect(r.seek(9).i).toBe(5);
   });
 });

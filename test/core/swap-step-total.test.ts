@@ -31,7 +31,7 @@ function runner(overrides: Partial<LoopOptions> = {}): CpuRunner {
 }
 
 async function stepTo(r: CpuRunner, k: number): Promise<void> {
-  while (r.framesSoFar < k) await r.step();
+  while (r.loop.framesSoFar < k) await r.step();
 }
 
 async function runToEnd(r: CpuRunner): Promise<StepEvent[]> {
@@ -47,10 +47,10 @@ describe('the step total after a live swap', () => {
     it(`${samplerId}: VP → VE at step 20 of ${STEPS} ends at step ${STEPS} (+ the final denoising)`, async () => {
       const r = runner({ samplerId });
       await stepTo(r, 20);
-      const sigma = r.sigma;
-      r.setSde(sdeOf('ve'));
+      const sigma = r.loop.sigma;
+      r.loop.setSde(sdeOf('ve'));
       // The remaining grid: Steps − k points below the current σ, down to the end.
-      expect(r.sigmas.filter((g) => g < sigma)).toHaveLength(STEPS - 20);
+      expect(r.loop.settings.sigmas.filter((g) => g < sigma)).toHaveLength(STEPS - 20);
       const events = await runToEnd(r);
       expect(events.map((e) => e.i)).toEqual(Array.from({ length: STEPS - 20 + 1 }, (_, j) => 21 + j));
       const last = events.at(-1) as StepEvent;
@@ -64,9 +64,9 @@ describe('the step total after a live swap', () => {
   it('VE → sub-VP → VP, swapping at steps 10 and 60, still ends at Steps', async () => {
     const r = runner({ sde: sdeOf('ve') });
     await stepTo(r, 10);
-    r.setSde(sdeOf('subvp'));
+    r.loop.setSde(sdeOf('subvp'));
     await stepTo(r, 60);
-    r.setSde(sdeOf('vp'));
+    r.loop.setSde(sdeOf('vp'));
     const last = (await runToEnd(r)).at(-1) as StepEvent;
     expect(last.i).toBe(STEPS + 1);
   });
@@ -74,7 +74,7 @@ describe('the step total after a live swap', () => {
   it('a rewind to before the swap and a new branch still end at Steps', async () => {
     const r = runner();
     await stepTo(r, 30);
-    r.setSde(sdeOf('ve'));
+    r.loop.setSde(sdeOf('ve'));
     await stepTo(r, 40);
     r.seek(12);
     const events = await runToEnd(r);
@@ -87,18 +87,18 @@ describe('the step total after a live swap', () => {
     const r = runner({ samplerId: 'ode_rk45' });
     // RK45 picks its own steps: by step 6 it is at σ ≈ 21, where 79 grid points are left, not 94.
     await stepTo(r, 6);
-    r.setSampler('euler_maruyama');
+    r.loop.setSampler('euler_maruyama');
     const last = (await runToEnd(r)).at(-1) as StepEvent;
     expect(last.i).toBe(STEPS + 1);
   });
 
   it('a plain sampler swap on the grid keeps the grid itself (the swap replays bit for bit)', async () => {
     const r = runner();
-    const before = [...r.sigmas];
+    const before = [...r.loop.settings.sigmas];
     await stepTo(r, 25);
-    r.setSampler('dpmpp_2m');
-    expect([...r.sigmas]).toEqual(before);
-    r.setSde(sdeOf('vp'));
-    expect([...r.sigmas]).toEqual(before);
+    r.loop.setSampler('dpmpp_2m');
+    expect([...r.loop.settings.sigmas]).toEqual(before);
+    r.loop.setSde(sdeOf('vp'));
+    expect([...r.loop.settings.sigmas]).toEqual(before);
   });
 });
