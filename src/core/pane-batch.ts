@@ -105,6 +105,11 @@ export class PaneBatch<V> {
     return this.loops.every((loop) => loop.done);
   }
 
+  /** Network calls made so far through the gate (0 without one). */
+  get networkCalls(): number {
+    return this.gate?.stats.calls ?? 0;
+  }
+
   /** Steps taken through ticks, and the pane's network time share (or own time) over them. */
   paneStats(pane: number): { steps: number; nfe: number; ms: number; msPerStep: number } {
     const { steps, ms } = this.totals[pane];
