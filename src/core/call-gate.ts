@@ -15,6 +15,7 @@ import type { NetworkFn } from './denoiser';
 
 /** What the gate has done: calls made, their time, and each pane's share of that time. */
 export interface GateStats {
+  /** Batched calls released (a backend may split one, e.g. the GPU gate by noise level). */
   calls: number;
   /** Milliseconds spent inside `call`. */
   ms: number;

@@ -9,11 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CallGate, networkGate } from '../../src/core/call-gate';
-import { parseCard, type ModelCard } from '../../src/core/card';
 import { CpuRunner } from '../../src/core/cpu-runner';
 import { NetworkDenoiser, type NetworkFn } from '../../src/core/denoiser';
 import { cpuField } from '../../src/core/field-cpu';
-import { MixtureDenoiser, mixtureFromAnalytic, type GaussianMixture } from '../../src/core/mixture';
+import { MixtureDenoiser } from '../../src/core/mixture';
 import {
   cpuPanes,
   PaneBatch,
@@ -24,47 +23,26 @@ import {
   type Tick,
 } from '../../src/core/pane-batch';
 import { SamplingLoop } from '../../src/core/sampling-loop';
-import { makeSde, sdeForModel } from '../../src/core/sde';
-import { asTime, type Denoiser } from '../../src/core/types';
+import { sdeForModel } from '../../src/core/sde';
+import type { Denoiser } from '../../src/core/types';
+import { exactRing } from '../helpers/exact-ring';
 
-const ring = parseCard(JSON.parse(readFileSync('models/ring8.json', 'utf8')), 'models/ring8.json');
-const mixture = mixtureFromAnalytic(ring.analytic!, 'ring8');
+const { card, mixture } = exactRing(JSON.parse(readFileSync('models/ring8.json', 'utf8')));
 const DIM = 2;
 const NULL_CLASS = mixture.weights.length;
-const card: ModelCard = {
-  ...ring,
-  analytic: undefined,
-  onnx: 'exact-ring.onnx',
-  parameterization: 'x0',
-  classes: mixture.weights.map((_, k) => `component ${k}`),
-  nullClass: NULL_CLASS,
-};
-const component = (k: number): GaussianMixture => ({
-  dim: DIM,
-  weights: [1],
-  means: [mixture.means[k]],
-  covs: [mixture.covs[k]],
-});
-const denoisers = [
-  ...mixture.weights.map((_, k) => new MixtureDenoiser(component(k))),
-  new MixtureDenoiser(mixture),
-];
-const trained = makeSde(card.sde);
 
-/** The exact ring as a network, row by row; records each call's batch size. */
+/** The exact ring as a network; records each call's batch size. */
 function exactNetwork(): { network: NetworkFn; calls: number[] } {
   const calls: number[] = [];
+  const ring = exactRing(JSON.parse(readFileSync('models/ring8.json', 'utf8')));
   const network: NetworkFn = async (x, t, y, batch) => {
     calls.push(batch);
-    const out = new Float32Array(batch * DIM);
-    for (let r = 0; r < batch; r++) {
-      const time = asTime(t[r]);
-      const scale = trained.scale(time);
-      const row = x.slice(r * DIM, (r + 1) * DIM).map((v) => v / scale);
-      const label = y ? Number(y[r]) : NULL_CLASS;
-      out.set(await denoisers[label].denoise(row, trained.sigma(time), 1), r * DIM);
-    }
-    return out;
+    return ring.x0(
+      x,
+      (r) => t[r],
+      (r) => (y ? Number(y[r]) : NULL_CLASS),
+      batch,
+    );
   };
   return { network, calls };
 }

@@ -6,14 +6,11 @@
  * ring), evaluated row by row on the CPU from the buffers it is given.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCard, type ModelCard } from '../../src/core/card';
-import { MixtureDenoiser, mixtureFromAnalytic, type GaussianMixture } from '../../src/core/mixture';
 import { PaneBatch, paneLoops, type PaneSpec, type Tick } from '../../src/core/pane-batch';
-import { makeSde } from '../../src/core/sde';
-import { asTime } from '../../src/core/types';
 import { GpuNetworkDenoiser, type GpuNetworkFn } from '../../src/gpu/gpu-denoiser';
 import { GpuField } from '../../src/gpu/gpu-field';
 import { gpuNetworkGate } from '../../src/gpu/gpu-pane-gate';
+import { exactRing, type ExactRing } from '../helpers/exact-ring';
 
 const BATCH = 8;
 const DIM = 2;
@@ -39,49 +36,20 @@ afterEach(() => {
   for (const f of fields.splice(0)) f.destroy();
 });
 
-async function ring(): Promise<{ card: ModelCard; mixture: GaussianMixture }> {
-  const url = new URL('/models/ring8.json', location.href).href;
-  const base = parseCard(await (await fetch(url)).json(), url);
-  const mixture = mixtureFromAnalytic(base.analytic!, 'ring8');
-  const card: ModelCard = {
-    ...base,
-    analytic: undefined,
-    onnx: 'exact-ring.onnx',
-    parameterization: 'x0',
-    classes: mixture.weights.map((_, k) => `component ${k}`),
-    nullClass: mixture.weights.length,
-  };
-  return { card, mixture };
+async function ring(): Promise<ExactRing> {
+  return exactRing(await (await fetch(new URL('/models/ring8.json', location.href).href)).json());
 }
 
 /** The exact ring as a GPU network writing into `out`'s vectors; records the samples of each call. */
-function exactNetwork(card: ModelCard, mixture: GaussianMixture, out: GpuField) {
-  const one = (k: number): GaussianMixture => ({
-    dim: DIM,
-    weights: [1],
-    means: [mixture.means[k]],
-    covs: [mixture.covs[k]],
-  });
-  const denoisers = [
-    ...mixture.weights.map((_, k) => new MixtureDenoiser(one(k))),
-    new MixtureDenoiser(mixture),
-  ];
-  const sde = makeSde(card.sde);
+function exactNetwork(ring: ExactRing, out: GpuField) {
   const calls: number[] = [];
   const network: GpuNetworkFn = async (inputs, t, labels) => {
     calls.push(inputs.length * BATCH);
-    const scale = sde.scale(asTime(t));
-    const sigma = sde.sigma(asTime(t));
+    const rows = await Promise.all(inputs.map((input) => out.read(input)));
     return Promise.all(
-      inputs.map(async (input, j) => {
-        const x = await out.read(input);
-        const result = new Float32Array(x.length);
-        for (let r = 0; r < BATCH; r++) {
-          const row = x.slice(r * DIM, (r + 1) * DIM).map((v) => v / scale);
-          const label = labels ? labels[j * BATCH + r] : mixture.weights.length;
-          result.set(await denoisers[label].denoise(row, sigma, 1), r * DIM);
-        }
-        return out.upload(result);
+      rows.map(async (x, j) => {
+        const label = (r: number) => (labels ? labels[j * BATCH + r] : ring.mixture.weights.length);
+        return out.upload(await ring.x0(x, () => t, label, BATCH));
       }),
     );
   };
@@ -99,10 +67,11 @@ const shared = { seed: 3, batch: BATCH, denoiseFinal: true };
 
 describe('GPU panes sharing network calls', () => {
   it('make as many calls per tick as the largest NFE, each pane as it runs alone, bit for bit', async () => {
-    const { card, mixture } = await ring();
+    const exact = await ring();
+    const { card } = exact;
     const paneFields = await Promise.all(panes.map(() => field()));
     const networkField = await field();
-    const { network, calls } = exactNetwork(card, mixture, networkField);
+    const { network, calls } = exactNetwork(exact, networkField);
     const { gate, forPane } = gpuNetworkGate(network, networkField, paneFields);
     const loops = paneLoops(
       { ...shared, panes },
@@ -132,7 +101,7 @@ describe('GPU panes sharing network calls', () => {
     for (const [p, spec] of panes.entries()) {
       const own = await field();
       const ownNetwork = await field();
-      const alone = exactNetwork(card, mixture, ownNetwork);
+      const alone = exactNetwork(exact, ownNetwork);
       const { forPane: single } = gpuNetworkGate(alone.network, ownNetwork, [own]);
       const [loop] = paneLoops(
         { ...shared, panes: [spec] },
