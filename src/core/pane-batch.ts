@@ -88,14 +88,21 @@ export class PaneBatch<V> {
   /**
    * @param loops one loop per pane, built with the same seed and batch;
    * @param gate where their network requests meet (null: the panes' denoisers are independent and
-   *   cheap, e.g. exact mixtures, and panes step one after another).
+   *   cheap, e.g. exact mixtures, and panes step one after another);
+   * @param ids each loop's pane number at the gate, the one its denoiser's requests carry (default
+   *   0, 1, …). After removing a pane, the others keep theirs: new PaneBatch(rest, gate, advance,
+   *   restIds); an added pane takes an unused number.
    */
   constructor(
     readonly loops: readonly SamplingLoop<V>[],
-    private readonly gate: PaneGate | null,
+    readonly gate: PaneGate | null,
     advance: Advance = 't',
+    readonly ids: readonly number[] = loops.map((_, p) => p),
   ) {
     if (loops.length === 0) throw new Error('A comparison needs at least one pane.');
+    if (ids.length !== loops.length || new Set(ids).size !== ids.length) {
+      throw new Error(`Panes need one distinct gate number each: ${ids.length} for ${loops.length} loops.`);
+    }
     this.advance = advance;
     this.lastNfe = loops.map(() => 1);
     this.totals = loops.map(() => ({ steps: 0, ms: 0 }));
@@ -146,13 +153,16 @@ export class PaneBatch<V> {
       const before = gate?.stats;
       // Every pane enters before any starts: a pane's first request is made synchronously, and it
       // must wait for the others.
-      this.loops.forEach((_, p) => gate?.enter(p));
+      this.ids.forEach((id) => gate?.enter(id));
       const panes = gate
         ? await Promise.all(this.loops.map((_, p) => this.runPane(p, due[p])))
         : await sequentially(this.loops.map((_, p) => () => this.runPane(p, due[p])));
       const after = gate?.stats;
       if (before && after) {
-        panes.forEach((pane, p) => (pane.ms = (after.shareMs[p] ?? 0) - (before.shareMs[p] ?? 0)));
+        panes.forEach((pane, p) => {
+          const id = this.ids[p];
+          pane.ms = (after.shareMs[id] ?? 0) - (before.shareMs[id] ?? 0);
+        });
       }
       panes.forEach((pane, p) => {
         this.totals[p].steps += pane.reports.length;
@@ -194,7 +204,7 @@ export class PaneBatch<V> {
     } catch (error) {
       return { reports, ms: performance.now() - began, error: error as Error };
     } finally {
-      this.gate?.leave(p);
+      this.gate?.leave(this.ids[p]);
     }
   }
 }

@@ -200,6 +200,19 @@ describe('panes sharing network calls', () => {
     expect(loops.map((loop) => loop.framesSoFar)).toEqual([4, 3]);
   });
 
+  it('after removing a pane, the others keep sharing calls under their own gate numbers', async () => {
+    const { network, calls } = exactNetwork();
+    const batch = cpuPanes({ ...shared, panes: panes.slice(0, 3) }, { network, card, classLabels });
+    for (let k = 0; k < 3; k++) await batch.tick();
+    const rest = new PaneBatch([batch.loops[0], batch.loops[2]], batch.gate, 'nfe', [0, 2]);
+    while (!rest.done) {
+      const before = calls.length;
+      const tick = await rest.tick();
+      expect(calls.length - before).toBe(Math.max(...tickNfe(tick)));
+    }
+    expect(rest.paneStats(1).ms).toBeGreaterThan(0);
+  });
+
   it('a request outside a tick is served at once, alone', async () => {
     const seen: number[][] = [];
     const gate = new CallGate<number, number>(
