@@ -2,6 +2,7 @@
  * Command-line flags of `npm run sample`. Parsing checks syntax and ranges only; whether a model,
  * sampler or class exists is checked against the card and the registry in sample.ts.
  */
+import { NOISE_KEYINGS, type NoiseKeying } from '../core/sampling-loop';
 import type { ParamValue, ScheduleKind, SdeKind } from '../core/types';
 
 /** A mistake in the command line: printed as one line, exit status 2. */
@@ -21,6 +22,17 @@ export const SCHEDULES: readonly ScheduleKind[] = ['uniform', 'karras', 'logsnr'
 export const MAX_STEPS = 2000;
 export const MAX_COUNT = 4096;
 export const MAX_GUIDANCE = 50;
+/** Most panes of one --compare or --sweep-steps run. */
+export const MAX_PANES = 8;
+
+/** One pane of --compare: SAMPLER[:steps[:sde[:schedule[:guidance]]]]; unset fields follow the flags. */
+export interface PaneArg {
+  sampler: string;
+  steps?: number;
+  sde?: SdeKind;
+  schedule?: ScheduleKind;
+  guidance?: number;
+}
 
 export interface SampleArgs {
   model: string;
@@ -41,11 +53,20 @@ export interface SampleArgs {
   progress: boolean;
   out: string;
   format: 'png' | 'json';
+  /** Undefined: the Brownian tree (one path per seed); 'step' keys noise by step, as before it. */
+  noise?: NoiseKeying;
+  /** Several panes on one seed, sharing network calls; one output file each. */
+  compare?: PaneArg[];
+  /** The sampler at each of these step counts, one output file each. */
+  sweepSteps?: number[];
 }
 
 export const USAGE = `usage: npm run sample -- --model <id|card.json> --sampler <id> --out FILE.png|FILE.json
   [--sde vp|subvp|ve] [--steps N] [--schedule uniform|karras|logsnr] [--seed S] [--n COUNT]
-  [--class K|all] [--guidance W] [--param name=value ...] [--denoise-final] [--progress]`;
+  [--class K|all] [--guidance W] [--param name=value ...] [--denoise-final] [--progress]
+  [--noise brownian|step]
+  [--compare SAMPLER[:steps[:sde[:schedule[:guidance]]]],...]   one FILE-<sampler>-<steps> per pane
+  [--sweep-steps N,N,...]   the sampler at each step count, e.g. 10,20,50,100,200,500,1000`;
 
 const VALUE_FLAGS = [
   'model',
@@ -59,6 +80,9 @@ const VALUE_FLAGS = [
   'guidance',
   'param',
   'out',
+  'noise',
+  'compare',
+  'sweep-steps',
 ];
 const BOOL_FLAGS = ['denoise-final', 'progress', 'help'];
 
@@ -141,6 +165,35 @@ function classFlag(text: string | undefined): number | 'all' | undefined {
   return intIn('class', text, 0, 1_000_000);
 }
 
+/** Splits a comma list, checking its length. */
+function list(flag: string, text: string): string[] {
+  const items = text.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '') || items.length > MAX_PANES) {
+    throw new UsageError(`--${flag} takes 1 to ${MAX_PANES} comma-separated entries, got "${text}"`);
+  }
+  return items;
+}
+
+/** --compare: SAMPLER[:steps[:sde[:schedule[:guidance]]]] per pane; an empty field keeps the flag's. */
+function compareFlag(text: string): PaneArg[] {
+  return list('compare', text).map((entry) => {
+    const [sampler, steps, sde, schedule, guidance, ...rest] = entry.split(':');
+    if (sampler === '' || rest.length > 0) {
+      throw new UsageError(
+        `--compare entries look like SAMPLER[:steps[:sde[:schedule[:guidance]]]] (e.g. ddim:20:vp::1), got "${entry}"`,
+      );
+    }
+    const given = (field: string | undefined) => field !== undefined && field !== '';
+    return {
+      sampler,
+      ...(given(steps) ? { steps: intIn('compare', steps, 1, MAX_STEPS) } : {}),
+      ...(given(sde) ? { sde: oneOf('compare', sde, SDE_KINDS) } : {}),
+      ...(given(schedule) ? { schedule: oneOf('compare', schedule, SCHEDULES) } : {}),
+      ...(given(guidance) ? { guidance: numberIn('compare', guidance, 0, MAX_GUIDANCE) } : {}),
+    };
+  });
+}
+
 /** Parse argv (without node and script); throws UsageError with a one-line message. */
 export function parseSampleArgs(argv: readonly string[]): SampleArgs | 'help' {
   const flags = collectFlags(argv);
@@ -148,9 +201,19 @@ export function parseSampleArgs(argv: readonly string[]): SampleArgs | 'help' {
   const out = required(flags, 'out', 'a .png or .json file to write');
   const sde = single(flags, 'sde');
   const guidance = single(flags, 'guidance');
+  const noise = single(flags, 'noise');
+  const compareText = single(flags, 'compare');
+  const sweep = single(flags, 'sweep-steps');
+  if (compareText !== undefined && sweep !== undefined) {
+    throw new UsageError('--compare and --sweep-steps cannot be combined; give one of them');
+  }
+  const compare = compareText === undefined ? undefined : compareFlag(compareText);
   return {
     model: required(flags, 'model', 'a model id from models/manifest.json or a path to a card .json'),
-    sampler: required(flags, 'sampler', 'e.g. euler_maruyama, pc, ode_heun, ddim, dpmpp_2m'),
+    sampler:
+      compare && !flags.has('sampler')
+        ? compare[0].sampler
+        : required(flags, 'sampler', 'e.g. euler_maruyama, pc, ode_heun, ddim, dpmpp_2m'),
     sde: sde === undefined ? undefined : oneOf('sde', sde, SDE_KINDS),
     steps: intIn('steps', single(flags, 'steps') ?? '100', 1, MAX_STEPS),
     schedule: oneOf('schedule', single(flags, 'schedule') ?? 'uniform', SCHEDULES),
@@ -163,5 +226,10 @@ export function parseSampleArgs(argv: readonly string[]): SampleArgs | 'help' {
     progress: flags.has('progress'),
     out,
     format: outputFormat(out),
+    ...(noise === undefined ? {} : { noise: oneOf('noise', noise, NOISE_KEYINGS) }),
+    ...(compare ? { compare } : {}),
+    ...(sweep === undefined
+      ? {}
+      : { sweepSteps: list('sweep-steps', sweep).map((n) => intIn('sweep-steps', n, 1, MAX_STEPS)) }),
   };
 }
