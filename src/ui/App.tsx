@@ -7,6 +7,7 @@ import { SchedulePlots } from './components/SchedulePlots';
 import { StatusLine } from './components/StatusLine';
 import { ExportButtons, ShareButton } from './components/Toolbar';
 import { Transport } from './components/Transport';
+import { UpdateRule } from './components/UpdateRule';
 import { ViewToggles } from './components/ViewToggles';
 import { Views } from './components/Views';
 
@@ -41,6 +42,7 @@ export function App() {
               <ViewToggles />
             </div>
           </div>
+          <UpdateRule />
           <p className="keys">Keys: Space play/pause · → one step · ← one step back</p>
         </div>
       </main>

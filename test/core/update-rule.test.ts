@@ -359,3 +359,26 @@ describe('the check can fail', () => {
     },
   );
 });
+
+describe('a rewind shows the numbers of the step it returns to', () => {
+  it('seek(k) and frameAt(k) carry the trace step k reported; the prior has none', async () => {
+    const runner = new CpuRunner({
+      denoiser,
+      sde: { kind: 'vp' },
+      schedule: 'karras',
+      steps: STEPS,
+      samplerId: 'pc',
+      seed: SEED,
+      batch: BATCH,
+    });
+    const reported: (StepTrace | null)[] = [runner.loop.frameAt(0)?.trace ?? null];
+    while (!runner.done) reported.push((await runner.step()).trace);
+    expect(reported[0]).toBeNull();
+    expect(runner.loop.frameAt(3)?.trace).toBe(reported[3]);
+    expect(runner.loop.seek(2).trace).toBe(reported[2]);
+    // Stepping on from the rewind branches: step 3 is recomputed, with the same numbers.
+    const again = (await runner.step()).trace;
+    expect(again).toEqual(reported[3]);
+    expect(runner.loop.seek(0).trace).toBeNull();
+  });
+});

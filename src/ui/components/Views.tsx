@@ -14,11 +14,19 @@ import { renderImageGrid } from '../render/image-grid';
 import { drawPoints } from '../render/points';
 import { scoreArrows } from '../render/score-arrows';
 import { useMixture, useSde } from '../state/model-math';
+import type { ViewHighlight } from '../state/update-rule';
 import { asTime } from '../../core/types';
 import { gridSize } from '../../shared/grid-layout';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
 const denoisedCaption = "x̂₀ — the denoiser's guess of the clean image";
+
+/** The view's class: highlighted while a term of the Update rule points at one of `views`. */
+function useViewClass(base: string, ...views: ViewHighlight[]): string {
+  return useAppState((s) =>
+    s.highlight !== null && views.includes(s.highlight) ? `${base} highlighted` : base,
+  );
+}
 
 /** The page can hand a canvas to the worker (HTMLCanvasElement.transferControlToOffscreen). */
 const canTransferCanvases =
@@ -26,6 +34,7 @@ const canTransferCanvases =
 
 interface GridCanvasProps {
   testId: string;
+  view: ViewHighlight;
   caption: string;
   x: Float32Array;
   batch: number;
@@ -38,14 +47,15 @@ interface GridCanvasProps {
  * the engine draws; CSS scales it up without smoothing. Drawn before the browser paints, so the
  * picture and the step counter always change together.
  */
-function GridCanvas({ testId, caption, x, batch, shape, range }: GridCanvasProps) {
+function GridCanvas({ testId, view, caption, x, batch, shape, range }: GridCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
+  const className = useViewClass('view', view);
   useLayoutEffect(() => {
     // A frame the worker drew for canvases that were since replaced may lack its arrays: keep the last picture.
     if (ref.current && x.length > 0) drawGrid(ref.current, renderImageGrid(x, batch, shape, range));
   }, [x, batch, shape, range]);
   return (
-    <figure className="view">
+    <figure className={className} data-highlight={view}>
       <canvas ref={ref} data-testid={testId} className="pixelated" aria-label={caption} />
       <figcaption>{caption}</figcaption>
     </figure>
@@ -60,6 +70,8 @@ function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number;
   const actions = useActions();
   const xRef = useRef<HTMLCanvasElement>(null);
   const denoisedRef = useRef<HTMLCanvasElement>(null);
+  const xClass = useViewClass('view', 'xt');
+  const denoisedClass = useViewClass('view', 'x0');
   useEffect(() => {
     const x = xRef.current;
     const denoised = denoisedRef.current;
@@ -68,8 +80,8 @@ function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number;
     return () => actions.releaseViews(x, denoised);
   }, [actions]);
   const { width, height } = gridSize(batch, shape);
-  const canvas = (ref: typeof xRef, testId: string, caption: string) => (
-    <figure className="view">
+  const canvas = (ref: typeof xRef, testId: string, caption: string, view: ViewHighlight) => (
+    <figure className={view === 'xt' ? xClass : denoisedClass} data-highlight={view}>
       <canvas
         ref={ref}
         width={width}
@@ -84,8 +96,8 @@ function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number;
   );
   return (
     <div className="views">
-      {canvas(xRef, 'xt-canvas', xCaption(step))}
-      {canvas(denoisedRef, 'x0-canvas', denoisedCaption)}
+      {canvas(xRef, 'xt-canvas', xCaption(step), 'xt')}
+      {canvas(denoisedRef, 'x0-canvas', denoisedCaption, 'x0')}
     </div>
   );
 }
@@ -112,6 +124,7 @@ function ImageViews() {
     <div className="views" key="page">
       <GridCanvas
         testId="xt-canvas"
+        view="xt"
         caption={xCaption(frame.i)}
         x={frame.x}
         batch={frame.batch}
@@ -120,6 +133,7 @@ function ImageViews() {
       />
       <GridCanvas
         testId="x0-canvas"
+        view="x0"
         caption={denoisedCaption}
         x={frame.denoised}
         batch={frame.batch}
@@ -143,6 +157,8 @@ function PointsView() {
   const model = useCurrentModel();
   const mixture = useMixture(model);
   const sde = useSde(model, sdeKind);
+  const className = useViewClass('view points-view', 'xt', 'x0', 'score');
+  const highlight = useAppState((s) => s.highlight);
   useLayoutEffect(() => {
     const ctx = ref.current?.getContext('2d');
     if (!ctx || frame === null || model === undefined) return;
@@ -171,7 +187,7 @@ function PointsView() {
   if (frame === null) return <Placeholder />;
   return (
     <div className="views">
-      <figure className="view points-view">
+      <figure className={className} data-highlight={highlight ?? undefined}>
         <canvas
           ref={ref}
           width={viewSize}
@@ -181,7 +197,7 @@ function PointsView() {
         />
         <figcaption>
           <span className="key key-x">●</span> x_t particles · <span className="key key-x0">●</span> x̂₀
-          estimates · arrows: score ∇log p_t
+          estimates · <span className="key-score">arrows: score ∇log p_t</span>
           {mixture !== null ? ' (exact)' : ''}
         </figcaption>
       </figure>

@@ -9,6 +9,7 @@ import type { ExecutionProvider, FrameEvent, FrameTimings, ModelSummary } from '
 import type { ModelCard } from '../../core/card';
 import { FrameLog } from './frame-log';
 import { defaultSettings, type Settings } from './settings';
+import type { ViewHighlight } from './update-rule';
 
 /** One entry of the model list (from models/manifest.json), enough to draw the picker. */
 export interface CatalogueEntry {
@@ -75,6 +76,8 @@ export interface AppState {
   notices: Notice[];
   /** The run's frames by step (not reactive; read it when `run.frame` changes). */
   frameLog: FrameLog;
+  /** The view a hovered or focused term of the Update rule points at (drawn highlighted). */
+  highlight: ViewHighlight | null;
 }
 
 export const idleRun: RunSlice = {
@@ -103,6 +106,7 @@ export function createAppStore(settings: Settings = defaultSettings): AppStore {
     backend: { ep: null, threads: 0, reason: '' },
     notices: [],
     frameLog: new FrameLog(),
+    highlight: null,
   }));
 }
 
@@ -127,6 +131,10 @@ export function updateSettings(store: AppStore, patch: Partial<Settings>): Setti
 
 export function updateRun(store: AppStore, patch: Partial<RunSlice>): void {
   store.setState({ run: { ...store.getState().run, ...patch } });
+}
+
+export function setHighlight(store: AppStore, highlight: ViewHighlight | null): void {
+  if (store.getState().highlight !== highlight) store.setState({ highlight });
 }
 
 export function setModelState(store: AppStore, modelId: string, state: ModelLoadState): void {
