@@ -108,8 +108,9 @@ describe('numbers and terms as a student reads them', () => {
   });
 
   it('signs each term for its place in the sum; a per-sample coefficient shows its range', () => {
-    expect(texTerm('\\hat x_0', -0.25, false)).toBe('-0.25\\,\\hat x_0');
-    expect(texTerm('\\hat x_0', 0.25, false)).toBe('+0.25\\,\\hat x_0');
+    expect(texTerm('\\hat x_0', -0.25, false)).toBe('{}-0.25\\,\\hat x_0');
+    expect(texTerm('\\hat x_0', 0.25, false)).toBe('{}+0.25\\,\\hat x_0');
+    expect(texTerm('\\hat x_0', -0.25, true)).toBe('-0.25\\,\\hat x_0');
     expect(texTerm('\\tilde x_i', 0.5, true)).toBe('0.5\\,\\tilde x_i');
     expect(texValue([0.3, 0.1, 0.2])).toBe('[0.1,\\,0.3]_{\\text{per sample}}');
   });

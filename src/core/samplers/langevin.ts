@@ -199,7 +199,7 @@ async function annealedLangevinStep<V>(
         [SYMBOLS.denoised, drift, denoised],
         [SYMBOLS.z, Math.sqrt(alpha), ctx.noise(CORRECTOR_STREAM + j)],
       ],
-      { label: `Langevin move ${j + 1} of ${steps} at σ_{i+1}` },
+      { label: `Langevin move ${j + 1} of ${steps} at σᵢ₊₁` },
     );
   }
   return { xTilde: x, sigma, denoised, evaluated: entryAt(sigma, denoised), nfe: steps, info: { alpha } };

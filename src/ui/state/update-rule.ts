@@ -88,16 +88,18 @@ export function texValue(value: TraceCoef): string {
 }
 
 /**
- * One term with its coefficient, signed for its place in a sum: "+ 0.97\,\tilde x_i",
- * "− 0.03\,\hat x_0" (the first term carries only a minus sign).
+ * One term with its coefficient, signed for its place in a sum: "{}+0.97\,\tilde x_i",
+ * "{}-0.03\,\hat x_0" (each term is typeset on its own, and the empty group keeps KaTeX's space
+ * around a binary sign); the first term carries only a minus sign.
  */
 export function texTerm(symbol: string, coef: TraceCoef, first: boolean): string {
+  const lead = first ? '' : '{}';
   if (typeof coef === 'number') {
     const negative = coef < 0 || Object.is(coef, -0);
-    const sign = negative ? '-' : first ? '' : '+';
+    const sign = negative ? `${lead}-` : first ? '' : '{}+';
     return `${sign}${texNumber(Math.abs(coef))}\\,${symbol}`;
   }
-  return `${first ? '' : '+'}${texValue(coef)}\\,${symbol}`;
+  return `${first ? '' : '{}+'}${texValue(coef)}\\,${symbol}`;
 }
 
 /** The formula to show: the displayed step's own, else the active sampler's for the settings. */
