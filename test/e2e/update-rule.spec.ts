@@ -44,4 +44,10 @@ test.describe('the Update rule', () => {
     await expect(page.locator('figure.view.highlighted')).toHaveCount(0);
     expect(consoleErrors).toEqual([]);
   });
+
+  test('hide=update-rule hides it for a clean projector view', async ({ page, site }) => {
+    await page.goto(`${site.url}#hide=update-rule`);
+    await waitForFirstFrame(page);
+    await expect(page.getByRole('region', { name: 'Update rule' })).toHaveCount(0);
+  });
 });
