@@ -18,6 +18,7 @@ import { PREDICTOR_STREAM } from './samplers/util';
 import { makeSde } from './sde';
 import { SnapshotStore } from './snapshots';
 import { priorState, stepReport, type StepReport } from './step-event';
+import { StepRecorder, tracedCtx } from './trace';
 import { asSigma } from './types';
 import type {
   Denoiser,
@@ -28,11 +29,13 @@ import type {
   Sde,
   SdeConfig,
   Sigma,
-  StepCtx,
+  StepTrace,
   TrajectoryState,
+  UpdateFormula,
 } from './types';
 
 export const HISTORY_LENGTH = 4;
+
 /** Relative tolerance under which two noise levels count as the same grid point. */
 const SAME_SIGMA = 1e-9;
 
@@ -42,6 +45,11 @@ function pointsBelow(sigmas: readonly Sigma[], sigma: number): number {
   for (const g of sigmas) if (g < sigma * (1 - SAME_SIGMA)) n++;
   return n;
 }
+/** The loop's own last step when asked for it: Tweedie's formula at the grid's last σ. */
+const FINAL_DENOISE: UpdateFormula = {
+  lines: ['\\tilde x_{i+1} = \\hat x_0(\\tilde x_i, \\sigma_i) = \\mathbb{E}[x_0 \\mid \\tilde x_i]'],
+  cite: "Tweedie's formula (Efron 2011)",
+};
 
 export interface LoopOptions<V = Float32Array> {
   denoiser: Denoiser<V>;
@@ -89,6 +97,8 @@ export class SamplingLoop<V> {
   readonly dim: number;
   private cfg: LoopSettings;
   private state: TrajectoryState<V>;
+  /** How the current state was reached (null for the prior). */
+  private trace: StepTrace | null = null;
   /** Kept states: `steps` lists what can be restored exactly, `keepEvery` says how thinned. */
   readonly snapshots: SnapshotStore<V>;
   private busy = false;
@@ -187,7 +197,7 @@ export class SamplingLoop<V> {
   async step(): Promise<StepReport<V>> {
     if (this.busy) throw new Error('A step is already running: wait for it before stepping again.');
     const sigmaNext = this.nextSigma();
-    if (sigmaNext === null) return this.reportFor(this.state, 0, {});
+    if (sigmaNext === null) return this.reportFor(this.state, 0, {}, this.trace);
     this.busy = true;
     try {
       return sigmaNext === 0 ? await this.finalStep() : await this.samplerStep(sigmaNext);
@@ -206,9 +216,10 @@ export class SamplingLoop<V> {
     const { sde, schedule, steps, grid } = this.cfg;
     this.cfg = { ...this.cfg, sigmas: sigmaGrid(sde, schedule, steps, grid) };
     this.state = priorState(this.field, this.cfg.sde, seed, this.cfg.sigmas[0]);
+    this.trace = null;
     this.remember();
     this.collect();
-    return this.reportFor(this.state, 0, {});
+    return this.reportFor(this.state, 0, {}, null);
   }
 
   /**
@@ -223,14 +234,15 @@ export class SamplingLoop<V> {
     const { i, sigma, xTilde, denoised, history, nfeTotal } = snapshot;
     this.state = { i, sigma, xTilde, denoised, history: [...history], nfeTotal };
     this.fitGrid();
+    this.trace = snapshot.trace;
     this.collect();
-    return this.reportFor(this.state, 0, {});
+    return this.reportFor(this.state, 0, {}, this.trace);
   }
 
   /** The frame at step k if its snapshot is kept (for scrubbing without rewinding). */
   frameAt(k: number): StepReport<V> | null {
     const snapshot = this.snapshots.at(k);
-    return snapshot ? this.reportFor(snapshot, 0, {}, snapshot.sde) : null;
+    return snapshot ? this.reportFor(snapshot, 0, {}, snapshot.trace, snapshot.sde) : null;
   }
 
   private regrid(change: Partial<Pick<LoopSettings, 'sde' | 'schedule' | 'steps' | 'grid'>>): void {
@@ -264,20 +276,23 @@ export class SamplingLoop<V> {
   private async samplerStep(sigmaNext: Sigma): Promise<StepReport<V>> {
     const { state, batch, field } = this;
     const { sde, sigmas, params, sampler, seed } = this.cfg;
-    const ctx: StepCtx<V> = {
-      sde,
-      sigmaNext,
-      sigmas,
-      params,
-      field,
-      history: state.history.filter((h) => h.sigma > state.sigma),
-      denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
-      noise: (stream) => field.noise(seed, state.i, stream),
-      increment: (from, to) =>
-        this.cfg.noise === 'brownian'
-          ? field.brownian(seed, brownianPlan(clockIndex(to), clockIndex(from)))
-          : field.noise(seed, state.i, PREDICTOR_STREAM),
-    };
+    const { ctx, recorder } = tracedCtx<V>(
+      {
+        sde,
+        sigmaNext,
+        sigmas,
+        params,
+        field,
+        history: state.history.filter((h) => h.sigma > state.sigma),
+        denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
+        noise: (stream) => field.noise(seed, state.i, stream),
+        increment: (from, to) =>
+          this.cfg.noise === 'brownian'
+            ? field.brownian(seed, brownianPlan(clockIndex(to), clockIndex(from)))
+            : field.noise(seed, state.i, PREDICTOR_STREAM),
+      },
+      state,
+    );
     const result = await sampler.step(state, ctx);
     if (!(result.sigma <= state.sigma)) {
       throw new Error(
@@ -287,15 +302,40 @@ export class SamplingLoop<V> {
     const sigma = Math.abs(result.sigma - sigmaNext) <= SAME_SIGMA * sigmaNext ? sigmaNext : result.sigma;
     const history = [...state.history, ...result.evaluated].slice(-HISTORY_LENGTH);
     const { xTilde, denoised, nfe, info = {} } = result;
-    return this.advance(xTilde, asSigma(sigma), denoised, history, nfe, info);
+    const formula = sampler.formula(sde.kind, params);
+    const trace = this.finishTrace(recorder, sampler.id, formula, xTilde, asSigma(sigma), nfe);
+    return this.advance(xTilde, asSigma(sigma), denoised, history, nfe, info, trace);
   }
 
   /** Tweedie's formula at σ_end: x̃ ← D(x̃, σ_end) = E[x₀ | x̃] (Efron 2011), one NFE. */
   private async finalStep(): Promise<StepReport<V>> {
     const { xTilde, sigma, history } = this.state;
-    const denoised = await this.denoiser.denoise(xTilde, sigma, this.batch);
+    const recorder = new StepRecorder(this.field);
+    const denoised = recorder.origin(await this.denoiser.denoise(xTilde, sigma, this.batch), {
+      kind: 'denoised',
+      of: { kind: 'state' },
+      sigma,
+    });
+    const next = recorder.update('\\tilde x_{i+1}', [['\\hat x_0', 1, denoised]], {
+      label: 'final denoising (Tweedie)',
+    });
+    const trace = this.finishTrace(recorder, this.cfg.sampler.id, FINAL_DENOISE, next, asSigma(0), 1);
     const kept = [...history, { sigma, denoised }].slice(-HISTORY_LENGTH);
-    return this.advance(denoised, asSigma(0), denoised, kept, 1, { finalDenoise: 1 });
+    return this.advance(next, asSigma(0), denoised, kept, 1, { finalDenoise: 1 }, trace);
+  }
+
+  private finishTrace(
+    recorder: StepRecorder<V>,
+    samplerId: string,
+    formula: UpdateFormula,
+    result: V,
+    sigmaReached: Sigma,
+    nfe: number,
+  ): StepTrace {
+    const { sde } = this.cfg;
+    const { sigma, nfeTotal } = this.state;
+    const nfeSoFar = nfeTotal + nfe;
+    return recorder.finish({ samplerId, formula, result, sde, sigma, sigmaReached, nfe, nfeTotal: nfeSoFar });
   }
 
   private advance(
@@ -305,27 +345,31 @@ export class SamplingLoop<V> {
     history: HistoryEntry<V>[],
     nfe: number,
     info: Record<string, number>,
+    trace: StepTrace,
   ): StepReport<V> {
     const s = this.state;
     // A step from a rewound state branches: the old future's snapshots go.
     this.snapshots.dropAfter(s.i);
     this.state = { i: s.i + 1, sigma, xTilde, denoised, history, nfeTotal: s.nfeTotal + nfe };
+    this.trace = trace;
     this.remember();
-    return this.reportFor(this.state, nfe, info);
+    return this.reportFor(this.state, nfe, info, trace);
   }
 
   private reportFor(
     s: Omit<TrajectoryState<V>, 'history'>,
     nfe: number,
     info: Record<string, number>,
+    trace: StepTrace | null,
     sde?: Sde,
   ): StepReport<V> {
     const done = s === this.state && this.nextSigma() === null;
-    return stepReport(s, sde ?? this.cfg.sde, { nfe, info, done, samplerId: this.cfg.sampler.id });
+    return stepReport(s, sde ?? this.cfg.sde, { nfe, info, done, samplerId: this.cfg.sampler.id, trace });
   }
 
   private remember(): void {
-    this.snapshots.add({ ...this.state, history: [...this.state.history], sde: this.cfg.sde });
+    const { state, trace } = this;
+    this.snapshots.add({ ...state, history: [...state.history], sde: this.cfg.sde, trace });
   }
 
   /** Hands every vector the loop no longer holds back to the field. */

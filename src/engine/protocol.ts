@@ -3,7 +3,7 @@
  * `runId` on every message about a run, buffers as transferables, plain data only (no library
  * objects). Both sides validate what they receive with `isRequest` / `isEvent`.
  */
-import type { Params, ScheduleKind, SdeConfig } from '../core/types';
+import type { Params, ScheduleKind, SdeConfig, StepTrace } from '../core/types';
 
 /** Which execution provider to use; 'auto' tries WebGPU and falls back to WASM. */
 export type EpPreference = 'auto' | 'webgpu' | 'wasm';
@@ -135,6 +135,12 @@ export interface FrameEvent {
   drawn: boolean;
   /** The answer to a readFrame: the state did not move (not a step, not a branch). */
   requested: boolean;
+  /**
+   * How the step reached this state: the sampler's formula and the coefficients and scalars it
+   * used (core's StepTrace, a few hundred numbers at most). Null for step 0, the prior. A seek
+   * answer carries the trace of the step it returns to.
+   */
+  trace: StepTrace | null;
 }
 
 /** What the page needs to know about a loaded model (plain data from the card). */
@@ -253,6 +259,29 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
 
 const isNumArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
 
+/** A recorded coefficient or scalar: NaN and ±∞ are allowed (a diverging step still reports). */
+const isTraceNumber = (v: unknown): boolean =>
+  typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
+const isTraceValue = (v: unknown): boolean => isObject(v) && isStr(v.symbol) && isTraceNumber(v.value);
+const isTraceLine = (v: unknown): boolean =>
+  isObject(v) &&
+  isStr(v.name) &&
+  (v.kind === 'update' || v.kind === 'form') &&
+  Array.isArray(v.terms) &&
+  v.terms.every((t) => isObject(t) && isStr(t.symbol) && isTraceNumber(t.coef)) &&
+  Array.isArray(v.values) &&
+  v.values.every(isTraceValue);
+const isTrace = (v: unknown): v is StepTrace =>
+  isObject(v) &&
+  isStr(v.samplerId) &&
+  isStr(v.cite) &&
+  Array.isArray(v.formula) &&
+  v.formula.every(isStr) &&
+  Array.isArray(v.values) &&
+  v.values.every(isTraceValue) &&
+  Array.isArray(v.lines) &&
+  v.lines.every(isTraceLine);
+
 const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
   backend: (m) => (m.ep === 'webgpu' || m.ep === 'wasm') && isInt(m.threads) && isStr(m.reason),
   progress: (m) => isStr(m.modelId) && isNum(m.loaded) && isNum(m.total),
@@ -271,6 +300,7 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isBool(m.done) &&
     isBool(m.drawn) &&
     isBool(m.requested) &&
+    (m.trace === null || isTrace(m.trace)) &&
     (m.drawn || m.x.length > 0),
   paused: (m) => isInt(m.runId) && isStr(m.reason) && isInt(m.i),
   stepStarted: (m) => isInt(m.runId) && isInt(m.i),

@@ -282,6 +282,7 @@ export class WorkerTrajectory<V = unknown> {
       onGpu: this.onGpu,
       drawn: sink !== null && finite,
       requested: false,
+      trace: last.trace,
     };
     return { frame, finite };
   }

@@ -13,6 +13,7 @@ import { StatusLine } from './components/StatusLine';
 import { StepProgress } from './components/StepProgress';
 import { ExportButtons, ShareButton } from './components/Toolbar';
 import { Transport } from './components/Transport';
+import { UpdateRule } from './components/UpdateRule';
 import { ViewToggles } from './components/ViewToggles';
 import { Views } from './components/Views';
 
@@ -47,6 +48,7 @@ export function App() {
         <SettingsGroup title="Sampler">
           <SamplerPanel />
         </SettingsGroup>
+        <UpdateRule />
         <SettingsGroup title="Process, grid and noise">
           <RunSettingsPanel />
         </SettingsGroup>

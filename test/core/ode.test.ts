@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuField } from '../../src/core/field-cpu';
 import { sigmaGrid } from '../../src/core/grids';
+import { tracedCtx } from '../../src/core/trace';
 import { getSampler } from '../../src/core/samplers/registry';
 import { makeSde } from '../../src/core/sde';
 import { priorState } from '../../src/core/step-event';
@@ -125,7 +126,7 @@ describe('first-order equivalences', () => {
     const x = priorState(field, sde, 11, sigmas[0]).xTilde;
     const denoiser = gaussianDenoiser(mean, std);
     const state = { i: 0, sigma: sigmas[2], xTilde: x };
-    const ctx = {
+    const { ctx } = tracedCtx({
       sde,
       sigmaNext: sigmas[3],
       sigmas,
@@ -135,7 +136,7 @@ describe('first-order equivalences', () => {
       denoise: (xs: Float32Array, s: (typeof sigmas)[number]) => denoiser.denoise(xs, s, batch),
       noise: () => new Float32Array(x.length),
       increment: () => new Float32Array(x.length),
-    };
+    });
     const dpm = await getSampler('dpmpp_2m').step(state, ctx);
     const ddim = await getSampler('ddim').step(state, ctx);
     expect(dpm.info?.order).toBe(1);

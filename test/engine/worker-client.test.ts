@@ -31,6 +31,7 @@ function frame(runId: number, i: number): FrameEvent {
     onGpu: false,
     drawn: false,
     requested: false,
+    trace: null,
     runId,
     i,
     steps: 4,

@@ -98,6 +98,12 @@ describe('url-state', () => {
     expect(hideToken('Batch size')).toBe('batch-size');
   });
 
+  it('hide=update-rule hides the Update rule panel (teacher mode)', () => {
+    const parsed = parseHash('#hide=update-rule', vocabulary);
+    expect(parsed.ignored).toEqual([]);
+    expect(parsed.settings.hidden).toEqual(['Update rule']);
+  });
+
   it('hide= with an unknown control is ignored as a whole and reported', () => {
     const parsed = parseHash('hide=sde,bogus', vocabulary);
     expect(parsed.settings.hidden).toEqual([]);

@@ -14,10 +14,18 @@ import { renderImageGrid } from '../render/image-grid';
 import { drawPoints } from '../render/points';
 import { ARROWS_PER_SIDE, arrowsAt, scoreArrows, type Arrow } from '../render/score-arrows';
 import { useMixture, useSde } from '../state/model-math';
+import type { ViewHighlight } from '../state/update-rule';
 import { asTime } from '../../core/types';
 import { gridSize } from '../../shared/grid-layout';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
+
+/** The view's class: highlighted while a term of the Update rule points at one of `views`. */
+function useViewClass(base: string, ...views: ViewHighlight[]): string {
+  return useAppState((s) =>
+    s.highlight !== null && views.includes(s.highlight) ? `${base} highlighted` : base,
+  );
+}
 const denoisedCaption = "x̂₀ — the denoiser's guess of the clean image";
 
 /**
@@ -45,6 +53,7 @@ interface GridCanvasProps {
   range: readonly [number, number];
   /** Covers the picture with "no estimate yet" (x̂₀ at step 0). */
   noEstimate?: boolean;
+  view: ViewHighlight;
 }
 
 /**
@@ -52,14 +61,15 @@ interface GridCanvasProps {
  * the engine draws; CSS scales it up without smoothing. Drawn before the browser paints, so the
  * picture and the step counter always change together.
  */
-function GridCanvas({ testId, caption, x, batch, shape, range, noEstimate = false }: GridCanvasProps) {
+function GridCanvas({ testId, view, caption, x, batch, shape, range, noEstimate = false }: GridCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
+  const className = useViewClass('view', view);
   useLayoutEffect(() => {
     // A frame the worker drew for canvases that were since replaced may lack its arrays: keep the last picture.
     if (ref.current && x.length > 0) drawGrid(ref.current, renderImageGrid(x, batch, shape, range));
   }, [x, batch, shape, range]);
   return (
-    <figure className="view">
+    <figure className={className} data-highlight={view}>
       <div className="view-frame">
         <canvas ref={ref} data-testid={testId} className="pixelated" aria-label={caption} />
         {noEstimate && <NoEstimateYet />}
@@ -85,8 +95,16 @@ function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number;
     return () => actions.releaseViews(x, denoised);
   }, [actions]);
   const { width, height } = gridSize(batch, shape);
-  const canvas = (ref: typeof xRef, testId: string, caption: string, noEstimate: boolean) => (
-    <figure className="view">
+  const xClass = useViewClass('view', 'xt');
+  const denoisedClass = useViewClass('view', 'x0');
+  const canvas = (
+    ref: typeof xRef,
+    testId: string,
+    caption: string,
+    noEstimate: boolean,
+    view: ViewHighlight,
+  ) => (
+    <figure className={view === 'xt' ? xClass : denoisedClass} data-highlight={view}>
       <div className="view-frame">
         <canvas
           ref={ref}
@@ -104,8 +122,8 @@ function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number;
   );
   return (
     <div className="views">
-      {canvas(xRef, 'xt-canvas', xCaption(step), false)}
-      {canvas(denoisedRef, 'x0-canvas', denoisedCaption, step === 0)}
+      {canvas(xRef, 'xt-canvas', xCaption(step), false, 'xt')}
+      {canvas(denoisedRef, 'x0-canvas', denoisedCaption, step === 0, 'x0')}
     </div>
   );
 }
@@ -134,6 +152,7 @@ function ImageViews() {
     <div className="views" key="page">
       <GridCanvas
         testId="xt-canvas"
+        view="xt"
         caption={xCaption(frame.i)}
         x={frame.x}
         batch={frame.batch}
@@ -142,6 +161,7 @@ function ImageViews() {
       />
       <GridCanvas
         testId="x0-canvas"
+        view="x0"
         caption={denoisedCaption}
         x={frame.denoised}
         batch={frame.batch}
@@ -162,6 +182,8 @@ function PointsView() {
   const sdeKind = useAppState((s) => s.settings.sde);
   const frameLog = useAppState((s) => s.frameLog);
   const learned = useAppState((s) => s.learnedScore);
+  const figureClass = useViewClass('view points-view', 'xt', 'x0', 'score');
+  const highlight = useAppState((s) => s.highlight);
   const model = useCurrentModel();
   const mixture = useMixture(model);
   const sde = useSde(model, sdeKind);
@@ -194,7 +216,7 @@ function PointsView() {
   if (frame === null) return <Placeholder />;
   return (
     <div className="views">
-      <figure className="view points-view">
+      <figure className={figureClass} data-highlight={highlight ?? undefined}>
         <div className="view-frame">
           <canvas
             ref={ref}
@@ -206,7 +228,8 @@ function PointsView() {
         </div>
         <figcaption>
           <span className="key key-x">●</span> x_t particles · <span className="key key-x0">●</span> x̂₀
-          estimates{frame.i === 0 ? ' (from step 1)' : ''} · arrows: score ∇log p_t
+          estimates{frame.i === 0 ? ' (from step 1)' : ''} ·{' '}
+          <span className="key-score">arrows: score ∇log p_t</span>
           {mixture !== null ? ' (exact)' : ' (the network’s)'}
         </figcaption>
       </figure>

@@ -7,7 +7,8 @@
 import type { ParamValue, SdeKind } from '../../core/types';
 import type { EngineEvent } from '../../engine/protocol';
 import type { Settings, ViewOptions } from '../state/settings';
-import { addNotice, dismissNotice, type AppStore, type Notice } from '../state/store';
+import { addNotice, dismissNotice, setHighlight, type AppStore, type Notice } from '../state/store';
+import type { ViewHighlight } from '../state/update-rule';
 import { CanvasHandover, type ViewCanvas } from './canvas-handover';
 import { handleEngineEvent } from './engine-events';
 import { currentFrame } from './current-frame';
@@ -66,6 +67,8 @@ export function createActions(store: AppStore, deps: ActionDeps) {
 
     dismissNotice: (id: number): void => dismissNotice(store, id),
     notify: (notice: Omit<Notice, 'id'>): void => addNotice(store, notice),
+    /** Draws one view highlighted (a term of the Update rule is hovered or focused), or none. */
+    highlight: (view: ViewHighlight | null): void => setHighlight(store, view),
 
     /** The current frame with its x and x̂₀ arrays, for an export (see current-frame.ts). */
     currentFrame: () => currentFrame(session),

@@ -57,6 +57,7 @@ export const controlNames = [
   'Share',
   'Export',
   'View',
+  'Update rule',
 ] as const;
 export type ControlName = (typeof controlNames)[number];
 

@@ -9,6 +9,7 @@ import type { ExecutionProvider, FrameEvent, FrameTimings, ModelSummary } from '
 import type { ModelCard } from '../../core/card';
 import { FrameLog } from './frame-log';
 import { defaultSettings, type Settings } from './settings';
+import type { ViewHighlight } from './update-rule';
 
 /** One entry of the model list (from models/manifest.json), enough to draw the picker. */
 export interface CatalogueEntry {
@@ -95,6 +96,8 @@ export interface AppState {
   engineEpoch: number;
   /** The score arrows of a learned 2D model (an exact mixture's are computed in the page). */
   learnedScore: LearnedScore | null;
+  /** The view a hovered or focused term of the Update rule points at (drawn highlighted). */
+  highlight: ViewHighlight | null;
 }
 
 export const idleRun: RunSlice = {
@@ -126,6 +129,7 @@ export function createAppStore(settings: Settings = defaultSettings): AppStore {
     frameLog: new FrameLog(),
     engineEpoch: 0,
     learnedScore: null,
+    highlight: null,
   }));
 }
 
@@ -150,6 +154,10 @@ export function updateSettings(store: AppStore, patch: Partial<Settings>): Setti
 
 export function updateRun(store: AppStore, patch: Partial<RunSlice>): void {
   store.setState({ run: { ...store.getState().run, ...patch } });
+}
+
+export function setHighlight(store: AppStore, highlight: ViewHighlight | null): void {
+  if (store.getState().highlight !== highlight) store.setState({ highlight });
 }
 
 export function setModelState(store: AppStore, modelId: string, state: ModelLoadState): void {
