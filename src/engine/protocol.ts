@@ -3,6 +3,7 @@
  * `runId` on every message about a run, buffers as transferables, plain data only (no library
  * objects). Both sides validate what they receive with `isRequest` / `isEvent`.
  */
+import type { NoiseKeying } from '../core/sampling-loop';
 import type { Params, ScheduleKind, SdeConfig, StepTrace } from '../core/types';
 
 /** Which execution provider to use; 'auto' tries WebGPU and falls back to WASM. */
@@ -31,6 +32,12 @@ export interface RunSettings {
   guidance: number;
   /** Replace the final x by the last x̂₀ (one extra network evaluation's worth of cleanup). */
   denoiseFinal: boolean;
+  /**
+   * Where the SDE steps' noise comes from (core's LoopOptions.noise): 'brownian', one Brownian path
+   * per seed whatever the step count (the default, links with v=2), or 'step', keyed by
+   * (seed, step, element), which reproduces links made before (no v in the hash).
+   */
+  noise?: NoiseKeying;
   /** Play speed; 0 = as fast as possible. */
   stepsPerSecond: number;
   /**
@@ -226,6 +233,7 @@ function isRunSettings(m: Fields): boolean {
     (m.classLabel === null || isInt(m.classLabel)) &&
     isNum(m.guidance) &&
     isBool(m.denoiseFinal) &&
+    (m.noise === undefined || m.noise === 'brownian' || m.noise === 'step') &&
     isNum(m.stepsPerSecond) &&
     (m.residency === undefined || m.residency === 'gpu' || m.residency === 'cpu') &&
     (m.graphCapture === undefined || isBool(m.graphCapture))

@@ -161,6 +161,7 @@ export class WorkerTrajectory<V = unknown> {
         seed: settings.seed,
         batch: settings.batch,
         denoiseFinal: settings.denoiseFinal,
+        noise: settings.noise ?? 'brownian',
       });
       return new WorkerTrajectory(loop, timed, backing, card, onGpu) as WorkerTrajectory;
     } catch (e) {

@@ -91,6 +91,7 @@ describe('store actions', () => {
       classLabel: null,
       guidance: 0,
       denoiseFinal: true,
+      noise: 'brownian',
       stepsPerSecond: 30,
     });
     expect(store.getState().run).toMatchObject({ runId: 1, status: 'paused' });

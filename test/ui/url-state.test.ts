@@ -62,6 +62,7 @@ const everythingChanged: Settings = {
   guidance: 2.5,
   denoiseFinal: false,
   stepsPerSecond: 7.5,
+  noise: 'step',
   view: { scoreField: false, trajectories: true, denoisedPoints: false },
   hidden: ['Batch size', 'SDE'],
 };
@@ -117,7 +118,8 @@ describe('url-state', () => {
       '#steps=abc&batch=65&sde=vp&noequals&colour=red&sampler=nope&seed=12&%E0=1&pc.snr=9&pc.zz=1&x=%E0',
       vocabulary,
     );
-    expect(parsed.settings).toEqual({ ...defaultSettings, seed: 12 });
+    // No v: a link from before the Brownian tree, so step-keyed noise.
+    expect(parsed.settings).toEqual({ ...defaultSettings, seed: 12, noise: 'step' });
     expect(parsed.ignored).toEqual([
       '"steps=abc" is not allowed (steps 1–1000, whole)',
       '"batch=65" is not allowed (batch 1–64, whole)',
@@ -161,6 +163,33 @@ describe('url-state', () => {
       '"denoise=2" is not allowed (denoise 0 or 1)',
       '"pc.n=9" is outside what Corrector steps allows (0–5, whole)',
     ]);
+  });
+});
+
+describe('link versions: old links keep their pictures', () => {
+  it('every link the page writes says v=2 (one Brownian path per seed)', () => {
+    const hash = serialiseSettings(defaultSettings, vocabulary);
+    expect(hash.startsWith('v=2&')).toBe(true);
+    expect(parseHash(hash, vocabulary).settings.noise).toBe('brownian');
+  });
+
+  it('a link with settings but no v was made before the tree: step-keyed noise', () => {
+    const { settings, ignored } = parseHash('#model=mnist&steps=50&seed=3', vocabulary);
+    expect(ignored).toEqual([]);
+    expect(settings.noise).toBe('step');
+    expect(serialiseSettings(settings, vocabulary).startsWith('v=1&')).toBe(true);
+  });
+
+  it('the bare page and a lesson-only hash use the Brownian path', () => {
+    expect(parseHash('', vocabulary).settings.noise).toBe('brownian');
+    expect(parseHash('#lesson=forward&lstep=2', vocabulary).settings.noise).toBe('brownian');
+  });
+
+  it('v outside 1–2 is ignored with what is allowed, and the link counts as old', () => {
+    const { settings, ignored } = parseHash('#v=3&steps=20', vocabulary);
+    expect(ignored).toHaveLength(1);
+    expect(ignored[0]).toMatch(/v.*1.*2/);
+    expect(settings.noise).toBe('step');
   });
 });
 

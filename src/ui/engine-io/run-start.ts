@@ -38,6 +38,7 @@ function startRequest(session: RunSession, runId: number, autoplay: boolean): En
     batch: s.batch,
     ...currentConditioning(session),
     denoiseFinal: s.denoiseFinal,
+    noise: s.noise,
     stepsPerSecond: s.stepsPerSecond,
   };
 }

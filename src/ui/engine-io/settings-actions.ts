@@ -12,7 +12,10 @@ import { currentConditioning, currentSamplerParams, startOrLoad, startRun } from
 import { refreshScoreField } from './score-field';
 
 /** Settings that fix the σ grid or the initial noise: changing one starts a new run. */
-export type RunDefiningSettings = Pick<Settings, 'steps' | 'schedule' | 'seed' | 'batch' | 'denoiseFinal'>;
+export type RunDefiningSettings = Pick<
+  Settings,
+  'steps' | 'schedule' | 'seed' | 'batch' | 'denoiseFinal' | 'noise'
+>;
 
 /** The inputs of the denoiser besides x̃ and σ: changing one mid-run is a live swap. */
 export type ConditioningSettings = Pick<Settings, 'classLabel' | 'guidance'>;

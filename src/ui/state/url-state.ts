@@ -42,8 +42,21 @@ function prop<T>(name: string, kind: Kind, get: (s: Settings) => T, set: (s: Set
   return { name, kind, get, set: set as Set } satisfies UrlProperty;
 }
 
+/**
+ * The link format's version. v=2 (every link the page writes): SDE noise from one Brownian path
+ * per seed. A link with settings but no v was made before the Brownian tree; it keeps step-keyed
+ * noise so that it still gives its pictures (parseHash).
+ */
+export const LINK_VERSION = 2;
+
 /** The whole URL vocabulary, one line per setting. */
 export const urlProperties: readonly UrlProperty[] = [
+  prop(
+    'v',
+    { type: 'int', min: 1, max: LINK_VERSION },
+    (s) => (s.noise === 'step' ? 1 : LINK_VERSION),
+    (s, v: number) => ({ ...s, noise: v === 1 ? 'step' : 'brownian' }),
+  ),
   prop(
     'model',
     { type: 'choice', values: (v) => v.modelIds },
@@ -314,6 +327,8 @@ export function parseHash(
   const ignored: string[] = [];
   const passive: Record<string, string> = {};
   const params: Record<string, Record<string, ParamValue>> = {};
+  let sawSetting = false;
+  let sawVersion = false;
   for (const part of hashParts(hash)) {
     const eq = part.indexOf('=');
     if (eq <= 0) {
@@ -332,6 +347,7 @@ export function parseHash(
       passive[key] = raw;
       continue;
     }
+    sawSetting = true;
     if (key.includes('.')) {
       const problem = parseSamplerParam(key, raw, vocabulary, params);
       if (problem !== null) ignored.push(problem);
@@ -342,8 +358,13 @@ export function parseHash(
     if (property === undefined) ignored.push(`${quote(key)} is not a setting`);
     else if (value === undefined)
       ignored.push(`${quote(key, raw)} is not allowed (${allowedText(key, property.kind, vocabulary)})`);
-    else settings = property.set(settings, value as never);
+    else {
+      settings = property.set(settings, value as never);
+      if (key === 'v') sawVersion = true;
+    }
   }
+  // A link from before v=2 meant step-keyed noise: keep its pictures.
+  if (sawSetting && !sawVersion) settings = { ...settings, noise: 'step' };
   const samplerParams: Record<string, Params> = { ...settings.samplerParams, ...params };
   return { settings: { ...settings, samplerParams }, ignored, passive };
 }
