@@ -33,12 +33,11 @@ const vocabulary = urlVocabulary(modelIds);
 const cardOf = (id: string) => parseCard(readJson(join(root, 'models', `${id}.json`)), `models/${id}.json`);
 
 /**
- * Hash keys that issues 11–16 add to the page (tools/CONTRACTS.md) but that url-state.ts does not
- * know yet. Steps may use them; the page reports them as ignored until they land. When one lands,
+ * Hash keys that the teaching features add to the page (Direction, compare panes) but that
+ * url-state.ts does not know yet. Steps may use them; the page reports them as ignored until they land. When one lands,
  * the test below fails: remove it here, and its values are then checked like every other key.
  */
 const NOT_YET_RECOGNISED: readonly string[] = [
-  'v', // noise keying: v=2 is the Brownian tree (issue 11)
   'dir', // Direction forward|reverse (issue 12)
   't', // the forward time shown (issue 12)
   'compare', // compare panes (issue 14)
@@ -127,7 +126,8 @@ describe('shipped lessons', () => {
         const t = pending.get('t');
         if (t !== undefined) expect(Number(t)).toBeGreaterThanOrEqual(0);
         if (t !== undefined) expect(Number(t)).toBeLessThanOrEqual(1);
-        if (pending.has('v')) expect(pending.get('v')).toBe('2');
+        // Every step is a current link (v=2): the Brownian path, not an old link's step noise.
+        expect(parsed.settings.noise, `${lesson.id} steps[${k}].hash`).toBe('brownian');
       }
     }
   });
