@@ -10,7 +10,7 @@ import { getSampler } from '../../src/core/samplers/registry';
 import { makeSde } from '../../src/core/sde';
 import { priorState } from '../../src/core/step-event';
 import type { Params, SdeKind } from '../../src/core/types';
-import { gaussianDenoiser, runTrajectory } from './samplers-support';
+import { gaussianDenoiser, runTrajectory, convergenceSlope } from './samplers-support';
 
 const mean = [0.5, -1, 0, 2];
 const std = [0.1, 0.5, 1, 2];
@@ -37,21 +37,6 @@ async function flowError(id: string, kind: SdeKind, steps: number, params: Param
     maxError = Math.max(maxError, Math.abs(run.x[j] - exact));
   }
   return { maxError, nfe: run.nfe };
-}
-
-/** Least-squares slope of log(error) against log(steps): −order. */
-function convergenceSlope(steps: number[], errors: number[]): number {
-  const xs = steps.map(Math.log);
-  const ys = errors.map(Math.log);
-  const mx = xs.reduce((a, b) => a + b) / xs.length;
-  const my = ys.reduce((a, b) => a + b) / ys.length;
-  let num = 0;
-  let den = 0;
-  xs.forEach((x, i) => {
-    num += (x - mx) * (ys[i] - my);
-    den += (x - mx) ** 2;
-  });
-  return num / den;
 }
 
 const kinds: SdeKind[] = ['vp', 've'];

@@ -116,3 +116,18 @@ export function annealedLangevinLaw(
   });
   return { mean, variance };
 }
+
+/** Least-squares slope of log(error) against log(steps): −order. */
+export function convergenceSlope(steps: number[], errors: number[]): number {
+  const xs = steps.map(Math.log);
+  const ys = errors.map(Math.log);
+  const mx = xs.reduce((a, b) => a + b) / xs.length;
+  const my = ys.reduce((a, b) => a + b) / ys.length;
+  let num = 0;
+  let den = 0;
+  xs.forEach((x, i) => {
+    num += (x - mx) * (ys[i] - my);
+    den += (x - mx) ** 2;
+  });
+  return num / den;
+}
