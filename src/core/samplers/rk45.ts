@@ -73,10 +73,13 @@ const RK45_FORMULA: UpdateFormula = {
   cite: 'Dormand & Prince 1980 (5(4) tableau) on Song et al. 2021, eq. 13 in u = ln σ; error norm: Hairer et al., ODE I, II.4 eq. 4.11',
 };
 
-/** A stage's TeX names: the state y_j it evaluates at and its slope k_j (1-based j). */
-const stageState = (j: number) => (j === 1 ? SYMBOLS.x : `\\tilde x^{(${j})}`);
+/**
+ * A stage's TeX names: the state y_j it evaluates at (x̃_i for the first, the new x̃_{i+1} for the
+ * last, FSAL) and its slope k_j (1-based j).
+ */
+const stageState = (j: number) => (j === 1 ? SYMBOLS.x : j === 7 ? SYMBOLS.next : `\\tilde x^{(${j})}`);
 const slopeName = (j: number) => `k_{${j}}`;
-const denoisedAt = (j: number) => (j === 1 ? SYMBOLS.denoised : `\\hat x_0(\\tilde x^{(${j})})`);
+const denoisedAt = (j: number) => (j === 1 ? SYMBOLS.denoised : `\\hat x_0(${stageState(j)})`);
 
 /** The slope f(y, u) = y − D(y, eᵘ) of stage j, as a recorded line named k_j. */
 type Rhs<V> = (y: V, u: number, stage: number) => Promise<{ slope: V; denoised: V }>;
