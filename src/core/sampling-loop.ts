@@ -7,11 +7,15 @@
  *
  * Noise: the prior is gaussianNoise(seed, PRIOR_STEP, 0, ·); step i (0-based: the i-th step taken)
  * draws gaussianNoise(seed, i, stream, ·).
+ *
+ * A run need not start from the prior: `startFrom(x̃, σ)` starts the reverse process anywhere (SDEdit,
+ * "Reverse from here"), and an `Inpainting` conditions every step by replacement (inpaint.ts).
  */
 import { brownianPlan, clockIndex } from './brownian';
 import type { Field } from './field';
 import { sigmaGrid, type GridOptions } from './grids';
 import { seedKey } from './rng';
+import { inpaintedStep, replaceKnown, checkInpainting, type Inpainting } from './inpaint';
 import { getSampler } from './samplers/registry';
 import { PREDICTOR_STREAM } from './samplers/util';
 import { makeSde } from './sde';
@@ -28,6 +32,7 @@ import type {
   SdeConfig,
   Sigma,
   StepCtx,
+  StepStart,
   TrajectoryState,
 } from './types';
 
@@ -56,6 +61,8 @@ export interface LoopOptions<V = Float32Array> {
    * (seed, step, element), as links made before the tree did.
    */
   noise?: NoiseKeying;
+  /** Conditioning by replacement: known values and mask (vectors of the loop's field). */
+  inpainting?: Inpainting<V>;
 }
 
 export type NoiseKeying = 'brownian' | 'step';
@@ -75,6 +82,8 @@ export interface LoopSettings {
   noise: NoiseKeying;
 }
 
+export type { Inpainting } from './inpaint';
+
 export class SamplingLoop<V> {
   readonly denoiser: Denoiser<V>;
   readonly batch: number;
@@ -84,6 +93,7 @@ export class SamplingLoop<V> {
   /** Kept states: `steps` lists what can be restored exactly, `keepEvery` says how thinned. */
   readonly snapshots: SnapshotStore<V>;
   private busy = false;
+  private inpainting: Inpainting<V> | null = null;
 
   constructor(
     readonly field: Field<V>,
@@ -117,6 +127,7 @@ export class SamplingLoop<V> {
     this.batch = batch;
     this.dim = denoiser.dim;
     this.snapshots = new SnapshotStore<V>(batch * this.dim * 4, options.snapshotBudgetBytes);
+    if (options.inpainting) this.setInpainting(options.inpainting);
     this.state = priorState(field, sde, seed, sigmas[0]);
     this.remember();
   }
@@ -163,10 +174,40 @@ export class SamplingLoop<V> {
   setDenoiseFinal(on: boolean): void {
     this.cfg = { ...this.cfg, denoiseFinal: on };
   }
+  /**
+   * Conditions every later step by replacement (inpaint.ts): after each step the known part of x̃
+   * is the known data noised to the σ reached, and the last state holds it exactly. null: off.
+   */
+  setInpainting(inpainting: Inpainting<V> | null): void {
+    if (inpainting) checkInpainting(inpainting);
+    this.inpainting = inpainting;
+  }
+
+  /**
+   * Starts the reverse process at noise level σ from x̃ (scale-free coordinates, a vector of this
+   * loop's field) instead of the prior: the σ grid's points below σ are the steps. SDEdit starts
+   * from the data forward-noised to σ(t₀) (inpaint.ts noisedStart), "Reverse from here" from the
+   * state the forward process shows. The step counter restarts at 0 and every snapshot is dropped;
+   * reset() goes back to the prior.
+   */
+  startFrom(xTilde: V, sigma: Sigma): StepReport<V> {
+    this.assertIdle('start elsewhere');
+    if (!(sigma > 0) || !Number.isFinite(sigma)) {
+      throw new Error(`Cannot start the reverse process at σ=${sigma}: use a noise level above 0.`);
+    }
+    this.snapshots.clear();
+    this.state = { i: 0, sigma, xTilde, denoised: null, history: [], nfeTotal: 0 };
+    this.remember();
+    this.collect();
+    return this.reportFor(this.state, 0, {});
+  }
 
   /** The noise level the next step should reach, or null when the trajectory is complete. */
   nextSigma(): Sigma | null {
-    const sigma = this.state.sigma;
+    return this.nextSigmaFrom(this.state.sigma);
+  }
+
+  private nextSigmaFrom(sigma: Sigma): Sigma | null {
     if (sigma <= 0) return null;
     const below = this.cfg.sigmas.find((g) => g < sigma * (1 - SAME_SIGMA));
     if (below !== undefined) return below;
@@ -226,23 +267,29 @@ export class SamplingLoop<V> {
   }
 
   private async samplerStep(sigmaNext: Sigma): Promise<StepReport<V>> {
-    const { state, batch, field } = this;
-    const { sde, sigmas, params, sampler, seed } = this.cfg;
-    const ctx: StepCtx<V> = {
-      sde,
-      sigmaNext,
-      sigmas,
-      params,
-      field,
-      history: state.history.filter((h) => h.sigma > state.sigma),
-      denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
-      noise: (stream) => field.noise(seed, state.i, stream),
-      increment: (from, to) =>
-        this.cfg.noise === 'brownian'
-          ? field.brownian(seed, brownianPlan(clockIndex(to), clockIndex(from)))
-          : field.noise(seed, state.i, PREDICTOR_STREAM),
+    const { state, batch, field, inpainting } = this;
+    const { sde, sigmas, params, sampler } = this.cfg;
+    const run = (start: StepStart<V>, seed: number) => {
+      const ctx: StepCtx<V> = {
+        sde,
+        sigmaNext,
+        sigmas,
+        params,
+        field,
+        history: state.history.filter((h) => h.sigma > start.sigma),
+        denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
+        noise: (stream) => field.noise(seed, start.i, stream),
+        increment: (from, to) =>
+          this.cfg.noise === 'brownian'
+            ? field.brownian(seed, brownianPlan(clockIndex(to), clockIndex(from)))
+            : field.noise(seed, start.i, PREDICTOR_STREAM),
+      };
+      return sampler.step(start, ctx);
     };
-    const result = await sampler.step(state, ctx);
+    const seed = this.cfg.seed;
+    const result = inpainting
+      ? await inpaintedStep(field, inpainting, state, seed, run, (s) => this.nextSigmaFrom(s) === null)
+      : await run(state, seed);
     if (!(result.sigma <= state.sigma)) {
       throw new Error(
         `Sampler ${sampler.id} raised the noise level from σ=${state.sigma} to σ=${result.sigma}.`,
@@ -259,7 +306,9 @@ export class SamplingLoop<V> {
     const { xTilde, sigma, history } = this.state;
     const denoised = await this.denoiser.denoise(xTilde, sigma, this.batch);
     const kept = [...history, { sigma, denoised }].slice(-HISTORY_LENGTH);
-    return this.advance(denoised, asSigma(0), denoised, kept, 1, { finalDenoise: 1 });
+    const { inpainting, field } = this;
+    const next = inpainting ? replaceKnown(field, inpainting, denoised, 0, this.cfg.seed) : denoised;
+    return this.advance(next, asSigma(0), denoised, kept, 1, { finalDenoise: 1 });
   }
 
   private advance(
@@ -293,13 +342,14 @@ export class SamplingLoop<V> {
   /** Hands every vector the loop no longer holds back to the field. */
   private collect(): void {
     const { xTilde, denoised, history } = this.state;
-    const snapshots = this.snapshots;
+    const { snapshots, inpainting } = this;
     // Lazy: the CPU field never walks it.
     this.field.collect(
       (function* () {
         yield xTilde;
         if (denoised !== null) yield denoised;
         for (const entry of history) yield entry.denoised;
+        if (inpainting) yield* [inpainting.known, inpainting.mask];
         yield* snapshots.vectors();
       })(),
     );
