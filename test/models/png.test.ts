@@ -1,6 +1,6 @@
 import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, decodePng, encodePng, imageGrid, scatterPlot, toByte } from '../../src/cli/png';
+import { crc32, decodePng, encodePng, imageGrid, pngChunk, scatterPlot, toByte } from '../../src/cli/png';
 
 /** Split a PNG file into its chunks, checking each CRC against an independent definition. */
 function readChunks(png: Buffer): { type: string; body: Buffer }[] {
@@ -106,19 +106,11 @@ function filteredPng(width: number, height: number, colour: number, bpp: number,
   header.writeUInt32BE(height, 4);
   header[8] = 8;
   header[9] = colour;
-  const chunk = (type: string, body: Buffer) => {
-    const out = Buffer.alloc(12 + body.length);
-    out.writeUInt32BE(body.length, 0);
-    out.write(type, 4, 'ascii');
-    body.copy(out, 8);
-    out.writeUInt32BE(crc32(out.subarray(4, 8 + body.length)), 8 + body.length);
-    return out;
-  };
   return Buffer.concat([
     encodePng({ width: 1, height: 1, channels: 1, pixels: new Uint8Array(1) }).subarray(0, 8),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
 
