@@ -10,7 +10,7 @@
  */
 import type { Field } from './field';
 import { sigmaGrid } from './grids';
-import { integrateFlow, type FlowSolver } from './pf-ode';
+import { integrateFlow, type FlowMemory, type FlowSolver } from './pf-ode';
 import { SamplingLoop } from './sampling-loop';
 import { makeSde } from './sde';
 import { asSigma, asTime } from './types';
@@ -53,6 +53,7 @@ export async function encode<V>(
   xTilde: V,
   sdeConfig: SdeConfig,
   solver: EncodeSolver,
+  memory: FlowMemory<V> = {},
 ): Promise<Encoding<V>> {
   const sde = makeSde(sdeConfig);
   const rhs = async (x: V, sigma: number) => {
@@ -65,7 +66,7 @@ export async function encode<V>(
   };
   const from = sde.sigma(sde.tEnd);
   const to = sde.sigma(asTime(1));
-  const flow = await integrateFlow(field, rhs, xTilde, 0, from, to, flowSolver(sde, solver));
+  const flow = await integrateFlow(field, rhs, xTilde, 0, from, to, flowSolver(sde, solver), memory);
   return { latent: field.combine([[latentScale(sde), flow.xTilde]]), nfe: flow.nfe, steps: flow.steps };
 }
 

@@ -82,6 +82,8 @@ export interface DivergenceEstimate {
 /** How the likelihood gets the divergence of g = x̃ − D: channels per sample and an estimator. */
 export interface DivergenceMethod<V> {
   readonly channels: number;
+  /** Vectors the method holds for the whole solve (its probes), kept when the field collects. */
+  readonly vectors: readonly V[];
   estimate(xTilde: V, sigma: number): Promise<DivergenceEstimate>;
 }
 
@@ -100,6 +102,7 @@ export function hutchinsonDivergence<V>(
   const { batch } = field;
   return {
     channels,
+    vectors: probes,
     async estimate(xTilde, sigma) {
       const h = relativeStep * sigma;
       const values = new Float64Array(batch * channels);

@@ -13,12 +13,12 @@
 import type { Field } from './field';
 import { hutchinsonDivergence, probeVectors, type DivergenceMethod, type ProbeKind } from './hutchinson';
 import type { MixtureDenoiser } from './mixture';
-import { integrateFlow, type FlowSolver } from './pf-ode';
+import { integrateFlow, type FlowMemory, type FlowSolver } from './pf-ode';
 import { uniform } from './rng';
 import { makeSde } from './sde';
 import { asSigma, asTime, type Denoiser, type SdeConfig } from './types';
 
-export interface LikelihoodOptions<V> {
+export interface LikelihoodOptions<V> extends FlowMemory<V> {
   sde: SdeConfig;
   /** Solver of the ODE (default RK45 at rtol = atol = 1e-5, as score_sde). */
   solver?: FlowSolver;
@@ -78,7 +78,9 @@ export async function logLikelihood<V>(
   };
   const solver = options.solver ?? { method: 'rk45', rtol: LIKELIHOOD_TOLERANCE, atol: LIKELIHOOD_TOLERANCE };
   const start = field.combine([[1 / scaleEps, x]]);
-  const flow = await integrateFlow(field, rhs, start, channels, sigmaMin, sigmaMax, solver);
+  const retain = options.retain;
+  const memory: FlowMemory<V> = retain ? { retain: () => [...retain(), ...divergence.vectors] } : {};
+  const flow = await integrateFlow(field, rhs, start, channels, sigmaMin, sigmaMax, solver, memory);
   const priorStd = sde.priorStd() / sde.scale(asTime(1));
   const prior = options.prior
     ? await options.prior(flow.xTilde)
@@ -106,6 +108,7 @@ export async function logLikelihood<V>(
 export function exactDivergence(mixture: MixtureDenoiser, batch: number): DivergenceMethod<Float32Array> {
   return {
     channels: 1,
+    vectors: [],
     estimate: async (xTilde, sigma) => ({
       values: mixture.divergence(xTilde, sigma, batch).map((d) => mixture.dim - d),
       nfe: 0,

@@ -28,6 +28,15 @@ export type FlowRhs<V> = (xTilde: V, sigma: number) => Promise<FlowSlope<V>>;
 export type FlowSolver =
   { method: 'rk45'; rtol: number; atol: number } | { method: 'heun'; sigmas: readonly number[] };
 
+/**
+ * Memory on backends that pool vectors (GpuField): with `retain`, the solver calls field.collect
+ * after every step, keeping its own state and these vectors; every other vector of the field is
+ * freed, so do not share the field with a run in progress. Without it nothing is collected.
+ */
+export interface FlowMemory<V> {
+  retain?: () => Iterable<V>;
+}
+
 export interface FlowResult<V> {
   xTilde: V;
   /** The channels integrated from 0: ∫ dc/du du, batch × channels. */
@@ -91,6 +100,7 @@ async function heun<V>(
   x0: V,
   channels: number,
   sigmas: readonly number[],
+  memory: FlowMemory<V>,
 ): Promise<FlowResult<V>> {
   let x = x0;
   let c = new Float64Array(field.batch * channels);
@@ -112,6 +122,7 @@ async function heun<V>(
       [(0.5 * h) / next, end.slope],
     ]);
     c = c.map((value, e) => value + 0.5 * h * (start.channels[e] / sigma + end.channels[e] / next));
+    if (memory.retain) field.collect([x, ...memory.retain()]);
   }
   return { xTilde: x, channels: c, nfe, steps: sigmas.length - 1, rejections: 0 };
 }
@@ -124,6 +135,7 @@ async function dormandPrince<V>(
   from: number,
   to: number,
   tol: { rtol: number; atol: number },
+  memory: FlowMemory<V>,
 ): Promise<FlowResult<V>> {
   const uEnd = Math.log(to);
   let u = Math.log(from);
@@ -172,6 +184,7 @@ async function dormandPrince<V>(
       rejections += 1;
       size = Math.abs(h) * Math.max(MIN_FACTOR, Math.min(1, factor));
     }
+    if (memory.retain) field.collect([x, first.slope, ...memory.retain()]);
   }
   return { xTilde: x, channels: c, nfe, steps, rejections };
 }
@@ -188,6 +201,7 @@ export function integrateFlow<V>(
   from: number,
   to: number,
   solver: FlowSolver,
+  memory: FlowMemory<V> = {},
 ): Promise<FlowResult<V>> {
   if (!(from > 0 && to > 0) || !Number.isFinite(from) || !Number.isFinite(to)) {
     throw new Error(`The probability-flow ODE runs between positive noise levels (got ${from} → ${to}).`);
@@ -198,7 +212,7 @@ export function integrateFlow<V>(
     if (sigmas.length < 2 || Math.abs(ends[0] - from) > 1e-9 * from || Math.abs(ends[1] - to) > 1e-9 * to) {
       throw new Error(`Heun's grid must run from σ=${from} to σ=${to} (got ${ends[0]} → ${ends[1]}).`);
     }
-    return heun(field, rhs, xTilde, channels, sigmas);
+    return heun(field, rhs, xTilde, channels, sigmas, memory);
   }
-  return dormandPrince(field, rhs, xTilde, channels, from, to, solver);
+  return dormandPrince(field, rhs, xTilde, channels, from, to, solver, memory);
 }

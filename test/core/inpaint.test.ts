@@ -24,6 +24,7 @@ import { makeSde } from '../../src/core/sde';
 import { meanWithStandardError, wasserstein1d } from '../../src/core/stats';
 import { asSigma, asTime } from '../../src/core/types';
 import { gaussianDenoiser } from './samplers-support';
+import { strictField } from './strict-field';
 
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
 const mixtureOf = (id: string) =>
@@ -160,6 +161,32 @@ describe('inpainting by replacement', () => {
       }
     },
   );
+
+  it('on a pooling backend the loop keeps the known values and mask through every collect', async () => {
+    const field = strictField(batch, 2);
+    const denoiser = {
+      dim: 2,
+      denoise: async (v: Float32Array, s: never) => field.upload(await mixture.denoise(v, s, batch)),
+    };
+    const loop = new SamplingLoop(field, {
+      denoiser,
+      sde: { kind: 'vp' },
+      schedule: 'uniform',
+      steps: 6,
+      samplerId: 'pc',
+      seed: 4,
+      batch,
+      denoiseFinal: true,
+      inpainting: { known: field.upload(known), mask: field.upload(mask), resample: 1 },
+    });
+    const start = noisedStart(field, makeSde({ kind: 'vp' }), field.upload(known), 0.7, 4);
+    loop.startFrom(start.xTilde, start.sigma);
+    await finish(loop);
+    const x = await field.read(loop.xTilde);
+    x.forEach((v, e) => {
+      if (mask[e] === 1) expect(v).toBe(known[e]);
+    });
+  });
 
   it('resampling keeps the known values exactly and costs (1 + r) steps of NFE', async () => {
     const plain = await inpaint('euler_maruyama', true);

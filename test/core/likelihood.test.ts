@@ -18,6 +18,8 @@ import {
 import { MixtureDenoiser, mixtureFromAnalytic, sampleMixture } from '../../src/core/mixture';
 import { makeSde } from '../../src/core/sde';
 import { meanWithStandardError } from '../../src/core/stats';
+import { encode } from '../../src/core/encode';
+import { strictField } from './strict-field';
 import { asTime, type Denoiser, type SdeConfig } from '../../src/core/types';
 
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
@@ -234,5 +236,34 @@ describe('bits per dimension on the 8-bit scale', () => {
     // p = 1/2 per dimension on [−1, 1]: −log p = dim·ln 2, so 1 bit + 7 = 8.
     expect(bitsPerDim(784 * Math.log(0.5), 784, [-1, 1])).toBeCloseTo(8, 12);
     expect(bitsPerDim(0, 10, [0, 1])).toBeCloseTo(8, 12);
+  });
+});
+
+describe('memory on a pooling backend', () => {
+  it('the solvers keep what they need and free the rest when asked to collect', async () => {
+    const mixture = mixtureOf('anisotropic3');
+    const batch = 4;
+    const field = strictField(batch, 2);
+    const x = field.upload(sampleMixture(mixture.mixture, batch, 5));
+    const retain = () => [x];
+    // The mixture's denoiser returns fresh arrays the field has not made: wrap them as uploads.
+    const denoiser = {
+      dim: 2,
+      denoise: async (v: Float32Array, s: never) => field.upload(await mixture.denoise(v, s, batch)),
+    };
+    const probes = probeDivergence(field, denoiser, { kind: 'rademacher', count: 2, seed: 3 });
+    const result = await logLikelihood(field, denoiser, x, probes, { sde: { kind: 'vp' }, retain });
+    expect(Number.isFinite(result.logp[0])).toBe(true);
+    // What is left: x, the two probes and the last state and slope, the prior's inputs at most.
+    expect(field.live).toBeLessThan(12);
+    const encoded = await encode(
+      field,
+      denoiser,
+      x,
+      { kind: 'vp' },
+      { method: 'ode_heun', steps: 20, schedule: 'uniform' },
+      { retain },
+    );
+    expect(await field.allFinite(encoded.latent)).toBe(true);
   });
 });
