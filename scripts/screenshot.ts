@@ -1,6 +1,6 @@
 /**
- * Refreshes docs/screenshot.png (the picture at the top of the README): the page mid-run on the
- * ring of eight Gaussians, predictor–corrector sampler, 80 steps, 64 particles, at 1600 × 1000.
+ * Refreshes docs/screenshot.png (the picture at the top of the README): the page as a projector
+ * shows it (1280 × 720), mid-run on MNIST (class 3, guidance 2, Euler–Maruyama, 100 steps).
  *
  *   npx tsx scripts/screenshot.ts            # uses dist/, building it first if it is missing
  *   npx tsx scripts/screenshot.ts --build    # rebuilds dist/ first (npm run build)
@@ -46,17 +46,26 @@ async function main(): Promise<void> {
   const site = await startStaticServer({ root: 'dist', base: '/diffusion/' });
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
   try {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await page.goto(`${site.url}#sampler=pc&steps=80&batch=64&speed=20`);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(
+      `${site.url}#model=mnist&sampler=euler_maruyama&steps=100&batch=16&class=3&guidance=2&speed=30`,
+    );
     await runStatus(page, 'paused');
     await page.getByRole('button', { name: 'Play', exact: true }).click();
     const began = Date.now();
-    while ((await currentStep(page)) <= 50) {
-      if (Date.now() - began > TIMEOUT_MS) throw new Error('The run did not pass step 50 in time.');
+    while ((await currentStep(page)) <= 55) {
+      if (Date.now() - began > TIMEOUT_MS) throw new Error('The run did not pass step 55 in time.');
       await page.waitForTimeout(200);
     }
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await runStatus(page, 'paused');
+    // The step that was running when Pause came finishes first.
+    await page.waitForSelector('[aria-label="Step counter"]:not([data-computing])', { timeout: TIMEOUT_MS });
+    // The WASM note (no hardware WebGPU where this runs), dismissed to its one line.
+    const note = page.getByTestId('wasm-note');
+    if ((await note.count()) > 0)
+      await note.getByRole('button', { name: 'Dismiss: Running on WASM' }).click();
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: out });
     console.log(`Wrote ${out} (step ${await currentStep(page)}).`);
   } finally {

@@ -13,7 +13,7 @@ import { registryVocabulary, samplerParamsWithDefaults } from './ui/state/regist
 import { defaultSettings } from './ui/state/settings';
 import { addNotice, createAppStore } from './ui/state/store';
 import { createEngineClient, type EngineClient } from './ui/engine-io/worker-client';
-import { readLocationHash, writeLocationHash } from './ui/state/url-state';
+import { linkChange, readLocationHash, summariseIgnored, writeLocationHash } from './ui/state/url-state';
 import './ui/styles.css';
 
 function showFatal(root: Root, message: string): void {
@@ -29,16 +29,19 @@ async function start(root: Root): Promise<void> {
   const siteUrl = new URL('.', document.baseURI).href;
   const catalogue = await fetchCatalogue(siteUrl);
   const vocabulary = registryVocabulary(catalogue.entries);
-  const parsed = readLocationHash(vocabulary, { ...defaultSettings, modelId: catalogue.entries[0].id });
+  const defaults = { ...defaultSettings, modelId: catalogue.entries[0].id };
+  const parsed = readLocationHash(vocabulary, defaults);
   const store = createAppStore(parsed.settings);
   store.setState({ catalogue: catalogue.entries });
-  if (parsed.ignored.length > 0) {
+  const reportIgnored = (ignored: string[]): void => {
+    if (ignored.length === 0) return;
     addNotice(store, {
       kind: 'warning',
       title: 'Part of the link was ignored',
-      message: `${parsed.ignored.join('; ')}. Those settings use their defaults; the rest of the link applies.`,
+      message: summariseIgnored(ignored),
     });
-  }
+  };
+  reportIgnored(parsed.ignored);
   for (const problem of catalogue.problems)
     addNotice(store, { kind: 'error', title: 'A model is unavailable', message: problem });
 
@@ -49,12 +52,22 @@ async function start(root: Root): Promise<void> {
     samplerParams: samplerParamsWithDefaults,
     modelsUrl: new URL('models/', siteUrl).href,
     now: () => performance.now(),
+    restartEngine: () => client?.restart(),
   });
   client = createEngineClient(actions.handleEvent);
   store.subscribe((state, previous) => {
     if (state.settings !== previous.settings) writeLocationHash(state.settings, vocabulary);
   });
   writeLocationHash(parsed.settings, vocabulary);
+  // A link pasted into this tab changes only the hash: apply it as a fresh load would (a hash
+  // that changes only a lesson's keys changes nothing else).
+  window.addEventListener('hashchange', (event) => {
+    if (linkChange(new URL(event.oldURL).hash, window.location.hash) !== 'settings') return;
+    const link = readLocationHash(vocabulary, defaults);
+    reportIgnored(link.ignored);
+    actions.applyLink(link.settings);
+    writeLocationHash(store.getState().settings, vocabulary);
+  });
   root.render(
     <StrictMode>
       <StoreContext.Provider value={store}>

@@ -3,6 +3,7 @@
  * syntax and ranges only; whether a model, sampler or class exists is checked against the card and
  * the registry by each command.
  */
+import { NOISE_KEYINGS, type NoiseKeying } from '../core/sampling-loop';
 import type { ParamValue, ScheduleKind, SdeKind } from '../core/types';
 
 /** A mistake in the command line: printed as one line, exit status 2. */
@@ -10,11 +11,29 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** Prints a command's failure as one line; returns its exit status (2 for a usage mistake, else 1). */
+export function failureStatus(err: unknown): number {
+  const usage = err instanceof UsageError;
+  console.error(`error: ${(err as Error).message}${usage ? ' (see --help)' : ''}`);
+  return usage ? 2 : 1;
+}
+
 export const SDE_KINDS: readonly SdeKind[] = ['vp', 'subvp', 've'];
 export const SCHEDULES: readonly ScheduleKind[] = ['uniform', 'karras', 'logsnr'];
 export const MAX_STEPS = 2000;
 export const MAX_COUNT = 4096;
 export const MAX_GUIDANCE = 50;
+/** Most panes of one --compare or --sweep-steps run. */
+export const MAX_PANES = 8;
+
+/** One pane of --compare: SAMPLER[:steps[:sde[:schedule[:guidance]]]]; unset fields follow the flags. */
+export interface PaneArg {
+  sampler: string;
+  steps?: number;
+  sde?: SdeKind;
+  schedule?: ScheduleKind;
+  guidance?: number;
+}
 
 export interface SampleArgs {
   model: string;
@@ -35,6 +54,12 @@ export interface SampleArgs {
   progress: boolean;
   out: string;
   format: 'png' | 'json';
+  /** Undefined: the Brownian tree (one path per seed); 'step' keys noise by step, as before it. */
+  noise?: NoiseKeying;
+  /** Several panes on one seed, sharing network calls; one output file each. */
+  compare?: PaneArg[];
+  /** The sampler at each of these step counts, one output file each. */
+  sweepSteps?: number[];
   /** Whether --n was given (it is ignored, with a warning, when the inputs fix the count). */
   nGiven: boolean;
   /** --init: one output per input; with --t0 SDEdit, with --mask inpainting. */
@@ -55,6 +80,9 @@ export type ClassArgs = Pick<SampleArgs, 'classLabel' | 'guidance' | 'n'>;
 export const USAGE = `usage: npm run sample -- --model <id|card.json> --sampler <id> --out FILE.png|FILE.json
   [--sde vp|subvp|ve] [--steps N] [--schedule uniform|karras|logsnr] [--seed S] [--n COUNT]
   [--class K|all] [--guidance W] [--param name=value ...] [--denoise-final] [--progress]
+  [--noise brownian|step]
+  [--compare SAMPLER[:steps[:sde[:schedule[:guidance]]]],...]   one FILE-<sampler>-<steps> per pane
+  [--sweep-steps N,N,...]   the sampler at each step count, e.g. 10,20,50,100,200,500,1000
   [--init IN.json|IN.png [--t0 T0] [--mask MASK.json|MASK.png [--resample R]]] [--latents LAT.json]`;
 
 export const ENCODE_USAGE = `usage: npm run encode -- --model <id|card.json> --in IN.json|IN.png --out LAT.json
@@ -80,6 +108,9 @@ const SAMPLE_FLAGS = {
     't0',
     'resample',
     'latents',
+    'noise',
+    'compare',
+    'sweep-steps',
   ],
   bool: ['denoise-final', 'progress', 'help'],
 };
@@ -181,6 +212,35 @@ function classFlag(text: string | undefined): number | 'all' | undefined {
   return intIn('class', text, 0, 1_000_000);
 }
 
+/** Splits a comma list, checking its length. */
+function list(flag: string, text: string): string[] {
+  const items = text.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '') || items.length > MAX_PANES) {
+    throw new UsageError(`--${flag} takes 1 to ${MAX_PANES} comma-separated entries, got "${text}"`);
+  }
+  return items;
+}
+
+/** --compare: SAMPLER[:steps[:sde[:schedule[:guidance]]]] per pane; an empty field keeps the flag's. */
+function compareFlag(text: string): PaneArg[] {
+  return list('compare', text).map((entry) => {
+    const [sampler, steps, sde, schedule, guidance, ...rest] = entry.split(':');
+    if (sampler === '' || rest.length > 0) {
+      throw new UsageError(
+        `--compare entries look like SAMPLER[:steps[:sde[:schedule[:guidance]]]] (e.g. ddim:20:vp::1), got "${entry}"`,
+      );
+    }
+    const given = (field: string | undefined) => field !== undefined && field !== '';
+    return {
+      sampler,
+      ...(given(steps) ? { steps: intIn('compare', steps, 1, MAX_STEPS) } : {}),
+      ...(given(sde) ? { sde: oneOf('compare', sde, SDE_KINDS) } : {}),
+      ...(given(schedule) ? { schedule: oneOf('compare', schedule, SCHEDULES) } : {}),
+      ...(given(guidance) ? { guidance: numberIn('compare', guidance, 0, MAX_GUIDANCE) } : {}),
+    };
+  });
+}
+
 const MODEL_HINT = 'a model id from models/manifest.json or a path to a card .json';
 
 /** --sde, --class, --guidance and --param, as every command reads them. */
@@ -226,9 +286,19 @@ export function parseSampleArgs(argv: readonly string[]): SampleArgs | 'help' {
   const flags = collectFlags(argv, SAMPLE_FLAGS);
   if (flags.has('help')) return 'help';
   const out = required(flags, 'out', 'a .png or .json file to write');
+  const noise = single(flags, 'noise');
+  const compareText = single(flags, 'compare');
+  const sweep = single(flags, 'sweep-steps');
+  if (compareText !== undefined && sweep !== undefined) {
+    throw new UsageError('--compare and --sweep-steps cannot be combined; give one of them');
+  }
+  const compare = compareText === undefined ? undefined : compareFlag(compareText);
   return {
     ...commonArgs(flags),
-    sampler: required(flags, 'sampler', 'e.g. euler_maruyama, pc, ode_heun, ddim, dpmpp_2m'),
+    sampler:
+      compare && !flags.has('sampler')
+        ? compare[0].sampler
+        : required(flags, 'sampler', 'e.g. euler_maruyama, pc, ode_heun, ddim, dpmpp_2m'),
     steps: intIn('steps', single(flags, 'steps') ?? '100', 1, MAX_STEPS),
     schedule: oneOf('schedule', single(flags, 'schedule') ?? 'uniform', SCHEDULES),
     seed: intIn('seed', single(flags, 'seed') ?? '0', 0, 2 ** 32 - 1),
@@ -239,6 +309,11 @@ export function parseSampleArgs(argv: readonly string[]): SampleArgs | 'help' {
     format: outputFormat(out),
     nGiven: flags.has('n'),
     ...startArgs(flags),
+    ...(noise === undefined ? {} : { noise: oneOf('noise', noise, NOISE_KEYINGS) }),
+    ...(compare ? { compare } : {}),
+    ...(sweep === undefined
+      ? {}
+      : { sweepSteps: list('sweep-steps', sweep).map((n) => intIn('sweep-steps', n, 1, MAX_STEPS)) }),
   };
 }
 

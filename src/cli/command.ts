@@ -3,7 +3,7 @@
  * one line on stderr (exit 2 for a usage mistake, 1 for anything else).
  */
 import { pathToFileURL } from 'node:url';
-import { UsageError } from './args';
+import { failureStatus } from './args';
 
 export interface Command<A> {
   parse(argv: readonly string[]): A | 'help';
@@ -23,9 +23,7 @@ export async function runCommand<A>(command: Command<A>, argv: readonly string[]
     console.log(await command.run(args));
     return 0;
   } catch (err) {
-    const usage = err instanceof UsageError;
-    console.error(`error: ${(err as Error).message}${usage ? ' (see --help)' : ''}`);
-    return usage ? 2 : 1;
+    return failureStatus(err);
   }
 }
 

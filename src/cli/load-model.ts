@@ -129,7 +129,7 @@ export async function makeDenoiser(
 ): Promise<Denoiser> {
   const { card } = loaded;
   const conditioning = labels ? { classLabels: labels, guidance } : {};
-  if (card.analytic) return denoiserForCard(card);
+  if (card.analytic || card.mlp) return denoiserForCard(card);
   const session = await createCheckedSession(loaded);
   return denoiserForCard(card, sessionNetwork(session, card), conditioning);
 }

@@ -3,10 +3,11 @@
  * what the CPU runner needs: sampler parameters with defaults filled in, per-sample class labels, SDE.
  */
 import type { ModelCard } from '../core/card';
+import type { PaneSpec } from '../core/pane-batch';
 import { sdeForModel } from '../core/sde';
 import { samplerIds, samplers } from '../core/samplers/registry';
 import type { ParamSpec, ParamValue, Sampler, SdeConfig } from '../core/types';
-import { UsageError, type ClassArgs, type SampleArgs } from './args';
+import { UsageError, type ClassArgs, type PaneArg, type SampleArgs } from './args';
 
 export function resolveSampler(id: string): Sampler {
   const sampler = samplers.find((s) => s.id === id);
@@ -99,4 +100,70 @@ export function resolveSde(card: ModelCard, args: Pick<SampleArgs, 'sde'>): SdeC
   return args.sde === undefined || args.sde === card.sde.kind
     ? { ...card.sde }
     : sdeForModel(args.sde, card.sde);
+}
+
+/** One pane of a run: what it samples with, and the file it writes. */
+export interface PaneJob {
+  spec: PaneSpec;
+  sampler: Sampler;
+  out: string;
+}
+
+/** FILE.png → FILE-<suffix>.png (the extension kept as given). */
+export function suffixed(out: string, suffix: string): string {
+  const dot = out.lastIndexOf('.');
+  return `${out.slice(0, dot)}-${suffix}${out.slice(dot)}`;
+}
+
+/**
+ * The panes of a run: one (--out as given), the --compare entries, or the sampler at each
+ * --sweep-steps count (one file each, suffixed with sampler and steps, and the pane's number where
+ * that is not unique). Fields an entry leaves out follow the flags. With several samplers, a
+ * --param goes to the panes whose sampler has it, and must fit at least one.
+ */
+export function resolvePanes(card: ModelCard, args: SampleArgs, labels: number[] | null): PaneJob[] {
+  const entries: PaneArg[] = args.compare ??
+    args.sweepSteps?.map((steps) => ({ sampler: args.sampler, steps })) ?? [{ sampler: args.sampler }];
+  const samplersUsed = entries.map((e) => resolveSampler(e.sampler));
+  const several = args.compare !== undefined || args.sweepSteps !== undefined;
+  for (const name of Object.keys(args.params)) {
+    if (several && !samplersUsed.some((s) => s.params.some((p) => p.name === name))) {
+      throw new UsageError(
+        `--param ${name}: none of the samplers ${[...new Set(entries.map((e) => e.sampler))].join(', ')} has it`,
+      );
+    }
+  }
+  const jobs = entries.map((entry, k): PaneJob => {
+    const sampler = samplersUsed[k];
+    const given = several
+      ? Object.fromEntries(
+          Object.entries(args.params).filter(([name]) => sampler.params.some((p) => p.name === name)),
+        )
+      : args.params;
+    const guidance = entry.guidance ?? args.guidance;
+    if (guidance !== undefined && labels === null) {
+      throw new UsageError(
+        '--guidance needs --class: guidance mixes class-conditional and unconditional predictions',
+      );
+    }
+    const steps = entry.steps ?? args.steps;
+    return {
+      sampler,
+      out: several ? suffixed(args.out, `${sampler.id}-${steps}`) : args.out,
+      spec: {
+        samplerId: sampler.id,
+        steps,
+        params: resolveParams(sampler, given),
+        sde: resolveSde(card, { ...args, sde: entry.sde ?? args.sde }),
+        schedule: entry.schedule ?? args.schedule,
+        guidance,
+      },
+    };
+  });
+  const names = jobs.map((job) => job.out);
+  return jobs.map((job, k) =>
+    names.indexOf(job.out) === names.lastIndexOf(job.out)
+      ? job
+      : { ...job, out: suffixed(job.out, `pane${k + 1}`) },
+  );
 }

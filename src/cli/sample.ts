@@ -1,37 +1,52 @@
 /**
  * `npm run sample -- --model <id|card.json> --sampler <id> --out FILE.png|FILE.json [...]`: the
- * page's core (card, denoiser, CPU runner, sampler registry) in Node, with onnxruntime-node for
+ * page's core (card, denoiser, CPU panes, sampler registry) in Node, with onnxruntime-node for
  * networks. Usage mistakes print one line and exit 2; other failures print one line and exit 1.
  *
  * Where a run starts: the prior (default); `--init` data noised to t₀ (`--t0`, SDEdit); `--init`
  * with `--mask`, inpainting by replacement (from the prior, or from t₀ with `--t0`); `--latents`
  * from `npm run encode`, decoded with the (ODE) sampler. With `--init` and `--latents` there is one
- * output per input, in input order.
+ * output per input, in input order. Every pane of --compare / --sweep-steps starts the same way.
  */
 import { writeFileSync } from 'node:fs';
-import { CpuRunner } from '../core/cpu-runner';
+import { denoiserForCard } from '../core/denoiser';
 import { latentStart } from '../core/encode';
 import { noisedStart } from '../core/inpaint';
+import { cpuPanes, type CpuPaneModel, type PaneBatch } from '../core/pane-batch';
 import { samplerIds } from '../core/samplers/registry';
 import type { SamplingLoop } from '../core/sampling-loop';
-import { makeSde } from '../core/sde';
-import type { Sampler, SdeConfig } from '../core/types';
 import { parseSampleArgs, USAGE, UsageError, type SampleArgs } from './args';
-import { runIfMain, warn, type Command } from './command';
+import { runCommand, runIfMain, warn, type Command } from './command';
 import { readInputs, readLatents, readMasks } from './inputs';
-import { loadCard, makeDenoiser, manifestIds, type LoadedCard } from './load-model';
+import { createCheckedSession, loadCard, manifestIds, sessionNetwork, type LoadedCard } from './load-model';
 import { jsonRecord, pngBytes, splitSamples } from './output';
-import { resolveLabels, resolveParams, resolveSampler, resolveSde } from './resolve';
+import { resolveLabels, resolvePanes, type PaneJob } from './resolve';
 
 /** Snapshots are for rewinding in the page; the CLI keeps only a few. */
 const CLI_SNAPSHOT_BUDGET = 4 * 1024 * 1024;
 
-export interface SampleOutcome {
+/** One pane's file and figures. */
+export interface PaneOutcome {
+  out: string;
+  sampler: string;
+  steps: number;
   nfe: number;
   bytes: number;
+  /** Its share of the network time per step (ms; exact mixtures: its own time per step). */
+  msPerStep: number;
+}
+
+export interface SampleOutcome {
+  /** NFE over every pane. */
+  nfe: number;
+  /** Bytes written over every file. */
+  bytes: number;
   seconds: number;
-  /** Samples written. */
+  /** Network calls made (with a network: fewer than nfe when panes shared them). */
+  calls: number;
+  /** Samples written per file. */
   count: number;
+  panes: PaneOutcome[];
 }
 
 /** Where the run starts, read from --init/--mask/--latents (null: the prior). */
@@ -45,13 +60,12 @@ const flat = (rows: Float32Array[]) => {
   return out;
 };
 
-function readStart(args: SampleArgs, loaded: LoadedCard, sde: SdeConfig, sampler: Sampler): Start | null {
+/** Reads --init/--mask/--latents; `sdeKinds` are the panes' SDEs (a latent fits one SDE only). */
+function readStart(args: SampleArgs, loaded: LoadedCard, sdeKinds: readonly string[]): Start | null {
   const { card } = loaded;
   if (args.latents !== undefined) {
-    if (sampler.stochastic) {
-      warn(`sampler ${sampler.id} is stochastic: the result is a sample near the latent, not its decoding`);
-    }
-    const file = readLatents(args.latents, card, sde.kind);
+    const files = [...new Set(sdeKinds)].map((kind) => readLatents(args.latents as string, card, kind));
+    const file = files[0];
     return { kind: 'latents', latents: file.samples.map((s) => Float32Array.from(s)), eps: file.eps };
   }
   if (args.init === undefined) return null;
@@ -60,19 +74,15 @@ function readStart(args: SampleArgs, loaded: LoadedCard, sde: SdeConfig, sampler
       '--init needs --t0 (SDEdit: start from the data noised to t0) or --mask (inpainting)',
     );
   }
-  const tEnd = makeSde(sde).tEnd;
-  if (args.t0 !== undefined && !(args.t0 > tEnd)) {
-    throw new UsageError(`--t0 must be above the grid's end t = ${tEnd}, got ${args.t0}`);
-  }
   const inputs = readInputs(args.init, card, '--init');
   const masks = args.mask === undefined ? null : readMasks(args.mask, card, inputs.length);
   return { kind: 'data', inputs, masks, t0: args.t0, resample: args.resample ?? 0 };
 }
 
-/** Puts the loop at its start: the latents or the noised data, and the inpainting condition. */
-function applyStart(loop: SamplingLoop<Float32Array>, start: Start, sde: SdeConfig, seed: number): void {
+/** Puts a loop at its start: the latents or the noised data, and the inpainting condition. */
+function applyStart(loop: SamplingLoop<Float32Array>, start: Start, seed: number): void {
   const { field } = loop;
-  const process = makeSde(sde);
+  const process = loop.settings.sde;
   if (start.kind === 'latents') {
     const from = latentStart(field, process, field.upload(flat(start.latents)));
     loop.startFrom(from.xTilde, from.sigma);
@@ -82,9 +92,20 @@ function applyStart(loop: SamplingLoop<Float32Array>, start: Start, sde: SdeConf
   if (start.masks)
     loop.setInpainting({ known, mask: field.upload(flat(start.masks)), resample: start.resample });
   if (start.t0 !== undefined) {
+    if (!(start.t0 > process.tEnd)) {
+      throw new UsageError(`--t0 must be above the grid's end t = ${process.tEnd}, got ${start.t0}`);
+    }
     const from = noisedStart(field, process, known, start.t0, seed);
     loop.startFrom(from.xTilde, from.sigma);
   }
+}
+
+/** Where the panes' x̂₀ comes from: the exact mixture, or the network through onnxruntime-node. */
+async function paneModel(loaded: LoadedCard, labels: number[] | null): Promise<CpuPaneModel> {
+  const { card } = loaded;
+  if (card.analytic || card.mlp) return { denoiser: denoiserForCard(card) };
+  const session = await createCheckedSession(loaded);
+  return { network: sessionNetwork(session, card), card, classLabels: labels ?? undefined };
 }
 
 /** Clamp images to the data range (what the network is meant to produce); points stay as they are. */
@@ -93,67 +114,115 @@ function toDataRange(x: Float32Array, loaded: LoadedCard): Float32Array {
   return task === 'image' ? x.map((v) => Math.min(range[1], Math.max(range[0], v))) : Float32Array.from(x);
 }
 
-/** Runs one sampling job and writes its output file. */
+/** Ticks the panes to the end, stopping at a diverged state and printing progress if asked. */
+async function runPanes(batch: PaneBatch<Float32Array>, jobs: PaneJob[], args: SampleArgs): Promise<void> {
+  const started = performance.now();
+  const total = Math.max(...batch.loops.map((loop) => loop.stepTotal)) + (args.denoiseFinal ? 1 : 0);
+  const every = Math.max(1, Math.round(total / 10));
+  let shown = 0;
+  await batch.run((tick) => {
+    tick.panes.forEach((pane, p) => {
+      const last = pane.reports.at(-1);
+      if (last && !last.xTilde.every(Number.isFinite)) {
+        throw new Error(
+          `sampler ${jobs[p].sampler.id} diverged at step ${last.i} (σ=${last.sigma.toPrecision(3)}): ` +
+            'try more --steps, a smaller step-size parameter, or another sampler',
+        );
+      }
+    });
+    const furthest = Math.max(...batch.loops.map((loop) => loop.framesSoFar));
+    if (args.progress && furthest >= shown + every) {
+      shown = furthest;
+      const nfe = batch.loops.reduce((n, loop) => n + loop.nfeTotal, 0);
+      process.stderr.write(
+        `step ${furthest}/${total}, ${nfe} NFE, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+      );
+    }
+  });
+}
+
+/**
+ * Runs one sampling job and writes its output file, or, with --compare or --sweep-steps, one file
+ * per pane; the panes share the seed, the batch, the prior draw (or the start), the Brownian path
+ * and every network call.
+ */
 export async function sample(args: SampleArgs): Promise<SampleOutcome> {
   const started = performance.now();
   const loaded = loadCard(args.model);
   const { card } = loaded;
-  const sampler = resolveSampler(args.sampler);
-  const params = resolveParams(sampler, args.params);
-  let sde = resolveSde(card, args);
-  const start = readStart(args, loaded, sde, sampler);
-  if (start?.kind === 'latents') sde = { ...sde, tEnd: start.eps };
+  // The panes as the flags give them, to read the start against their SDEs (labels come after:
+  // the start fixes the count).
+  const draft = resolvePanes(card, args, args.classLabel === undefined ? null : []);
+  const start = readStart(
+    args,
+    loaded,
+    draft.map((job) => job.spec.sde.kind),
+  );
   const count =
     start === null ? args.n : start.kind === 'latents' ? start.latents.length : start.inputs.length;
   if (start !== null && args.nGiven) warn(`--n is ignored: there is one output per input (${count})`);
-  const labels = resolveLabels(card, { ...args, n: count });
-  const denoiser = await makeDenoiser(loaded, labels, args.guidance);
-  const runner = new CpuRunner({
-    denoiser,
-    sde,
-    schedule: args.schedule,
-    steps: args.steps,
-    samplerId: sampler.id,
-    params,
-    seed: args.seed,
-    batch: count,
-    denoiseFinal: args.denoiseFinal,
-    snapshotBudgetBytes: CLI_SNAPSHOT_BUDGET,
+  const counted = { ...args, n: count };
+  const labels = resolveLabels(card, counted);
+  const jobs = resolvePanes(card, counted, labels).map((job): PaneJob => {
+    if (start?.kind !== 'latents') return job;
+    if (job.sampler.stochastic) {
+      warn(
+        `sampler ${job.sampler.id} is stochastic: the result is a sample near the latent, not its decoding`,
+      );
+    }
+    // A decoding ends where the encoder started, at t = ε.
+    return { ...job, spec: { ...job.spec, sde: { ...job.spec.sde, tEnd: start.eps } } };
   });
-  if (start) applyStart(runner.loop, start, sde, args.seed);
-  const total = args.steps + (args.denoiseFinal ? 1 : 0);
-  while (!runner.done) {
-    const event = await runner.step();
-    if (args.progress && event.i % Math.max(1, Math.round(total / 10)) === 0) {
-      process.stderr.write(
-        `step ${event.i}/${total}, ${event.nfeTotal} NFE, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
-      );
-    }
-    if (event.nonFinite) {
-      throw new Error(
-        `sampler ${sampler.id} diverged at step ${event.i} (σ=${event.sigma.toPrecision(3)}): ` +
-          'try more --steps, a smaller step-size parameter, or another sampler',
-      );
-    }
-  }
-  const samples = splitSamples(toDataRange(runner.loop.xTilde, loaded), count);
-  const head = {
-    model: card.id,
-    sampler: sampler.id,
-    sde: sde.kind,
-    steps: args.steps,
-    seed: args.seed,
-    nfe: runner.loop.nfeTotal,
-    ...(start?.kind === 'data' && start.t0 !== undefined ? { t0: start.t0 } : {}),
-    ...(start?.kind === 'data' && start.masks ? { resample: start.resample } : {}),
+  const model = await paneModel(loaded, labels);
+  const batch = cpuPanes(
+    {
+      panes: jobs.map((job) => job.spec),
+      seed: args.seed,
+      batch: count,
+      denoiseFinal: args.denoiseFinal,
+      noise: args.noise,
+      snapshotBudgetBytes: CLI_SNAPSHOT_BUDGET,
+    },
+    model,
+  );
+  if (start) batch.loops.forEach((loop) => applyStart(loop, start, args.seed));
+  await runPanes(batch, jobs, args);
+  const panes = jobs.map((job, p): PaneOutcome => {
+    const loop = batch.loops[p];
+    const samples = splitSamples(toDataRange(loop.xTilde, loaded), count);
+    const head = {
+      model: card.id,
+      sampler: job.sampler.id,
+      sde: loop.settings.sde.kind,
+      steps: job.spec.steps,
+      seed: args.seed,
+      nfe: loop.nfeTotal,
+      ...(start?.kind === 'data' && start.t0 !== undefined ? { t0: start.t0 } : {}),
+      ...(start?.kind === 'data' && start.masks ? { resample: start.resample } : {}),
+    };
+    const bytes =
+      args.format === 'png'
+        ? pngBytes(card, samples, labels)
+        : Buffer.from(JSON.stringify(jsonRecord(head, card, samples, labels)) + '\n');
+    writeFileSync(job.out, bytes);
+    const stats = batch.paneStats(p);
+    return {
+      out: job.out,
+      sampler: job.sampler.id,
+      steps: job.spec.steps,
+      nfe: loop.nfeTotal,
+      bytes: bytes.length,
+      msPerStep: stats.msPerStep,
+    };
+  });
+  return {
+    nfe: panes.reduce((n, pane) => n + pane.nfe, 0),
+    bytes: panes.reduce((n, pane) => n + pane.bytes, 0),
+    seconds: (performance.now() - started) / 1000,
+    calls: batch.networkCalls,
+    count,
+    panes,
   };
-  const bytes =
-    args.format === 'png'
-      ? pngBytes(card, samples, labels)
-      : Buffer.from(JSON.stringify(jsonRecord(head, card, samples, labels)) + '\n');
-  writeFileSync(args.out, bytes);
-  const seconds = (performance.now() - started) / 1000;
-  return { nfe: runner.loop.nfeTotal, bytes: bytes.length, seconds, count };
 }
 
 export const sampleCommand: Command<SampleArgs> = {
@@ -161,8 +230,25 @@ export const sampleCommand: Command<SampleArgs> = {
   help: () => `${USAGE}\nmodels: ${manifestIds().join(', ')}\nsamplers: ${samplerIds.join(', ')}`,
   async run(args) {
     const outcome = await sample(args);
-    return `wrote ${args.out} (${outcome.bytes} bytes): ${outcome.count} samples, ${outcome.nfe} NFE, ${outcome.seconds.toFixed(1)} s`;
+    const several = outcome.panes.length > 1;
+    const lines = outcome.panes.map((pane) => {
+      const share = several ? `, ${pane.msPerStep.toFixed(1)} ms/step` : '';
+      const time = several ? '' : `, ${outcome.seconds.toFixed(1)} s`;
+      return `wrote ${pane.out} (${pane.bytes} bytes): ${outcome.count} samples, ${pane.nfe} NFE${share}${time}`;
+    });
+    if (several) {
+      const calls = outcome.calls > 0 ? `, ${outcome.calls} network calls` : '';
+      lines.push(
+        `${outcome.panes.length} panes: ${outcome.nfe} NFE${calls}, ${outcome.seconds.toFixed(1)} s`,
+      );
+    }
+    return lines.join('\n');
   },
 };
+
+/** The command: returns the exit status (0 ok, 1 failure, 2 usage error). */
+export function main(argv: readonly string[]): Promise<number> {
+  return runCommand(sampleCommand, argv);
+}
 
 await runIfMain(import.meta.url, sampleCommand);

@@ -4,6 +4,7 @@
  * and what to do.
  */
 import type { AnalyticMixture } from './mixture';
+import { readMlpBlock, type MlpBlock } from './mlp/spec';
 import { resolveSdeConfig, SDE_KINDS } from './sde';
 import type { SdeConfig, SdeKind } from './types';
 
@@ -48,6 +49,8 @@ export interface ModelCard {
   license: string;
   /** Closed-form Gaussian mixture: no network file needed. */
   analytic?: AnalyticMixture;
+  /** A small MLP core evaluates itself (mlp/spec.ts): no network file needed. */
+  mlp?: MlpBlock;
   latencyMs?: Record<string, number>;
   denoiseMargins?: DenoiseMargins;
 }
@@ -57,7 +60,7 @@ export interface Manifest {
 }
 
 /** Validates one object; every failure names the file and the field. */
-class CardReader {
+export class CardReader {
   constructor(
     private readonly json: Record<string, unknown>,
     private readonly source: string,
@@ -228,9 +231,15 @@ export function parseCard(json: unknown, source: string): ModelCard {
     card,
     shape.reduce((a, b) => a * b, 1),
   );
+  out.mlp = readMlpBlock(
+    card,
+    shape.reduce((a, b) => a * b, 1),
+  );
   readOptionalExtras(card, raw, out);
-  if (!out.analytic && !out.onnx)
-    card.fail('onnx', 'is missing: a card needs an ONNX file or an "analytic" mixture');
+  if (!out.analytic && !out.onnx && !out.mlp)
+    card.fail('onnx', 'is missing: a card needs an ONNX file, an "analytic" mixture or an "mlp" network');
+  if (out.mlp && (out.analytic || out.onnx))
+    card.fail('mlp', 'cannot be combined with "onnx" or "analytic": give the card one network');
   if (out.classes && (out.nullClass === undefined || out.nullClass < out.classes.length)) {
     card.fail('nullClass', 'must be given with classes and be ≥ the number of classes');
   }

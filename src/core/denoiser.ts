@@ -7,6 +7,8 @@
  */
 import type { ModelCard, Parameterization } from './card';
 import { MixtureDenoiser, mixtureFromAnalytic } from './mixture';
+import { mlpNetwork } from './mlp/network';
+import { mlpModelOf } from './mlp/spec';
 import { makeSde } from './sde';
 import type { Denoiser, Sde, Sigma } from './types';
 
@@ -184,13 +186,17 @@ export class NetworkDenoiser implements Denoiser {
   }
 }
 
-/** The exact denoiser of an analytic card, or a NetworkDenoiser over `network`. */
+/**
+ * The exact denoiser of an analytic card, or a NetworkDenoiser over `network` (for a card with an
+ * "mlp" block, core's own evaluation of it unless another network is given).
+ */
 export function denoiserForCard(
   card: ModelCard,
   network?: NetworkFn,
   conditioning?: ConditioningOptions,
 ): Denoiser {
   if (card.analytic) return new MixtureDenoiser(mixtureFromAnalytic(card.analytic, `models/${card.id}.json`));
-  if (!network) throw new Error(`Model "${card.id}" needs its network loaded before sampling.`);
-  return new NetworkDenoiser(network, card, conditioning);
+  const fn = network ?? (card.mlp && mlpNetwork(mlpModelOf(card.mlp)));
+  if (!fn) throw new Error(`Model "${card.id}" needs its network loaded before sampling.`);
+  return new NetworkDenoiser(fn, card, conditioning);
 }

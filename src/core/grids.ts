@@ -14,17 +14,44 @@ export interface GridOptions {
 
 /** Decreasing grid of `steps + 1` noise levels from σ(1) to σ(tEnd). */
 export function sigmaGrid(sde: Sde, schedule: ScheduleKind, steps: number, opts: GridOptions = {}): Sigma[] {
+  return gridFrom(sde, schedule, steps, sde.sigma(asTime(1)), 1, opts);
+}
+
+/**
+ * The same schedule's grid of `steps + 1` noise levels from `sigmaStart` (above σ(tEnd)) down to
+ * σ(tEnd): what is left of a run that continues from σ with `steps` steps to go (a live SDE swap).
+ */
+export function sigmaGridFrom(
+  sde: Sde,
+  schedule: ScheduleKind,
+  steps: number,
+  sigmaStart: Sigma,
+  opts: GridOptions = {},
+): Sigma[] {
+  if (!(sigmaStart > sde.sigma(sde.tEnd))) {
+    throw new Error(`Cannot build a grid from σ = ${sigmaStart}: it is not above the end σ(tEnd).`);
+  }
+  return gridFrom(sde, schedule, steps, sigmaStart, sde.timeOf(sigmaStart), opts);
+}
+
+function gridFrom(
+  sde: Sde,
+  schedule: ScheduleKind,
+  steps: number,
+  sigmaMax: number,
+  tStart: number,
+  opts: GridOptions,
+): Sigma[] {
   if (!Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS) {
     throw new Error(`Cannot build a grid of ${steps} steps: use a whole number from 1 to ${MAX_STEPS}.`);
   }
-  const sigmaMax: number = sde.sigma(asTime(1));
   const sigmaMin: number = sde.sigma(sde.tEnd);
   const fraction = (i: number) => i / steps;
   let at: (i: number) => number;
   switch (schedule) {
     case 'uniform': {
       const tEnd: number = sde.tEnd;
-      at = (i) => sde.sigma(asTime(1 + fraction(i) * (tEnd - 1)));
+      at = (i) => sde.sigma(asTime(tStart + fraction(i) * (tEnd - tStart)));
       break;
     }
     case 'karras': {

@@ -2,7 +2,8 @@
  * The sampling loop on any backend: owns the state x̃, the σ grid, the history of (σ, x̂₀) and
  * snapshots, and advances one sampler step per call. Sampler, parameters, SDE, schedule and step
  * count can change between steps; the trajectory continues from the current (x̃, σ) with the step
- * counter unchanged. Vectors are of the backend's type V (Float32Array on the CPU, GPUBuffer on
+ * counter unchanged, and the run still ends at `steps`: the rest of the σ grid is refitted to the
+ * steps left (see fitGrid). Vectors are of the backend's type V (Float32Array on the CPU, GPUBuffer on
  * WebGPU); after every change the loop tells the field which vectors it still holds.
  *
  * Noise: the prior is gaussianNoise(seed, PRIOR_STEP, 0, ·); step i (0-based: the i-th step taken)
@@ -13,7 +14,7 @@
  */
 import { brownianPlan, clockIndex } from './brownian';
 import type { Field } from './field';
-import { sigmaGrid, type GridOptions } from './grids';
+import { sigmaGrid, sigmaGridFrom, type GridOptions } from './grids';
 import { seedKey } from './rng';
 import { inpaintedStep, replaceKnown, checkInpainting, type Inpainting } from './inpaint';
 import { getSampler } from './samplers/registry';
@@ -21,6 +22,7 @@ import { PREDICTOR_STREAM } from './samplers/util';
 import { makeSde } from './sde';
 import { SnapshotStore } from './snapshots';
 import { priorState, stepReport, type StepReport } from './step-event';
+import { StepRecorder, tracedCtx } from './trace';
 import { asSigma } from './types';
 import type {
   Denoiser,
@@ -31,14 +33,44 @@ import type {
   Sde,
   SdeConfig,
   Sigma,
-  StepCtx,
   StepStart,
+  StepTrace,
   TrajectoryState,
+  UpdateFormula,
 } from './types';
 
 export const HISTORY_LENGTH = 4;
+
 /** Relative tolerance under which two noise levels count as the same grid point. */
 const SAME_SIGMA = 1e-9;
+
+/** Grid points strictly below σ (the steps a run at σ still takes). */
+function pointsBelow(sigmas: readonly Sigma[], sigma: number): number {
+  let n = 0;
+  for (const g of sigmas) if (g < sigma * (1 - SAME_SIGMA)) n++;
+  return n;
+}
+/**
+ * Records an inpainting step's replacement in its trace: a per-element blend, not a linear
+ * combination with one coefficient per sample, so it is a form line, and the new x̃ comes from it.
+ */
+function replacementLine<V>(recorder: StepRecorder<V>, replaced: V): void {
+  recorder.form(
+    '\\tilde x_{i+1}',
+    [
+      ['m \\odot (x_0 + W_{\\text{obs}}(\\sigma_{i+1}^2))', 1],
+      ['(1 - m) \\odot \\tilde x_{i+1}', 1],
+    ],
+    { label: 'replacement of the known part (Song et al. 2021, App. I.2)' },
+  );
+  recorder.origin(replaced, { kind: 'line', index: recorder.mark() - 1 });
+}
+
+/** The loop's own last step when asked for it: Tweedie's formula at the grid's last σ. */
+const FINAL_DENOISE: UpdateFormula = {
+  lines: ['\\tilde x_{i+1} = \\hat x_0(\\tilde x_i, \\sigma_i) = \\mathbb{E}[x_0 \\mid \\tilde x_i]'],
+  cite: "Tweedie's formula (Efron 2011)",
+};
 
 export interface LoopOptions<V = Float32Array> {
   denoiser: Denoiser<V>;
@@ -90,10 +122,14 @@ export class SamplingLoop<V> {
   readonly dim: number;
   private cfg: LoopSettings;
   private state: TrajectoryState<V>;
+  /** How the current state was reached (null for the prior). */
+  private trace: StepTrace | null = null;
   /** Kept states: `steps` lists what can be restored exactly, `keepEvery` says how thinned. */
   readonly snapshots: SnapshotStore<V>;
   private busy = false;
   private inpainting: Inpainting<V> | null = null;
+  /** Where a run started by startFrom began (null: the prior); its steps are the grid's points below. */
+  private startSigma: Sigma | null = null;
 
   constructor(
     readonly field: Field<V>,
@@ -154,9 +190,25 @@ export class SamplingLoop<V> {
   get done(): boolean {
     return this.nextSigma() === null;
   }
+  /**
+   * Steps the current run takes in all: the Steps setting from the prior; from a startFrom σ, the
+   * points of the full grid below it (SDEdit at t₀ takes about (1 − t₀)·steps of a uniform grid).
+   */
+  get stepTotal(): number {
+    const { startSigma } = this;
+    if (startSigma === null) return this.cfg.steps;
+    const { sde, schedule, steps, grid } = this.cfg;
+    return pointsBelow(sigmaGrid(sde, schedule, steps, grid), startSigma);
+  }
+  /** The σ a startFrom run began at, or null for a run from the prior. */
+  get startedAt(): Sigma | null {
+    return this.startSigma;
+  }
 
   setSampler(id: string, params: Params = {}): void {
     this.cfg = { ...this.cfg, sampler: getSampler(id), params: { ...params } };
+    // An adaptive sampler (RK45) may have left the grid: the new one takes the steps left.
+    this.fitGrid();
   }
   setParams(params: Params): void {
     this.cfg = { ...this.cfg, params: { ...params } };
@@ -187,8 +239,8 @@ export class SamplingLoop<V> {
    * Starts the reverse process at noise level σ from x̃ (scale-free coordinates, a vector of this
    * loop's field) instead of the prior: the σ grid's points below σ are the steps. SDEdit starts
    * from the data forward-noised to σ(t₀) (inpaint.ts noisedStart), "Reverse from here" from the
-   * state the forward process shows. The step counter restarts at 0 and every snapshot is dropped;
-   * reset() goes back to the prior.
+   * state the forward process shows. The step counter restarts at 0, every snapshot and the step
+   * trace are dropped; reset() goes back to the prior.
    */
   startFrom(xTilde: V, sigma: Sigma): StepReport<V> {
     this.assertIdle('start elsewhere');
@@ -196,10 +248,15 @@ export class SamplingLoop<V> {
       throw new Error(`Cannot start the reverse process at σ=${sigma}: use a noise level above 0.`);
     }
     this.snapshots.clear();
+    this.startSigma = sigma;
+    const { sde, schedule, steps, grid } = this.cfg;
+    this.cfg = { ...this.cfg, sigmas: sigmaGrid(sde, schedule, steps, grid) };
     this.state = { i: 0, sigma, xTilde, denoised: null, history: [], nfeTotal: 0 };
+    this.trace = null;
+    this.fitGrid();
     this.remember();
     this.collect();
-    return this.reportFor(this.state, 0, {});
+    return this.reportFor(this.state, 0, {}, null);
   }
 
   /** The noise level the next step should reach, or null when the trajectory is complete. */
@@ -218,7 +275,7 @@ export class SamplingLoop<V> {
   async step(): Promise<StepReport<V>> {
     if (this.busy) throw new Error('A step is already running: wait for it before stepping again.');
     const sigmaNext = this.nextSigma();
-    if (sigmaNext === null) return this.reportFor(this.state, 0, {});
+    if (sigmaNext === null) return this.reportFor(this.state, 0, {}, this.trace);
     this.busy = true;
     try {
       return sigmaNext === 0 ? await this.finalStep() : await this.samplerStep(sigmaNext);
@@ -234,62 +291,99 @@ export class SamplingLoop<V> {
     seedKey(seed);
     this.cfg = { ...this.cfg, seed };
     this.snapshots.clear();
+    this.startSigma = null;
+    const { sde, schedule, steps, grid } = this.cfg;
+    this.cfg = { ...this.cfg, sigmas: sigmaGrid(sde, schedule, steps, grid) };
     this.state = priorState(this.field, this.cfg.sde, seed, this.cfg.sigmas[0]);
+    this.trace = null;
     this.remember();
     this.collect();
-    return this.reportFor(this.state, 0, {});
+    return this.reportFor(this.state, 0, {}, null);
   }
 
   /**
-   * Rewinds to step k, or to the nearest earlier kept step when snapshots were thinned; later
-   * snapshots are dropped, so stepping on (with any settings) starts a new branch.
+   * Goes to step k, or to the nearest earlier kept step when snapshots were thinned. Later
+   * snapshots stay until the next step, so scrubbing back and forth along the trajectory moves
+   * through it; stepping on from here (with any settings) drops them and starts a new branch.
    */
   seek(k: number): StepReport<V> {
     this.assertIdle('rewind');
     const snapshot = this.snapshots.atOrBefore(Math.max(0, Math.floor(k)));
     if (!snapshot) throw new Error(`Cannot rewind to step ${k}: no snapshot is kept there; restart instead.`);
-    this.snapshots.dropAfter(snapshot.i);
     const { i, sigma, xTilde, denoised, history, nfeTotal } = snapshot;
     this.state = { i, sigma, xTilde, denoised, history: [...history], nfeTotal };
+    this.fitGrid();
+    this.trace = snapshot.trace;
     this.collect();
-    return this.reportFor(this.state, 0, {});
+    return this.reportFor(this.state, 0, {}, this.trace);
   }
 
   /** The frame at step k if its snapshot is kept (for scrubbing without rewinding). */
   frameAt(k: number): StepReport<V> | null {
     const snapshot = this.snapshots.at(k);
-    return snapshot ? this.reportFor(snapshot, 0, {}, snapshot.sde) : null;
+    return snapshot ? this.reportFor(snapshot, 0, {}, snapshot.trace, snapshot.sde) : null;
   }
 
   private regrid(change: Partial<Pick<LoopSettings, 'sde' | 'schedule' | 'steps' | 'grid'>>): void {
     const next = { ...this.cfg, ...change };
     this.cfg = { ...next, sigmas: sigmaGrid(next.sde, next.schedule, next.steps, next.grid) };
+    this.fitGrid();
+  }
+
+  /**
+   * Keeps the step total: from step i at σ, exactly `stepTotal − i` grid points must lie below σ, so
+   * the counter, the Timeline and an export all end at `stepTotal` (`steps` from the prior). The full grid of the current
+   * settings is kept when it gives that (a sampler swap on the grid, a rewind within it: bit for
+   * bit the same steps). Otherwise — a new SDE puts σ elsewhere on its grid, an adaptive sampler
+   * left the grid, a rewind went back before such a change — the rest of the run is the same
+   * schedule from σ down to the end, in the steps left.
+   */
+  private fitGrid(): void {
+    const { sigma, i } = this.state;
+    const left = Math.max(0, this.stepTotal - i);
+    if (pointsBelow(this.cfg.sigmas, sigma) === left) return;
+    const { sde, schedule, steps, grid } = this.cfg;
+    const full = sigmaGrid(sde, schedule, steps, grid);
+    let sigmas: Sigma[];
+    if (pointsBelow(full, sigma) === left) sigmas = full;
+    else if (left >= 1 && sigma > full[full.length - 1] * (1 + SAME_SIGMA))
+      sigmas = sigmaGridFrom(sde, schedule, left, sigma, grid);
+    else sigmas = [sigma]; // nothing left to step: only the final denoising, if it is on
+    this.cfg = { ...this.cfg, sigmas };
   }
 
   private async samplerStep(sigmaNext: Sigma): Promise<StepReport<V>> {
     const { state, batch, field, inpainting } = this;
     const { sde, sigmas, params, sampler } = this.cfg;
+    // One traced sampler step from `start` with the noise of `seed` (an inpainting step may take
+    // several: the trace shows the last, plus its replacement line).
+    let recorder = new StepRecorder(field);
     const run = (start: StepStart<V>, seed: number) => {
-      const ctx: StepCtx<V> = {
-        sde,
-        sigmaNext,
-        sigmas,
-        params,
-        field,
-        history: state.history.filter((h) => h.sigma > start.sigma),
-        denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
-        noise: (stream) => field.noise(seed, start.i, stream),
-        increment: (from, to) =>
-          this.cfg.noise === 'brownian'
-            ? field.brownian(seed, brownianPlan(clockIndex(to), clockIndex(from)))
-            : field.noise(seed, start.i, PREDICTOR_STREAM),
-      };
-      return sampler.step(start, ctx);
+      const traced = tracedCtx<V>(
+        {
+          sde,
+          sigmaNext,
+          sigmas,
+          params,
+          field,
+          history: state.history.filter((h) => h.sigma > start.sigma),
+          denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
+          noise: (stream) => field.noise(seed, start.i, stream),
+          increment: (from, to) =>
+            this.cfg.noise === 'brownian'
+              ? field.brownian(seed, brownianPlan(clockIndex(to), clockIndex(from)))
+              : field.noise(seed, start.i, PREDICTOR_STREAM),
+        },
+        start,
+      );
+      recorder = traced.recorder;
+      return sampler.step(start, traced.ctx);
     };
     const seed = this.cfg.seed;
     const result = inpainting
       ? await inpaintedStep(field, inpainting, state, seed, run, (s) => this.nextSigmaFrom(s) === null)
       : await run(state, seed);
+    if (inpainting) replacementLine(recorder, result.xTilde);
     if (!(result.sigma <= state.sigma)) {
       throw new Error(
         `Sampler ${sampler.id} raised the noise level from σ=${state.sigma} to σ=${result.sigma}.`,
@@ -298,17 +392,44 @@ export class SamplingLoop<V> {
     const sigma = Math.abs(result.sigma - sigmaNext) <= SAME_SIGMA * sigmaNext ? sigmaNext : result.sigma;
     const history = [...state.history, ...result.evaluated].slice(-HISTORY_LENGTH);
     const { xTilde, denoised, nfe, info = {} } = result;
-    return this.advance(xTilde, asSigma(sigma), denoised, history, nfe, info);
+    const formula = sampler.formula(sde.kind, params);
+    const trace = this.finishTrace(recorder, sampler.id, formula, xTilde, asSigma(sigma), nfe);
+    return this.advance(xTilde, asSigma(sigma), denoised, history, nfe, info, trace);
   }
 
   /** Tweedie's formula at σ_end: x̃ ← D(x̃, σ_end) = E[x₀ | x̃] (Efron 2011), one NFE. */
   private async finalStep(): Promise<StepReport<V>> {
     const { xTilde, sigma, history } = this.state;
-    const denoised = await this.denoiser.denoise(xTilde, sigma, this.batch);
-    const kept = [...history, { sigma, denoised }].slice(-HISTORY_LENGTH);
+    const recorder = new StepRecorder(this.field);
+    const denoised = recorder.origin(await this.denoiser.denoise(xTilde, sigma, this.batch), {
+      kind: 'denoised',
+      of: { kind: 'state' },
+      sigma,
+    });
+    const next = recorder.update('\\tilde x_{i+1}', [['\\hat x_0', 1, denoised]], {
+      label: 'final denoising (Tweedie)',
+    });
+    // Inpainting: the last state holds the known values exactly.
     const { inpainting, field } = this;
-    const next = inpainting ? replaceKnown(field, inpainting, denoised, 0, this.cfg.seed) : denoised;
-    return this.advance(next, asSigma(0), denoised, kept, 1, { finalDenoise: 1 });
+    const result = inpainting ? replaceKnown(field, inpainting, next, 0, this.cfg.seed) : next;
+    if (inpainting) replacementLine(recorder, result);
+    const trace = this.finishTrace(recorder, this.cfg.sampler.id, FINAL_DENOISE, result, asSigma(0), 1);
+    const kept = [...history, { sigma, denoised }].slice(-HISTORY_LENGTH);
+    return this.advance(result, asSigma(0), denoised, kept, 1, { finalDenoise: 1 }, trace);
+  }
+
+  private finishTrace(
+    recorder: StepRecorder<V>,
+    samplerId: string,
+    formula: UpdateFormula,
+    result: V,
+    sigmaReached: Sigma,
+    nfe: number,
+  ): StepTrace {
+    const { sde } = this.cfg;
+    const { sigma, nfeTotal } = this.state;
+    const nfeSoFar = nfeTotal + nfe;
+    return recorder.finish({ samplerId, formula, result, sde, sigma, sigmaReached, nfe, nfeTotal: nfeSoFar });
   }
 
   private advance(
@@ -318,25 +439,31 @@ export class SamplingLoop<V> {
     history: HistoryEntry<V>[],
     nfe: number,
     info: Record<string, number>,
+    trace: StepTrace,
   ): StepReport<V> {
     const s = this.state;
+    // A step from a rewound state branches: the old future's snapshots go.
+    this.snapshots.dropAfter(s.i);
     this.state = { i: s.i + 1, sigma, xTilde, denoised, history, nfeTotal: s.nfeTotal + nfe };
+    this.trace = trace;
     this.remember();
-    return this.reportFor(this.state, nfe, info);
+    return this.reportFor(this.state, nfe, info, trace);
   }
 
   private reportFor(
     s: Omit<TrajectoryState<V>, 'history'>,
     nfe: number,
     info: Record<string, number>,
+    trace: StepTrace | null,
     sde?: Sde,
   ): StepReport<V> {
     const done = s === this.state && this.nextSigma() === null;
-    return stepReport(s, sde ?? this.cfg.sde, { nfe, info, done, samplerId: this.cfg.sampler.id });
+    return stepReport(s, sde ?? this.cfg.sde, { nfe, info, done, samplerId: this.cfg.sampler.id, trace });
   }
 
   private remember(): void {
-    this.snapshots.add({ ...this.state, history: [...this.state.history], sde: this.cfg.sde });
+    const { state, trace } = this;
+    this.snapshots.add({ ...state, history: [...state.history], sde: this.cfg.sde, trace });
   }
 
   /** Hands every vector the loop no longer holds back to the field. */

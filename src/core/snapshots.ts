@@ -3,12 +3,14 @@
  * within a byte budget; beyond it the store thins out (keeps every 2nd step, then every 4th, …,
  * always keeping step 0), and a rewind goes to the nearest earlier kept step.
  */
-import type { Sde, TrajectoryState } from './types';
+import type { Sde, StepTrace, TrajectoryState } from './types';
 
 /** A kept trajectory state. */
 export interface Snapshot<V = Float32Array> extends TrajectoryState<V> {
   /** The process active when the state was reached, to map x̃ back to native x for display. */
   readonly sde: Sde;
+  /** How the state was reached (null for the prior), so a rewind shows the numbers of that step. */
+  readonly trace: StepTrace | null;
 }
 
 export const DEFAULT_SNAPSHOT_BUDGET_BYTES = 256 * 1024 * 1024;

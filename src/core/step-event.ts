@@ -2,7 +2,7 @@
 import type { Field } from './field';
 import { PRIOR_STEP } from './rng';
 import { asTime } from './types';
-import type { Sde, Sigma, Time, TrajectoryState } from './types';
+import type { Sde, Sigma, StepTrace, Time, TrajectoryState } from './types';
 
 /** What one step shows, on any backend: the vectors stay where they live (CPU or GPU). */
 export interface StepReport<V = Float32Array> {
@@ -20,6 +20,8 @@ export interface StepReport<V = Float32Array> {
   info: Record<string, number>;
   done: boolean;
   samplerId: string;
+  /** How the step reached this state: its formula and the numbers it used (null for the prior). */
+  trace: StepTrace | null;
 }
 
 /** A CPU step report turned into arrays for the page. Arrays are fresh copies the caller may transfer. */
@@ -43,6 +45,7 @@ export interface EventExtras {
   info: Record<string, number>;
   done: boolean;
   samplerId: string;
+  trace: StepTrace | null;
 }
 
 /** The report for a state under `sde` (t = 0 once σ = 0). */

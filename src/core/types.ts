@@ -7,7 +7,7 @@
  * σ alone says where a trajectory is. Changing SDE mid-run is then only a change of the map t ↔ σ.
  */
 
-import type { Field } from './field';
+import type { Coef, Field } from './field';
 
 /** Diffusion time t ∈ [ε, 1]. Branded so it cannot be mixed up with a noise level. */
 export type Time = number & { readonly __unit: 'time' };
@@ -110,6 +110,95 @@ export interface TrajectoryState<V = Float32Array> {
  */
 export type StepStart<V = Float32Array> = Pick<TrajectoryState<V>, 'i' | 'sigma' | 'xTilde'>;
 
+/**
+ * Where a vector a step used came from, so that a trace can be checked against arithmetic done
+ * apart from the step: the x̃ it started from, an earlier line of the same step, a denoiser call,
+ * an x̂₀ kept from an earlier step, or the run's noise.
+ */
+export type TraceSource =
+  | { kind: 'state' }
+  | { kind: 'line'; index: number }
+  | { kind: 'denoised'; of: TraceSource; sigma: number }
+  | { kind: 'history'; sigma: number }
+  | { kind: 'noise'; stream: number }
+  | { kind: 'increment'; sigma: number; sigmaNext: number };
+
+/** A coefficient as recorded: one number for the batch, or one per sample. */
+export type TraceCoef = number | readonly number[];
+
+/** One term of a recorded line: its symbol (TeX), the coefficient used and where its vector came from. */
+export interface TraceTerm {
+  symbol: string;
+  coef: TraceCoef;
+  /** Absent on a 'form' line, whose terms are the paper's, not vectors of the step. */
+  source?: TraceSource;
+}
+
+/** A scalar of a step or of one line (TeX symbol and value): t, σ, β, Δt, the corrector's ε … */
+export interface TraceValue {
+  symbol: string;
+  value: TraceCoef;
+}
+
+/**
+ * One linear combination of a step. 'update': the step computed exactly Σ coef·vector (through
+ * field.combine, or the vector itself for a single coefficient of 1). 'form': the paper's form of
+ * the update line that follows it (e.g. x' = a·x + b·∇log p + c·z in native coordinates), which
+ * that line was derived from; not evaluated.
+ */
+export interface TraceLine {
+  /** The left-hand side (TeX). */
+  name: string;
+  kind: 'update' | 'form';
+  terms: readonly TraceTerm[];
+  /** What the line is: "predictor", "corrector move 2 of 3", "stage 3" … */
+  label?: string;
+  /** Scalars that belong to this line (e.g. the corrector's ε of this move). */
+  values: readonly TraceValue[];
+  /** A detail a reader can skip (the stages of an adaptive solver). */
+  minor?: boolean;
+}
+
+/** What one step computed, as the page shows it: the declared formula and the numbers used. */
+export interface StepTrace {
+  samplerId: string;
+  /** The update in standard notation (KaTeX), as the sampler declares it for this step's settings. */
+  formula: readonly string[];
+  /** Paper and equation. */
+  cite: string;
+  /** Scalars of the step: t, t', σ, σ', NFE, then the sampler's own (β, Δt, a, b, c …). */
+  values: readonly TraceValue[];
+  /** The step's linear combinations, in the order they ran; each line's result may feed a later one. */
+  lines: readonly TraceLine[];
+  /** Where the new x̃ came from: usually the last line named x̃_{i+1}. */
+  result: TraceSource | null;
+}
+
+/** A term given to ctx.update: symbol (TeX), coefficient, vector. */
+export type TracedTerm<V> = readonly [symbol: string, coef: Coef, vector: V];
+
+/** A scalar to record: one number, or one per sample. */
+export type TraceNumber = number | Float64Array | readonly number[];
+
+/** Optional parts of a recorded line. */
+export interface LineExtras {
+  label?: string;
+  values?: readonly (readonly [symbol: string, value: TraceNumber])[];
+  minor?: boolean;
+}
+
+/** The trace a step writes besides its update lines. */
+export interface StepTraceWriter {
+  /** Records a scalar of the step (β, Δt, a, b, c …) under its TeX symbol. */
+  note(symbol: string, value: TraceNumber): void;
+  /** Records the paper's form of the next update line: symbols and coefficients, nothing evaluated. */
+  form(name: string, terms: readonly (readonly [symbol: string, coef: number])[], extras?: LineExtras): void;
+  /** How many lines are recorded so far: a mark for `drop`. */
+  mark(): number;
+  /** Forgets the lines recorded after `mark` (a rejected try, a step-size probe). */
+  drop(mark: number): void;
+}
+
 export interface StepCtx<V = Float32Array> {
   readonly sde: Sde;
   /** Noise level to reach at the end of this step (the next grid point below the current σ). */
@@ -134,6 +223,15 @@ export interface StepCtx<V = Float32Array> {
    * grid (brownian.ts); with step-keyed noise (links made before the tree), noise(stream 0).
    */
   increment(sigma: Sigma, sigmaNext: Sigma): V;
+  /**
+   * Σ cⱼ·vⱼ as one field.combine, recorded in the step's trace as the line `name` with each term's
+   * symbol and the very coefficient used: the numbers the page shows are these. Terms on the same
+   * vector are merged (coefficients summed in the order written); a single term with coefficient
+   * 1 is the vector itself.
+   */
+  update(name: string, terms: readonly TracedTerm<V>[], extras?: LineExtras): V;
+  /** The rest of the step's trace: scalars, the paper's forms, marks for rejected tries. */
+  readonly trace: StepTraceWriter;
 }
 
 export interface StepResult<V = Float32Array> {
@@ -151,6 +249,12 @@ export interface StepResult<V = Float32Array> {
   info?: Record<string, number>;
 }
 
+/** A sampler's update as it declares it: KaTeX lines and where they come from. */
+export interface UpdateFormula {
+  lines: readonly string[];
+  cite: string;
+}
+
 export type SamplerFamily = 'sde' | 'ode' | 'langevin';
 
 export interface Sampler {
@@ -164,6 +268,11 @@ export interface Sampler {
   /** One sentence for the UI. */
   readonly description: string;
   readonly params: readonly ParamSpec[];
+  /**
+   * The update in standard notation (KaTeX lines) for these parameters and this kind of SDE, with
+   * paper and equation; the lines' symbols are those of the step's trace.
+   */
+  formula(sde: SdeKind, params: Params): UpdateFormula;
   /** One step; written once against Field<V>, it runs on any backend. */
   step<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>>;
 }

@@ -8,7 +8,7 @@
  * on WebGPU, the engine draws every frame into them itself (views.ts) and sends the arrays only
  * on the schedule of shared/frame-schedule.ts or when asked (readFrame).
  */
-import type { Params, SdeConfig } from '../core/types';
+import { asSigma, type Params, type SdeConfig } from '../core/types';
 import type { EngineEvent, EngineRequest, EpPreference, FrameEvent } from './protocol';
 import type { LoadedModel } from './model';
 import { loadModel, summarize } from './model';
@@ -16,6 +16,7 @@ import { WorkerTrajectory } from './worker-trajectory';
 import { errorText } from './backend';
 import { carriesArrays } from '../shared/frame-schedule';
 import { ViewPainter, type AttachedViews } from './views';
+import { nextTask, StepCancelled } from './next-task';
 
 /** Frames posted but not yet acknowledged before the play loop waits. */
 export const MAX_IN_FLIGHT = 2;
@@ -33,6 +34,12 @@ interface Run {
   /** Indices of frames posted and not yet acknowledged. */
   unacked: number;
   wakeOnAck: (() => void) | null;
+  /** The run was replaced or stopped: its step in flight stops at the next network call. */
+  stopped: boolean;
+  /** Counts Cancel step presses: a step queued or running before the latest one is abandoned. */
+  cancels: number;
+  /** A step of this run is running now. */
+  stepping: boolean;
 }
 
 export class Engine {
@@ -91,6 +98,9 @@ export class Engine {
       playing: false,
       unacked: 0,
       wakeOnAck: null,
+      stopped: false,
+      cancels: 0,
+      stepping: false,
     };
     this.run = run;
     await this.exclusive(async () => this.post(run, (await this.frameOf(run)).frame));
@@ -145,9 +155,32 @@ export class Engine {
     if (run) await this.exclusive(async () => run.trajectory.setSde(sde));
   }
 
+  async setConditioning(runId: number, classLabel: number | null, guidance: number): Promise<void> {
+    const run = this.current(runId);
+    if (run) await this.exclusive(async () => run.trajectory.setConditioning(classLabel, guidance));
+  }
+
   async setSpeed(runId: number, stepsPerSecond: number): Promise<void> {
     const run = this.current(runId);
     if (run) run.stepsPerSecond = Math.max(0, stepsPerSecond);
+  }
+
+  /** The page left this run: it stops, and its step in flight stops at the next network call. */
+  async stop(runId: number): Promise<void> {
+    if (this.current(runId)) this.stopCurrent();
+  }
+
+  /**
+   * Cancel step: the step in flight is abandoned at its next network call, steps queued before now
+   * never run, and the run pauses. `paused` (reason 'cancelled') answers once no step runs.
+   */
+  async cancelStep(runId: number): Promise<void> {
+    const run = this.current(runId);
+    if (!run) return;
+    run.cancels += 1;
+    run.playing = false;
+    run.wakeOnAck?.();
+    if (!run.stepping) this.emit({ type: 'paused', runId, reason: 'cancelled', i: run.trajectory.i });
   }
 
   async frameAck(runId: number, _i: number): Promise<void> {
@@ -198,6 +231,34 @@ export class Engine {
     });
   }
 
+  /**
+   * The score of the run's model at `points` (scale-free, count × dim) and noise level σ, from one
+   * batched call of its denoiser (unconditional): s = (D(x̃, σ) − x̃)/σ² (Tweedie). For the arrows
+   * of a learned 2D model; between steps, like everything that runs the network.
+   */
+  async scoreField(runId: number, sigma: number, points: Float32Array): Promise<void> {
+    const run = this.current(runId);
+    if (!run) return;
+    await this.exclusive(async () => {
+      if (this.run !== run) return;
+      let score = new Float32Array(0);
+      try {
+        const denoiser = run.model.denoiser(null, 1);
+        if (points.length === 0 || points.length % denoiser.dim !== 0) {
+          throw new Error(`points of ${denoiser.dim} values each are needed (got ${points.length} values)`);
+        }
+        const count = points.length / denoiser.dim;
+        const denoised = await denoiser.denoise(points, asSigma(sigma), count);
+        score = new Float32Array(points.length);
+        for (let k = 0; k < points.length; k++) score[k] = (denoised[k] - points[k]) / (sigma * sigma);
+      } catch (e) {
+        // Arrows are an extra: the run goes on without them (an empty answer says so).
+        console.warn(`The score field could not be computed: ${errorText(e)}`);
+      }
+      if (this.run === run) this.emit({ type: 'scoreField', runId, sigma, points, score });
+    });
+  }
+
   async dispose(): Promise<void> {
     this.views = null;
     this.stopCurrent();
@@ -215,6 +276,7 @@ export class Engine {
     const run = this.run;
     if (!run) return;
     run.playing = false;
+    run.stopped = true;
     run.wakeOnAck?.();
     this.run = null;
     // After anything queued on it (a step in flight) has finished.
@@ -290,18 +352,36 @@ export class Engine {
     }
   }
 
-  /** One step; posts its frame, or pauses with an error on failure. Returns whether it stepped. */
+  /**
+   * One step; posts its frame, or pauses with an error on failure. Returns whether it stepped. A
+   * step queued before a Cancel step, or for a run that was since stopped, never runs.
+   */
   private async advance(run: Run): Promise<boolean> {
+    const cancels = run.cancels;
+    const cancelled = (): boolean => run.stopped || run.cancels !== cancels;
     return this.exclusive(async () => {
-      if (this.run !== run || run.trajectory.done) return false;
+      if (this.run !== run || run.trajectory.done || cancelled()) return false;
+      // Let messages that came during the last step in (a stop, a cancel) before the next begins.
+      await nextTask();
+      if (this.run !== run || cancelled()) return false;
       let frame: FrameEvent;
       let finite: boolean;
+      this.emit({ type: 'stepStarted', runId: run.runId, i: run.trajectory.i + 1 });
+      run.stepping = true;
       try {
-        await run.trajectory.step();
+        await run.trajectory.step(cancelled);
         ({ frame, finite } = await this.frameOf(run));
       } catch (e) {
+        if (e instanceof StepCancelled) {
+          run.playing = false;
+          if (this.run === run)
+            this.emit({ type: 'paused', runId: run.runId, reason: 'cancelled', i: run.trajectory.i });
+          return false;
+        }
         this.halt(run, 'error', `Step ${run.trajectory.i + 1} failed: ${errorText(e)}`);
         return false;
+      } finally {
+        run.stepping = false;
       }
       if (!finite) {
         run.trajectory.seek(frame.i - 1);
@@ -309,6 +389,12 @@ export class Engine {
         return false;
       }
       this.post(run, frame);
+      // Cancelled during its last network call: the step is done, the run stays paused.
+      if (cancelled()) {
+        if (this.run === run)
+          this.emit({ type: 'paused', runId: run.runId, reason: 'cancelled', i: run.trajectory.i });
+        return false;
+      }
       return true;
     });
   }
@@ -355,12 +441,5 @@ function nonFiniteMessage(frame: FrameEvent, samplerId: string): string {
 function waitUntil(time: number): Promise<void> {
   const ms = time - performance.now();
   if (ms >= 1) return new Promise((resolve) => setTimeout(resolve, ms));
-  return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel();
-    port1.onmessage = () => {
-      port1.close();
-      resolve();
-    };
-    port2.postMessage(null);
-  });
+  return nextTask();
 }

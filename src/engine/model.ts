@@ -47,6 +47,8 @@ export interface GpuOptions {
 export interface GpuBacking {
   field: GpuField;
   denoiser: Denoiser<GPUBuffer>;
+  /** New class (null = unconditional) and guidance for the denoiser's calls from now on. */
+  condition(classLabel: number | null, guidance: number): void;
   destroy(): void;
 }
 
@@ -169,12 +171,16 @@ function gpuBacking(
   const dim = card.shape.reduce((a, b) => a * b, 1);
   const field = new GpuField(device, batch, dim);
   const network = new OrtGpuNetwork(session, graphContract(card), field, device, captured);
-  const classLabels = classLabel === null || !card.classes ? undefined : classLabel;
+  const conditioning = (label: number | null, w: number) => ({
+    classLabels: label === null || !card.classes ? undefined : label,
+    guidance: w,
+  });
   try {
-    const denoiser = new GpuNetworkDenoiser(field, network.fn, card, { classLabels, guidance });
+    const denoiser = new GpuNetworkDenoiser(field, network.fn, card, conditioning(classLabel, guidance));
     return {
       field,
       denoiser,
+      condition: (label, w) => denoiser.setConditioning(conditioning(label, w)),
       destroy: () => {
         network.destroy();
         field.destroy();

@@ -3,7 +3,8 @@
  * `runId` on every message about a run, buffers as transferables, plain data only (no library
  * objects). Both sides validate what they receive with `isRequest` / `isEvent`.
  */
-import type { Params, ScheduleKind, SdeConfig } from '../core/types';
+import type { NoiseKeying } from '../core/sampling-loop';
+import type { Params, ScheduleKind, SdeConfig, StepTrace } from '../core/types';
 
 /** Which execution provider to use; 'auto' tries WebGPU and falls back to WASM. */
 export type EpPreference = 'auto' | 'webgpu' | 'wasm';
@@ -31,6 +32,12 @@ export interface RunSettings {
   guidance: number;
   /** Replace the final x by the last x̂₀ (one extra network evaluation's worth of cleanup). */
   denoiseFinal: boolean;
+  /**
+   * Where the SDE steps' noise comes from (core's LoopOptions.noise): 'brownian', one Brownian path
+   * per seed whatever the step count (the default, links with v=2), or 'step', keyed by
+   * (seed, step, element), which reproduces links made before (no v in the hash).
+   */
+  noise?: NoiseKeying;
   /** Play speed; 0 = as fast as possible. */
   stepsPerSecond: number;
   /**
@@ -59,8 +66,20 @@ export type EngineRequest =
   | { type: 'seek'; runId: number; k: number }
   | { type: 'setSampler'; runId: number; sampler: string; params: Params }
   | { type: 'setSde'; runId: number; sde: SdeConfig }
+  /** Another class or guidance weight (as in RunSettings) from the next step on: the run continues. */
+  | { type: 'setConditioning'; runId: number; classLabel: number | null; guidance: number }
   | { type: 'setSpeed'; runId: number; stepsPerSecond: number }
   | { type: 'frameAck'; runId: number; i: number }
+  /**
+   * Stop this run for good (the page left it: another model, a pasted link). A step in flight is
+   * abandoned at its next network call, and steps queued for it never run.
+   */
+  | { type: 'stop'; runId: number }
+  /**
+   * Abandon the step in flight (at its next network call) and any queued, and pause. Answered by
+   * `paused` with reason 'cancelled' once no step of the run is running.
+   */
+  | { type: 'cancelStep'; runId: number }
   /**
    * The page's x_t and x̂₀ canvases, from canvas.transferControlToOffscreen() (sent as
    * transferables): on WebGPU the worker draws every image frame into them from now on, and
@@ -72,6 +91,11 @@ export type EngineRequest =
   | { type: 'detachViews' }
   /** Asks for the current frame with its arrays (answered with a frame with `requested: true`). */
   | { type: 'readFrame'; runId: number }
+  /**
+   * The run's model's score ∇log p_σ at `points` (scale-free coordinates, count × dim), for the
+   * 2D view's arrows of a learned model: one batched network call, answered by `scoreField`.
+   */
+  | { type: 'scoreField'; runId: number; sigma: number; points: Float32Array }
   | { type: 'dispose' };
 
 export type EngineRequestType = EngineRequest['type'];
@@ -118,6 +142,12 @@ export interface FrameEvent {
   drawn: boolean;
   /** The answer to a readFrame: the state did not move (not a step, not a branch). */
   requested: boolean;
+  /**
+   * How the step reached this state: the sampler's formula and the coefficients and scalars it
+   * used (core's StepTrace, a few hundred numbers at most). Null for step 0, the prior. A seek
+   * answer carries the trace of the step it returns to.
+   */
+  trace: StepTrace | null;
 }
 
 /** What the page needs to know about a loaded model (plain data from the card). */
@@ -131,7 +161,7 @@ export interface ModelSummary {
   analytic: boolean;
 }
 
-export type PauseReason = 'user' | 'done' | 'nonfinite' | 'error';
+export type PauseReason = 'user' | 'done' | 'nonfinite' | 'error' | 'cancelled';
 export type ErrorScope = 'model' | 'run' | 'backend' | 'worker';
 
 export type EngineEvent =
@@ -140,6 +170,10 @@ export type EngineEvent =
   | { type: 'ready'; modelId: string; model: ModelSummary }
   | FrameEvent
   | { type: 'paused'; runId: number; reason: PauseReason; i: number }
+  /** Step i (from step i − 1) has begun; its frame follows, or a pause when it fails or is cancelled. */
+  | { type: 'stepStarted'; runId: number; i: number }
+  /** The answer to a scoreField request: the score (D(x̃, σ) − x̃)/σ² at its points (empty: failed). */
+  | { type: 'scoreField'; runId: number; sigma: number; points: Float32Array; score: Float32Array }
   | { type: 'playing'; runId: number }
   | {
       type: 'error';
@@ -199,11 +233,14 @@ function isRunSettings(m: Fields): boolean {
     (m.classLabel === null || isInt(m.classLabel)) &&
     isNum(m.guidance) &&
     isBool(m.denoiseFinal) &&
+    (m.noise === undefined || m.noise === 'brownian' || m.noise === 'step') &&
     isNum(m.stepsPerSecond) &&
     (m.residency === undefined || m.residency === 'gpu' || m.residency === 'cpu') &&
     (m.graphCapture === undefined || isBool(m.graphCapture))
   );
 }
+
+const isFloats = (v: unknown): v is Float32Array => v instanceof Float32Array;
 
 const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   init: (m) => m.ep === 'auto' || m.ep === 'webgpu' || m.ep === 'wasm',
@@ -215,16 +252,43 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   seek: (m) => isInt(m.runId) && isInt(m.k),
   setSampler: (m) => isInt(m.runId) && isStr(m.sampler) && isParams(m.params),
   setSde: (m) => isInt(m.runId) && isSde(m.sde),
+  setConditioning: (m) =>
+    isInt(m.runId) && (m.classLabel === null || isInt(m.classLabel)) && isNum(m.guidance),
   setSpeed: (m) => isInt(m.runId) && isNum(m.stepsPerSecond),
   frameAck: (m) => isInt(m.runId) && isInt(m.i),
+  stop: (m) => isInt(m.runId),
+  cancelStep: (m) => isInt(m.runId),
   attachViews: (m) => isOffscreen(m.x) && isOffscreen(m.denoised) && m.x !== m.denoised,
   detachViews: () => true,
   readFrame: (m) => isInt(m.runId),
+  scoreField: (m) => isInt(m.runId) && isNum(m.sigma) && m.sigma > 0 && isFloats(m.points),
   dispose: () => true,
 };
 
-const isFloats = (v: unknown): v is Float32Array => v instanceof Float32Array;
 const isNumArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
+
+/** A recorded coefficient or scalar: NaN and ±∞ are allowed (a diverging step still reports). */
+const isTraceNumber = (v: unknown): boolean =>
+  typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
+const isTraceValue = (v: unknown): boolean => isObject(v) && isStr(v.symbol) && isTraceNumber(v.value);
+const isTraceLine = (v: unknown): boolean =>
+  isObject(v) &&
+  isStr(v.name) &&
+  (v.kind === 'update' || v.kind === 'form') &&
+  Array.isArray(v.terms) &&
+  v.terms.every((t) => isObject(t) && isStr(t.symbol) && isTraceNumber(t.coef)) &&
+  Array.isArray(v.values) &&
+  v.values.every(isTraceValue);
+const isTrace = (v: unknown): v is StepTrace =>
+  isObject(v) &&
+  isStr(v.samplerId) &&
+  isStr(v.cite) &&
+  Array.isArray(v.formula) &&
+  v.formula.every(isStr) &&
+  Array.isArray(v.values) &&
+  v.values.every(isTraceValue) &&
+  Array.isArray(v.lines) &&
+  v.lines.every(isTraceLine);
 
 const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
   backend: (m) => (m.ep === 'webgpu' || m.ep === 'wasm') && isInt(m.threads) && isStr(m.reason),
@@ -244,8 +308,16 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isBool(m.done) &&
     isBool(m.drawn) &&
     isBool(m.requested) &&
+    (m.trace === null || isTrace(m.trace)) &&
     (m.drawn || m.x.length > 0),
   paused: (m) => isInt(m.runId) && isStr(m.reason) && isInt(m.i),
+  stepStarted: (m) => isInt(m.runId) && isInt(m.i),
+  scoreField: (m) =>
+    isInt(m.runId) &&
+    isNum(m.sigma) &&
+    isFloats(m.points) &&
+    isFloats(m.score) &&
+    (m.score.length === 0 || m.points.length === m.score.length),
   playing: (m) => isInt(m.runId),
   error: (m) => isStr(m.scope) && isStr(m.message) && isBool(m.recoverable),
 };

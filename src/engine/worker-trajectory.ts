@@ -13,6 +13,7 @@ import { SamplingLoop } from '../core/sampling-loop';
 import type { Denoiser, Params, SdeConfig, Sigma } from '../core/types';
 import type { LoadedModel } from './model';
 import type { FrameEvent, RunSettings } from './protocol';
+import { nextTask, StepCancelled } from './next-task';
 
 /**
  * Where frame() draws a frame besides (or instead of) sending its arrays: the page's canvases
@@ -32,14 +33,25 @@ export interface FrameOptions {
   arrays?: boolean;
 }
 
-/** A denoiser that adds the milliseconds spent inside it to a counter. */
+/**
+ * A denoiser that adds the milliseconds spent inside it to a counter. The denoiser inside can be
+ * replaced between steps (a new class or guidance mid-run); the loop keeps calling this one.
+ */
 class TimedDenoiser<V> implements Denoiser<V> {
   elapsedMs = 0;
-  constructor(private readonly inner: Denoiser<V>) {}
+  /** Awaited before each call (see WorkerTrajectory.step); it throws to abandon the step. */
+  gate: (() => Promise<void>) | null = null;
+  constructor(private inner: Denoiser<V>) {}
   get dim(): number {
     return this.inner.dim;
   }
+  use(inner: Denoiser<V>): void {
+    if (inner.dim !== this.inner.dim)
+      throw new Error(`A denoiser of ${inner.dim} values replaces one of ${this.inner.dim}.`);
+    this.inner = inner;
+  }
   async denoise(xTilde: V, sigma: Sigma, batch: number): Promise<V> {
+    if (this.gate !== null) await this.gate();
     const began = performance.now();
     try {
       return await this.inner.denoise(xTilde, sigma, batch);
@@ -62,7 +74,18 @@ export function resolveSde(card: ModelCard, requested: SdeConfig): SdeConfig {
 interface Backing<V> {
   field: Field<V>;
   denoiser: Denoiser<V>;
+  /** The denoiser for another class and guidance (the protocol's values), on the same field. */
+  condition(classLabel: number | null, guidance: number): Denoiser<V>;
   destroy(): void;
+}
+
+/**
+ * Core's conditioning for the protocol's: a class only on a model with classes; guidance w as in
+ * core and the CLI, D = D_u + w(D_c − D_u) (Ho & Salimans 2022), 1 (the model alone) without one.
+ */
+function conditioningOf(card: ModelCard, classLabel: number | null, guidance: number) {
+  const conditional = classLabel !== null && (card.classes?.length ?? 0) > 0;
+  return { classLabel: conditional ? classLabel : null, guidance: conditional ? guidance : 1 };
 }
 
 type AnyBacking =
@@ -70,19 +93,26 @@ type AnyBacking =
 
 function backingFor(model: LoadedModel, settings: RunSettings): AnyBacking {
   const { card } = model;
-  const conditional = settings.classLabel !== null && (card.classes?.length ?? 0) > 0;
-  // Guidance w as in core and the CLI: D = D_u + w(D_c − D_u) (Ho & Salimans 2022).
-  const classLabel = conditional ? settings.classLabel : null;
-  const guidance = conditional ? settings.guidance : 1;
+  const { classLabel, guidance } = conditioningOf(card, settings.classLabel, settings.guidance);
   if (model.gpu && settings.residency !== 'cpu') {
+    const gpu = model.gpu(settings.batch, classLabel, guidance, { graphCapture: settings.graphCapture });
+    const condition = (label: number | null, w: number): Denoiser<GPUBuffer> => {
+      const c = conditioningOf(card, label, w);
+      gpu.condition(c.classLabel, c.guidance);
+      return gpu.denoiser;
+    };
     return {
       onGpu: true,
-      backing: model.gpu(settings.batch, classLabel, guidance, { graphCapture: settings.graphCapture }),
+      backing: { field: gpu.field, denoiser: gpu.denoiser, condition, destroy: () => gpu.destroy() },
     };
   }
   const denoiser = model.denoiser(classLabel, guidance);
   const field = cpuField(settings.batch, denoiser.dim);
-  return { onGpu: false, backing: { field, denoiser, destroy: () => undefined } };
+  const condition = (label: number | null, w: number): Denoiser => {
+    const c = conditioningOf(card, label, w);
+    return model.denoiser(c.classLabel, c.guidance);
+  };
+  return { onGpu: false, backing: { field, denoiser, condition, destroy: () => undefined } };
 }
 
 /** A GPU-resident trajectory's field and current report. */
@@ -131,6 +161,7 @@ export class WorkerTrajectory<V = unknown> {
         seed: settings.seed,
         batch: settings.batch,
         denoiseFinal: settings.denoiseFinal,
+        noise: settings.noise ?? 'brownian',
       });
       return new WorkerTrajectory(loop, timed, backing, card, onGpu) as WorkerTrajectory;
     } catch (e) {
@@ -158,11 +189,24 @@ export class WorkerTrajectory<V = unknown> {
     const { settings } = this.loop;
     return settings.steps + (settings.denoiseFinal ? 1 : 0);
   }
-  /** Takes one step (the frame is read by frame()). */
-  async step(): Promise<void> {
+  /**
+   * Takes one step (the frame is read by frame()). Before each network call the worker's queued
+   * messages get their turn, and when `cancelled()` is then true the step is abandoned with
+   * StepCancelled: the state stays where it was. onnxruntime cannot stop a call once it runs, so
+   * this is as soon as a step can stop.
+   */
+  async step(cancelled: () => boolean = () => false): Promise<void> {
     const modelBefore = this.timed.elapsedMs;
     const began = performance.now();
-    this.last = await this.loop.step();
+    this.timed.gate = async () => {
+      await nextTask();
+      if (cancelled()) throw new StepCancelled();
+    };
+    try {
+      this.last = await this.loop.step();
+    } finally {
+      this.timed.gate = null;
+    }
     const modelMs = this.timed.elapsedMs - modelBefore;
     this.lastTimings = { modelMs, otherMs: Math.max(0, performance.now() - began - modelMs) };
   }
@@ -179,6 +223,14 @@ export class WorkerTrajectory<V = unknown> {
 
   setSde(sde: SdeConfig): void {
     this.loop.setSde(resolveSde(this.card, sde));
+  }
+
+  /**
+   * Another class or guidance from the next step on: an input of the denoiser, not of the initial
+   * noise, so the trajectory continues from the current state (as a sampler swap does).
+   */
+  setConditioning(classLabel: number | null, guidance: number): void {
+    this.timed.use(this.backing.condition(classLabel, guidance));
   }
 
   /**
@@ -231,6 +283,7 @@ export class WorkerTrajectory<V = unknown> {
       onGpu: this.onGpu,
       drawn: sink !== null && finite,
       requested: false,
+      trace: last.trace,
     };
     return { frame, finite };
   }

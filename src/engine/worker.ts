@@ -36,16 +36,24 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.setSampler(request.runId, request.sampler, request.params);
     case 'setSde':
       return engine.setSde(request.runId, request.sde);
+    case 'setConditioning':
+      return engine.setConditioning(request.runId, request.classLabel, request.guidance);
     case 'setSpeed':
       return engine.setSpeed(request.runId, request.stepsPerSecond);
     case 'frameAck':
       return engine.frameAck(request.runId, request.i);
+    case 'stop':
+      return engine.stop(request.runId);
+    case 'cancelStep':
+      return engine.cancelStep(request.runId);
     case 'attachViews':
       return engine.attachViews({ x: request.x, denoised: request.denoised });
     case 'detachViews':
       return engine.detachViews();
     case 'readFrame':
       return engine.readFrame(request.runId);
+    case 'scoreField':
+      return engine.scoreField(request.runId, request.sigma, request.points);
     case 'dispose':
       return engine.dispose();
     default:

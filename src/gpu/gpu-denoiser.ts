@@ -34,7 +34,7 @@ export class GpuNetworkDenoiser implements Denoiser<GPUBuffer> {
     private readonly field: GpuField,
     private readonly network: GpuNetworkFn,
     private readonly card: ModelCard,
-    private readonly conditioning: ConditioningOptions = {},
+    private conditioning: ConditioningOptions = {},
   ) {
     this.dim = card.shape.reduce((a, b) => a * b, 1);
     if (field.dim !== this.dim) {
@@ -42,6 +42,12 @@ export class GpuNetworkDenoiser implements Denoiser<GPUBuffer> {
     }
     this.trained = makeSde(card.sde);
     checkConditioning(card, conditioning);
+  }
+
+  /** New class and guidance for the calls from now on (a live change mid-run). */
+  setConditioning(conditioning: ConditioningOptions): void {
+    checkConditioning(this.card, conditioning);
+    this.conditioning = conditioning;
   }
 
   async denoise(xTilde: GPUBuffer, sigma: Sigma, batch: number): Promise<GPUBuffer> {

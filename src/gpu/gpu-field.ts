@@ -8,12 +8,14 @@
  * own command buffer; both are queue operations, executed in order, so parameter and scratch
  * buffers can be shared between calls, including calls whose results are still being read back.
  */
-import { brownianNormals, type BrownianPlan } from '../core/brownian';
+import type { BrownianOpKind, BrownianPlan } from '../core/brownian';
 import { checkCoef, type Field, type Term } from '../core/field';
 import { seedKey } from '../core/rng';
 import {
   ALL_FINITE_WGSL,
   BLEND_WGSL,
+  BROWNIAN_MAX_OPS,
+  BROWNIAN_WGSL,
   COMBINE_WGSL,
   ERROR_NORM_WGSL,
   NOISE_WGSL,
@@ -22,11 +24,12 @@ import {
   WORKGROUP_SIZE,
 } from './kernels';
 
-type Kernel = 'combine' | 'noise' | 'norms' | 'errorNorm' | 'allFinite' | 'blend';
+type Kernel = 'combine' | 'noise' | 'brownian' | 'norms' | 'errorNorm' | 'allFinite' | 'blend';
 
 const SOURCES: Record<Kernel, string> = {
   combine: COMBINE_WGSL,
   noise: NOISE_WGSL,
+  brownian: BROWNIAN_WGSL,
   norms: NORMS_WGSL,
   errorNorm: ERROR_NORM_WGSL,
   allFinite: ALL_FINITE_WGSL,
@@ -53,6 +56,44 @@ function pipelineFor(device: GPUDevice, kernel: Kernel): GPUComputePipeline {
     byKernel.set(kernel, pipeline);
   }
   return pipeline;
+}
+
+/** Op codes of BROWNIAN_WGSL. */
+const BROWNIAN_OP_CODES: Record<BrownianOpKind, number> = {
+  left: 0,
+  right: 1,
+  split: 2,
+  'take-left': 3,
+  'take-right': 4,
+};
+/** Bytes of BROWNIAN_WGSL's plan: a 48-byte header, then 16 bytes per op. */
+const BROWNIAN_HEADER_BYTES = 48;
+const BROWNIAN_PLAN_BYTES = BROWNIAN_HEADER_BYTES + 16 * BROWNIAN_MAX_OPS;
+
+/**
+ * A plan as BROWNIAN_WGSL reads it, with the normaliser folded into the root std and the stds (the
+ * walk is linear in them), each rounded once to float32.
+ */
+function brownianPlanWords(seed: number, plan: BrownianPlan, length: number): ArrayBuffer {
+  const ops = [...plan.descent, ...plan.suffix, ...plan.prefix];
+  if (ops.length > BROWNIAN_MAX_OPS) {
+    throw new Error(`A Brownian plan of ${ops.length} ops exceeds the kernel's ${BROWNIAN_MAX_OPS}.`);
+  }
+  const bytes = new ArrayBuffer(BROWNIAN_PLAN_BYTES);
+  const words = new Uint32Array(bytes);
+  const floats = new Float32Array(bytes);
+  const scale = plan.normaliser;
+  words.set([...seedKey(seed), length, plan.split ? 1 : 0]);
+  words.set([plan.descent.length, plan.suffix.length, plan.prefix.length], 4);
+  floats[8] = plan.rootStd * scale;
+  ops.forEach((op, k) => {
+    const at = BROWNIAN_HEADER_BYTES / 4 + 4 * k;
+    words[at] = BROWNIAN_OP_CODES[op.kind];
+    words[at + 1] = op.node;
+    floats[at + 2] = op.weight;
+    floats[at + 3] = op.std * scale;
+  });
+  return bytes;
 }
 
 /** The same values viewed over a plain ArrayBuffer, which writeBuffer's typing asks for. */
@@ -88,6 +129,7 @@ export class GpuField implements Field<GPUBuffer> {
   private readonly coefs: GPUBuffer;
   private readonly coefTable: Float32Array<ArrayBuffer>;
   private readonly params: GPUBuffer;
+  private readonly plan: GPUBuffer;
   private readonly sums: GPUBuffer;
   private readonly flag: GPUBuffer;
   private readonly dummy: GPUBuffer;
@@ -119,6 +161,7 @@ export class GpuField implements Field<GPUBuffer> {
     );
     // 32 bytes covers every kernel's parameter struct.
     this.params = this.scratch('field params', 32, usage.UNIFORM | usage.COPY_DST);
+    this.plan = this.scratch('field Brownian plan', BROWNIAN_PLAN_BYTES, usage.STORAGE | usage.COPY_DST);
     this.sums = this.scratch('field sums', batch * 4, usage.STORAGE | usage.COPY_SRC);
     this.flag = this.scratch('field flag', 4, usage.STORAGE | usage.COPY_SRC | usage.COPY_DST);
     this.dummy = this.scratch('field unused term', 4, usage.STORAGE);
@@ -199,12 +242,28 @@ export class GpuField implements Field<GPUBuffer> {
   }
 
   /**
-   * The Brownian tree's normals, computed on the CPU and uploaded (one buffer write per SDE step).
-   * The walk is the same for every element, so a kernel could apply the plan on the device.
+   * The Brownian tree's normals, on the device: the plan (a few hundred bytes) is written once and
+   * one thread per Philox block walks it for four elements.
    */
   brownian(seed: number, plan: BrownianPlan): GPUBuffer {
     this.checkAlive();
-    return this.upload(brownianNormals(seed, plan, this.length));
+    const out = this.take();
+    if (plan.a === plan.b) {
+      const encoder = this.device.createCommandEncoder({ label: 'field brownian (empty interval)' });
+      encoder.clearBuffer(out);
+      this.device.queue.submit([encoder.finish()]);
+      return out;
+    }
+    this.device.queue.writeBuffer(this.plan, 0, brownianPlanWords(seed, plan, this.length));
+    this.submit(
+      pipelineFor(this.device, 'brownian'),
+      [
+        { binding: 0, resource: { buffer: out } },
+        { binding: 1, resource: { buffer: this.plan } },
+      ],
+      Math.ceil(Math.ceil(this.length / 4) / WORKGROUP_SIZE),
+    );
+    return out;
   }
 
   blend(mask: GPUBuffer, a: GPUBuffer, b: GPUBuffer): GPUBuffer {
@@ -331,7 +390,9 @@ export class GpuField implements Field<GPUBuffer> {
     this.free.clear();
     for (const list of this.staging.values()) for (const buffer of list) buffer.destroy();
     this.staging.clear();
-    for (const buffer of [this.coefs, this.params, this.sums, this.flag, this.dummy]) buffer.destroy();
+    for (const buffer of [this.coefs, this.params, this.plan, this.sums, this.flag, this.dummy]) {
+      buffer.destroy();
+    }
   }
 
   private scratch(label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer {

@@ -167,6 +167,90 @@ ${ENTRY} {
 }
 `;
 
+/** Ops a Brownian plan can hold: a descent of at most DEPTH levels, then two walks below it. */
+export const BROWNIAN_MAX_OPS = 72;
+
+/**
+ * The Brownian tree's normals (src/core/brownian.ts): one thread per Philox block of four elements
+ * applies the plan's scalar ops to its four lanes. The node normal of element e is
+ * box_muller on Philox counter (e / 4, node, 0, 2), as rng.ts brownianNodeNoise draws it; each op is
+ * (kind, node, weight bits, std bits) and first draws left = weight·cur + std·z, the increment over
+ * the left half of the current interval:
+ *   0 left: cur ← left;  1 right: cur ← cur − left;  2 split: side ← left, cur ← cur − left;
+ *   3 take-left: acc += left, cur ← cur − left;  4 take-right: acc += cur − left, cur ← left.
+ * The descent acts on cur; after a split the suffix walk acts on side and the prefix walk on cur,
+ * both adding to acc, and the increment is acc + side + cur. The plan's root std and stds arrive
+ * already multiplied by the normaliser 1/√(u_b − u_a) (the walk is linear in them), so the result
+ * is a standard normal.
+ */
+export const BROWNIAN_WGSL = /* wgsl */ `
+${PHILOX_WGSL}
+${BOX_MULLER_WGSL}
+${GROUP_INDEX_WGSL}
+struct BrownianPlan {
+  key: vec2<u32>,
+  length: u32,
+  split: u32,
+  // descent, suffix and prefix op counts, unused
+  counts: vec4<u32>,
+  root_std: f32,
+  ops: array<vec4<u32>, ${BROWNIAN_MAX_OPS}>,
+}
+@group(0) @binding(0) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(1) var<storage, read> plan: BrownianPlan;
+
+fn node_normals(blk: u32, node: u32) -> vec4<f32> {
+  let w = philox4x32(vec4<u32>(blk, node, 0u, 2u), plan.key);
+  return vec4<f32>(box_muller(w.x, w.y), box_muller(w.z, w.w));
+}
+
+// Applies op k to the four lanes; returns the left half's increment (for a split).
+fn apply(blk: u32, k: u32, cur: ptr<function, vec4<f32>>, acc: ptr<function, vec4<f32>>) -> vec4<f32> {
+  let op = plan.ops[k];
+  let left = bitcast<f32>(op.z) * *cur + bitcast<f32>(op.w) * node_normals(blk, op.y);
+  switch op.x {
+    case 0u: { *cur = left; }
+    case 1u, 2u: { *cur = *cur - left; }
+    case 3u: { *acc = *acc + left; *cur = *cur - left; }
+    default: { *acc = *acc + (*cur - left); *cur = left; }
+  }
+  return left;
+}
+
+${ENTRY} {
+  let blk = group_index(wid, nwg) * ${WORKGROUP_SIZE}u + lid;
+  let first = blk * 4u;
+  if (first >= plan.length) {
+    return;
+  }
+  var cur = plan.root_std * node_normals(blk, 0u);
+  var side = vec4<f32>(0.0);
+  var acc = vec4<f32>(0.0);
+  let descent = plan.counts.x;
+  for (var k = 0u; k < descent; k++) {
+    let left = apply(blk, k, &cur, &acc);
+    if (plan.ops[k].x == 2u) {
+      side = left;
+    }
+  }
+  var out = cur;
+  if (plan.split != 0u) {
+    let suffix_end = descent + plan.counts.y;
+    for (var k = descent; k < suffix_end; k++) {
+      _ = apply(blk, k, &side, &acc);
+    }
+    for (var k = suffix_end; k < suffix_end + plan.counts.z; k++) {
+      _ = apply(blk, k, &cur, &acc);
+    }
+    out = acc + side + cur;
+  }
+  dst[first] = out.x;
+  if (first + 1u < plan.length) { dst[first + 1u] = out.y; }
+  if (first + 2u < plan.length) { dst[first + 2u] = out.z; }
+  if (first + 3u < plan.length) { dst[first + 3u] = out.w; }
+}
+`;
+
 const termBindings = Array.from(
   { length: TERMS_PER_PASS },
   (_, j) => `@group(0) @binding(${3 + j}) var<storage, read> v${j}: array<f32>;`,

@@ -1,19 +1,26 @@
-/** The page: header with status, controls on the left, transport, pictures and plots on the right. */
+/**
+ * The page, in four areas (styles.css names them and says what each may hold): the pictures, the
+ * transport under them, notices above them, and the settings in a side column that scrolls on its
+ * own. On a phone the same areas stack: pictures, transport, then the settings in groups.
+ */
 import { Banners } from './components/Banners';
 import { ModelPicker } from './components/ModelPicker';
 import { RunSettingsPanel } from './components/RunSettingsPanel';
 import { SamplerPanel } from './components/SamplerPanel';
 import { SchedulePlots } from './components/SchedulePlots';
+import { SettingsGroup } from './components/SettingsGroup';
 import { StatusLine } from './components/StatusLine';
+import { StepProgress } from './components/StepProgress';
 import { ExportButtons, ShareButton } from './components/Toolbar';
 import { Transport } from './components/Transport';
+import { UpdateRule } from './components/UpdateRule';
 import { ViewToggles } from './components/ViewToggles';
 import { Views } from './components/Views';
 
 export function App() {
   return (
     <div className="app">
-      <header className="top">
+      <header className="area-header top">
         <h1>
           Diffusion Playground <span className="subtitle">noise → data, one reverse-SDE step per frame</span>
         </h1>
@@ -22,28 +29,34 @@ export function App() {
           <ShareButton />
         </div>
       </header>
-      <Banners />
-      <main className="layout">
-        <aside className="controls" aria-label="Settings">
-          <section className="panel">
-            <ModelPicker />
-          </section>
+      <div className="area-notices">
+        <Banners />
+      </div>
+      <section className="area-views" aria-label="Pictures">
+        <Views />
+        <StepProgress />
+      </section>
+      <div className="area-transport">
+        <Transport />
+        <StatusLine />
+      </div>
+      <aside className="area-side controls" aria-label="Settings">
+        <ViewToggles />
+        <SettingsGroup title="Model">
+          <ModelPicker />
+        </SettingsGroup>
+        <SettingsGroup title="Sampler">
           <SamplerPanel />
+        </SettingsGroup>
+        <UpdateRule />
+        <SettingsGroup title="Process, grid and noise">
           <RunSettingsPanel />
-        </aside>
-        <div className="stage">
-          <Transport />
-          <StatusLine />
-          <div className="stage-body">
-            <Views />
-            <div className="side">
-              <SchedulePlots />
-              <ViewToggles />
-            </div>
-          </div>
-          <p className="keys">Keys: Space play/pause · → one step · ← one step back</p>
-        </div>
-      </main>
+        </SettingsGroup>
+        <SettingsGroup title="Noise schedule">
+          <SchedulePlots />
+        </SettingsGroup>
+        <p className="keys">Keys: Space play/pause · → one step · ← one step back</p>
+      </aside>
     </div>
   );
 }

@@ -6,8 +6,10 @@ import {
   brownianPlan,
   clockIndex,
   clockValue,
+  nodeNormalsCache,
   planDraws,
 } from '../../src/core/brownian';
+import { brownianNodeNoise } from '../../src/core/rng';
 
 const N = 20_000;
 const inc = (seed: number, a: number, b: number, n = N) => brownianIncrements(seed, brownianPlan(a, b), n);
@@ -126,5 +128,22 @@ describe('Brownian tree on the σ² clock', () => {
       expect(planDraws(brownianPlan(k(a), k(b)))).toBeLessThanOrEqual(1 + 2 * BROWNIAN_DEPTH);
     }
     expect(() => brownianPlan(5, 3)).toThrow(/0 ≤ a ≤ b/);
+  });
+
+  it('the node cache changes no bit: along a grid, across seeds and counts, and when it evicts', () => {
+    const sigmas = [80, 20, 5, 1, 0.3, 0.1, 0.03, 0.01];
+    const plans = sigmas.slice(1).map((next, i) => brownianPlan(k(next), k(sigmas[i])));
+    // A roomy cache, and one that holds only a few nodes of 300 elements, so it evicts every step.
+    const caches = [nodeNormalsCache(), nodeNormalsCache(4 * 300 * 5)];
+    for (const count of [300, 7, 300]) {
+      for (const seed of [1, 2, 1]) {
+        for (const plan of plans) {
+          const want = brownianNormals(seed, plan, count, brownianNodeNoise);
+          for (const nodes of caches) {
+            expect(Array.from(brownianNormals(seed, plan, count, nodes))).toEqual(Array.from(want));
+          }
+        }
+      }
+    }
   });
 });

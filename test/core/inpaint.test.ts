@@ -22,7 +22,7 @@ import { samplerIds } from '../../src/core/samplers/registry';
 import { SamplingLoop, type LoopOptions } from '../../src/core/sampling-loop';
 import { makeSde } from '../../src/core/sde';
 import { meanWithStandardError, wasserstein1d } from '../../src/core/stats';
-import { asSigma, asTime } from '../../src/core/types';
+import { asSigma, asTime, type StepTrace } from '../../src/core/types';
 import { gaussianDenoiser } from './samplers-support';
 import { strictField } from './strict-field';
 
@@ -61,6 +61,36 @@ describe('SamplingLoop.startFrom', () => {
     loop.startFrom(new Float32Array(8), grid[5]);
     expect((await loop.step()).sigma).toBe(grid[6]);
     expect(() => loop.startFrom(new Float32Array(8), asSigma(0))).toThrow(/above 0/);
+  });
+
+  it("drops the last step's update rule and keeps its step total through a sampler swap", async () => {
+    const steps = 20;
+    const options: LoopOptions = {
+      denoiser: gaussianDenoiser([0, 1], [1, 0.5]),
+      sde: { kind: 'vp' },
+      schedule: 'uniform',
+      steps,
+      samplerId: 'euler_maruyama',
+      seed: 3,
+      batch: 2,
+    };
+    const loop = new SamplingLoop(cpuField(2, 2), options);
+    expect((await loop.step()).trace).not.toBeNull();
+    const grid = sigmaGrid(makeSde({ kind: 'vp' }), 'uniform', steps);
+    const start = asSigma(makeSde({ kind: 'vp' }).sigma(asTime(0.5)));
+    const below = grid.filter((s) => s < start);
+    const report = loop.startFrom(new Float32Array(4).fill(0.2), start);
+    expect(report.trace).toBeNull();
+    expect(loop.stepTotal).toBe(below.length);
+    await loop.step();
+    // Swapping the sampler mid-run keeps the SDEdit grid: the run still ends after `below` steps.
+    loop.setSampler('ode_heun');
+    expect(await finish(loop)).toEqual(below.slice(1));
+    expect(loop.framesSoFar).toBe(below.length);
+    // reset() goes back to the prior and the full step count.
+    loop.reset();
+    expect(loop.startedAt).toBeNull();
+    expect(loop.stepTotal).toBe(steps);
   });
 
   it('an ODE run from (x̃, σ₀) follows the exact Gaussian flow from there', async () => {
@@ -143,9 +173,19 @@ describe('inpainting by replacement', () => {
       denoiseFinal,
       inpainting: { known: field.upload(known), mask: field.upload(mask), resample },
     });
-    await finish(loop);
-    return { x: loop.xTilde, nfe: loop.nfeTotal };
+    let lastTrace: StepTrace | null = null;
+    while (!loop.done) lastTrace = (await loop.step()).trace;
+    return { x: loop.xTilde, nfe: loop.nfeTotal, lastTrace };
   }
+
+  it('the update rule of an inpainting step ends with the replacement, and x̃ comes from it', async () => {
+    for (const denoiseFinal of [true, false]) {
+      const { lastTrace } = await inpaint('euler_maruyama', denoiseFinal);
+      const lines = lastTrace?.lines ?? [];
+      expect(lines.at(-1)?.label).toMatch(/replacement of the known part/);
+      expect(lastTrace?.result).toEqual({ kind: 'line', index: lines.length - 1 });
+    }
+  });
 
   it.each(samplerIds)(
     '%s: the output holds the known values exactly, with and without denoising',

@@ -5,8 +5,16 @@ import { langevinCorrectorMove } from '../../src/core/samplers/langevin';
 import { getSampler } from '../../src/core/samplers/registry';
 import { makeSde } from '../../src/core/sde';
 import { asSigma } from '../../src/core/types';
+import { StepRecorder, tracedCtx } from '../../src/core/trace';
 import type { Params, Sde, Sigma, StepCtx } from '../../src/core/types';
 import { gaussianDenoiser } from './samplers-support';
+
+/** A field and a recording update on it, as a corrector move needs. */
+function recording(batch: number, dim: number) {
+  const field = cpuField(batch, dim);
+  const recorder = new StepRecorder(field);
+  return { field, update: recorder.update.bind(recorder) };
+}
 
 /** Equal to float32 precision of the inputs (relative 1e-6). */
 function expectRelative(actual: number | undefined, expected: number): void {
@@ -20,7 +28,7 @@ describe('Langevin corrector move (Song et al. 2021, Alg. 4)', () => {
   const z = Float32Array.from([0.6, 0.8, 3, 4]); // ‖z₁‖ = 1, ‖z₂‖ = 5
 
   it('by default takes one ε = 2α(r·mean‖z‖/mean‖s‖)² from batch-mean norms', async () => {
-    const move = await langevinCorrectorMove(cpuField(2, 2), x, score, z, {
+    const move = await langevinCorrectorMove(recording(2, 2), x, score, z, {
       snr: 0.16,
       alpha: 0.9,
       scale: 1,
@@ -39,7 +47,7 @@ describe('Langevin corrector move (Song et al. 2021, Alg. 4)', () => {
   });
 
   it('with per-sample norms takes ε = 2α(r‖z‖/‖s‖)² per sample and moves x by ε·s + √(2ε)·z', async () => {
-    const move = await langevinCorrectorMove(cpuField(2, 2), x, score, z, {
+    const move = await langevinCorrectorMove(recording(2, 2), x, score, z, {
       snr: 0.16,
       alpha: 0.9,
       scale: 1,
@@ -56,7 +64,7 @@ describe('Langevin corrector move (Song et al. 2021, Alg. 4)', () => {
 
   it('reports step sizes in native units: ε = s²·ε̃', async () => {
     const move = await langevinCorrectorMove(
-      cpuField(1, 2),
+      recording(1, 2),
       Float32Array.from([0, 0]),
       Float32Array.from([2, 0]),
       Float32Array.from([0, 1]),
@@ -72,7 +80,7 @@ describe('Langevin corrector move (Song et al. 2021, Alg. 4)', () => {
 /** A one-point step context on N(0, 1) data, whose score at σ is −x̃/(1 + σ²), with fixed noise. */
 function gaussianCtx(sde: Sde, sigmaNext: Sigma, sigmas: Sigma[], params: Params, z: Float32Array): StepCtx {
   const denoiser = gaussianDenoiser([0, 0], [1, 1]);
-  return {
+  return tracedCtx({
     sde,
     sigmaNext,
     sigmas,
@@ -82,7 +90,7 @@ function gaussianCtx(sde: Sde, sigmaNext: Sigma, sigmas: Sigma[], params: Params
     denoise: (x, s) => denoiser.denoise(x, s, x.length / 2),
     noise: () => z,
     increment: () => z,
-  };
+  }).ctx;
 }
 
 describe('pc corrector on a Gaussian (hand-computed score)', () => {

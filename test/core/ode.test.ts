@@ -5,11 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { cpuField } from '../../src/core/field-cpu';
 import { sigmaGrid } from '../../src/core/grids';
+import { tracedCtx } from '../../src/core/trace';
 import { getSampler } from '../../src/core/samplers/registry';
 import { makeSde } from '../../src/core/sde';
 import { priorState } from '../../src/core/step-event';
 import type { Params, SdeKind } from '../../src/core/types';
-import { gaussianDenoiser, runTrajectory } from './samplers-support';
+import { gaussianDenoiser, runTrajectory, convergenceSlope } from './samplers-support';
 
 const mean = [0.5, -1, 0, 2];
 const std = [0.1, 0.5, 1, 2];
@@ -36,21 +37,6 @@ async function flowError(id: string, kind: SdeKind, steps: number, params: Param
     maxError = Math.max(maxError, Math.abs(run.x[j] - exact));
   }
   return { maxError, nfe: run.nfe };
-}
-
-/** Least-squares slope of log(error) against log(steps): −order. */
-function convergenceSlope(steps: number[], errors: number[]): number {
-  const xs = steps.map(Math.log);
-  const ys = errors.map(Math.log);
-  const mx = xs.reduce((a, b) => a + b) / xs.length;
-  const my = ys.reduce((a, b) => a + b) / ys.length;
-  let num = 0;
-  let den = 0;
-  xs.forEach((x, i) => {
-    num += (x - mx) * (ys[i] - my);
-    den += (x - mx) ** 2;
-  });
-  return num / den;
 }
 
 const kinds: SdeKind[] = ['vp', 've'];
@@ -125,7 +111,7 @@ describe('first-order equivalences', () => {
     const x = priorState(field, sde, 11, sigmas[0]).xTilde;
     const denoiser = gaussianDenoiser(mean, std);
     const state = { i: 0, sigma: sigmas[2], xTilde: x };
-    const ctx = {
+    const { ctx } = tracedCtx({
       sde,
       sigmaNext: sigmas[3],
       sigmas,
@@ -135,7 +121,7 @@ describe('first-order equivalences', () => {
       denoise: (xs: Float32Array, s: (typeof sigmas)[number]) => denoiser.denoise(xs, s, batch),
       noise: () => new Float32Array(x.length),
       increment: () => new Float32Array(x.length),
-    };
+    });
     const dpm = await getSampler('dpmpp_2m').step(state, ctx);
     const ddim = await getSampler('ddim').step(state, ctx);
     expect(dpm.info?.order).toBe(1);

@@ -3,7 +3,7 @@
  * sampling loop, sample moments and the exact law of annealed Langevin dynamics on a Gaussian.
  */
 import { cpuField } from '../../src/core/field-cpu';
-import { SamplingLoop } from '../../src/core/sampling-loop';
+import { SamplingLoop, type NoiseKeying } from '../../src/core/sampling-loop';
 import type { StepReport } from '../../src/core/step-event';
 import { asTime } from '../../src/core/types';
 import type { Denoiser, Params, ScheduleKind, Sde, SdeConfig, Sigma } from '../../src/core/types';
@@ -42,6 +42,8 @@ export interface RunOptions {
   params?: Params;
   /** Seeds the prior draw and every step's noise. */
   seed: number;
+  /** The SDE steps' noise (the loop's default, one Brownian path per seed, when omitted). */
+  noise?: NoiseKeying;
 }
 
 /** A finished trajectory of the shipped sampling loop, with the x̃ it started from. */
@@ -113,4 +115,19 @@ export function annealedLangevinLaw(
     variance.push(v);
   });
   return { mean, variance };
+}
+
+/** Least-squares slope of log(error) against log(steps): −order. */
+export function convergenceSlope(steps: number[], errors: number[]): number {
+  const xs = steps.map(Math.log);
+  const ys = errors.map(Math.log);
+  const mx = xs.reduce((a, b) => a + b) / xs.length;
+  const my = ys.reduce((a, b) => a + b) / ys.length;
+  let num = 0;
+  let den = 0;
+  xs.forEach((x, i) => {
+    num += (x - mx) * (ys[i] - my);
+    den += (x - mx) ** 2;
+  });
+  return num / den;
 }

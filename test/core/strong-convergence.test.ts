@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCard } from '../../src/core/card';
 import { CpuRunner, type NoiseKeying } from '../../src/core/cpu-runner';
 import { denoiserForCard } from '../../src/core/denoiser';
+import { convergenceSlope } from './samplers-support';
 
 const card = parseCard(JSON.parse(readFileSync('models/ring8.json', 'utf8')), 'models/ring8.json');
 const denoiser = denoiserForCard(card);
@@ -40,28 +41,13 @@ function medianDistance(a: Float32Array, b: Float32Array): number {
   return (d[BATCH / 2 - 1] + d[BATCH / 2]) / 2;
 }
 
-/** Least-squares slope of log(error) against log(steps). */
-function slope(steps: number[], errors: number[]): number {
-  const x = steps.map(Math.log);
-  const y = errors.map(Math.log);
-  const mx = x.reduce((a, b) => a + b) / x.length;
-  const my = y.reduce((a, b) => a + b) / y.length;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < x.length; i++) {
-    num += (x[i] - mx) * (y[i] - my);
-    den += (x[i] - mx) ** 2;
-  }
-  return num / den;
-}
-
 describe('Euler–Maruyama on one Brownian path', () => {
   it('converges strongly, at order about 1, to the 6400-step path of the same seed', async () => {
     const reference = await endpoint(6400, 'brownian');
     const grid = [50, 200, 800];
     const errors: number[] = [];
     for (const steps of grid) errors.push(medianDistance(await endpoint(steps, 'brownian'), reference));
-    const order = -slope(grid, errors);
+    const order = -convergenceSlope(grid, errors);
     console.log(
       `strong convergence: median |x_N − x_6400| = ${errors.map((e) => e.toFixed(4)).join(', ')} at N = ${grid.join(', ')}; fitted order ${order.toFixed(2)}`,
     );

@@ -31,6 +31,7 @@ function frame(runId: number, i: number): FrameEvent {
     onGpu: false,
     drawn: false,
     requested: false,
+    trace: null,
     runId,
     i,
     steps: 4,
@@ -130,5 +131,28 @@ describe('worker client', () => {
     const a = client.nextRunId();
     client.send(startRequest(a + 5));
     expect(client.nextRunId()).toBeGreaterThan(a + 5);
+  });
+
+  it('after stop, frames of the stopped run still on their way are dropped', () => {
+    const { workers, events, client } = setup();
+    client.send(startRequest(1));
+    workers[0].say(frame(1, 0));
+    client.send({ type: 'stop', runId: 1 });
+    workers[0].say(frame(1, 1));
+    workers[0].say({ type: 'stepStarted', runId: 1, i: 2 });
+    expect(events.map((e) => e.type)).toEqual(['frame']);
+    expect(workers[0].posted.at(-1)).toEqual({ type: 'stop', runId: 1 });
+  });
+
+  it('restart replaces the worker at once, without an error event, and re-sends the last init', () => {
+    const { workers, events, client } = setup();
+    client.send({ type: 'init', ep: 'wasm' });
+    client.send(startRequest(1));
+    client.restart();
+    expect(workers[0].terminated).toBe(true);
+    expect(workers).toHaveLength(2);
+    expect(workers[1].posted).toEqual([{ type: 'init', ep: 'wasm' }]);
+    workers[0].say(frame(1, 1)); // the old worker is gone; nothing of its run reaches the page
+    expect(events).toEqual([]);
   });
 });

@@ -5,7 +5,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Coef, Term } from '../../src/core/field';
-import { brownianNormals, brownianPlan, clockIndex } from '../../src/core/brownian';
+import {
+  BROWNIAN_DEPTH,
+  brownianNormals,
+  brownianPlan,
+  clockIndex,
+  clockValue,
+} from '../../src/core/brownian';
 import { cpuField } from '../../src/core/field-cpu';
 import { gaussianNoise, PRIOR_STEP } from '../../src/core/rng';
 import { GpuField } from '../../src/gpu/gpu-field';
@@ -398,11 +404,68 @@ describe('GpuField per-element blend and Brownian increments', () => {
     for (let k = 0; k < mask.length; k += 3) expect(got[k]).toBe(a[k]);
   });
 
-  it("brownian gives the CPU tree's normals", async () => {
-    const f = await field(2, 50);
-    const plan = brownianPlan(clockIndex(0.4), clockIndex(0.45));
-    const got = await f.read(f.brownian(9, plan));
-    expect(Array.from(got)).toEqual(Array.from(brownianNormals(9, plan, 100)));
+  it("brownian gives the CPU tree's normals within 1e-5, split or not, tiny or huge intervals", async () => {
+    const k = clockIndex;
+    const top = 2 ** BROWNIAN_DEPTH;
+    // [a, b] as clock points and whether the walk splits: splits at several depths, tree intervals
+    // (a leaf [j, j + 1], [2^23, 2^23 + 2^10], the whole clock) where it does not, two units across
+    // a high-level boundary, and an empty interval.
+    const odd = k(1) | 1;
+    const intervals: [string, number, number, boolean][] = [
+      ['σ 0.4 → 0.45', k(0.4), k(0.45), true],
+      ['σ 0.01 → 80 (huge)', k(0.01), k(80), true],
+      ['two units at σ 1', odd, odd + 2, true],
+      ['two units across 2^23', 2 ** 23 - 1, 2 ** 23 + 1, true],
+      ['one unit at σ 1e-6', k(1e-6), k(1e-6) + 1, false],
+      ['[2^23, 2^23 + 2^10]', 2 ** 23, 2 ** 23 + 2 ** 10, false],
+      ['[0, 2^22]', 0, 2 ** 22, false],
+      ['the whole clock', 0, top, false],
+      ['last unit', top - 1, top, false],
+      ['empty', k(2), k(2), false],
+    ];
+    // 3 × 333: a length that is not a multiple of 4 (the last block is partial).
+    const f = await field(3, 333);
+    const seeds = [9, 2 ** 40 + 3];
+    let worst = 0;
+    for (const seed of seeds) {
+      for (const [name, a, b, split] of intervals) {
+        const plan = brownianPlan(a, b);
+        expect(plan.split, name).toBe(split);
+        const got = await f.read(f.brownian(seed, plan));
+        const want = brownianNormals(seed, plan, f.batch * f.dim);
+        const err = maxAbsDiff(got, want);
+        expect(err, name).toBeLessThan(1e-5);
+        worst = Math.max(worst, err);
+      }
+    }
+    console.log(`GpuField brownian: max |gpu − cpu| = ${worst.toExponential(2)} over every plan`);
+  });
+
+  it('brownian increments add up on the GPU: [a, b] + [b, c] = [a, c]', async () => {
+    const f = await field(2, 257);
+    const k = clockIndex;
+    for (const [a, b, c] of [
+      [k(0.01), k(0.3), k(40)],
+      [k(1), k(1.0001), k(1.0002)],
+      [k(0.5), k(0.5) + 1, k(0.5) + 2],
+    ]) {
+      const span = (lo: number, hi: number) => Math.sqrt(clockValue(hi) - clockValue(lo));
+      // The normals times √(u_hi − u_lo) are the increments themselves.
+      const [ab, bc, ac] = await Promise.all(
+        [
+          [a, b],
+          [b, c],
+          [a, c],
+        ].map(async ([lo, hi]) => {
+          const z = await f.read(f.brownian(4, brownianPlan(lo, hi)));
+          return Float64Array.from(z, (v) => v * span(lo, hi));
+        }),
+      );
+      let worst = 0;
+      for (let e = 0; e < ab.length; e++) worst = Math.max(worst, Math.abs(ab[e] + bc[e] - ac[e]));
+      // float32 normals: a few ulps of the largest increment, far below its size.
+      expect(worst).toBeLessThan(1e-5 * span(a, c));
+    }
   });
 });
 

@@ -91,6 +91,25 @@ async function compare(
     Math.max(...worst),
     `${s.sampler} → ${swapTo}: max |GPU − CPU| per frame ${worst.map((w) => w.toExponential(1)).join(' ')}`,
   ).toBeLessThanOrEqual(tolerance);
+  // The Update rule's numbers: the same lines with the same coefficients on both paths (the
+  // corrector's ε comes from norms the GPU reduces in float32, RK45's h from its error norm).
+  for (let k = 0; k <= STEPS; k++) {
+    const [g, c] = [onGpu[k].trace, onCpu[k].trace];
+    expect(g === null, `frame ${k}`).toBe(c === null);
+    if (g === null || c === null) continue;
+    expect(g.lines.map((l) => [l.name, l.terms.map((t) => t.symbol)])).toEqual(
+      c.lines.map((l) => [l.name, l.terms.map((t) => t.symbol)]),
+    );
+    g.lines.forEach((line, j) =>
+      line.terms.forEach((term, n) => {
+        const [a, b] = [term.coef, c.lines[j].terms[n].coef].map((v) => (typeof v === 'number' ? [v] : v));
+        expect(a.length).toBe(b.length);
+        a.forEach((v, q) =>
+          expect(Math.abs(v - b[q])).toBeLessThanOrEqual(1e-4 * Math.max(1e-12, Math.abs(b[q]))),
+        );
+      }),
+    );
+  }
   console.log(
     `${s.sampler} → ${swapTo} vs ${reference}: max rel. diff ${Math.max(...worst).toExponential(2)}`,
   );

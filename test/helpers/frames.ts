@@ -7,6 +7,7 @@ export function testFrame(runId: number, i: number, done = false): FrameEvent {
     onGpu: false,
     drawn: false,
     requested: false,
+    trace: null,
     runId,
     i,
     steps: 10,

@@ -88,6 +88,49 @@ describe('parseSampleArgs', () => {
     expect(usageMessage([...base, '--seed', '1', '--seed', '2'])).toMatch(/--seed was given 2 times/);
   });
 
+  it('reads --compare entries, --sweep-steps and --noise; --compare makes --sampler optional', () => {
+    const args = parseSampleArgs([
+      '--model',
+      'm',
+      '--out',
+      'x.png',
+      '--compare',
+      'ddim,ode_heun:30,pc:50:ve,euler_maruyama:20::karras:2.5,dpmpp_2m::subvp',
+      '--noise',
+      'step',
+    ]);
+    expect(args).toMatchObject({
+      sampler: 'ddim',
+      noise: 'step',
+      compare: [
+        { sampler: 'ddim' },
+        { sampler: 'ode_heun', steps: 30 },
+        { sampler: 'pc', steps: 50, sde: 've' },
+        { sampler: 'euler_maruyama', steps: 20, schedule: 'karras', guidance: 2.5 },
+        { sampler: 'dpmpp_2m', sde: 'subvp' },
+      ],
+    });
+    expect(parseSampleArgs([...base, '--sweep-steps', '10,20,50'])).toMatchObject({
+      sweepSteps: [10, 20, 50],
+    });
+    expect(parseSampleArgs(base)).not.toHaveProperty('noise');
+  });
+
+  it('names the field and the allowed values in --compare, --sweep-steps and --noise errors', () => {
+    expect(usageMessage([...base, '--compare', 'ddim:0'])).toMatch(/--compare must be an integer from 1/);
+    expect(usageMessage([...base, '--compare', 'ddim::xx'])).toMatch(
+      /--compare must be one of vp, subvp, ve/,
+    );
+    expect(usageMessage([...base, '--compare', 'ddim:1:vp:uniform:2:9'])).toMatch(
+      /SAMPLER\[:steps\[:sde\[:schedule\[:guidance\]\]\]\]/,
+    );
+    expect(usageMessage([...base, '--compare', 'a,,b'])).toMatch(/1 to 8 comma-separated entries/);
+    expect(usageMessage([...base, '--sweep-steps', '10,x'])).toMatch(/--sweep-steps must be an integer/);
+    expect(usageMessage([...base, '--compare', 'ddim', '--sweep-steps', '10'])).toMatch(/cannot be combined/);
+    expect(usageMessage([...base, '--noise', 'tree'])).toMatch(/--noise must be one of brownian, step/);
+    expect(usageMessage(['--model', 'm', '--out', 'x.png'])).toMatch(/--sampler is required/);
+  });
+
   it('returns "help" for --help', () => {
     expect(parseSampleArgs(['--help'])).toBe('help');
   });

@@ -198,3 +198,93 @@ describe('sample output', () => {
     await expect(sample(args([...tiny, '--guidance', '2']))).rejects.toThrow(/--guidance needs --class/);
   });
 });
+
+describe('sample --compare, --sweep-steps and --noise', () => {
+  const samplesOf = (path: string) => readRecord(path).samples;
+
+  it('writes one file per pane, each the same samples as that pane run alone', async () => {
+    const out = join(dir, 'cmp.json');
+    const shared = ['--model', 'ring8', '--n', '40', '--seed', '4'];
+    const outcome = await sample(
+      args([
+        ...shared,
+        '--steps',
+        '12',
+        '--compare',
+        'euler_maruyama:20,ode_heun::ve,ddim:8::karras',
+        '--out',
+        out,
+      ]),
+    );
+    const files = ['euler_maruyama-20', 'ode_heun-12', 'ddim-8'].map((s) => join(dir, `cmp-${s}.json`));
+    expect(outcome.panes.map((pane) => pane.out)).toEqual(files);
+    const alone = [
+      ['--sampler', 'euler_maruyama', '--steps', '20'],
+      ['--sampler', 'ode_heun', '--sde', 've', '--steps', '12'],
+      ['--sampler', 'ddim', '--steps', '8', '--schedule', 'karras'],
+    ];
+    for (const [k, flags] of alone.entries()) {
+      const single = join(dir, `alone-${k}.json`);
+      await sample(args([...shared, ...flags, '--out', single]));
+      const { samples, ...head } = readRecord(files[k]);
+      const { samples: want, ...wantHead } = readRecord(single);
+      expect(head).toEqual(wantHead);
+      expect(samples).toEqual(want);
+    }
+  });
+
+  it('shares network calls across panes with per-pane guidance (ONNX), each pane as if alone', async () => {
+    const tiny = ['--model', 'test/fixtures/tiny.json', '--class', 'all', '--n', '6'];
+    const out = join(dir, 'tiny-cmp.json');
+    const outcome = await sample(
+      args([...tiny, '--steps', '6', '--compare', 'ddim::::2,euler_maruyama::::0,ode_heun:3', '--out', out]),
+    );
+    // ddim 6 and euler 6, heun 3 steps of 2 evaluations: 18 calls alone.
+    expect(outcome.nfe).toBe(6 + 6 + 2 * 3);
+    expect(outcome.calls).toBeLessThan(outcome.nfe);
+    const alone = [
+      ['--sampler', 'ddim', '--guidance', '2', '--steps', '6'],
+      ['--sampler', 'euler_maruyama', '--guidance', '0', '--steps', '6'],
+      ['--sampler', 'ode_heun', '--steps', '3'],
+    ];
+    for (const [k, flags] of alone.entries()) {
+      const single = join(dir, `tiny-alone-${k}.json`);
+      await sample(args([...tiny, ...flags, '--out', single]));
+      expect(samplesOf(outcome.panes[k].out)).toEqual(samplesOf(single));
+    }
+  });
+
+  it('sweeps step counts of one seed: SDE endpoints close in on the finest as the grid refines', async () => {
+    const out = join(dir, 'sweep.json');
+    const base = ['--model', 'ring8', '--sampler', 'euler_maruyama', '--n', '200', '--sde', 've'];
+    await sample(args([...base, '--sweep-steps', '10,40,160,640', '--out', out]));
+    const ends = [10, 40, 160, 640].map((n) => samplesOf(join(dir, `sweep-euler_maruyama-${n}.json`)));
+    const finest = ends[3];
+    const median = (x: number[][]) =>
+      x.map(([a, b], k) => Math.hypot(a - finest[k][0], b - finest[k][1])).sort((p, q) => p - q)[100];
+    const distances = ends.slice(0, 3).map(median);
+    expect(distances[1]).toBeLessThan(distances[0]);
+    expect(distances[2]).toBeLessThan(distances[1]);
+  });
+
+  it('--noise step gives the old step-keyed noise: another SDE sample, the same ODE sample', async () => {
+    const base = ['--model', 'ring8', '--n', '20', '--steps', '30'];
+    const path = (name: string) => join(dir, `noise-${name}.json`);
+    await sample(args([...base, '--sampler', 'euler_maruyama', '--out', path('em-tree')]));
+    await sample(args([...base, '--sampler', 'euler_maruyama', '--noise', 'step', '--out', path('em-step')]));
+    await sample(args([...base, '--sampler', 'ode_euler', '--out', path('ode-tree')]));
+    await sample(args([...base, '--sampler', 'ode_euler', '--noise', 'step', '--out', path('ode-step')]));
+    expect(samplesOf(path('em-step'))).not.toEqual(samplesOf(path('em-tree')));
+    expect(samplesOf(path('ode-step'))).toEqual(samplesOf(path('ode-tree')));
+  });
+
+  it('rejects a --param no pane can take and guidance without a class', async () => {
+    const ring = ['--model', 'ring8', '--out', join(dir, 'z.json')];
+    await expect(
+      sample(args([...ring, '--compare', 'ddim,ode_euler', '--param', 'snr=0.1'])),
+    ).rejects.toThrow(/--param snr: none of the samplers ddim, ode_euler has it/);
+    await expect(sample(args([...ring, '--compare', 'ddim::::2']))).rejects.toThrow(
+      /--guidance needs --class/,
+    );
+  });
+});

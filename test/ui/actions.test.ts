@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EngineRequest, FrameEvent, ModelSummary } from '../../src/engine/protocol';
 import type { Params } from '../../src/core/types';
 import { createActions } from '../../src/ui/engine-io/actions';
@@ -26,7 +26,8 @@ const digits: ModelSummary = {
   analytic: false,
 };
 
-function setup() {
+/** `now` gives each event's arrival time; by default 100 ms apart. */
+function setup(now?: () => number) {
   const store = createAppStore({
     ...defaultSettings,
     modelId: 'toy',
@@ -35,6 +36,7 @@ function setup() {
     guidance: 3.5,
   });
   const sent: EngineRequest[] = [];
+  const restarts: number[] = [];
   let runIds = 0;
   let clock = 0;
   const actions = createActions(store, {
@@ -42,13 +44,14 @@ function setup() {
     nextRunId: () => ++runIds,
     samplerParams: (id, stored): Params => ({ ...(id === 'pc' ? { snr: 0.16, n: 1 } : {}), ...stored }),
     modelsUrl: 'http://x/sub/models/',
-    now: () => (clock += 100),
+    now: now ?? (() => (clock += 100)),
+    restartEngine: () => restarts.push(clock),
   });
   const frame = (i: number, runId = store.getState().run.runId ?? 0, done = false): FrameEvent =>
     testFrame(runId, i, done);
 
   const types = () => sent.map((r) => r.type);
-  return { store, sent, actions, frame, types };
+  return { store, sent, actions, frame, types, restarts };
 }
 
 /** Boots, loads the toy model and returns with a paused run at step 0. */
@@ -88,6 +91,7 @@ describe('store actions', () => {
       classLabel: null,
       guidance: 0,
       denoiseFinal: true,
+      noise: 'brownian',
       stepsPerSecond: 30,
     });
     expect(store.getState().run).toMatchObject({ runId: 1, status: 'paused' });
@@ -129,6 +133,20 @@ describe('store actions', () => {
     expect(run.stepsPerSecond).toBeCloseTo(10); // the fake clock ticks 100 ms per frame
     actions.handleEvent(frame(10, 1, true));
     expect(store.getState().run.status).toBe('done');
+  });
+
+  it('steps/s is right above 60: frames that land two per display frame do not inflate it', () => {
+    // 120 steps/s on a 60 Hz page: pairs of frames 1 ms apart, the pairs 15.67 ms apart.
+    let t = 0;
+    let k = 0;
+    const s = setup(() => (t += k++ % 2 === 0 ? 15.67 : 1));
+    s.actions.boot();
+    s.actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    s.actions.handleEvent(s.frame(0));
+    s.actions.play();
+    for (let i = 1; i <= 200; i++) s.actions.handleEvent({ ...s.frame(i), steps: 400 });
+    expect(s.store.getState().run.stepsPerSecond).toBeGreaterThan(114);
+    expect(s.store.getState().run.stepsPerSecond).toBeLessThan(126);
   });
 
   it('changing sampler, its parameters or the SDE mid-run swaps live (same run, no restart)', () => {
@@ -186,6 +204,32 @@ describe('store actions', () => {
     expect(sent.at(-1)).toMatchObject({ type: 'start', model: 'digits', classLabel: 1, guidance: 3.5 });
   });
 
+  it('guidance and class mid-run continue the trajectory (a live swap, no new run)', () => {
+    const { actions, sent, store, frame } = booted();
+    actions.selectModel('digits');
+    actions.handleEvent({ type: 'ready', modelId: 'digits', model: digits });
+    const runId = store.getState().run.runId ?? 0;
+    actions.handleEvent(frame(0, runId));
+    actions.play();
+    for (let i = 1; i <= 4; i++) actions.handleEvent(frame(i, runId));
+    sent.length = 0;
+    actions.setConditioning({ guidance: 6 });
+    actions.setConditioning({ classLabel: 0 });
+    expect(sent).toEqual([
+      { type: 'setConditioning', runId, classLabel: 1, guidance: 6 },
+      { type: 'setConditioning', runId, classLabel: 0, guidance: 6 },
+    ]);
+    expect(store.getState().run).toMatchObject({ runId, i: 4, status: 'playing' });
+    // Rewound: the change applies from there, and the next step branches.
+    actions.seek(2);
+    actions.handleEvent(frame(2, runId));
+    actions.setConditioning({ guidance: 1 });
+    expect(sent.at(-1)).toEqual({ type: 'setConditioning', runId, classLabel: 0, guidance: 1 });
+    actions.step();
+    actions.handleEvent(frame(3, runId));
+    expect(store.getState().run).toMatchObject({ runId, i: 3, reached: 3 });
+  });
+
   it('rewind seeks back within what was computed; a step from there branches and drops the old future', () => {
     const { actions, sent, store, frame } = booted();
     actions.play();
@@ -223,6 +267,31 @@ describe('store actions', () => {
     expect(store.getState().notices).toEqual([]);
   });
 
+  it('Play on a model that failed to load says why and offers Retry', () => {
+    const { actions, sent, store } = setup();
+    actions.boot();
+    actions.handleEvent({
+      type: 'error',
+      scope: 'model',
+      modelId: 'toy',
+      message: 'Checksum mismatch.',
+      recoverable: true,
+    });
+    actions.dismissNotice(store.getState().notices[0].id);
+    sent.length = 0;
+    actions.play();
+    expect(sent).toEqual([]);
+    expect(store.getState().notices).toEqual([
+      expect.objectContaining({
+        kind: 'error',
+        retryModelId: 'toy',
+        message: expect.stringMatching(
+          /^Play needs this model, but it failed to load: Checksum mismatch\. Press Retry/,
+        ),
+      }),
+    ]);
+  });
+
   it('a non-finite pause and a worker crash each leave a notice; the backend is recorded', () => {
     const { actions, store, sent } = booted();
     actions.handleEvent({ type: 'paused', runId: 1, reason: 'nonfinite', i: 4 });
@@ -239,6 +308,199 @@ describe('store actions', () => {
     expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' });
     actions.dismissNotice(store.getState().notices[0].id);
     expect(store.getState().notices).toHaveLength(1);
+  });
+});
+
+describe('a slow step', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('the step in flight is known to the page from stepStarted until its frame', () => {
+    const { actions, store, frame } = booted();
+    actions.play();
+    actions.handleEvent({ type: 'stepStarted', runId: 1, i: 1 });
+    expect(store.getState().run.pendingStep).toMatchObject({ i: 1 });
+    actions.handleEvent(frame(1));
+    expect(store.getState().run.pendingStep).toBeNull();
+    actions.handleEvent({ type: 'stepStarted', runId: 1, i: 2 });
+    actions.handleEvent({ type: 'paused', runId: 1, reason: 'cancelled', i: 1 });
+    expect(store.getState().run).toMatchObject({ pendingStep: null, status: 'paused' });
+  });
+
+  it('a model switch stops the old run (and its step in flight) before the new model loads', () => {
+    const { actions, sent } = booted();
+    actions.play();
+    actions.handleEvent({ type: 'stepStarted', runId: 1, i: 1 });
+    sent.length = 0;
+    actions.selectModel('digits');
+    expect(sent).toEqual([
+      { type: 'stop', runId: 1 },
+      { type: 'loadModel', modelId: 'digits', baseUrl: 'http://x/sub/models/' },
+    ]);
+  });
+
+  it('Cancel step asks the engine to abandon the step; its answer leaves the run paused where it was', () => {
+    vi.useFakeTimers();
+    const { actions, sent, store, restarts, frame } = booted();
+    actions.play();
+    actions.handleEvent(frame(1));
+    actions.handleEvent({ type: 'stepStarted', runId: 1, i: 2 });
+    actions.cancelStep();
+    expect(sent.at(-1)).toEqual({ type: 'cancelStep', runId: 1 });
+    expect(store.getState().run.status).toBe('paused');
+    actions.handleEvent({ type: 'paused', runId: 1, reason: 'cancelled', i: 1 });
+    vi.advanceTimersByTime(60_000);
+    expect(restarts).toEqual([]);
+    expect(store.getState().run).toMatchObject({ runId: 1, i: 1, status: 'paused', pendingStep: null });
+  });
+
+  it('a step stuck inside one network call: the worker is replaced, settings kept, the model reloaded', () => {
+    vi.useFakeTimers();
+    const { actions, sent, store, restarts } = booted();
+    actions.setRunSetting({ seed: 42 });
+    actions.play();
+    actions.handleEvent({ type: 'stepStarted', runId: 2, i: 1 });
+    actions.cancelStep();
+    sent.length = 0;
+    vi.advanceTimersByTime(60_000); // no answer: the worker is inside a call
+    expect(restarts).toHaveLength(1);
+    expect(sent).toEqual([{ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' }]);
+    expect(store.getState().notices.at(-1)).toMatchObject({ title: 'The engine was restarted' });
+    expect(store.getState().engineEpoch).toBe(1);
+    actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    expect(sent.at(-1)).toMatchObject({ type: 'start', autoplay: false, seed: 42 });
+  });
+});
+
+describe('score arrows of a learned 2D model', () => {
+  const moons = {
+    id: 'toy',
+    title: 'Moons',
+    task: 'points' as const,
+    analytic: false,
+    classes: [],
+    bytes: 1,
+    card: { range: [-3, 3], sde: { kind: 'vp', betaMin: 0.1, betaMax: 20 } } as never,
+  };
+  /** A frame at noise level σ (the helper's frames have σ = 10 − i). */
+  const at = (s: ReturnType<typeof setup>, i: number, sigma: number) => ({ ...s.frame(i), sigma, t: 0.5 });
+
+  it('one batched request for the whole arrow grid, again only when σ moved by more than 10 %', () => {
+    const s = setup();
+    s.store.setState({ catalogue: [moons] });
+    s.actions.boot();
+    s.actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    s.sent.length = 0;
+    s.actions.handleEvent(at(s, 0, 10));
+    const asks = () => s.sent.filter((r) => r.type === 'scoreField');
+    expect(asks()).toHaveLength(1);
+    const [ask] = asks();
+    if (ask.type !== 'scoreField') throw new Error('not a scoreField request');
+    expect(ask).toMatchObject({ runId: 1, sigma: 10 });
+    expect(ask.points).toHaveLength(17 * 17 * 2);
+    // Nothing more while the answer is on its way.
+    s.actions.play();
+    s.actions.handleEvent(at(s, 1, 9.7));
+    expect(asks()).toHaveLength(1);
+    const score = new Float32Array(ask.points.length).fill(-1);
+    s.actions.handleEvent({ type: 'scoreField', runId: 1, sigma: 10, points: ask.points, score });
+    expect(s.store.getState().learnedScore).toMatchObject({ runId: 1, sigma: 10 });
+    // σ 9.7 is within 10 % of 10: no new request; σ 8 is not.
+    expect(asks()).toHaveLength(1);
+    s.actions.handleEvent(at(s, 2, 9.2));
+    expect(asks()).toHaveLength(1);
+    s.actions.handleEvent(at(s, 3, 8));
+    expect(asks()).toHaveLength(2);
+  });
+
+  it('an exact mixture draws its own arrows: nothing is asked of the engine', () => {
+    const s = setup();
+    s.store.setState({ catalogue: [{ ...moons, analytic: true }] });
+    s.actions.boot();
+    s.actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    s.actions.handleEvent(at(s, 0, 10));
+    expect(s.sent.filter((r) => r.type === 'scoreField')).toEqual([]);
+  });
+});
+
+describe('the class is checked against the model', () => {
+  const entry = (id: string, classes: string[]) => ({
+    id,
+    title: id === 'digits' ? 'Digits' : 'Toy',
+    task: 'image' as const,
+    analytic: false,
+    classes,
+    bytes: 1,
+    card: {} as never,
+  });
+  const catalogue = [entry('toy', []), entry('digits', ['0', '1'])];
+
+  it('a class the model lacks is cleared with a notice, and runs start unconditional', () => {
+    const s = setup();
+    s.store.setState({
+      catalogue,
+      settings: { ...s.store.getState().settings, modelId: 'digits', classLabel: 10 },
+    });
+    s.actions.boot();
+    expect(s.store.getState().settings.classLabel).toBeNull();
+    expect(s.store.getState().notices.at(-1)).toMatchObject({
+      kind: 'warning',
+      title: 'Class reset',
+      message: expect.stringContaining('Digits has no class 10 (its classes are 0–1'),
+    });
+    s.actions.handleEvent({ type: 'ready', modelId: 'digits', model: digits });
+    expect(s.sent.at(-1)).toMatchObject({ type: 'start', classLabel: null });
+  });
+
+  it('is checked again on every model change (a class kept from another model)', () => {
+    const s = setup();
+    s.store.setState({ catalogue, settings: { ...s.store.getState().settings, classLabel: 7 } });
+    s.actions.boot(); // the toy has no classes: nothing to check
+    expect(s.store.getState().settings.classLabel).toBe(7);
+    s.actions.selectModel('digits');
+    expect(s.store.getState().settings.classLabel).toBeNull();
+    expect(s.store.getState().notices.map((n) => n.title)).toEqual(['Class reset']);
+  });
+
+  it('a class the model has is kept', () => {
+    const s = setup();
+    s.store.setState({ catalogue, settings: { ...s.store.getState().settings, classLabel: 1 } });
+    s.actions.boot();
+    s.actions.selectModel('digits');
+    expect(s.store.getState().settings.classLabel).toBe(1);
+    expect(s.store.getState().notices).toEqual([]);
+  });
+});
+
+describe('a link pasted into the open page', () => {
+  it('applies its settings as a fresh load: a new run, paused at step 0', () => {
+    const { actions, sent, store, frame } = booted();
+    actions.play();
+    for (let i = 1; i <= 3; i++) actions.handleEvent(frame(i));
+    sent.length = 0;
+    actions.applyLink({ ...defaultSettings, modelId: 'toy', seed: 9, steps: 50, samplerId: 'ddim' });
+    expect(sent).toEqual([
+      { type: 'stop', runId: 1 },
+      expect.objectContaining({
+        type: 'start',
+        runId: 2,
+        autoplay: false,
+        seed: 9,
+        steps: 50,
+        sampler: 'ddim',
+      }),
+    ]);
+    expect(store.getState().settings).toMatchObject({ seed: 9, steps: 50, samplerId: 'ddim' });
+    expect(store.getState().run).toMatchObject({ runId: 2, i: 0, status: 'paused', reached: -1 });
+  });
+
+  it('a link to another model loads it and starts there', () => {
+    const { actions, sent, store } = booted();
+    sent.length = 0;
+    actions.applyLink({ ...defaultSettings, modelId: 'digits', classLabel: 1 });
+    expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'digits', baseUrl: 'http://x/sub/models/' });
+    actions.handleEvent({ type: 'ready', modelId: 'digits', model: digits });
+    expect(sent.at(-1)).toMatchObject({ type: 'start', model: 'digits', autoplay: false, classLabel: 1 });
+    expect(store.getState().run.status).toBe('paused');
   });
 });
 
@@ -380,6 +642,19 @@ describe('WASM note', () => {
     expect(wasmNote({ ...wasm, ep: 'webgpu' }, entry(false))).toBeNull();
     expect(wasmNote(wasm, entry(false))).toContain('recent Chrome or Edge');
   });
+  it('without cross-origin isolation, says WASM uses 1 thread until the page is reloaded', () => {
+    const single = { ep: 'wasm' as const, threads: 1, reason: 'navigator.gpu is missing' };
+    const firstVisit = wasmNote(single, entry(false), { isolated: false, helperPossible: true });
+    expect(firstVisit).toContain('1 thread until the page is reloaded');
+    expect(firstVisit).toContain('cross-origin isolation headers');
+    const noHelper = wasmNote(single, entry(false), { isolated: false, helperPossible: false });
+    expect(noHelper).toContain('It uses 1 thread: this host does not send');
+    // Isolated, or several threads already: nothing to add.
+    expect(wasmNote(single, entry(false), { isolated: true, helperPossible: true })).not.toContain(
+      'reloaded',
+    );
+  });
+
   it('on a software WebGPU adapter, points at a GPU rather than at another browser', () => {
     const reason = 'WebGPU adapter is software (SwiftShader) — using WASM × 2 threads';
     const note = wasmNote({ ep: 'wasm', threads: 2, reason }, entry(false));

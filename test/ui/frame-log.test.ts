@@ -10,6 +10,7 @@ function frame(i: number): FrameEvent {
     onGpu: false,
     drawn: false,
     requested: false,
+    trace: null,
     runId: 1,
     i,
     steps: 100_000,

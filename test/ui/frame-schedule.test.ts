@@ -10,6 +10,7 @@ function frame(i: number, steps: number, arrays = true): FrameEvent {
     onGpu: true,
     drawn: true,
     requested: false,
+    trace: null,
     runId: 1,
     i,
     steps,

@@ -24,6 +24,7 @@ function setup() {
     samplerParams: (_id, stored) => ({ ...stored }),
     modelsUrl: 'http://x/models/',
     now: () => 0,
+    restartEngine: () => undefined,
   });
   actions.boot();
   actions.handleEvent({

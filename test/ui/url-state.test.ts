@@ -3,8 +3,10 @@ import type { ParamSpec } from '../../src/core/types';
 import { defaultSettings, type Settings } from '../../src/ui/state/settings';
 import {
   hideToken,
+  linkChange,
   parseHash,
   serialiseSettings,
+  summariseIgnored,
   urlProperties,
   type UrlVocabulary,
 } from '../../src/ui/state/url-state';
@@ -60,6 +62,7 @@ const everythingChanged: Settings = {
   guidance: 2.5,
   denoiseFinal: false,
   stepsPerSecond: 7.5,
+  noise: 'step',
   view: { scoreField: false, trajectories: true, denoisedPoints: false },
   hidden: ['Batch size', 'SDE'],
 };
@@ -81,11 +84,11 @@ describe('url-state', () => {
   it('round-trips the defaults and writes no sampler parameter that equals its default', () => {
     const hash = serialiseSettings(defaultSettings, vocabulary);
     expect(hash).not.toContain('pc.');
-    expect(parseHash(hash, vocabulary)).toEqual({ settings: defaultSettings, ignored: [] });
+    expect(parseHash(hash, vocabulary)).toEqual({ settings: defaultSettings, ignored: [], passive: {} });
   });
 
   it('an empty hash gives the defaults with no notice', () => {
-    expect(parseHash('', vocabulary)).toEqual({ settings: defaultSettings, ignored: [] });
+    expect(parseHash('', vocabulary)).toEqual({ settings: defaultSettings, ignored: [], passive: {} });
   });
 
   it('hide= lists controls by name and keeps the rest of the hash', () => {
@@ -96,10 +99,18 @@ describe('url-state', () => {
     expect(hideToken('Batch size')).toBe('batch-size');
   });
 
+  it('hide=update-rule hides the Update rule panel (teacher mode)', () => {
+    const parsed = parseHash('#hide=update-rule', vocabulary);
+    expect(parsed.ignored).toEqual([]);
+    expect(parsed.settings.hidden).toEqual(['Update rule']);
+  });
+
   it('hide= with an unknown control is ignored as a whole and reported', () => {
     const parsed = parseHash('hide=sde,bogus', vocabulary);
     expect(parsed.settings.hidden).toEqual([]);
-    expect(parsed.ignored).toEqual(['"hide=sde,bogus" is not an allowed value']);
+    expect(parsed.ignored).toEqual([
+      '"hide=sde,bogus" is not allowed (hide a comma list of model, sampler, sde, steps, …)',
+    ]);
   });
 
   it('a malformed hash gives defaults for the bad parts and says which parts were ignored', () => {
@@ -107,15 +118,16 @@ describe('url-state', () => {
       '#steps=abc&batch=65&sde=vp&noequals&colour=red&sampler=nope&seed=12&%E0=1&pc.snr=9&pc.zz=1&x=%E0',
       vocabulary,
     );
-    expect(parsed.settings).toEqual({ ...defaultSettings, seed: 12 });
+    // No v: a link from before the Brownian tree, so step-keyed noise.
+    expect(parsed.settings).toEqual({ ...defaultSettings, seed: 12, noise: 'step' });
     expect(parsed.ignored).toEqual([
-      '"steps=abc" is not an allowed value',
-      '"batch=65" is not an allowed value',
+      '"steps=abc" is not allowed (steps 1–1000, whole)',
+      '"batch=65" is not allowed (batch 1–64, whole)',
       '"noequals" is not of the form name=value',
       '"colour" is not a setting',
-      '"sampler=nope" is not an allowed value',
+      '"sampler=nope" is not allowed (sampler euler_maruyama, pc)',
       '"%E0" is not a setting',
-      '"pc.snr=9" is outside what Target SNR allows',
+      '"pc.snr=9" is outside what Target SNR allows (0.01–1)',
       '"pc.zz" is not a parameter of any sampler',
       '"x=%E0" is not valid URL encoding',
     ]);
@@ -127,5 +139,78 @@ describe('url-state', () => {
     expect(parsed.settings.samplerParams).toEqual({});
     expect(parsed.settings.classLabel).toBeNull();
     expect(parsed.ignored).toHaveLength(2);
+  });
+
+  it('the ignored-link banner stays short: a count, the first few parts, values cut short', () => {
+    const hash = Array.from({ length: 8000 }, (_, k) => `unknown${k}=${'v'.repeat(20)}`).join('&');
+    const parsed = parseHash(`#steps=${'9'.repeat(5000)}&${hash}`, vocabulary);
+    expect(parsed.ignored).toHaveLength(8001);
+    const text = summariseIgnored(parsed.ignored);
+    expect(text.length).toBeLessThan(400);
+    expect(text).toMatch(
+      /^8001 parts of the link were ignored: "steps=9{23}…" is not allowed \(steps 1–1000, whole\)/,
+    );
+    expect(text).toContain('"unknown0" is not a setting; "unknown1" is not a setting; and 7998 more.');
+    expect(summariseIgnored(['"a" is not a setting'])).toMatch(/^1 part of the link was ignored: "a"/);
+  });
+
+  it('says what is allowed for a value out of range', () => {
+    const parsed = parseHash('steps=5000&guidance=11&class=-1&denoise=2&pc.n=9', vocabulary);
+    expect(parsed.ignored).toEqual([
+      '"steps=5000" is not allowed (steps 1–1000, whole)',
+      '"guidance=11" is not allowed (guidance 0–10)',
+      '"class=-1" is not allowed (class none or 0–999)',
+      '"denoise=2" is not allowed (denoise 0 or 1)',
+      '"pc.n=9" is outside what Corrector steps allows (0–5, whole)',
+    ]);
+  });
+});
+
+describe('link versions: old links keep their pictures', () => {
+  it('every link the page writes says v=2 (one Brownian path per seed)', () => {
+    const hash = serialiseSettings(defaultSettings, vocabulary);
+    expect(hash.startsWith('v=2&')).toBe(true);
+    expect(parseHash(hash, vocabulary).settings.noise).toBe('brownian');
+  });
+
+  it('a link with settings but no v was made before the tree: step-keyed noise', () => {
+    const { settings, ignored } = parseHash('#model=mnist&steps=50&seed=3', vocabulary);
+    expect(ignored).toEqual([]);
+    expect(settings.noise).toBe('step');
+    expect(serialiseSettings(settings, vocabulary).startsWith('v=1&')).toBe(true);
+  });
+
+  it('the bare page and a lesson-only hash use the Brownian path', () => {
+    expect(parseHash('', vocabulary).settings.noise).toBe('brownian');
+    expect(parseHash('#lesson=forward&lstep=2', vocabulary).settings.noise).toBe('brownian');
+  });
+
+  it('v outside 1–2 is ignored with what is allowed, and the link counts as old', () => {
+    const { settings, ignored } = parseHash('#v=3&steps=20', vocabulary);
+    expect(ignored).toHaveLength(1);
+    expect(ignored[0]).toMatch(/v.*1.*2/);
+    expect(settings.noise).toBe('step');
+  });
+});
+
+describe('links pasted into an open page (hashchange)', () => {
+  it('lesson keys are not settings: parsed aside, never reported as ignored', () => {
+    const parsed = parseHash('#steps=20&lesson=intro&lstep=3', vocabulary);
+    expect(parsed.ignored).toEqual([]);
+    expect(parsed.passive).toEqual({ lesson: 'intro', lstep: '3' });
+    expect(parsed.settings.steps).toBe(20);
+  });
+
+  it('a hash that changes only lesson keys changes nothing else; any other part is a new link', () => {
+    const current = `#${serialiseSettings(defaultSettings, vocabulary)}`;
+    expect(linkChange(current, current)).toBe('none');
+    expect(linkChange(current, `${current}&lesson=intro&lstep=1`)).toBe('passive');
+    expect(linkChange(`${current}&lesson=intro&lstep=1`, `${current}&lesson=intro&lstep=2`)).toBe('passive');
+    expect(linkChange(current, '#lesson=intro')).toBe('passive');
+    expect(linkChange(current, current.replace('steps=100', 'steps=50'))).toBe('settings');
+    expect(linkChange(current, '#model=mnist')).toBe('settings');
+    // The same settings in another order are the same link.
+    const reordered = `#${current.slice(1).split('&').reverse().join('&')}`;
+    expect(linkChange(current, reordered)).toBe('none');
   });
 });

@@ -1,5 +1,6 @@
 /** DDIM with stochasticity η (Song, Meng & Ermon 2021, eq. 12) in scale-free coordinates. */
-import type { ParamSpec, StepCtx, StepResult, StepStart } from '../types';
+import { SYMBOLS } from '../trace';
+import type { ParamSpec, StepCtx, StepResult, StepStart, UpdateFormula } from '../types';
 import { defineSampler, entryAt, type ParamReader } from './util';
 
 const ddimParams: readonly ParamSpec[] = [
@@ -29,11 +30,14 @@ async function ddimStep<V>(
   const denoised = await ctx.denoise(state.xTilde, state.sigma);
   const sigmaUp = ddimSigmaUp(eta, state.sigma, ctx.sigmaNext);
   const noiseScale = Math.sqrt(Math.max(ctx.sigmaNext * ctx.sigmaNext - sigmaUp * sigmaUp, 0)) / state.sigma;
+  ctx.trace.note('\\eta', eta);
+  ctx.trace.note('\\sigma_{\\text{up}}', sigmaUp);
+  ctx.trace.note('\\sqrt{\\sigma_{i+1}^2 - \\sigma_{\\text{up}}^2}/\\sigma_i', noiseScale);
   // ε̂ = (x̃ − D)/σ; x̃' = D + √(σ'² − σ_up²)·ε̂ + σ_up·z
-  const x = ctx.field.combine([
-    [noiseScale, state.xTilde],
-    [1 - noiseScale, denoised],
-    ...(sigmaUp > 0 ? [[sigmaUp, ctx.increment(state.sigma, ctx.sigmaNext)] as const] : []),
+  const x = ctx.update(SYMBOLS.next, [
+    [SYMBOLS.x, noiseScale, state.xTilde],
+    [SYMBOLS.denoised, 1 - noiseScale, denoised],
+    ...(sigmaUp > 0 ? [[SYMBOLS.z, sigmaUp, ctx.increment(state.sigma, ctx.sigmaNext)] as const] : []),
   ]);
   return {
     xTilde: x,
@@ -44,6 +48,15 @@ async function ddimStep<V>(
     info: { sigmaUp },
   };
 }
+
+const DDIM_FORMULA: UpdateFormula = {
+  lines: [
+    String.raw`\hat\epsilon = \frac{\tilde x_i - \hat x_0}{\sigma_i},\quad \sigma_{\text{up}} = \eta\,\frac{\sigma_{i+1}\sqrt{\sigma_i^2 - \sigma_{i+1}^2}}{\sigma_i}`,
+    String.raw`\tilde x_{i+1} = \hat x_0 + \sqrt{\sigma_{i+1}^2 - \sigma_{\text{up}}^2}\;\hat\epsilon + \sigma_{\text{up}}\,z`,
+    String.raw`= \frac{\sqrt{\sigma_{i+1}^2 - \sigma_{\text{up}}^2}}{\sigma_i}\,\tilde x_i + \Big(1 - \frac{\sqrt{\sigma_{i+1}^2 - \sigma_{\text{up}}^2}}{\sigma_i}\Big)\hat x_0 + \sigma_{\text{up}}\,z`,
+  ],
+  cite: 'Song, Meng & Ermon 2021, eq. 12, with σ_t(η) of eq. 16, divided by √ᾱ (x̃ = x/√ᾱ)',
+};
 
 export const ddim = defineSampler(
   {
@@ -57,5 +70,6 @@ export const ddim = defineSampler(
       'Predicts x̂₀, then re-noises it to the next level along the predicted noise; η blends in fresh noise (η = 0 is deterministic).',
     params: ddimParams,
   },
+  () => DDIM_FORMULA,
   ddimStep,
 );

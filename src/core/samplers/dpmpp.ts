@@ -2,8 +2,20 @@
  * DPM-Solver++(2M) (Lu et al. 2022, Alg. 2) in λ = −ln σ over scale-free coordinates: a data-prediction
  * multistep solver whose second order comes from the previous x̂₀ in the trajectory's history.
  */
-import type { HistoryEntry, StepCtx, StepResult, StepStart } from '../types';
-import { combine, defineSampler, entryAt, times, type Terms } from './util';
+import { SYMBOLS } from '../trace';
+import type { HistoryEntry, StepCtx, StepResult, StepStart, UpdateFormula } from '../types';
+import { defineSampler, entryAt, times, type Terms } from './util';
+
+const PREVIOUS_DENOISED = '\\hat x_0^{(i-1)}';
+
+const DPMPP_2M_FORMULA: UpdateFormula = {
+  lines: [
+    String.raw`h = \ln\frac{\sigma_i}{\sigma_{i+1}},\quad r = \frac{h_{i-1}}{h},\quad h_{i-1} = \ln\frac{\sigma_{i-1}}{\sigma_i}`,
+    String.raw`D = \Big(1 + \frac{1}{2r}\Big)\hat x_0 - \frac{1}{2r}\,\hat x_0^{(i-1)}\qquad(\text{first order, } D = \hat x_0\text{, with no earlier }\hat x_0)`,
+    String.raw`\tilde x_{i+1} = \frac{\sigma_{i+1}}{\sigma_i}\,\tilde x_i - \big(e^{-h} - 1\big)\,D`,
+  ],
+  cite: 'Lu et al. 2022, DPM-Solver++ Alg. 2 (2M), with α = 1 in x̃',
+};
 
 /** The most recent history entry strictly above the current σ (the previous step's x̂₀), if any. */
 export function previousDenoised<V>(
@@ -28,20 +40,26 @@ async function dpmpp2mStep<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<Ste
   const denoised = await ctx.denoise(x, sigma);
   const evaluated = entryAt(sigma, denoised);
   if (sigmaNext <= 0) {
-    return { xTilde: denoised, sigma: sigmaNext, denoised, evaluated, nfe: 1, info: { order: 1 } };
+    const last = ctx.update(SYMBOLS.next, [[SYMBOLS.denoised, 1, denoised]], {
+      label: 'last step, to σ = 0: the sample becomes x̂₀',
+    });
+    return { xTilde: last, sigma: sigmaNext, denoised, evaluated, nfe: 1, info: { order: 1 } };
   }
   const h = Math.log(sigma / sigmaNext);
   const previous = previousDenoised(ctx.history, sigma);
-  let blend: Terms<V> = [[1, denoised]]; // D_i
+  let blend: Terms<V> = [[SYMBOLS.denoised, 1, denoised]]; // D_i
+  ctx.trace.note('h', h);
   if (previous && h > 0) {
     const r = Math.log(previous.sigma / sigma) / h;
+    ctx.trace.note('r', r);
     blend = [
-      [1 + 1 / (2 * r), denoised],
-      [-1 / (2 * r), previous.denoised],
+      [SYMBOLS.denoised, 1 + 1 / (2 * r), denoised],
+      [PREVIOUS_DENOISED, -1 / (2 * r), previous.denoised],
     ];
   }
+  ctx.trace.note('\\text{order}', previous ? 2 : 1);
   const expMinusH = sigmaNext / sigma; // e^{−h_i} = σ_i/σ_{i−1}
-  const next = combine(ctx.field, [[expMinusH, x]], times(-(expMinusH - 1), blend));
+  const next = ctx.update(SYMBOLS.next, [[SYMBOLS.x, expMinusH, x], ...times(-(expMinusH - 1), blend)]);
   return { xTilde: next, sigma: sigmaNext, denoised, evaluated, nfe: 1, info: { order: previous ? 2 : 1 } };
 }
 
@@ -57,5 +75,6 @@ export const dpmpp2m = defineSampler(
       'A second-order multistep ODE solver in log-σ that reuses the previous x̂₀; it starts (and restarts after a swap) at first order.',
     params: [],
   },
+  () => DPMPP_2M_FORMULA,
   dpmpp2mStep,
 );

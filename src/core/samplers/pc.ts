@@ -3,10 +3,10 @@
  * Langevin corrector moves at σ_next with a target signal-to-noise ratio. A composition of the
  * existing samplers, not a loop of its own.
  */
-import type { ParamSpec, Sampler, StepCtx, StepResult, StepStart } from '../types';
-import { correctAt } from './langevin';
+import type { ParamSpec, Sampler, SdeKind, StepCtx, StepResult, StepStart, UpdateFormula } from '../types';
+import { correctAt, CORRECTOR_TEX } from './langevin';
 import { odeEuler } from './ode';
-import { ancestral, eulerMaruyama, keepNativeX, reverseDiffusion } from './sde-predictors';
+import { ancestral, eulerMaruyama, keepNativeX, KEEP_NATIVE_X_TEX, reverseDiffusion } from './sde-predictors';
 import { defineSampler, intervalBeta, type ParamReader } from './util';
 
 const predictors: Readonly<Record<string, Sampler>> = {
@@ -63,6 +63,20 @@ const pcParams: readonly ParamSpec[] = [
   },
 ];
 
+/** Both lines: the chosen predictor's formula, then the corrector's (Song et al. 2021, Alg. 2–5). */
+function pcFormula(sde: SdeKind, params: ParamReader): UpdateFormula {
+  const name = params.choice('predictor');
+  const predictor = predictors[name];
+  const first: UpdateFormula = predictor
+    ? predictor.formula(sde, {})
+    : { lines: [KEEP_NATIVE_X_TEX], cite: 'Song et al. 2021, Table 1 (corrector-only sampling, C)' };
+  if (params.choice('corrector') === 'none') return first;
+  return {
+    lines: [...first.lines, ...CORRECTOR_TEX],
+    cite: `Song et al. 2021, Alg. 2–3 (PC), Alg. 4–5 (corrector); predictor: ${first.cite}`,
+  };
+}
+
 /** The predictor move; "none" keeps native x fixed while σ moves on (corrector-only sampling). */
 async function predict<V>(name: string, state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   const predictor = predictors[name];
@@ -109,5 +123,6 @@ export const pc = defineSampler(
       'A predictor step to the next noise level, then Langevin corrector moves there whose size keeps a target signal-to-noise ratio.',
     params: pcParams,
   },
+  pcFormula,
   pcStep,
 );

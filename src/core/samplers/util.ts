@@ -3,31 +3,48 @@
  * reader bound to its id), linear combinations written as the maths reads, the x̃ score and the
  * native ↔ scale-free map of an SDE. Vector arithmetic goes through ctx.field.
  */
-import type { Coef, Field, Term } from '../field';
+import type { Coef } from '../field';
+import { SYMBOLS } from '../trace';
 import type {
   HistoryEntry,
   Params,
   ParamSpec,
   Sampler,
   Sde,
+  SdeKind,
   Sigma,
   StepCtx,
   StepResult,
   StepStart,
   Time,
+  TracedTerm,
+  UpdateFormula,
 } from '../types';
 
 /** Noise streams used inside one step; composed samplers keep them apart. */
 export const PREDICTOR_STREAM = 0;
 export const CORRECTOR_STREAM = 16;
 
-/** Score of p_σ in x̃ coordinates by Tweedie's formula: ∇ log p = (D − x̃)/σ² (Vincent 2011). */
-export function scoreTilde<V>(ctx: StepCtx<V>, x: V, denoised: V, sigma: number): V {
+/**
+ * Score of p_σ in x̃ coordinates by Tweedie's formula: ∇ log p = (D − x̃)/σ² (Vincent 2011), a
+ * recorded line named `name` whose terms are called `xSymbol` and `denoisedSymbol`.
+ */
+export function scoreTilde<V>(
+  ctx: StepCtx<V>,
+  x: V,
+  denoised: V,
+  sigma: number,
+  symbols: { name: string; x: string; denoised: string; label?: string },
+): V {
   const inv = 1 / (sigma * sigma);
-  return ctx.field.combine([
-    [inv, denoised],
-    [-inv, x],
-  ]);
+  return ctx.update(
+    symbols.name,
+    [
+      [symbols.denoised, inv, denoised],
+      [symbols.x, -inv, x],
+    ],
+    symbols.label === undefined ? undefined : { label: symbols.label },
+  );
 }
 
 /** Where a noise level lies on an SDE: its time t, mean scale s(t), drift f(t) and diffusion g(t). */
@@ -107,13 +124,22 @@ export type SamplerStep = <V>(
   params: ParamReader,
 ) => Promise<StepResult<V>>;
 
+/** A sampler's declared update for a kind of SDE and its own parameters. */
+export type FormulaOf = (sde: SdeKind, params: ParamReader) => UpdateFormula;
+
 /**
- * A sampler from what it is and its step. The step runs only on a descending σ and reads its
- * parameters through a reader bound to this sampler's id and specs (no step repeats its id to read one).
+ * A sampler from what it is, its formula and its step. The step runs only on a descending σ and
+ * reads its parameters through a reader bound to this sampler's id and specs (no step repeats its
+ * id to read one); so does the formula.
  */
-export function defineSampler(about: Omit<Sampler, 'step'>, step: SamplerStep): Sampler {
+export function defineSampler(
+  about: Omit<Sampler, 'step' | 'formula'>,
+  formula: FormulaOf,
+  step: SamplerStep,
+): Sampler {
   return {
     ...about,
+    formula: (sde, params) => formula(sde, paramReader(about.id, about.params, params)),
     async step(state, ctx) {
       assertDescending(about.id, state, ctx);
       return step(state, ctx, paramReader(about.id, about.params, ctx.params));
@@ -134,8 +160,11 @@ function assertDescending<V>(samplerId: string, state: StepStart<V>, ctx: StepCt
 /** The last step onto σ = 0: the sample becomes the denoiser's estimate x̂₀ (one NFE). */
 export async function denoiseToZero<V>(state: StepStart<V>, ctx: StepCtx<V>): Promise<StepResult<V>> {
   const denoised = await ctx.denoise(state.xTilde, state.sigma);
+  const next = ctx.update(SYMBOLS.next, [[SYMBOLS.denoised, 1, denoised]], {
+    label: 'last step, to σ = 0: the sample becomes x̂₀',
+  });
   return {
-    xTilde: denoised,
+    xTilde: next,
     sigma: ctx.sigmaNext,
     denoised,
     evaluated: [{ sigma: state.sigma, denoised }],
@@ -148,42 +177,31 @@ export function entryAt<V>(sigma: Sigma, denoised: V): HistoryEntry<V>[] {
   return [{ sigma, denoised }];
 }
 
-/** The terms of a linear combination Σ cⱼ·vⱼ, kept apart until `combine` evaluates them at once. */
-export type Terms<V> = readonly Term<V>[];
+/** The terms of a recorded linear combination Σ cⱼ·vⱼ, each with its symbol. */
+export type Terms<V> = readonly TracedTerm<V>[];
 
 function scaleCoef(c: number, k: Coef): Coef {
   return typeof k === 'number' ? c * k : k.map((kb) => c * kb);
 }
 
 /** c·(Σ cⱼ·vⱼ) = Σ (c·cⱼ)·vⱼ. */
-export function times<V>(c: number, terms: Terms<V>): Term<V>[] {
-  return terms.map(([k, v]) => [scaleCoef(c, k), v]);
+export function times<V>(c: number, terms: Terms<V>): TracedTerm<V>[] {
+  return terms.map(([symbol, k, v]) => [symbol, scaleCoef(c, k), v]);
 }
 
 /**
  * h·d, where d = (x̃ − D)/σ is the probability-flow ODE's slope dx̃/dσ at (x̃, σ) with D = D(x̃, σ)
  * (Karras et al. 2022, eq. 4 in scale-free coordinates): the terms (h/σ)·x̃ − (h/σ)·D.
  */
-export function slope<V>(h: number, x: V, denoised: V, sigma: number): Term<V>[] {
+export function slope<V>(
+  h: number,
+  x: readonly [symbol: string, vector: V],
+  denoised: readonly [symbol: string, vector: V],
+  sigma: number,
+): TracedTerm<V>[] {
   const k = h / sigma;
   return [
-    [k, x],
-    [-k, denoised],
+    [x[0], k, x[1]],
+    [denoised[0], -k, denoised[1]],
   ];
-}
-
-/**
- * The sum of every term of every part, as one new vector from one Field.combine. A vector that
- * appears in several terms with one number each is added once, its numbers summed in the order
- * written.
- */
-export function combine<V>(field: Field<V>, ...parts: Terms<V>[]): V {
-  const merged: [Coef, V][] = [];
-  for (const [c, v] of parts.flat()) {
-    const same = merged.find((term) => term[1] === v);
-    const k = same?.[0];
-    if (same && typeof k === 'number' && typeof c === 'number') same[0] = k + c;
-    else merged.push([c, v]);
-  }
-  return field.combine(merged);
 }

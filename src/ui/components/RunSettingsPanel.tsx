@@ -3,12 +3,7 @@ import { useAppState, useActions, useCurrentModel, useVisible } from '../context
 import { limits, scheduleKinds, scheduleLabels, sdeKinds, sdeLabels } from '../state/settings';
 import type { ScheduleKind, SdeKind } from '../../core/types';
 import { FormRow } from './FormRow';
-
-/** Parses an integer input; null when it is not an integer within [min, max]. */
-function intWithin(text: string, min: number, max: number): number | null {
-  const n = Number(text);
-  return text.trim() !== '' && Number.isInteger(n) && n >= min && n <= max ? n : null;
-}
+import { NumberField } from './NumberField';
 
 function SdePicker() {
   const sde = useAppState((s) => s.settings.sde);
@@ -41,17 +36,12 @@ function GridControls() {
     <div className="row">
       {showSteps && (
         <FormRow id="steps" label="Steps">
-          <input
+          <NumberField
             id="steps"
-            type="number"
-            min={limits.steps.min}
-            max={limits.steps.max}
-            defaultValue={steps}
-            key={steps}
-            onChange={(e) => {
-              const n = intWithin(e.target.value, limits.steps.min, limits.steps.max);
-              if (n !== null && n !== steps) actions.setRunSetting({ steps: n });
-            }}
+            name="Steps"
+            value={steps}
+            {...limits.steps}
+            onCommit={(n) => actions.setRunSetting({ steps: n })}
           />
         </FormRow>
       )}
@@ -85,17 +75,12 @@ function NoiseControls() {
       {showSeed && (
         <FormRow id="seed" label="Seed">
           <div className="inline">
-            <input
+            <NumberField
               id="seed"
-              type="number"
-              min={limits.seed.min}
-              max={limits.seed.max}
-              defaultValue={seed}
-              key={seed}
-              onChange={(e) => {
-                const n = intWithin(e.target.value, limits.seed.min, limits.seed.max);
-                if (n !== null && n !== seed) actions.setRunSetting({ seed: n });
-              }}
+              name="Seed"
+              value={seed}
+              {...limits.seed}
+              onCommit={(n) => actions.setRunSetting({ seed: n })}
             />
             <button
               type="button"
@@ -138,7 +123,9 @@ function ConditioningControls() {
             id="class"
             value={classLabel === null ? 'none' : String(classLabel)}
             onChange={(e) =>
-              actions.setRunSetting({ classLabel: e.target.value === 'none' ? null : Number(e.target.value) })
+              actions.setConditioning({
+                classLabel: e.target.value === 'none' ? null : Number(e.target.value),
+              })
             }
           >
             <option value="none">any (unconditional)</option>
@@ -164,7 +151,7 @@ function ConditioningControls() {
             max={limits.guidance.max}
             step={0.1}
             value={guidance}
-            onChange={(e) => actions.setRunSetting({ guidance: Number(e.target.value) })}
+            onChange={(e) => actions.setConditioning({ guidance: Number(e.target.value) })}
           />
         </FormRow>
       )}

@@ -4,21 +4,14 @@ import { useAppState, useActions, useVisible } from '../contexts';
 import type { Actions } from '../engine-io/actions';
 import { limits } from '../state/settings';
 import { formatNumber } from './format';
+import { shortcutsApply, TRANSPORT_KEYS_ATTRIBUTE } from './shortcuts';
 
-/** Keys act on the page unless the user is typing into a form control. */
-function isTypingTarget(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target instanceof HTMLInputElement) return target.type !== 'range' && target.type !== 'checkbox';
-  return (
-    target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement || target.isContentEditable
-  );
-}
-
-/** Space: play/pause; →: one step; ←: one step back (seek i − 1). */
+/** Space: play/pause; →: one step; ←: one step back (seek i − 1) — unless focus has keys of its own. */
 function useTransportKeys(actions: Actions): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target)) return;
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      if (!shortcutsApply(e.target instanceof HTMLElement ? e.target : null, e.key)) return;
       const handlers: Record<string, () => void> = {
         ' ': actions.togglePlay,
         ArrowRight: actions.step,
@@ -39,6 +32,7 @@ function Timeline() {
   const steps = useAppState((s) => s.run.steps);
   const reached = useAppState((s) => s.run.reached);
   const noRun = useAppState((s) => s.run.runId === null);
+  const computing = useAppState((s) => s.run.pendingStep?.i);
   const actions = useActions();
   if (!useVisible('Timeline')) return null;
   const max = Math.max(1, steps);
@@ -57,8 +51,9 @@ function Timeline() {
         style={{ '--reached': `${reachedPct}%` } as CSSProperties}
         onChange={(e) => actions.seek(Number(e.target.value))}
         aria-valuetext={`step ${i} of ${steps}`}
+        {...{ [TRANSPORT_KEYS_ATTRIBUTE]: '' }}
       />
-      <output className="step-counter" aria-label="Step counter" data-step={i}>
+      <output className="step-counter" aria-label="Step counter" data-step={i} data-computing={computing}>
         step {i} / {steps}
       </output>
     </div>

@@ -12,13 +12,33 @@ import { useAppState, useActions, useCurrentModel } from '../contexts';
 import { drawGrid } from '../render/canvas';
 import { renderImageGrid } from '../render/image-grid';
 import { drawPoints } from '../render/points';
-import { scoreArrows } from '../render/score-arrows';
+import { ARROWS_PER_SIDE, arrowsAt, scoreArrows, type Arrow } from '../render/score-arrows';
 import { useMixture, useSde } from '../state/model-math';
+import type { ViewHighlight } from '../state/update-rule';
 import { asTime } from '../../core/types';
 import { gridSize } from '../../shared/grid-layout';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
+
+/** The view's class: highlighted while a term of the Update rule points at one of `views`. */
+function useViewClass(base: string, ...views: ViewHighlight[]): string {
+  return useAppState((s) =>
+    s.highlight !== null && views.includes(s.highlight) ? `${base} highlighted` : base,
+  );
+}
 const denoisedCaption = "x̂₀ — the denoiser's guess of the clean image";
+
+/**
+ * At step 0 nothing has been denoised yet (the frame's x̂₀ is x̃ itself, pure noise): the x̂₀ view
+ * says so instead of showing saturated noise as a "guess".
+ */
+function NoEstimateYet() {
+  return (
+    <div className="no-estimate" data-testid="no-estimate">
+      No estimate yet: x̂₀ appears after the first step.
+    </div>
+  );
+}
 
 /** The page can hand a canvas to the worker (HTMLCanvasElement.transferControlToOffscreen). */
 const canTransferCanvases =
@@ -31,6 +51,9 @@ interface GridCanvasProps {
   batch: number;
   shape: readonly number[];
   range: readonly [number, number];
+  /** Covers the picture with "no estimate yet" (x̂₀ at step 0). */
+  noEstimate?: boolean;
+  view: ViewHighlight;
 }
 
 /**
@@ -38,15 +61,19 @@ interface GridCanvasProps {
  * the engine draws; CSS scales it up without smoothing. Drawn before the browser paints, so the
  * picture and the step counter always change together.
  */
-function GridCanvas({ testId, caption, x, batch, shape, range }: GridCanvasProps) {
+function GridCanvas({ testId, view, caption, x, batch, shape, range, noEstimate = false }: GridCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
+  const className = useViewClass('view', view);
   useLayoutEffect(() => {
     // A frame the worker drew for canvases that were since replaced may lack its arrays: keep the last picture.
     if (ref.current && x.length > 0) drawGrid(ref.current, renderImageGrid(x, batch, shape, range));
   }, [x, batch, shape, range]);
   return (
-    <figure className="view">
-      <canvas ref={ref} data-testid={testId} className="pixelated" aria-label={caption} />
+    <figure className={className} data-highlight={view}>
+      <div className="view-frame">
+        <canvas ref={ref} data-testid={testId} className="pixelated" aria-label={caption} />
+        {noEstimate && <NoEstimateYet />}
+      </div>
       <figcaption>{caption}</figcaption>
     </figure>
   );
@@ -68,24 +95,35 @@ function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number;
     return () => actions.releaseViews(x, denoised);
   }, [actions]);
   const { width, height } = gridSize(batch, shape);
-  const canvas = (ref: typeof xRef, testId: string, caption: string) => (
-    <figure className="view">
-      <canvas
-        ref={ref}
-        width={width}
-        height={height}
-        data-testid={testId}
-        data-drawn-by="engine"
-        className="pixelated"
-        aria-label={caption}
-      />
+  const xClass = useViewClass('view', 'xt');
+  const denoisedClass = useViewClass('view', 'x0');
+  const canvas = (
+    ref: typeof xRef,
+    testId: string,
+    caption: string,
+    noEstimate: boolean,
+    view: ViewHighlight,
+  ) => (
+    <figure className={view === 'xt' ? xClass : denoisedClass} data-highlight={view}>
+      <div className="view-frame">
+        <canvas
+          ref={ref}
+          width={width}
+          height={height}
+          data-testid={testId}
+          data-drawn-by="engine"
+          className="pixelated"
+          aria-label={caption}
+        />
+        {noEstimate && <NoEstimateYet />}
+      </div>
       <figcaption>{caption}</figcaption>
     </figure>
   );
   return (
     <div className="views">
-      {canvas(xRef, 'xt-canvas', xCaption(step))}
-      {canvas(denoisedRef, 'x0-canvas', denoisedCaption)}
+      {canvas(xRef, 'xt-canvas', xCaption(step), false, 'xt')}
+      {canvas(denoisedRef, 'x0-canvas', denoisedCaption, step === 0, 'x0')}
     </div>
   );
 }
@@ -93,14 +131,16 @@ function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number;
 function ImageViews() {
   const frame = useAppState((s) => s.run.frame);
   const onWebGpu = useAppState((s) => s.backend.ep === 'webgpu');
+  const engineEpoch = useAppState((s) => s.engineEpoch);
   const model = useCurrentModel();
   if (frame === null || model === undefined) return <Placeholder />;
   // Only a GPU-resident run is sure to have the device the worker draws with.
   if (onWebGpu && frame.onGpu && canTransferCanvases) {
-    // Keyed by the grid: a transferred canvas cannot be resized from the page, so a new grid gets new canvases.
+    // Keyed by the grid and the worker: a transferred canvas cannot be resized from the page, and
+    // it went with a worker that was replaced, so a new grid or a new worker gets new canvases.
     return (
       <EngineDrawnViews
-        key={`engine ${frame.batch} ${frame.shape.join('×')}`}
+        key={`engine ${engineEpoch} ${frame.batch} ${frame.shape.join('×')}`}
         step={frame.i}
         batch={frame.batch}
         shape={frame.shape}
@@ -112,6 +152,7 @@ function ImageViews() {
     <div className="views" key="page">
       <GridCanvas
         testId="xt-canvas"
+        view="xt"
         caption={xCaption(frame.i)}
         x={frame.x}
         batch={frame.batch}
@@ -120,19 +161,19 @@ function ImageViews() {
       />
       <GridCanvas
         testId="x0-canvas"
+        view="x0"
         caption={denoisedCaption}
         x={frame.denoised}
         batch={frame.batch}
         shape={frame.shape}
         range={range}
+        noEstimate={frame.i === 0}
       />
     </div>
   );
 }
 
 const viewSize = 640;
-/** Score arrows per side of the 2D view. */
-const arrowsPerSide = 17;
 
 function PointsView() {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -140,6 +181,9 @@ function PointsView() {
   const view = useAppState((s) => s.settings.view);
   const sdeKind = useAppState((s) => s.settings.sde);
   const frameLog = useAppState((s) => s.frameLog);
+  const learned = useAppState((s) => s.learnedScore);
+  const figureClass = useViewClass('view points-view', 'xt', 'x0', 'score');
+  const highlight = useAppState((s) => s.highlight);
   const model = useCurrentModel();
   const mixture = useMixture(model);
   const sde = useSde(model, sdeKind);
@@ -148,41 +192,45 @@ function PointsView() {
     if (!ctx || frame === null || model === undefined) return;
     const bounds = model.card.range;
     const scale = sde.scale(asTime(frame.t));
-    const arrows =
-      view.scoreField && mixture !== null
-        ? scoreArrows(
-            mixture,
-            frame.sigma,
-            scale,
-            bounds,
-            arrowsPerSide,
-            ((bounds[1] - bounds[0]) / arrowsPerSide) * 0.9,
-          )
-        : [];
+    const longest = ((bounds[1] - bounds[0]) / ARROWS_PER_SIDE) * 0.9;
+    // Exact for a mixture (computed here); a network's from the engine (score-field.ts).
+    let arrows: Arrow[] = [];
+    if (view.scoreField && frame.sigma > 0) {
+      if (mixture !== null)
+        arrows = scoreArrows(mixture, frame.sigma, scale, bounds, ARROWS_PER_SIDE, longest);
+      else if (learned !== null && learned.runId === frame.runId)
+        arrows = arrowsAt(learned.points, learned.score, learned.scale, longest);
+    }
+    // For tests and tools: how many arrows are drawn.
+    ref.current?.setAttribute('data-arrows', String(arrows.length));
     const paths = view.trajectories ? frameLog.upTo(frame.i).map((f) => f.x) : [];
     drawPoints(ctx, viewSize, {
       bounds,
       x: frame.x,
-      denoised: view.denoisedPoints ? frame.denoised : null,
+      // At step 0 there is no estimate yet (x̂₀ would be x̃ itself).
+      denoised: view.denoisedPoints && frame.i > 0 ? frame.denoised : null,
       arrows,
       paths,
     });
-  }, [frame, view, model, mixture, sde, frameLog]);
+  }, [frame, view, model, mixture, sde, frameLog, learned]);
   if (frame === null) return <Placeholder />;
   return (
     <div className="views">
-      <figure className="view points-view">
-        <canvas
-          ref={ref}
-          width={viewSize}
-          height={viewSize}
-          data-testid="points-canvas"
-          aria-label="Particles x_t, their x̂₀ and the score field"
-        />
+      <figure className={figureClass} data-highlight={highlight ?? undefined}>
+        <div className="view-frame">
+          <canvas
+            ref={ref}
+            width={viewSize}
+            height={viewSize}
+            data-testid="points-canvas"
+            aria-label="Particles x_t, their x̂₀ and the score field"
+          />
+        </div>
         <figcaption>
           <span className="key key-x">●</span> x_t particles · <span className="key key-x0">●</span> x̂₀
-          estimates · arrows: score ∇log p_t
-          {mixture !== null ? ' (exact)' : ''}
+          estimates{frame.i === 0 ? ' (from step 1)' : ''} ·{' '}
+          <span className="key-score">arrows: score ∇log p_t</span>
+          {mixture !== null ? ' (exact)' : ' (the network’s)'}
         </figcaption>
       </figure>
     </div>
@@ -191,6 +239,22 @@ function PointsView() {
 
 function Placeholder() {
   const status = useAppState((s) => s.run.status);
+  const modelId = useAppState((s) => s.settings.modelId);
+  const failed = useAppState((s) => {
+    const model = s.models[s.settings.modelId];
+    return model?.state === 'failed' ? model.message : null;
+  });
+  const actions = useActions();
+  if (failed !== null) {
+    return (
+      <div className="views placeholder" data-testid="views-placeholder">
+        <p className="error-text">This model failed to load: {failed}</p>
+        <button type="button" onClick={() => actions.retryModel(modelId)}>
+          Retry
+        </button>
+      </div>
+    );
+  }
   return (
     <div className="views placeholder" data-testid="views-placeholder">
       {status === 'loading' ? 'Loading the model…' : 'Pick a model and press Play.'}

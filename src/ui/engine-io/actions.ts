@@ -6,22 +6,35 @@
  */
 import type { ParamValue, SdeKind } from '../../core/types';
 import type { EngineEvent } from '../../engine/protocol';
-import type { ViewOptions } from '../state/settings';
-import { addNotice, dismissNotice, type AppStore, type Notice } from '../state/store';
+import type { Settings, ViewOptions } from '../state/settings';
+import { addNotice, dismissNotice, setHighlight, type AppStore, type Notice } from '../state/store';
+import type { ViewHighlight } from '../state/update-rule';
 import { CanvasHandover, type ViewCanvas } from './canvas-handover';
 import { handleEngineEvent } from './engine-events';
 import { currentFrame } from './current-frame';
-import { boot, retryModel, selectModel } from './model-actions';
+import { applyLink, boot, retryModel, selectModel } from './model-actions';
 import { RunSession, type ActionDeps } from './run-session';
 import {
+  setConditioning,
   setRunSetting,
   setSampler,
   setSamplerParam,
   setSde,
   setView,
+  type ConditioningSettings,
   type RunDefiningSettings,
 } from './settings-actions';
-import { pause, play, reset, seek, setSpeed, step, stepBack, togglePlay } from './transport-actions';
+import {
+  cancelStep,
+  pause,
+  play,
+  reset,
+  seek,
+  setSpeed,
+  step,
+  stepBack,
+  togglePlay,
+} from './transport-actions';
 
 export type Actions = ReturnType<typeof createActions>;
 
@@ -32,6 +45,8 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     boot: (): void => boot(session),
     selectModel: (modelId: string): void => selectModel(session, modelId),
     retryModel: (modelId: string): void => retryModel(session, modelId),
+    /** A link pasted into the open page: its settings, as a fresh load of it would apply them. */
+    applyLink: (settings: Settings): void => applyLink(session, settings),
 
     play: (): void => play(session),
     pause: (): void => pause(session),
@@ -40,16 +55,20 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     stepBack: (): void => stepBack(session),
     seek: (k: number): void => seek(session, k),
     reset: (): void => reset(session),
+    cancelStep: (): void => cancelStep(session),
     setSpeed: (stepsPerSecond: number): void => setSpeed(session, stepsPerSecond),
 
     setSampler: (samplerId: string): void => setSampler(session, samplerId),
     setSamplerParam: (name: string, value: ParamValue): void => setSamplerParam(session, name, value),
     setSde: (sde: SdeKind): void => setSde(session, sde),
     setRunSetting: (patch: Partial<RunDefiningSettings>): void => setRunSetting(session, patch),
+    setConditioning: (patch: Partial<ConditioningSettings>): void => setConditioning(session, patch),
     setView: (patch: Partial<ViewOptions>): void => setView(session, patch),
 
     dismissNotice: (id: number): void => dismissNotice(store, id),
     notify: (notice: Omit<Notice, 'id'>): void => addNotice(store, notice),
+    /** Draws one view highlighted (a term of the Update rule is hovered or focused), or none. */
+    highlight: (view: ViewHighlight | null): void => setHighlight(store, view),
 
     /** The current frame with its x and x̂₀ arrays, for an export (see current-frame.ts). */
     currentFrame: () => currentFrame(session),

@@ -3,15 +3,7 @@ import { assertNever, type EngineEvent, type FrameEvent } from '../../engine/pro
 import { addNotice, idleRun, setModelState, updateRun } from '../state/store';
 import type { RunSession } from './run-session';
 import { loadModel, startRun } from './run-start';
-
-/** Weight of the newest interval in the measured steps/s (exponential moving average). */
-const rateSmoothing = 0.2;
-
-/** The measured steps/s after a step that took `intervalMs` (the first sets it). */
-function smoothedRate(previous: number, intervalMs: number): number {
-  const rate = 1000 / Math.max(1, intervalMs);
-  return previous === 0 ? rate : previous + rateSmoothing * (rate - previous);
-}
+import { onScoreField, refreshScoreField } from './score-field';
 
 function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   const { run, frameLog } = session.store.getState();
@@ -20,9 +12,8 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   const isStep = !isSeekAnswer && !frame.requested;
   const previous = frameLog.at(frame.i - 1);
   frameLog.record(frame, isStep);
-  const sinceLast = frame.requested ? null : session.frameArrived(now);
   const advanced = isStep && previous !== undefined && run.i === frame.i - 1;
-  const measure = advanced && sinceLast !== null && run.status === 'playing';
+  const rate = frame.requested ? null : session.stepArrived(now, advanced && run.status === 'playing');
   updateRun(session.store, {
     i: frame.i,
     steps: frame.steps,
@@ -31,11 +22,13 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
     sigma: frame.sigma,
     t: frame.t,
     timings: frame.timings,
-    stepsPerSecond: measure ? smoothedRate(run.stepsPerSecond, sinceLast) : run.stepsPerSecond,
+    stepsPerSecond: rate ?? run.stepsPerSecond,
     frame,
     status: frame.done ? 'done' : run.status,
+    pendingStep: run.pendingStep !== null && frame.i >= run.pendingStep.i ? null : run.pendingStep,
   });
   if (frame.requested) session.answerFrameRequests(frame);
+  else refreshScoreField(session);
 }
 
 function onReady(session: RunSession, event: Extract<EngineEvent, { type: 'ready' }>): void {
@@ -47,7 +40,7 @@ function onReady(session: RunSession, event: Extract<EngineEvent, { type: 'ready
 }
 
 function onPaused(session: RunSession, reason: string, i: number): void {
-  updateRun(session.store, { status: reason === 'done' ? 'done' : 'paused' });
+  updateRun(session.store, { status: reason === 'done' ? 'done' : 'paused', pendingStep: null });
   if (reason === 'nonfinite') {
     addNotice(session.store, {
       kind: 'warning',
@@ -77,21 +70,29 @@ function onError(session: RunSession, event: Extract<EngineEvent, { type: 'error
       onModelError(session, event.modelId ?? settings.modelId, event.message);
       return;
     case 'run':
-      updateRun(store, { status: 'paused' });
+      updateRun(store, { status: 'paused', pendingStep: null });
       addNotice(store, { kind: 'error', title: 'The run stopped', message: event.message });
       return;
     case 'backend':
       addNotice(store, { kind: 'warning', title: 'Backend problem', message: event.message });
       return;
     case 'worker':
-      // A fresh worker has no models loaded: reload the current one, paused at step 0.
-      store.setState({ models: {} });
       addNotice(store, { kind: 'error', title: 'The engine restarted', message: event.message });
-      loadModel(session, settings.modelId, false);
+      afterEngineRestart(session);
       return;
     default:
       assertNever(event.scope, 'error scope');
   }
+}
+
+/**
+ * A fresh engine worker has no model loaded and no run, and the canvases handed to the old one
+ * went with it: reload the current model (same settings), paused at step 0, with new canvases.
+ */
+export function afterEngineRestart(session: RunSession): void {
+  const { store } = session;
+  store.setState({ models: {}, engineEpoch: store.getState().engineEpoch + 1 });
+  loadModel(session, store.getState().settings.modelId, false);
 }
 
 /** Handles one event; `now` is when it arrived (deps.now), for the measured steps/s. */
@@ -116,6 +117,12 @@ export function handleEngineEvent(session: RunSession, event: EngineEvent, now: 
       return;
     case 'playing':
       updateRun(store, { status: 'playing' });
+      return;
+    case 'stepStarted':
+      updateRun(store, { pendingStep: { i: event.i, since: now } });
+      return;
+    case 'scoreField':
+      onScoreField(session, event);
       return;
     case 'error':
       onError(session, event);

@@ -1,7 +1,7 @@
 /**
  * What the actions and the engine-event handling (engine-events.ts) share: the store, the door to
  * the engine, and what only the page's side of the conversation knows about the current run — a
- * seek on its way, a run waiting for its model, when the last frame came, exports waiting for a
+ * seek on its way, a run waiting for its model, when the recent steps came, exports waiting for a
  * frame. Every action module and the event handler take a RunSession; none of them keeps state of
  * its own about the run.
  */
@@ -18,6 +18,11 @@ export interface ActionDeps {
   modelsUrl: string;
   /** Milliseconds, monotonic (performance.now in the page). */
   now(): number;
+  /**
+   * Stops the engine worker at once (even inside a network call) and starts a fresh one, which has
+   * no model loaded and no run.
+   */
+  restartEngine(): void;
 }
 
 /** A readFrame waiting for its answer (a frame with `requested: true` of this run). */
@@ -27,13 +32,18 @@ export interface FrameRequest {
   reject(error: Error): void;
 }
 
+/** The measured steps/s counts the steps of about the last second. */
+const RATE_WINDOW_MS = 1000;
+
 export class RunSession {
   /** Step index of a seek whose frame has not arrived yet (that frame is not a branch). */
   private seekPending: number | null = null;
   /** Autoplay flag of a run waiting for its model to load, or null when none waits. */
   private queuedStart: boolean | null = null;
-  /** When the last frame that was not a readFrame answer arrived (deps.now). */
-  private lastFrameAt: number | null = null;
+  /** When the recent steps of a playing run arrived (deps.now), oldest first. */
+  private arrivals: number[] = [];
+  /** A learned score field asked of the engine and not answered yet (score-field.ts). */
+  scoreAsked: { runId: number; sigma: number; scale: number } | null = null;
   /** readFrame requests not answered yet. */
   private frameRequests: FrameRequest[] = [];
 
@@ -55,7 +65,9 @@ export class RunSession {
   /** A new run: the old one's seek and frame time are forgotten, its waiting readFrames fail. */
   beginRun(): void {
     this.seekPending = null;
-    this.lastFrameAt = null;
+    this.arrivals = [];
+    this.scoreAsked = null;
+    this.store.setState({ learnedScore: null });
     for (const request of this.frameRequests.splice(0)) {
       request.reject(
         new Error('A new run started before the frame arrived, so nothing was exported. Export again.'),
@@ -92,11 +104,23 @@ export class RunSession {
     return autoplay;
   }
 
-  /** Notes that a frame arrived at `now`; returns the milliseconds since the previous one, or null. */
-  frameArrived(now: number): number | null {
-    const since = this.lastFrameAt === null ? null : now - this.lastFrameAt;
-    this.lastFrameAt = now;
-    return since;
+  /**
+   * Notes a frame's arrival at `now`; when it is a step of a playing run (`counted`), returns the
+   * measured steps/s: the steps that arrived in about the last second over the time they took
+   * (at least the last two). Counting steps, not averaging per-step rates: at 120 steps/s on a
+   * 60 Hz page frames often arrive two in one task and then 16 ms later, and the mean of 1000/1
+   * and 1000/16 is ~530. Any other frame (a seek, a step while paused) starts the count afresh.
+   */
+  stepArrived(now: number, counted: boolean): number | null {
+    if (!counted) {
+      this.arrivals = [now];
+      return null;
+    }
+    const arrivals = this.arrivals;
+    arrivals.push(now);
+    while (arrivals.length > 2 && now - arrivals[1] >= RATE_WINDOW_MS) arrivals.shift();
+    const span = now - arrivals[0];
+    return arrivals.length >= 2 && span > 0 ? ((arrivals.length - 1) * 1000) / span : null;
   }
 
   addFrameRequest(request: FrameRequest): void {

@@ -13,11 +13,17 @@ export function currentSamplerParams(session: RunSession): Params {
   return session.deps.samplerParams(samplerId, samplerParams[samplerId]);
 }
 
-/** The `start` request for the current settings; conditioning only for a model that has classes. */
-function startRequest(session: RunSession, runId: number, autoplay: boolean): EngineRequest {
+/** The class and guidance the engine gets: conditioning only for a model that has classes. */
+export function currentConditioning(session: RunSession): { classLabel: number | null; guidance: number } {
   const { settings: s, models } = session.store.getState();
   const model = models[s.modelId];
   const conditional = model?.state === 'ready' && model.summary.classes.length > 0;
+  return { classLabel: conditional ? s.classLabel : null, guidance: conditional ? s.guidance : 0 };
+}
+
+/** The `start` request for the current settings. */
+function startRequest(session: RunSession, runId: number, autoplay: boolean): EngineRequest {
+  const { settings: s } = session.store.getState();
   return {
     type: 'start',
     runId,
@@ -30,9 +36,9 @@ function startRequest(session: RunSession, runId: number, autoplay: boolean): En
     steps: s.steps,
     seed: s.seed,
     batch: s.batch,
-    classLabel: conditional ? s.classLabel : null,
-    guidance: conditional ? s.guidance : 0,
+    ...currentConditioning(session),
     denoiseFinal: s.denoiseFinal,
+    noise: s.noise,
     stepsPerSecond: s.stepsPerSecond,
   };
 }

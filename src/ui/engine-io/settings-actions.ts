@@ -1,23 +1,29 @@
 /**
- * Changes to the run's settings. A sampler or SDE change mid-run is a live swap: the trajectory
- * continues from the current step. A change to the σ grid or the initial noise starts a new run.
+ * Changes to the run's settings. A sampler, SDE, class or guidance change mid-run is a live swap:
+ * the trajectory continues from the current step. A change to the σ grid or the initial noise
+ * starts a new run.
  */
 import type { ParamValue, SdeKind } from '../../core/types';
 import type { EngineRequest } from '../../engine/protocol';
 import type { Settings, ViewOptions } from '../state/settings';
 import { updateSettings } from '../state/store';
 import type { RunSession } from './run-session';
-import { currentSamplerParams, startOrLoad, startRun } from './run-start';
+import { currentConditioning, currentSamplerParams, startOrLoad, startRun } from './run-start';
+import { refreshScoreField } from './score-field';
 
 /** Settings that fix the σ grid or the initial noise: changing one starts a new run. */
 export type RunDefiningSettings = Pick<
   Settings,
-  'steps' | 'schedule' | 'seed' | 'batch' | 'classLabel' | 'guidance' | 'denoiseFinal'
+  'steps' | 'schedule' | 'seed' | 'batch' | 'denoiseFinal' | 'noise'
 >;
 
+/** The inputs of the denoiser besides x̃ and σ: changing one mid-run is a live swap. */
+export type ConditioningSettings = Pick<Settings, 'classLabel' | 'guidance'>;
+
 /**
- * Mid-run, a sampler or SDE change is a live swap from the current step. At step 0 nothing has
- * been computed yet, so a fresh run starts instead: then the URL alone reproduces the pictures.
+ * Mid-run, a sampler, SDE or conditioning change is a live swap from the current step (after a
+ * rewind, the next step branches from there). At step 0 nothing has been computed yet, so a
+ * fresh run starts instead: then the URL alone reproduces the pictures.
  */
 function swapOrRestart(session: RunSession, swap: (runId: number) => EngineRequest): void {
   const { run } = session.store.getState();
@@ -54,7 +60,18 @@ export function setSde(session: RunSession, sde: SdeKind): void {
   swapOrRestart(session, (id) => ({ type: 'setSde', runId: id, sde: { kind: sde } }));
 }
 
-/** Grid, noise or conditioning changed: start over, playing if it was playing. */
+/**
+ * Class or guidance, live: both are inputs to the denoiser, not to the initial noise, so the
+ * trajectory continues from the current state ("turn guidance up halfway").
+ */
+export function setConditioning(session: RunSession, patch: Partial<ConditioningSettings>): void {
+  updateSettings(session.store, patch);
+  const { run } = session.store.getState();
+  if (run.runId === null) return; // the run that starts next reads the settings
+  swapOrRestart(session, (id) => ({ type: 'setConditioning', runId: id, ...currentConditioning(session) }));
+}
+
+/** Grid or noise changed: start over, playing if it was playing. */
 export function setRunSetting(session: RunSession, patch: Partial<RunDefiningSettings>): void {
   const wasPlaying = session.isPlaying;
   updateSettings(session.store, patch);
@@ -62,7 +79,8 @@ export function setRunSetting(session: RunSession, patch: Partial<RunDefiningSet
   if (run.runId !== null || run.status === 'idle') startOrLoad(session, wasPlaying);
 }
 
-/** What the 2D view draws: no engine command, the page redraws. */
+/** What the 2D view draws: the page redraws (a learned model's arrows come from the engine). */
 export function setView(session: RunSession, patch: Partial<ViewOptions>): void {
   updateSettings(session.store, { view: { ...session.store.getState().settings.view, ...patch } });
+  refreshScoreField(session); // a learned model's arrows, when they were off
 }

@@ -19,6 +19,11 @@ export interface EngineClient {
   readonly currentRunId: number | null;
   /** A fresh runId, larger than any used by this client. */
   nextRunId(): number;
+  /**
+   * Terminates the worker at once (even inside a network call) and starts a fresh one, which gets
+   * the last `init` again but has no model and no run.
+   */
+  restart(): void;
   /** Stop the worker for good. */
   dispose(): void;
 }
@@ -105,7 +110,15 @@ export function createEngineClient(
         currentRunId = request.runId;
         lastRunId = Math.max(lastRunId, request.runId);
       }
+      // A stopped run's frames still on their way no longer concern the page.
+      if (request.type === 'stop' && request.runId === currentRunId) currentRunId = null;
       post(request);
+    },
+    restart() {
+      if (disposed) return;
+      worker?.terminate();
+      currentRunId = null;
+      spawn();
     },
     get currentRunId() {
       return currentRunId;

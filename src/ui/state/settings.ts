@@ -2,6 +2,7 @@
  * What the user chose: the settings slice of the store, its defaults, and the names of the
  * controls (which double as accessible names and as the vocabulary of `hide=` in the URL).
  */
+import type { NoiseKeying } from '../../core/sampling-loop';
 import type { Params, ScheduleKind, SdeKind } from '../../core/types';
 
 export interface ViewOptions {
@@ -31,6 +32,11 @@ export interface Settings {
   denoiseFinal: boolean;
   /** Frame pacing cap for Play. */
   stepsPerSecond: number;
+  /**
+   * The SDE steps' noise: one Brownian path per seed ('brownian', links with v=2) or keyed by step
+   * ('step', what links made before v=2 meant, so they still give their pictures).
+   */
+  noise: NoiseKeying;
   view: ViewOptions;
   /** Names of controls hidden for a lecture (teacher mode). */
   hidden: readonly ControlName[];
@@ -57,6 +63,7 @@ export const controlNames = [
   'Share',
   'Export',
   'View',
+  'Update rule',
 ] as const;
 export type ControlName = (typeof controlNames)[number];
 
@@ -90,6 +97,7 @@ export const defaultSettings: Settings = {
   classLabel: null,
   guidance: 2,
   denoiseFinal: true,
+  noise: 'brownian',
   stepsPerSecond: 30,
   view: { scoreField: true, trajectories: false, denoisedPoints: true },
   hidden: [],

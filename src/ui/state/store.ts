@@ -9,6 +9,7 @@ import type { ExecutionProvider, FrameEvent, FrameTimings, ModelSummary } from '
 import type { ModelCard } from '../../core/card';
 import { FrameLog } from './frame-log';
 import { defaultSettings, type Settings } from './settings';
+import type { ViewHighlight } from './update-rule';
 
 /** One entry of the model list (from models/manifest.json), enough to draw the picker. */
 export interface CatalogueEntry {
@@ -47,6 +48,11 @@ export interface RunSlice {
   stepsPerSecond: number;
   /** The latest frame shown; its buffers belong to the page. */
   frame: FrameEvent | null;
+  /**
+   * The step the engine is computing now (its `stepStarted`), and when it began (deps.now); null
+   * when none runs. A slow one shows "computing step k (n s)…" with Cancel step.
+   */
+  pendingStep: { i: number; since: number } | null;
 }
 
 export interface BackendSlice {
@@ -66,6 +72,17 @@ export interface Notice {
   retryModelId?: string;
 }
 
+/** A learned 2D model's score on the arrow grid, as the engine computed it for one run. */
+export interface LearnedScore {
+  runId: number;
+  /** The noise level and the scale s(t) it was computed for. */
+  sigma: number;
+  scale: number;
+  /** The grid points (scale-free) and the score there, count × 2. */
+  points: Float32Array;
+  score: Float32Array;
+}
+
 export interface AppState {
   settings: Settings;
   run: RunSlice;
@@ -75,6 +92,12 @@ export interface AppState {
   notices: Notice[];
   /** The run's frames by step (not reactive; read it when `run.frame` changes). */
   frameLog: FrameLog;
+  /** Counts engine workers started: a new one needs fresh canvases (the old ones went with it). */
+  engineEpoch: number;
+  /** The score arrows of a learned 2D model (an exact mixture's are computed in the page). */
+  learnedScore: LearnedScore | null;
+  /** The view a hovered or focused term of the Update rule points at (drawn highlighted). */
+  highlight: ViewHighlight | null;
 }
 
 export const idleRun: RunSlice = {
@@ -89,6 +112,7 @@ export const idleRun: RunSlice = {
   timings: null,
   stepsPerSecond: 0,
   frame: null,
+  pendingStep: null,
 };
 
 export type AppStore = StoreApi<AppState>;
@@ -103,6 +127,9 @@ export function createAppStore(settings: Settings = defaultSettings): AppStore {
     backend: { ep: null, threads: 0, reason: '' },
     notices: [],
     frameLog: new FrameLog(),
+    engineEpoch: 0,
+    learnedScore: null,
+    highlight: null,
   }));
 }
 
@@ -127,6 +154,10 @@ export function updateSettings(store: AppStore, patch: Partial<Settings>): Setti
 
 export function updateRun(store: AppStore, patch: Partial<RunSlice>): void {
   store.setState({ run: { ...store.getState().run, ...patch } });
+}
+
+export function setHighlight(store: AppStore, highlight: ViewHighlight | null): void {
+  if (store.getState().highlight !== highlight) store.setState({ highlight });
 }
 
 export function setModelState(store: AppStore, modelId: string, state: ModelLoadState): void {

@@ -42,8 +42,21 @@ function prop<T>(name: string, kind: Kind, get: (s: Settings) => T, set: (s: Set
   return { name, kind, get, set: set as Set } satisfies UrlProperty;
 }
 
+/**
+ * The link format's version. v=2 (every link the page writes): SDE noise from one Brownian path
+ * per seed. A link with settings but no v was made before the Brownian tree; it keeps step-keyed
+ * noise so that it still gives its pictures (parseHash).
+ */
+export const LINK_VERSION = 2;
+
 /** The whole URL vocabulary, one line per setting. */
 export const urlProperties: readonly UrlProperty[] = [
+  prop(
+    'v',
+    { type: 'int', min: 1, max: LINK_VERSION },
+    (s) => (s.noise === 'step' ? 1 : LINK_VERSION),
+    (s, v: number) => ({ ...s, noise: v === 1 ? 'step' : 'brownian' }),
+  ),
   prop(
     'model',
     { type: 'choice', values: (v) => v.modelIds },
@@ -144,6 +157,63 @@ function controlOfToken(token: string): ControlName {
   return controlNames.find((n) => hideToken(n) === token) ?? controlNames[0];
 }
 
+/** Keys that travel in the hash but are not settings: changing only them changes nothing else. */
+export const passiveKeys: readonly string[] = ['lesson', 'lstep'];
+
+/** Longest key or value quoted back in a message about an ignored part. */
+const QUOTE_LENGTH = 24;
+
+/** `text` cut to QUOTE_LENGTH characters, with an ellipsis when cut. */
+export function shorten(text: string, length = QUOTE_LENGTH): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+}
+
+/** A few items of a list, then "…": what a message quotes of a long vocabulary. */
+function someOf(items: readonly string[], count = 4): string {
+  return items.length <= count ? items.join(', ') : `${items.slice(0, count).join(', ')}, …`;
+}
+
+/** What the key allows, as a user would write it: "steps 1–1000", "sde vp, subvp, ve". */
+function allowedText(name: string, kind: Kind, vocabulary: UrlVocabulary): string {
+  switch (kind.type) {
+    case 'int':
+    case 'number':
+      return `${name} ${kind.min}–${kind.max}${kind.type === 'int' ? ', whole' : ''}`;
+    case 'nullableInt':
+      return `${name} ${kind.none} or ${kind.min}–${kind.max}`;
+    case 'bool':
+      return `${name} 0 or 1`;
+    case 'choice':
+      return `${name} ${someOf(kind.values(vocabulary))}`;
+    case 'list':
+      return `${name} a comma list of ${someOf(kind.values)}`;
+    default: {
+      const unreachable: never = kind;
+      return unreachable;
+    }
+  }
+}
+
+function paramAllowedText(spec: ParamSpec): string {
+  switch (spec.kind) {
+    case 'number':
+    case 'int':
+      return `${spec.min}–${spec.max}${spec.kind === 'int' ? ', whole' : ''}`;
+    case 'choice':
+      return someOf(spec.choices);
+    case 'bool':
+      return '0 or 1';
+    default: {
+      const unreachable: never = spec;
+      return unreachable;
+    }
+  }
+}
+
+/** `"key=value"`, each cut short: a pasted link may hold anything. */
+const quote = (key: string, raw?: string): string =>
+  raw === undefined ? `"${shorten(key)}"` : `"${shorten(key)}=${shorten(raw)}"`;
+
 function formatValue(kind: Kind, value: unknown): string {
   if (kind.type === 'bool') return value ? '1' : '0';
   if (kind.type === 'list') return (value as string[]).join(',');
@@ -221,8 +291,13 @@ export function serialiseSettings(settings: Settings, vocabulary: UrlVocabulary)
 
 export interface ParsedHash {
   settings: Settings;
-  /** One line per part of the hash that was ignored, saying why. Empty when all of it was used. */
+  /**
+   * One line per part of the hash that was ignored, saying why and what is allowed (keys and
+   * values cut short). Empty when all of it was used.
+   */
   ignored: string[];
+  /** The passive keys (passiveKeys) the hash holds, with their raw values. */
+  passive: Record<string, string>;
 }
 
 function parseSamplerParam(
@@ -234,9 +309,10 @@ function parseSamplerParam(
   const [samplerId, name] = key.split('.', 2);
   const sampler = vocabulary.samplers.find((s) => s.id === samplerId);
   const spec = sampler?.params.find((p) => p.name === name);
-  if (spec === undefined) return `"${key}" is not a parameter of any sampler`;
+  if (spec === undefined) return `${quote(key)} is not a parameter of any sampler`;
   const value = parseParam(spec, raw);
-  if (value === undefined) return `"${key}=${raw}" is outside what ${spec.label} allows`;
+  if (value === undefined)
+    return `${quote(key, raw)} is outside what ${spec.label} allows (${paramAllowedText(spec)})`;
   params[samplerId] = { ...params[samplerId], [name]: value };
   return null;
 }
@@ -249,12 +325,14 @@ export function parseHash(
 ): ParsedHash {
   let settings = defaults;
   const ignored: string[] = [];
+  const passive: Record<string, string> = {};
   const params: Record<string, Record<string, ParamValue>> = {};
-  const body = hash.replace(/^#/, '');
-  for (const part of body === '' ? [] : body.split('&')) {
+  let sawSetting = false;
+  let sawVersion = false;
+  for (const part of hashParts(hash)) {
     const eq = part.indexOf('=');
     if (eq <= 0) {
-      ignored.push(`"${part}" is not of the form name=value`);
+      ignored.push(`${quote(part)} is not of the form name=value`);
       continue;
     }
     const key = part.slice(0, eq);
@@ -262,9 +340,14 @@ export function parseHash(
     try {
       raw = decodeURIComponent(part.slice(eq + 1));
     } catch {
-      ignored.push(`"${part}" is not valid URL encoding`);
+      ignored.push(`${quote(part)} is not valid URL encoding`);
       continue;
     }
+    if (passiveKeys.includes(key)) {
+      passive[key] = raw;
+      continue;
+    }
+    sawSetting = true;
     if (key.includes('.')) {
       const problem = parseSamplerParam(key, raw, vocabulary, params);
       if (problem !== null) ignored.push(problem);
@@ -272,12 +355,57 @@ export function parseHash(
     }
     const property = urlProperties.find((p) => p.name === key);
     const value = property === undefined ? undefined : parseValue(property.kind, raw, vocabulary);
-    if (property === undefined) ignored.push(`"${key}" is not a setting`);
-    else if (value === undefined) ignored.push(`"${key}=${raw}" is not an allowed value`);
-    else settings = property.set(settings, value as never);
+    if (property === undefined) ignored.push(`${quote(key)} is not a setting`);
+    else if (value === undefined)
+      ignored.push(`${quote(key, raw)} is not allowed (${allowedText(key, property.kind, vocabulary)})`);
+    else {
+      settings = property.set(settings, value as never);
+      if (key === 'v') sawVersion = true;
+    }
   }
+  // A link from before v=2 meant step-keyed noise: keep its pictures.
+  if (sawSetting && !sawVersion) settings = { ...settings, noise: 'step' };
   const samplerParams: Record<string, Params> = { ...settings.samplerParams, ...params };
-  return { settings: { ...settings, samplerParams }, ignored };
+  return { settings: { ...settings, samplerParams }, ignored, passive };
+}
+
+/** The name=value parts of a hash ("#a=1&b=2" or "a=1&b=2"). */
+function hashParts(hash: string): string[] {
+  const body = hash.replace(/^#/, '');
+  return body === '' ? [] : body.split('&');
+}
+
+const isPassivePart = (part: string): boolean => passiveKeys.includes(part.slice(0, part.indexOf('=')));
+
+/**
+ * What a new hash changes compared with the previous one: 'settings' when any part other than
+ * the passive keys differs (the link is applied as a fresh load would), 'passive' when only
+ * passive keys differ or the new hash holds nothing else, 'none' when nothing changed.
+ */
+export function linkChange(previous: string, next: string): 'none' | 'passive' | 'settings' {
+  const settingsOf = (hash: string) =>
+    hashParts(hash)
+      .filter((p) => !isPassivePart(p))
+      .sort();
+  const passiveOf = (hash: string) => hashParts(hash).filter(isPassivePart).sort();
+  const [before, after] = [settingsOf(previous), settingsOf(next)];
+  if (after.length > 0 && after.join('&') !== before.join('&')) return 'settings';
+  return passiveOf(previous).join('&') === passiveOf(next).join('&') ? 'none' : 'passive';
+}
+
+/** How many ignored parts the banner quotes before "and N more". */
+const IGNORED_SHOWN = 3;
+
+/**
+ * The banner's text for the ignored parts of a link: how many, the first few (each already cut
+ * short and saying what is allowed), and how many more — a bounded message, whatever the link.
+ */
+export function summariseIgnored(ignored: readonly string[]): string {
+  const count = ignored.length;
+  const shown = ignored.slice(0, IGNORED_SHOWN).join('; ');
+  const more = count > IGNORED_SHOWN ? `; and ${count - IGNORED_SHOWN} more` : '';
+  const head = count === 1 ? '1 part of the link was ignored' : `${count} parts of the link were ignored`;
+  return `${head}: ${shown}${more}. Those settings use their defaults; the rest of the link applies.`;
 }
 
 /** Reads the page's current hash. */
@@ -288,9 +416,13 @@ export function readLocationHash(
   return parseHash(window.location.hash, vocabulary, defaults);
 }
 
-/** Writes the settings into the page's hash without adding a history entry. */
+/**
+ * Writes the settings into the page's hash without adding a history entry; the passive keys the
+ * hash holds (a lesson's) stay.
+ */
 export function writeLocationHash(settings: Settings, vocabulary: UrlVocabulary): void {
-  const hash = `#${serialiseSettings(settings, vocabulary)}`;
+  const kept = hashParts(window.location.hash).filter(isPassivePart);
+  const hash = `#${[serialiseSettings(settings, vocabulary), ...kept].join('&')}`;
   if (window.location.hash !== hash) window.history.replaceState(null, '', hash);
 }
 

@@ -1,0 +1,147 @@
+/**
+ * The projector and phone layouts (styles.css names the areas): at 1280×720 and 1366×768, Play,
+ * the Timeline and the pictures are on screen without scrolling, each picture at least 320 px on
+ * its short side, while the settings scroll in their own column; on a phone the picture comes
+ * first, then the transport, then the settings. Measured from the elements' bounding boxes.
+ */
+import type { Locator, Page } from '@playwright/test';
+import { currentStep, expect, test, waitForFirstFrame } from './fixtures';
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+async function boxOf(locator: Locator): Promise<Box> {
+  const box = await locator.boundingBox();
+  if (box === null) throw new Error(`${String(locator)} is not rendered`);
+  return box;
+}
+
+/** Inside the viewport at the page's first scroll position (the page has not scrolled). */
+async function expectOnScreen(page: Page, name: string, locator: Locator): Promise<Box> {
+  const box = await boxOf(locator);
+  const { width, height } = page.viewportSize() ?? { width: 0, height: 0 };
+  const round = (b: Box) =>
+    `${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}×${Math.round(b.height)}`;
+  console.info(`${width}×${height} ${name}: ${round(box)}`);
+  expect(box.x, `${name} left edge`).toBeGreaterThanOrEqual(0);
+  expect(box.y, `${name} top edge`).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width, `${name} right edge`).toBeLessThanOrEqual(width + 0.5);
+  expect(box.y + box.height, `${name} bottom edge`).toBeLessThanOrEqual(height + 0.5);
+  return box;
+}
+
+async function expectNoPageScroll(page: Page): Promise<void> {
+  const scroll = await page.evaluate(() => ({
+    y: window.scrollY,
+    overflow: document.documentElement.scrollHeight - window.innerHeight,
+  }));
+  expect(scroll.y).toBe(0);
+  expect(scroll.overflow).toBeLessThanOrEqual(0);
+}
+
+async function expectSettingsScrollOnTheirOwn(page: Page): Promise<void> {
+  const settings = page.getByRole('complementary', { name: 'Settings' });
+  expect(await settings.evaluate((e) => getComputedStyle(e).overflowY)).toBe('auto');
+  const box = await expectOnScreen(page, 'settings column', settings);
+  expect(box.height).toBeGreaterThan(300);
+}
+
+const projectors = [
+  { width: 1280, height: 720 },
+  { width: 1366, height: 768 },
+];
+
+for (const size of projectors) {
+  test.describe(`${size.width}×${size.height}`, () => {
+    test.use({ viewport: size });
+
+    test('image model mid-run: Play, Timeline, x_t and x̂₀ on screen, each view ≥ 320 px', async ({
+      page,
+      site,
+    }) => {
+      await page.goto(`${site.url}#model=tiny&steps=200&speed=4&batch=16`);
+      await waitForFirstFrame(page);
+      await page.getByRole('button', { name: 'Play', exact: true }).click();
+      await expect.poll(() => currentStep(page)).toBeGreaterThan(2);
+      await expect(page.getByTestId('run-status')).toHaveText('playing');
+      await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
+      await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      for (const id of ['xt-canvas', 'x0-canvas']) {
+        const box = await expectOnScreen(page, id, page.getByTestId(id));
+        expect(Math.min(box.width, box.height), `${id} short side`).toBeGreaterThanOrEqual(320);
+      }
+      await expectNoPageScroll(page);
+      await expectSettingsScrollOnTheirOwn(page);
+
+      // The WASM note (this machine has no hardware WebGPU): dismissed, it takes one line.
+      const note = page.getByTestId('wasm-note');
+      if ((await note.count()) > 0) {
+        await note.getByRole('button', { name: 'Dismiss: Running on WASM' }).click();
+        const line = await boxOf(note);
+        const lineHeight = await note
+          .locator('.banner-text')
+          .evaluate((e) => parseFloat(getComputedStyle(e).lineHeight));
+        console.info(`${size.width}×${size.height} dismissed WASM note: ${Math.round(line.height)} px tall`);
+        expect(line.height).toBeLessThan(2 * lineHeight + 14);
+        expect(await note.locator('.banner-text').evaluate((e) => e.scrollHeight <= e.clientHeight + 1)).toBe(
+          true,
+        );
+      }
+    });
+
+    test('2D model: Play, Timeline and the plot on screen, the plot ≥ 320 px', async ({ page, site }) => {
+      await page.goto(`${site.url}#model=ring8&steps=200&speed=10`);
+      await waitForFirstFrame(page);
+      await page.getByRole('button', { name: 'Play', exact: true }).click();
+      await expect.poll(() => currentStep(page)).toBeGreaterThan(2);
+      await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
+      await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      const plot = await expectOnScreen(page, 'points-canvas', page.getByTestId('points-canvas'));
+      expect(Math.min(plot.width, plot.height)).toBeGreaterThanOrEqual(320);
+      await expectNoPageScroll(page);
+      await expectSettingsScrollOnTheirOwn(page);
+    });
+  });
+}
+
+test.describe('390×844 phone', () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test('the picture first, then the transport, then the settings in closed groups', async ({
+    page,
+    site,
+  }) => {
+    await page.goto(`${site.url}#model=tiny&steps=40&batch=16`);
+    await waitForFirstFrame(page);
+    const views = await boxOf(page.getByTestId('xt-canvas'));
+    const denoised = await boxOf(page.getByTestId('x0-canvas'));
+    const play = await boxOf(page.getByRole('button', { name: 'Play', exact: true }));
+    const timeline = await boxOf(page.getByLabel('Timeline'));
+    const settings = await boxOf(page.getByRole('complementary', { name: 'Settings' }));
+    const show = (b: Box) =>
+      `${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}×${Math.round(b.height)}`;
+    console.info(
+      `390×844 x_t ${show(views)}, x̂₀ ${show(denoised)}, Play ${show(play)}, Timeline ${show(timeline)}, settings ${show(settings)}`,
+    );
+    expect(views.y).toBeLessThan(play.y);
+    expect(denoised.y).toBeLessThan(play.y);
+    expect(play.y).toBeLessThan(settings.y);
+    expect(timeline.y).toBeLessThan(settings.y);
+    // The picture and the transport fit the first screen; the Timeline spans the width.
+    expect(timeline.y + timeline.height).toBeLessThanOrEqual(844);
+    expect(timeline.width).toBeGreaterThan(200);
+    expect(Math.min(views.width, views.height)).toBeGreaterThan(150);
+    // Settings in groups, closed at first; one opens on its own.
+    const groups = page.locator('details.group');
+    expect(await groups.count()).toBeGreaterThanOrEqual(3);
+    for (const open of await groups.evaluateAll((d) => d.map((e) => (e as HTMLDetailsElement).open)))
+      expect(open).toBe(false);
+    await page.getByText('Sampler', { exact: true }).first().click();
+    await expect(page.getByLabel('Sampler', { exact: true })).toBeVisible();
+    await expect(page.getByLabel('Steps', { exact: true })).toBeHidden();
+  });
+});
