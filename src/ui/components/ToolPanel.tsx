@@ -7,7 +7,7 @@
  * - Encode/decode: the round trip through the probability-flow ODE, its error and NFE;
  * - Likelihood: bits/dim (images) or −log p (points) by the PF-ODE, ± over Hutchinson probes.
  */
-import { useLayoutEffect, useRef, useState, type ChangeEvent } from 'react';
+import { useId, useLayoutEffect, useRef, useState, type ChangeEvent } from 'react';
 import { useActions, useAppState, useCurrentModel } from '../contexts';
 import { drawGrid } from '../render/canvas';
 import { fileToModel, paintDisc, pointerToPixel } from '../render/image-input';
@@ -97,12 +97,19 @@ function InpaintControls() {
           Use the current sample
         </button>{' '}
         <label>
-          Upload a PNG <input type="file" accept="image/png,image/*" onChange={(e) => void upload(e)} />
+          Upload a PNG{' '}
+          <input
+            type="file"
+            aria-label="Upload a PNG"
+            accept="image/png,image/*"
+            onChange={(e) => void upload(e)}
+          />
         </label>
       </p>
       <label>
         Mask preset{' '}
         <select
+          aria-label="Mask preset"
           value={settings.tool.mask ?? ''}
           onChange={(e) => {
             const value = e.currentTarget.value;
@@ -127,6 +134,7 @@ function InpaintControls() {
       <label>
         RePaint resampling r{' '}
         <input
+          aria-label="RePaint resampling r"
           type="number"
           min={limits.resample.min}
           max={limits.resample.max}
@@ -289,11 +297,18 @@ function SdeditControls() {
     <div className="tool-body">
       <DrawingCanvas />
       <label>
-        Upload a PNG <input type="file" accept="image/png,image/*" onChange={(e) => void upload(e)} />
+        Upload a PNG{' '}
+        <input
+          type="file"
+          aria-label="Upload a PNG"
+          accept="image/png,image/*"
+          onChange={(e) => void upload(e)}
+        />
       </label>
       <label>
         Strength t₀ ({settings.tool.t0.toFixed(2)}){' '}
         <input
+          aria-label="Strength t₀"
           type="range"
           min={0.05}
           max={1}
@@ -386,6 +401,7 @@ function LikelihoodControls() {
       <label>
         Probes K{' '}
         <input
+          aria-label="Probes K"
           type="number"
           min={1}
           max={64}
@@ -422,25 +438,25 @@ export function ToolPanel() {
   const kind = useAppState((s) => s.settings.tool.kind);
   const image = model?.task === 'image';
   const kinds: ToolKind[] = image ? ['inpaint', 'sdedit', 'encode', 'likelihood'] : ['encode', 'likelihood'];
+  const id = useId();
   return (
     <div className="tool-panel">
-      <label>
-        Tool{' '}
-        <select
-          value={kind ?? ''}
-          onChange={(e) => {
-            const value = e.currentTarget.value;
-            actions.setTool({ kind: value === '' ? null : (value as ToolKind) });
-          }}
-        >
-          <option value="">None</option>
-          {kinds.map((k) => (
-            <option key={k} value={k}>
-              {toolLabels[k]}
-            </option>
-          ))}
-        </select>
-      </label>
+      <label htmlFor={id}>Tool</label>{' '}
+      <select
+        id={id}
+        value={kind ?? ''}
+        onChange={(e) => {
+          const value = e.currentTarget.value;
+          actions.setTool({ kind: value === '' ? null : (value as ToolKind) });
+        }}
+      >
+        <option value="">None</option>
+        {kinds.map((k) => (
+          <option key={k} value={k}>
+            {toolLabels[k]}
+          </option>
+        ))}
+      </select>
       {kind === 'inpaint' && image && <InpaintControls />}
       {kind === 'sdedit' && image && <SdeditControls />}
       {kind === 'encode' && <EncodeControls />}
