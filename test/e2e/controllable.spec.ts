@@ -70,4 +70,29 @@ test.describe('controllable generation', () => {
     await expect(strip.locator('canvas')).toHaveCount(4, { timeout: 60_000 });
     await expect(strip).toContainText('t₀ = 0.8');
   });
+
+  test('encode/decode and likelihood run on demand and report their figures', async ({ page, site }) => {
+    await page.goto(`${site.url}#model=tiny&steps=6&seed=7&batch=2&sampler=ddim`);
+    await waitForFirstFrame(page);
+    await runToEnd(page);
+    await page.getByLabel('Tool', { exact: true }).selectOption('encode');
+    await page.getByRole('button', { name: 'Encode and decode the current samples' }).click();
+    await expect(page.getByTestId('round-trip')).toContainText(
+      /Round-trip RMSE \d\.\d+e[-+]\d+.*NFE \d+ to encode/,
+      {
+        timeout: 60_000,
+      },
+    );
+    // Neither tool changes where a run starts: the finished run stays.
+    await page.getByLabel('Tool', { exact: true }).selectOption('likelihood');
+    await expect(page.getByTestId('run-status')).toHaveText('done');
+    await page.getByLabel('Probes K').fill('2');
+    await page.getByRole('button', { name: 'Compute the likelihood of the current samples' }).click();
+    await expect(page.getByTestId('likelihood')).toContainText(
+      /Mean \d+\.\d+ ± \d+\.\d+ bits\/dim over 2 samples.*2 probes/,
+      {
+        timeout: 60_000,
+      },
+    );
+  });
 });
