@@ -8,7 +8,9 @@ import {
   controlNames,
   defaultSettings,
   limits,
+  maskPresets,
   scheduleKinds,
+  toolKinds,
   sdeKinds,
   type ControlName,
   type Settings,
@@ -35,11 +37,19 @@ interface UrlProperty {
   kind: Kind;
   get: Get;
   set: Set;
+  /** Left out of the hash when this says so (keys that only mean something with another). */
+  omit?: (s: Settings) => boolean;
 }
 
 /** Typed constructor so each property's getter and setter agree on the value type. */
-function prop<T>(name: string, kind: Kind, get: (s: Settings) => T, set: (s: Settings, v: T) => Settings) {
-  return { name, kind, get, set: set as Set } satisfies UrlProperty;
+function prop<T>(
+  name: string,
+  kind: Kind,
+  get: (s: Settings) => T,
+  set: (s: Settings, v: T) => Settings,
+  omit?: (s: Settings) => boolean,
+) {
+  return { name, kind, get, set: set as Set, ...(omit ? { omit } : {}) } satisfies UrlProperty;
 }
 
 /**
@@ -146,6 +156,42 @@ export const urlProperties: readonly UrlProperty[] = [
     { type: 'list', values: controlNames.map(hideToken) },
     (s) => s.hidden.map(hideToken),
     (s, tokens: string[]) => ({ ...s, hidden: tokens.map(controlOfToken) }),
+  ),
+  // ---- controllable generation (issue 13): written only while a tool is open ----
+  prop(
+    'tool',
+    { type: 'choice', values: () => toolKinds },
+    (s) => s.tool.kind,
+    (s, kind: Settings['tool']['kind']) => ({ ...s, tool: { ...s.tool, kind } }),
+    (s) => s.tool.kind === null,
+  ),
+  prop(
+    't0',
+    { type: 'number', ...limits.t0 },
+    (s) => s.tool.t0,
+    (s, t0: number) => ({ ...s, tool: { ...s.tool, t0 } }),
+    (s) => s.tool.kind === null,
+  ),
+  prop(
+    'src',
+    { type: 'choice', values: () => ['sample', ...Array.from({ length: 100 }, (_, k) => `example:${k}`)] },
+    (s) => s.tool.src,
+    (s, src: string) => ({ ...s, tool: { ...s.tool, src } }),
+    (s) => s.tool.kind === null,
+  ),
+  prop(
+    'mask',
+    { type: 'choice', values: () => maskPresets },
+    (s) => s.tool.mask,
+    (s, mask: Settings['tool']['mask']) => ({ ...s, tool: { ...s.tool, mask } }),
+    (s) => s.tool.kind !== 'inpaint' || s.tool.mask === null,
+  ),
+  prop(
+    'resample',
+    { type: 'int', ...limits.resample },
+    (s) => s.tool.resample,
+    (s, resample: number) => ({ ...s, tool: { ...s.tool, resample } }),
+    (s) => s.tool.kind !== 'inpaint' || s.tool.resample === 0,
   ),
 ];
 
@@ -274,9 +320,9 @@ function parseParam(spec: ParamSpec, raw: string): ParamValue | undefined {
 
 /** Serialises every setting (sampler parameters only where they differ from the registry default). */
 export function serialiseSettings(settings: Settings, vocabulary: UrlVocabulary): string {
-  const parts = urlProperties.map(
-    (p) => `${p.name}=${encodeURIComponent(formatValue(p.kind, p.get(settings)))}`,
-  );
+  const parts = urlProperties
+    .filter((p) => !p.omit?.(settings))
+    .map((p) => `${p.name}=${encodeURIComponent(formatValue(p.kind, p.get(settings)))}`);
   for (const sampler of vocabulary.samplers) {
     const values = settings.samplerParams[sampler.id] ?? {};
     for (const spec of sampler.params) {
