@@ -163,7 +163,12 @@ export function DrawingPanel() {
           {busy ? 'Stop training' : 'Train'}
         </button>
         {training.step > 0 && (
-          <span className="help" data-testid="training-status">
+          <span
+            className="help"
+            data-testid="training-status"
+            data-step={training.step}
+            data-elapsed-ms={Math.round(training.elapsedMs)}
+          >
             step {training.step} of {training.steps} · {seconds(training.elapsedMs)}
             {training.status === 'stopping' ? ' · stopping…' : ''}
           </span>
