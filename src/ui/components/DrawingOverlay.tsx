@@ -4,7 +4,7 @@
  * view instead (render/training-view.ts). The view's own canvas is untouched (it may belong to the
  * worker), so this one sits on top, the same size, with the same object-fit.
  */
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { useActions, useAppState } from '../contexts';
 import { DRAWING_ID, erase, spray } from '../state/drawing';
 import { drawDrawing, drawTrainingView } from '../render/training-view';
@@ -40,8 +40,6 @@ export function DrawingOverlay({ size, bounds }: { size: number; bounds: readonl
     // Repaint only when the picture changes (not on every loss report).
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [points, snapshot, modelId, bounds, size]);
-
-  useEffect(() => () => void (stroke.current = null), []);
 
   /** Plot coordinates of a pointer event (the picture is a centred square: object-fit contain). */
   const toPlot = (e: React.PointerEvent<HTMLCanvasElement>): [number, number] => {
