@@ -3,7 +3,8 @@
  * (sliced W1 / floor ≤ 2 with core's measure, and not memorising), measured in Node on the same
  * trainer, points and options as the page (a benchmark, not a test):
  *
- *   npx tsx scripts/own-data-time-to-bar.ts [--toys two_moons,eight_gaussians]
+ *   npx tsx scripts/own-data-time-to-bar.ts [--toys two_moons,eight_gaussians] [--points N]
+ *     [--checkpoints 500,1000,…,6000]
  *
  * For each toy: the page's preset (800 points, state/drawing.ts presetPoints), trained with the
  * page's run (core's defaults, 6,000 planned steps, seed 0), with the EMA weights saved at
@@ -19,9 +20,9 @@ import { denoiserForCard } from '../src/core/denoiser';
 import { measureQuality } from '../src/core/mlp/quality';
 import { Trainer } from '../src/core/mlp/trainer';
 import { toyPoints, TOY_NAMES, type ToyName } from '../src/core/toy-data';
-import { presetPoints } from '../src/ui/state/drawing';
+import { presetPoints, quantise } from '../src/ui/state/drawing';
 
-const CHECKPOINTS = [500, 1000, 1500, 2000, 3000, 4000, 6000];
+const DEFAULT_CHECKPOINTS = '500,1000,1500,2000,3000,4000,6000';
 const PLANNED = 6000;
 const N_SAMPLES = 2000;
 const FRESH_SETS = 6;
@@ -32,6 +33,9 @@ function flag(name: string, fallback: string): string {
   return at >= 0 ? process.argv[at + 1] : fallback;
 }
 const toys = flag('toys', 'two_moons,eight_gaussians').split(',') as ToyName[];
+/** Points of the drawing: the page's preset, or --points N of the same toy (same seed). */
+const pointCount = process.argv.includes('--points') ? Number(flag('points', '')) : null;
+const CHECKPOINTS = flag('checkpoints', DEFAULT_CHECKPOINTS).split(',').map(Number);
 for (const toy of toys) if (!TOY_NAMES.includes(toy)) throw new Error(`unknown toy ${toy}`);
 
 async function samplesOf(card: ModelCard): Promise<Float32Array> {
@@ -52,7 +56,7 @@ async function samplesOf(card: ModelCard): Promise<Float32Array> {
 }
 
 for (const toy of toys) {
-  const training = presetPoints(toy);
+  const training = pointCount === null ? presetPoints(toy) : quantise(toyPoints(toy, pointCount, 1));
   const trainer = Trainer.create(training, 2, { steps: PLANNED, seed: 0 });
   const checkpoints: { step: number; seconds: number; card: ModelCard }[] = [];
   let trainMs = 0;
