@@ -11,6 +11,7 @@ import { createActions } from './ui/engine-io/actions';
 import { fetchCatalogue } from './ui/state/catalogue';
 import { registryVocabulary, samplerParamsWithDefaults } from './ui/state/registry-view';
 import { defaultSettings } from './ui/state/settings';
+import { catalogueEntry, DRAWING_ID, drawingCard, TRAINED_ID } from './ui/state/drawing';
 import { addNotice, createAppStore } from './ui/state/store';
 import { createEngineClient, type EngineClient } from './ui/engine-io/worker-client';
 import { linkChange, readLocationHash, summariseIgnored, writeLocationHash } from './ui/state/url-state';
@@ -28,11 +29,16 @@ function showFatal(root: Root, message: string): void {
 async function start(root: Root): Promise<void> {
   const siteUrl = new URL('.', document.baseURI).href;
   const catalogue = await fetchCatalogue(siteUrl);
-  const vocabulary = registryVocabulary(catalogue.entries);
+  // Your own data (issue 15): the drawing is always in the picker; a trained network joins it later.
+  const entries = [...catalogue.entries, catalogueEntry(drawingCard(new Float32Array(0)), DRAWING_ID)];
+  const vocabulary = registryVocabulary([
+    ...entries,
+    catalogueEntry(drawingCard(new Float32Array(0)), TRAINED_ID),
+  ]);
   const defaults = { ...defaultSettings, modelId: catalogue.entries[0].id };
   const parsed = readLocationHash(vocabulary, defaults);
   const store = createAppStore(parsed.settings);
-  store.setState({ catalogue: catalogue.entries });
+  store.setState({ catalogue: entries });
   const reportIgnored = (ignored: string[]): void => {
     if (ignored.length === 0) return;
     addNotice(store, {

@@ -12,7 +12,7 @@ import { asSigma, type Params, type SdeConfig } from '../core/types';
 import type { EngineEvent, EngineRequest, EpPreference, FrameEvent, ToolJob } from './protocol';
 import { runToolJob } from './tool-jobs';
 import type { LoadedModel } from './model';
-import { loadModel, summarize } from './model';
+import { loadModel, localModel, summarize } from './model';
 import { WorkerTrajectory } from './worker-trajectory';
 import { errorText } from './backend';
 import { carriesArrays } from '../shared/frame-schedule';
@@ -77,6 +77,23 @@ export class Engine {
     });
     const model = await loading;
     this.emit({ type: 'ready', modelId, model: summarize(model.card) });
+  }
+
+  /**
+   * Your own data (issue 15): a model the page defines (a drawn point set or an MLP card). It
+   * replaces any model of that id; a run of the old one stops.
+   */
+  async defineModel(modelId: string, card: unknown, points: Float32Array | null): Promise<void> {
+    const known = this.models.get(modelId);
+    if (known && this.run && (await known.loading.catch(() => null)) === this.run.model) this.stopCurrent();
+    const loading = Promise.resolve().then(() => localModel(card, points, this.emit));
+    const entry = { ep: this.ep, loading };
+    this.models.set(modelId, entry);
+    loading.catch(() => {
+      if (this.models.get(modelId) === entry) this.models.delete(modelId);
+    });
+    const model = await loading;
+    this.emit({ type: 'ready', modelId, model: { ...summarize(model.card), id: modelId } });
   }
 
   async start(request: StartRequest): Promise<void> {

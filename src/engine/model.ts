@@ -6,6 +6,8 @@
 import { parseCard } from '../core/card';
 import type { ModelCard } from '../core/card';
 import { mixtureFromAnalytic, MixtureDenoiser } from '../core/mixture';
+import { denoiserForCard } from '../core/denoiser';
+import { EmpiricalDenoiser } from '../core/empirical';
 import type { Denoiser } from '../core/types';
 import type * as ort from 'onnxruntime-web';
 import { GpuNetworkDenoiser } from '../gpu/gpu-denoiser';
@@ -80,6 +82,7 @@ export async function loadModel(
     throw e instanceof ModelLoadError ? e : new ModelLoadError(modelId, (e as Error).message);
   }
   if (card.analytic) return analyticModel(card, emit);
+  if (card.mlp) return mlpModel(card, emit);
   const { network, backend, session, bytes } = await loadNetwork(card, cardUrl, ep, emit);
   const device = backend.ep === 'webgpu' ? await ortWebGpuDevice() : null;
   const captured = device && new CapturedGraphs(bytes, graphContract(card), device);
@@ -119,6 +122,64 @@ function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): Loa
     device: null,
     release: async () => undefined,
   };
+}
+
+/** A card with an "mlp" block: core evaluates the network itself, on the CPU (no ONNX, no download). */
+function mlpModel(card: ModelCard, emit: (event: EngineEvent) => void): LoadedModel {
+  const backend = mlpBackend();
+  emit({ type: 'backend', ...backend });
+  return {
+    card,
+    backend,
+    denoiser: () => denoiserForCard(card),
+    gpu: null,
+    device: null,
+    release: async () => undefined,
+  };
+}
+
+function mlpBackend(): Backend {
+  return { ep: 'wasm', threads: 1, reason: 'small MLP evaluated by core in plain JavaScript (CPU)' };
+}
+
+// ---- Your own data (issue 15): models defined by the page, not fetched ----
+
+/**
+ * A model the page defines itself: a drawn point set (its exact empirical denoiser, which
+ * memorises the points) when `points` is given, else a card with an "mlp" block (a network trained
+ * in the page or uploaded). The card is checked by parseCard like any fetched one.
+ */
+export function localModel(
+  card: unknown,
+  points: Float32Array | null,
+  emit: (event: EngineEvent) => void,
+): LoadedModel {
+  if (points !== null) {
+    const summary = card as ModelCard;
+    const empirical = new EmpiricalDenoiser(points, 2);
+    const backend: Backend = {
+      ep: 'wasm',
+      threads: 1,
+      reason: 'exact empirical denoiser of the drawn points — no network, plain JavaScript',
+    };
+    emit({ type: 'backend', ...backend });
+    return {
+      card: summary,
+      backend,
+      denoiser: () => empirical,
+      gpu: null,
+      device: null,
+      release: async () => undefined,
+    };
+  }
+  const parsed = parseCard(card, 'the uploaded card');
+  if (!parsed.mlp) {
+    throw new ModelLoadError(
+      parsed.id,
+      `Model "${parsed.id}": a card defined in the page needs an "mlp" block.`,
+    );
+  }
+  return mlpModel(parsed, emit);
 }
 
 async function loadNetwork(

@@ -113,6 +113,10 @@ export type ToolResult =
 export type EngineRequest =
   | { type: 'init'; ep: EpPreference }
   | { type: 'loadModel'; modelId: string; baseUrl: string }
+  // Your own data (issue 15): a model defined by the page. With `points` (count × 2) the model is
+  // the exact empirical denoiser of those points and `card` its plain facts; without, `card` is a
+  // model card with an "mlp" block, checked like a fetched one.
+  | { type: 'defineModel'; modelId: string; card: unknown; points: Float32Array | null }
   | ({ type: 'start'; runId: number; autoplay: boolean } & RunSettings)
   | { type: 'play'; runId: number }
   | { type: 'pause'; runId: number }
@@ -337,6 +341,7 @@ function isRunSettings(m: Fields): boolean {
 const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   init: (m) => m.ep === 'auto' || m.ep === 'webgpu' || m.ep === 'wasm',
   loadModel: (m) => isStr(m.modelId) && isStr(m.baseUrl),
+  defineModel: (m) => isStr(m.modelId) && isObject(m.card) && (m.points === null || isFloats(m.points)),
   start: (m) => isInt(m.runId) && isBool(m.autoplay) && isRunSettings(m),
   play: (m) => isInt(m.runId),
   pause: (m) => isInt(m.runId),
@@ -432,4 +437,97 @@ export function isRequest(value: unknown): value is EngineRequest {
 export function isEvent(value: unknown): value is EngineEvent {
   if (!isObject(value) || !isStr(value.type) || !Object.hasOwn(eventChecks, value.type)) return false;
   return eventChecks[value.type as EngineEventType](value);
+}
+
+// ---- Your own data (issue 15): the training worker (src/engine/train-worker.ts) ----
+// The page starts that worker only when the user first presses Train, so no training code loads
+// before. It trains core's MLP on the drawn points and reports as it goes.
+
+/** What the training view shows: the score at noise level `sigma` on a side × side grid over `range`. */
+export interface TrainView {
+  sigma: number;
+  range: [number, number];
+}
+
+export type TrainRequest =
+  /** A new run on `points` (count × 2): `steps` planned (the learning rate decays over them). */
+  | { type: 'train'; points: Float32Array; steps: number; seed: number; view: TrainView }
+  /** Another view from the next snapshot on. */
+  | { type: 'trainView'; view: TrainView }
+  /** Stop after the step in flight; answered by `trained` with the card of the weights so far. */
+  | { type: 'stopTraining' };
+
+export type TrainEvent =
+  /** Losses of the steps since the last progress event (each the batch's loss before its update). */
+  | { type: 'trainProgress'; step: number; steps: number; losses: Float32Array; elapsedMs: number }
+  /**
+   * The current network next to the exact empirical denoiser: scores at σ on a grid (scale-free
+   * coordinates, count × 2), and samples from the network (probability-flow ODE), count × 2.
+   */
+  | {
+      type: 'trainSnapshot';
+      step: number;
+      sigma: number;
+      side: number;
+      grid: Float32Array;
+      learned: Float32Array;
+      exact: Float32Array;
+      samples: Float32Array;
+    }
+  /** The run ended (stopped or all planned steps done): the EMA weights as an "mlp" points card. */
+  | { type: 'trained'; step: number; elapsedMs: number; card: Record<string, unknown> }
+  | { type: 'trainError'; message: string };
+
+const isTrainView = (v: unknown): v is TrainView =>
+  isObject(v) &&
+  isNum(v.sigma) &&
+  v.sigma > 0 &&
+  Array.isArray(v.range) &&
+  v.range.length === 2 &&
+  v.range.every(isNum);
+
+/** True when `value` is a well-formed training request. */
+export function isTrainRequest(value: unknown): value is TrainRequest {
+  if (!isObject(value)) return false;
+  switch (value.type) {
+    case 'train':
+      return (
+        value.points instanceof Float32Array &&
+        isInt(value.steps) &&
+        isInt(value.seed) &&
+        isTrainView(value.view)
+      );
+    case 'trainView':
+      return isTrainView(value.view);
+    case 'stopTraining':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** True when `value` is a well-formed training event. */
+export function isTrainEvent(value: unknown): value is TrainEvent {
+  if (!isObject(value)) return false;
+  const f32 = (v: unknown) => v instanceof Float32Array;
+  switch (value.type) {
+    case 'trainProgress':
+      return isInt(value.step) && isInt(value.steps) && f32(value.losses) && isNum(value.elapsedMs);
+    case 'trainSnapshot':
+      return (
+        isInt(value.step) &&
+        isNum(value.sigma) &&
+        isInt(value.side) &&
+        f32(value.grid) &&
+        f32(value.learned) &&
+        f32(value.exact) &&
+        f32(value.samples)
+      );
+    case 'trained':
+      return isInt(value.step) && isNum(value.elapsedMs) && isObject(value.card);
+    case 'trainError':
+      return isStr(value.message);
+    default:
+      return false;
+  }
 }

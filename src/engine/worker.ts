@@ -22,6 +22,8 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.init(request.ep);
     case 'loadModel':
       return engine.loadModel(request.modelId, request.baseUrl);
+    case 'defineModel':
+      return engine.defineModel(request.modelId, request.card, request.points);
     case 'start':
       return engine.start(request);
     case 'play':
@@ -72,8 +74,9 @@ function reportFailure(request: EngineRequest, e: unknown): void {
     return;
   }
   const runId = 'runId' in request ? request.runId : undefined;
-  const modelId = request.type === 'loadModel' ? request.modelId : undefined;
-  const errorScope = request.type === 'loadModel' ? 'model' : request.type === 'init' ? 'backend' : 'run';
+  const loads = request.type === 'loadModel' || request.type === 'defineModel';
+  const modelId = loads ? request.modelId : undefined;
+  const errorScope = loads ? 'model' : request.type === 'init' ? 'backend' : 'run';
   emit({ type: 'error', scope: errorScope, modelId, runId, message: errorText(e), recoverable: true });
 }
 

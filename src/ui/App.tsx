@@ -4,6 +4,7 @@
  * own. On a phone the same areas stack: pictures, transport, then the settings in groups.
  */
 import { Banners } from './components/Banners';
+import { DrawingPanel } from './components/DrawingPanel';
 import { ModelPicker } from './components/ModelPicker';
 import { RunSettingsPanel } from './components/RunSettingsPanel';
 import { SamplerPanel } from './components/SamplerPanel';
@@ -45,6 +46,7 @@ export function App() {
         <ViewToggles />
         <SettingsGroup title="Model">
           <ModelPicker />
+          <DrawingPanel />
         </SettingsGroup>
         <SettingsGroup title="Controllable generation">
           <ToolPanel />

@@ -105,6 +105,25 @@ for (const size of projectors) {
       await expectNoPageScroll(page);
       await expectSettingsScrollOnTheirOwn(page);
     });
+
+    test('Your drawing with its panel open: Play, Timeline and the plot on screen', async ({
+      page,
+      site,
+    }) => {
+      await page.goto(`${site.url}#model=drawing&steps=50`);
+      await page.getByLabel('Preset').selectOption('two_moons');
+      await waitForFirstFrame(page);
+      await expect(page.getByRole('toolbar', { name: 'Drawing tools' })).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeAttached();
+      await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
+      await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      const plot = await expectOnScreen(page, 'points-canvas', page.getByTestId('points-canvas'));
+      expect(Math.min(plot.width, plot.height)).toBeGreaterThanOrEqual(320);
+      const overlay = await expectOnScreen(page, 'drawing-overlay', page.getByTestId('drawing-overlay'));
+      expect(overlay).toEqual(plot);
+      await expectNoPageScroll(page);
+      await expectSettingsScrollOnTheirOwn(page);
+    });
   });
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ParamSpec } from '../../src/core/types';
 import { defaultSettings, type Settings } from '../../src/ui/state/settings';
+import { encodeDrawing } from '../../src/ui/state/drawing';
 import {
   hideToken,
   linkChange,
@@ -64,6 +65,7 @@ const everythingChanged: Settings = {
   stepsPerSecond: 7.5,
   noise: 'step',
   view: { scoreField: false, trajectories: true, denoisedPoints: false },
+  drawingData: encodeDrawing(Float32Array.of(0.5, -1.25, 2, 3)),
   hidden: ['Batch size', 'SDE'],
   tool: { kind: 'inpaint', t0: 0.3, src: 'example:3', mask: 'bottom', resample: 2 },
 };
@@ -224,5 +226,14 @@ describe('links pasted into an open page (hashchange)', () => {
     // The same settings in another order are the same link.
     const reordered = `#${current.slice(1).split('&').reverse().join('&')}`;
     expect(linkChange(current, reordered)).toBe('none');
+  });
+
+  it('a drawing travels as data= only when there is one, and a bad one is named', () => {
+    expect(serialiseSettings(defaultSettings, vocabulary)).not.toContain('data=');
+    const hash = serialiseSettings(everythingChanged, vocabulary);
+    expect(hash).toContain(`data=${everythingChanged.drawingData}`);
+    const bad = parseHash('#data=AQ!!', vocabulary);
+    expect(bad.settings.drawingData).toBe('');
+    expect(bad.ignored[0]).toMatch(/"data=AQ!!" is not allowed \(data base64url of a drawing/);
   });
 });

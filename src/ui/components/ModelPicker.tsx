@@ -2,6 +2,9 @@
 import { useAppState, useActions, useVisible } from '../contexts';
 import type { CatalogueEntry, ModelLoadState } from '../state/store';
 import { FormRow } from './FormRow';
+import { DRAWING_ID, TRAINED_ID } from '../state/drawing';
+
+const isLocal = (m: CatalogueEntry) => m.id === DRAWING_ID || m.id === TRAINED_ID;
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -33,7 +36,8 @@ export function ModelPicker() {
   const actions = useActions();
   if (!visible) return null;
   const analytic = catalogue.filter((m) => m.analytic);
-  const networks = catalogue.filter((m) => !m.analytic);
+  const networks = catalogue.filter((m) => !m.analytic && !isLocal(m));
+  const local = catalogue.filter(isLocal);
   return (
     <FormRow id="model" label="Model">
       <select id="model" value={modelId} onChange={(e) => actions.selectModel(e.target.value)}>
@@ -51,6 +55,15 @@ export function ModelPicker() {
             {networks.map((m) => (
               <option key={m.id} value={m.id}>
                 {optionLabel(m)}
+              </option>
+            ))}
+          </optgroup>
+        )}
+        {local.length > 0 && (
+          <optgroup label="Your own data (2D)">
+            {local.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.title}
               </option>
             ))}
           </optgroup>

@@ -18,6 +18,8 @@ import type { ViewHighlight } from '../state/update-rule';
 import { asTime } from '../../core/types';
 import { gridSize } from '../../shared/grid-layout';
 import { InpaintOverlay } from './InpaintOverlay';
+import { DrawingOverlay } from './DrawingOverlay';
+import { DRAWING_ID, TRAINED_ID } from '../state/drawing';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
 
@@ -190,10 +192,16 @@ function PointsView() {
   const model = useCurrentModel();
   const mixture = useMixture(model);
   const sde = useSde(model, sdeKind);
+  const local = model?.id === DRAWING_ID || model?.id === TRAINED_ID;
   useLayoutEffect(() => {
     const ctx = ref.current?.getContext('2d');
-    if (!ctx || frame === null || model === undefined) return;
+    if (!ctx || model === undefined) return;
     const bounds = model.card.range;
+    if (frame === null) {
+      // A drawing without points has no run yet: an empty plot to draw on.
+      drawPoints(ctx, viewSize, { bounds, x: new Float32Array(0), denoised: null, arrows: [], paths: [] });
+      return;
+    }
     const scale = sde.scale(asTime(frame.t));
     const longest = ((bounds[1] - bounds[0]) / ARROWS_PER_SIDE) * 0.9;
     // Exact for a mixture (computed here); a network's from the engine (score-field.ts).
@@ -216,7 +224,7 @@ function PointsView() {
       paths,
     });
   }, [frame, view, model, mixture, sde, frameLog, learned]);
-  if (frame === null) return <Placeholder />;
+  if (frame === null && !(local && model !== undefined)) return <Placeholder />;
   return (
     <div className="views">
       <figure className={figureClass} data-highlight={highlight ?? undefined}>
@@ -228,12 +236,17 @@ function PointsView() {
             data-testid="points-canvas"
             aria-label="Particles x_t, their x̂₀ and the score field"
           />
+          {local && model !== undefined && <DrawingOverlay size={viewSize} bounds={model.card.range} />}
         </div>
         <figcaption>
           <span className="key key-x">●</span> x_t particles · <span className="key key-x0">●</span> x̂₀
-          estimates{frame.i === 0 ? ' (from step 1)' : ''} ·{' '}
+          estimates{frame?.i === 0 ? ' (from step 1)' : ''} ·{' '}
           <span className="key-score">arrows: score ∇log p_t</span>
-          {mixture !== null ? ' (exact)' : ' (the network’s)'}
+          {mixture !== null
+            ? ' (exact)'
+            : model?.id === DRAWING_ID
+              ? ' (exact, empirical)'
+              : ' (the network’s)'}
         </figcaption>
       </figure>
     </div>

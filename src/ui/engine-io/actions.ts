@@ -20,6 +20,17 @@ import { CanvasHandover, type ViewCanvas } from './canvas-handover';
 import { handleEngineEvent } from './engine-events';
 import { currentFrame } from './current-frame';
 import { applyLink, boot, retryModel, selectModel } from './model-actions';
+import {
+  setDrawingPoints,
+  setDrawingTool,
+  setInputError,
+  setViewSigma,
+  stopTraining,
+  train,
+  trainedCardFile,
+  uploadCard,
+} from './drawing-actions';
+import type { DrawingSlice } from '../state/store';
 import { RunSession, type ActionDeps } from './run-session';
 import {
   cancelToolJob,
@@ -108,5 +119,15 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     setDrawing: (drawing: Float32Array): void => setDrawing(session, drawing),
     runToolJob: (job: ToolJob): void => runToolJob(session, job),
     cancelToolJob: (): void => cancelToolJob(session),
+    // Your own data (issue 15): drawing-actions.ts.
+    setDrawingPoints: (points: Float32Array): void => setDrawingPoints(session, points),
+    setDrawingTool: (patch: Partial<Pick<DrawingSlice, 'tool' | 'size'>>): void =>
+      setDrawingTool(store, patch),
+    setDrawingError: (message: string | null): void => setInputError(store, message),
+    train: (): void => train(session),
+    stopTraining: (): void => stopTraining(session),
+    setTrainViewSigma: (sigma: number): void => setViewSigma(session, sigma),
+    trainedCardFile: () => trainedCardFile(store),
+    uploadCard: (text: string, fileName: string): void => uploadCard(session, text, fileName),
   };
 }

@@ -7,6 +7,7 @@ import type { Params } from '../../core/types';
 import { idleRun, setModelState, updateRun, type AppState } from '../state/store';
 import { toolStart } from '../state/tool-start';
 import type { RunSession } from './run-session';
+import { localDefinition } from './local-models';
 
 /** The current sampler's parameters as the engine gets them (registry defaults under the user's). */
 export function currentSamplerParams(session: RunSession): Params {
@@ -68,10 +69,18 @@ export function startRun(session: RunSession, autoplay: boolean): void {
 /** Loads a model; a run starts (playing when `autoplay`) when it is ready and still chosen. */
 export function loadModel(session: RunSession, modelId: string, autoplay: boolean): void {
   const { store, deps } = session;
+  const local = localDefinition(store.getState(), modelId);
+  if (local === 'empty') {
+    // Nothing drawn yet: no run until there are points (the view says how to add some).
+    session.queueStart(autoplay);
+    updateRun(store, idleRun);
+    return;
+  }
   session.queueStart(autoplay);
   setModelState(store, modelId, { state: 'loading', loaded: 0, total: 0 });
   updateRun(store, { ...idleRun, status: 'loading' });
-  deps.send({ type: 'loadModel', modelId, baseUrl: deps.modelsUrl });
+  if (local !== null) deps.send({ type: 'defineModel', modelId, ...local });
+  else deps.send({ type: 'loadModel', modelId, baseUrl: deps.modelsUrl });
 }
 
 /** Starts a run of the current model, loading it first when needed. */

@@ -62,6 +62,11 @@ export interface Settings {
    */
   noise: NoiseKeying;
   view: ViewOptions;
+  /**
+   * Your own data (issue 15): the drawn points in link form (`data=`, state/drawing.ts
+   * encodeDrawing), '' when nothing is drawn.
+   */
+  drawingData: string;
   /** Names of controls hidden for a lecture (teacher mode). */
   hidden: readonly ControlName[];
   /** Controllable generation (issue 13). */
@@ -128,6 +133,7 @@ export const defaultSettings: Settings = {
   noise: 'brownian',
   stepsPerSecond: 30,
   view: { scoreField: true, trajectories: false, denoisedPoints: true },
+  drawingData: '',
   hidden: [],
   tool: defaultTool,
 };

@@ -134,6 +134,55 @@ export const emptyToolData: ToolData = {
   brushSize: 3,
 };
 
+// ---- Your own data (issue 15) ----
+
+export type DrawingToolName = 'brush' | 'eraser';
+
+/** The latest training snapshot (engine/train-worker.ts): scores on a grid and samples. */
+export interface TrainSnapshot {
+  step: number;
+  sigma: number;
+  side: number;
+  grid: Float32Array;
+  learned: Float32Array;
+  exact: Float32Array;
+  samples: Float32Array;
+}
+
+export interface TrainingState {
+  status: 'idle' | 'starting' | 'training' | 'stopping';
+  step: number;
+  steps: number;
+  /** Mean loss of each reported slice of steps, with the step it ended at. */
+  losses: { step: number; loss: number }[];
+  elapsedMs: number;
+  snapshot: TrainSnapshot | null;
+}
+
+export interface DrawingSlice {
+  /** The drawn points, row-major count × 2 (the link's `data=` holds them quantised). */
+  points: Float32Array;
+  tool: DrawingToolName;
+  /** Brush radius in view pixels. */
+  size: number;
+  /** What went wrong with the last CSV or card the user gave, or null. */
+  inputError: string | null;
+  /** σ of the training view's score comparison. */
+  viewSigma: number;
+  training: TrainingState;
+  /** The network trained on the drawing (or uploaded): the model TRAINED_ID while it exists. */
+  trainedCard: ModelCard | null;
+}
+
+export const idleTraining: TrainingState = {
+  status: 'idle',
+  step: 0,
+  steps: 0,
+  losses: [],
+  elapsedMs: 0,
+  snapshot: null,
+};
+
 export interface AppState {
   settings: Settings;
   run: RunSlice;
@@ -151,6 +200,8 @@ export interface AppState {
   highlight: ViewHighlight | null;
   /** Controllable generation's pictures and job (issue 13). */
   toolData: ToolData;
+  /** Your own data: the drawing, its training and the trained network. */
+  drawing: DrawingSlice;
 }
 
 export const idleRun: RunSlice = {
@@ -184,6 +235,15 @@ export function createAppStore(settings: Settings = defaultSettings): AppStore {
     learnedScore: null,
     highlight: null,
     toolData: emptyToolData,
+    drawing: {
+      points: new Float32Array(0),
+      tool: 'brush',
+      size: 24,
+      inputError: null,
+      viewSigma: 0.3,
+      training: idleTraining,
+      trainedCard: null,
+    },
   }));
 }
 
@@ -220,4 +280,13 @@ export function updateToolData(store: AppStore, patch: Partial<ToolData>): void 
 
 export function setModelState(store: AppStore, modelId: string, state: ModelLoadState): void {
   store.setState({ models: { ...store.getState().models, [modelId]: state } });
+}
+
+export function updateDrawing(store: AppStore, patch: Partial<DrawingSlice>): void {
+  store.setState({ drawing: { ...store.getState().drawing, ...patch } });
+}
+
+export function updateTraining(store: AppStore, patch: Partial<TrainingState>): void {
+  const { drawing } = store.getState();
+  store.setState({ drawing: { ...drawing, training: { ...drawing.training, ...patch } } });
 }

@@ -15,6 +15,7 @@ import {
   type ControlName,
   type Settings,
 } from './settings';
+import { isDrawingData } from './drawing';
 
 /** What the URL may contain: sampler ids with their parameters, and model ids. */
 export interface UrlVocabulary {
@@ -28,7 +29,9 @@ type Kind =
   | { type: 'bool' }
   | { type: 'choice'; values: (v: UrlVocabulary) => readonly string[] }
   | { type: 'nullableInt'; min: number; max: number; none: string }
-  | { type: 'list'; values: readonly string[] };
+  | { type: 'list'; values: readonly string[] }
+  /** Free text checked by `valid`; written only when not empty (a drawing's `data=`). */
+  | { type: 'text'; valid: (raw: string) => boolean; what: string };
 
 type Get = (s: Settings) => unknown;
 type Set = (s: Settings, value: never) => Settings;
@@ -151,6 +154,13 @@ export const urlProperties: readonly UrlProperty[] = [
     (s) => s.view.denoisedPoints,
     (s, denoisedPoints: boolean) => ({ ...s, view: { ...s.view, denoisedPoints } }),
   ),
+  // Your own data (issue 15): the drawn points, quantised (state/drawing.ts).
+  prop(
+    'data',
+    { type: 'text', valid: isDrawingData, what: 'base64url of a drawing (format 1, up to 3000 points)' },
+    (s) => s.drawingData,
+    (s, drawingData: string) => ({ ...s, drawingData }),
+  ),
   prop(
     'hide',
     { type: 'list', values: controlNames.map(hideToken) },
@@ -233,6 +243,8 @@ function allowedText(name: string, kind: Kind, vocabulary: UrlVocabulary): strin
       return `${name} ${someOf(kind.values(vocabulary))}`;
     case 'list':
       return `${name} a comma list of ${someOf(kind.values)}`;
+    case 'text':
+      return `${name} ${kind.what}`;
     default: {
       const unreachable: never = kind;
       return unreachable;
@@ -288,6 +300,8 @@ function parseValue(kind: Kind, raw: string, vocabulary: UrlVocabulary): unknown
       const items = raw === '' ? [] : raw.split(',');
       return items.every((x) => kind.values.includes(x)) ? items : undefined;
     }
+    case 'text':
+      return raw === '' || kind.valid(raw) ? raw : undefined;
     default: {
       const unreachable: never = kind;
       return unreachable;
@@ -321,7 +335,7 @@ function parseParam(spec: ParamSpec, raw: string): ParamValue | undefined {
 /** Serialises every setting (sampler parameters only where they differ from the registry default). */
 export function serialiseSettings(settings: Settings, vocabulary: UrlVocabulary): string {
   const parts = urlProperties
-    .filter((p) => !p.omit?.(settings))
+    .filter((p) => !p.omit?.(settings) && !(p.kind.type === 'text' && p.get(settings) === ''))
     .map((p) => `${p.name}=${encodeURIComponent(formatValue(p.kind, p.get(settings)))}`);
   for (const sampler of vocabulary.samplers) {
     const values = settings.samplerParams[sampler.id] ?? {};
