@@ -17,6 +17,7 @@ import { errorText } from './backend';
 import { carriesArrays } from '../shared/frame-schedule';
 import { ViewPainter, type AttachedViews } from './views';
 import { nextTask, StepCancelled } from './next-task';
+import { forwardData } from './forward-data';
 
 /** Frames posted but not yet acknowledged before the play loop waits. */
 export const MAX_IN_FLIGHT = 2;
@@ -256,6 +257,38 @@ export class Engine {
         console.warn(`The score field could not be computed: ${errorText(e)}`);
       }
       if (this.run === run) this.emit({ type: 'scoreField', runId, sigma, points, score });
+    });
+  }
+
+  // ---- Forward process (issue 12) ----
+
+  /**
+   * The forward process at time t from real data (forward-data.ts) along the run's SDE and seed,
+   * posted as a frame with `forward` set (its arrays always come: the page measures them). The run
+   * pauses; its reverse trajectory stays as it was (a seek shows it again).
+   */
+  async forward(runId: number, t: number): Promise<void> {
+    const run = this.current(runId);
+    if (!run) return;
+    if (run.playing) await this.pause(runId);
+    await this.exclusive(async () => {
+      if (this.run !== run) return;
+      try {
+        const origin = await forwardData(run.model, run.trajectory.batch, run.trajectory.seed);
+        if (this.run !== run) return;
+        await run.trajectory.showForward(origin, t);
+        const { frame } = await this.frameOf(run, true);
+        this.emit({ ...frame, forward: { t, origin } });
+      } catch (e) {
+        if (this.run !== run) return;
+        this.emit({
+          type: 'error',
+          scope: 'forward',
+          runId,
+          message: `The forward process at t = ${t.toFixed(2)} could not be shown: ${errorText(e)}`,
+          recoverable: true,
+        });
+      }
     });
   }
 

@@ -21,6 +21,8 @@ import type { EngineEvent, EpPreference, ModelSummary } from './protocol';
 
 export interface LoadedModel {
   card: ModelCard;
+  /** The card's address: the files it names (network, examples) are relative to it. */
+  cardUrl: string;
   /** Where it runs (re-announced when the page asks for an already loaded model). */
   backend: Backend;
   /** A denoiser for one trajectory: class label (null = unconditional) and guidance bound in. */
@@ -79,12 +81,13 @@ export async function loadModel(
   } catch (e) {
     throw e instanceof ModelLoadError ? e : new ModelLoadError(modelId, (e as Error).message);
   }
-  if (card.analytic) return analyticModel(card, emit);
+  if (card.analytic) return { ...analyticModel(card, emit), cardUrl };
   const { network, backend, session, bytes } = await loadNetwork(card, cardUrl, ep, emit);
   const device = backend.ep === 'webgpu' ? await ortWebGpuDevice() : null;
   const captured = device && new CapturedGraphs(bytes, graphContract(card), device);
   return {
     card,
+    cardUrl,
     backend,
     denoiser: (classLabel, guidance) => networkDenoiser(card, network, classLabel, guidance),
     gpu:
@@ -107,7 +110,7 @@ export async function loadModel(
   };
 }
 
-function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): LoadedModel {
+function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): Omit<LoadedModel, 'cardUrl'> {
   const mixture = mixtureFromAnalytic(card.analytic!, card.id);
   const backend = analyticBackend();
   emit({ type: 'backend', ...backend });

@@ -96,6 +96,14 @@ export type EngineRequest =
    * 2D view's arrows of a learned model: one batched network call, answered by `scoreField`.
    */
   | { type: 'scoreField'; runId: number; sigma: number; points: Float32Array }
+  // ---- Forward process (issue 12) ----
+  /**
+   * Shows the forward process of the run's model at time t ∈ [0, 1] along the run's SDE, from
+   * real data (the model's examples, or exact 2D samples) and the run's seed: answered by a frame
+   * with `forward` set (x = x_t, denoised = x̂₀(x_t)), or an error of scope 'forward'. The reverse
+   * trajectory is kept; a seek returns to it.
+   */
+  | { type: 'forward'; runId: number; t: number }
   | { type: 'dispose' };
 
 export type EngineRequestType = EngineRequest['type'];
@@ -148,6 +156,11 @@ export interface FrameEvent {
    * answer carries the trace of the step it returns to.
    */
   trace: StepTrace | null;
+  /**
+   * Forward process (issue 12): set on the answer to a `forward` request. `t` is the time shown
+   * and `origin` the clean data x₀ it was noised from (batch × prod(shape)).
+   */
+  forward?: { t: number; origin: Float32Array };
 }
 
 /** What the page needs to know about a loaded model (plain data from the card). */
@@ -162,7 +175,8 @@ export interface ModelSummary {
 }
 
 export type PauseReason = 'user' | 'done' | 'nonfinite' | 'error' | 'cancelled';
-export type ErrorScope = 'model' | 'run' | 'backend' | 'worker';
+/** 'forward': the forward process could not be shown (issue 12); the run itself is unharmed. */
+export type ErrorScope = 'model' | 'run' | 'backend' | 'worker' | 'forward';
 
 export type EngineEvent =
   | { type: 'backend'; ep: ExecutionProvider; threads: number; reason: string }
@@ -262,6 +276,7 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   detachViews: () => true,
   readFrame: (m) => isInt(m.runId),
   scoreField: (m) => isInt(m.runId) && isNum(m.sigma) && m.sigma > 0 && isFloats(m.points),
+  forward: (m) => isInt(m.runId) && isNum(m.t) && m.t >= 0 && m.t <= 1,
   dispose: () => true,
 };
 
@@ -309,6 +324,7 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isBool(m.drawn) &&
     isBool(m.requested) &&
     (m.trace === null || isTrace(m.trace)) &&
+    (m.forward === undefined || (isObject(m.forward) && isNum(m.forward.t) && isFloats(m.forward.origin))) &&
     (m.drawn || m.x.length > 0),
   paused: (m) => isInt(m.runId) && isStr(m.reason) && isInt(m.i),
   stepStarted: (m) => isInt(m.runId) && isInt(m.i),

@@ -9,6 +9,7 @@ import type { Field } from '../core/field';
 import { cpuField } from '../core/field-cpu';
 import { sdeForModel } from '../core/sde';
 import { readStepEvent, type StepReport } from '../core/step-event';
+import { forwardNoised } from '../core/forward';
 import { SamplingLoop } from '../core/sampling-loop';
 import type { Denoiser, Params, SdeConfig, Sigma } from '../core/types';
 import type { LoadedModel } from './model';
@@ -180,6 +181,10 @@ export class WorkerTrajectory<V = unknown> {
   get samplerId(): string {
     return this.loop.settings.sampler.id;
   }
+  /** The run's seed (its prior, its steps' noise and the forward process's noise). */
+  get seed(): number {
+    return this.loop.settings.seed;
+  }
   /** Samples in the batch. */
   get batch(): number {
     return this.loop.batch;
@@ -215,6 +220,40 @@ export class WorkerTrajectory<V = unknown> {
   seek(k: number): void {
     this.last = this.loop.seek(k);
     this.lastTimings = { modelMs: 0, otherMs: 0 };
+  }
+
+  /**
+   * The forward process at time t (issue 12): x̃_t = x₀ + σ(t)·z from clean data `x0` (batch × dim)
+   * with the run's forward noise (core's forwardNoised), and x̂₀(x̃_t) from one denoiser call (none
+   * at σ = 0, where x̂₀ = x₀). frame() then shows it; seek() returns to the reverse trajectory,
+   * which this leaves as it was.
+   */
+  async showForward(x0: Float32Array, t: number): Promise<void> {
+    const field = this.backing.field;
+    const { sde, seed } = this.loop.settings;
+    this.loop.release(); // the previous forward frame's vectors
+    const began = performance.now();
+    const modelBefore = this.timed.elapsedMs;
+    const clean = field.upload(x0);
+    const state = forwardNoised(field, sde, clean, t, seed);
+    const calls = state.sigma > 0 ? 1 : 0;
+    const denoised = calls > 0 ? await this.timed.denoise(state.xTilde, state.sigma, this.batch) : clean;
+    this.last = {
+      i: 0,
+      t: state.t,
+      sigma: state.sigma,
+      scale: state.scale,
+      xTilde: state.xTilde,
+      denoised,
+      nfe: calls,
+      nfeTotal: calls,
+      info: { forward: 1 },
+      done: false,
+      samplerId: this.samplerId,
+      trace: null,
+    };
+    const modelMs = this.timed.elapsedMs - modelBefore;
+    this.lastTimings = { modelMs, otherMs: Math.max(0, performance.now() - began - modelMs) };
   }
 
   setSampler(id: string, params: Params): void {

@@ -54,6 +54,8 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.readFrame(request.runId);
     case 'scoreField':
       return engine.scoreField(request.runId, request.sigma, request.points);
+    case 'forward':
+      return engine.forward(request.runId, request.t);
     case 'dispose':
       return engine.dispose();
     default:

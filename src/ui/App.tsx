@@ -4,6 +4,7 @@
  * own. On a phone the same areas stack: pictures, transport, then the settings in groups.
  */
 import { Banners } from './components/Banners';
+import { ForwardNote } from './components/ForwardNote';
 import { ModelPicker } from './components/ModelPicker';
 import { RunSettingsPanel } from './components/RunSettingsPanel';
 import { SamplerPanel } from './components/SamplerPanel';
@@ -34,6 +35,7 @@ export function App() {
       </div>
       <section className="area-views" aria-label="Pictures">
         <Views />
+        <ForwardNote />
         <StepProgress />
       </section>
       <div className="area-transport">

@@ -64,6 +64,8 @@ const everythingChanged: Settings = {
   stepsPerSecond: 7.5,
   noise: 'step',
   view: { scoreField: false, trajectories: true, denoisedPoints: false },
+  direction: 'forward',
+  forwardT: 0.25,
   hidden: ['Batch size', 'SDE'],
 };
 
@@ -85,6 +87,22 @@ describe('url-state', () => {
     const hash = serialiseSettings(defaultSettings, vocabulary);
     expect(hash).not.toContain('pc.');
     expect(parseHash(hash, vocabulary)).toEqual({ settings: defaultSettings, ignored: [], passive: {} });
+  });
+
+  it('dir and t: written in Forward only, read back, and out-of-range t is reported', () => {
+    const reverse = serialiseSettings(defaultSettings, vocabulary);
+    expect(reverse).not.toMatch(/(^|&)(dir|t)=/);
+    const forward = serialiseSettings({ ...defaultSettings, direction: 'forward', forwardT: 1 }, vocabulary);
+    expect(forward).toContain('dir=forward');
+    expect(forward).toContain('t=1');
+    const parsed = parseHash('#dir=forward&t=0.75', vocabulary);
+    expect(parsed.ignored).toEqual([]);
+    expect(parsed.settings.direction).toBe('forward');
+    expect(parsed.settings.forwardT).toBe(0.75);
+    const bad = parseHash('#dir=sideways&t=2', vocabulary);
+    expect(bad.settings.direction).toBe('reverse');
+    expect(bad.settings.forwardT).toBe(defaultSettings.forwardT);
+    expect(bad.ignored).toHaveLength(2);
   });
 
   it('an empty hash gives the defaults with no notice', () => {

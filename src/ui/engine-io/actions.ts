@@ -14,6 +14,8 @@ import { handleEngineEvent } from './engine-events';
 import { currentFrame } from './current-frame';
 import { applyLink, boot, retryModel, selectModel } from './model-actions';
 import { RunSession, type ActionDeps } from './run-session';
+import { setDirection, showForwardAt } from './forward-actions';
+import type { Direction } from '../state/settings';
 import {
   setConditioning,
   setRunSetting,
@@ -57,6 +59,9 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     reset: (): void => reset(session),
     cancelStep: (): void => cancelStep(session),
     setSpeed: (stepsPerSecond: number): void => setSpeed(session, stepsPerSecond),
+    /** Forward process (issue 12): the Direction, and the forward time t ∈ [0, 1] shown. */
+    setDirection: (direction: Direction): void => setDirection(session, direction),
+    seekForward: (t: number): void => showForwardAt(session, t),
 
     setSampler: (samplerId: string): void => setSampler(session, samplerId),
     setSamplerParam: (name: string, value: ParamValue): void => setSamplerParam(session, name, value),

@@ -4,8 +4,13 @@ import { addNotice, idleRun, setModelState, updateRun } from '../state/store';
 import type { RunSession } from './run-session';
 import { loadModel, startRun } from './run-start';
 import { onScoreField, refreshScoreField } from './score-field';
+import { forwardAfterFrame, onForwardError, onForwardFrame } from './forward-actions';
 
 function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
+  if (frame.forward !== undefined) {
+    onForwardFrame(session, frame);
+    return;
+  }
   const { run, frameLog } = session.store.getState();
   // A readFrame answer repeats the current state: not a step, a seek answer or a branch.
   const isSeekAnswer = !frame.requested && session.takeSeekAnswer(frame.i);
@@ -29,6 +34,7 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   });
   if (frame.requested) session.answerFrameRequests(frame);
   else refreshScoreField(session);
+  forwardAfterFrame(session, frame);
 }
 
 function onReady(session: RunSession, event: Extract<EngineEvent, { type: 'ready' }>): void {
@@ -75,6 +81,9 @@ function onError(session: RunSession, event: Extract<EngineEvent, { type: 'error
       return;
     case 'backend':
       addNotice(store, { kind: 'warning', title: 'Backend problem', message: event.message });
+      return;
+    case 'forward':
+      onForwardError(session, event);
       return;
     case 'worker':
       addNotice(store, { kind: 'error', title: 'The engine restarted', message: event.message });

@@ -14,6 +14,9 @@ export interface ViewOptions {
   denoisedPoints: boolean;
 }
 
+export type Direction = 'forward' | 'reverse';
+export const directions: readonly Direction[] = ['forward', 'reverse'];
+
 export interface Settings {
   modelId: string;
   samplerId: string;
@@ -38,6 +41,12 @@ export interface Settings {
    */
   noise: NoiseKeying;
   view: ViewOptions;
+  /**
+   * Direction (issue 12): 'reverse' runs the sampler from noise to data; 'forward' shows real data
+   * noised along the SDE at time `forwardT` ∈ [0, 1], with the network's x̂₀ beside it.
+   */
+  direction: Direction;
+  forwardT: number;
   /** Names of controls hidden for a lecture (teacher mode). */
   hidden: readonly ControlName[];
 }
@@ -64,6 +73,7 @@ export const controlNames = [
   'Export',
   'View',
   'Update rule',
+  'Direction',
 ] as const;
 export type ControlName = (typeof controlNames)[number];
 
@@ -100,5 +110,7 @@ export const defaultSettings: Settings = {
   noise: 'brownian',
   stepsPerSecond: 30,
   view: { scoreField: true, trajectories: false, denoisedPoints: true },
+  direction: 'reverse',
+  forwardT: 0.5,
   hidden: [],
 };

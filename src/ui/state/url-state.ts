@@ -7,10 +7,12 @@ import type { ParamSpec, ParamValue, Params } from '../../core/types';
 import {
   controlNames,
   defaultSettings,
+  directions,
   limits,
   scheduleKinds,
   sdeKinds,
   type ControlName,
+  type Direction,
   type Settings,
 } from './settings';
 
@@ -35,11 +37,19 @@ interface UrlProperty {
   kind: Kind;
   get: Get;
   set: Set;
+  /** Left out of a written link when this says so (a setting that only means something in one mode). */
+  omit?: (s: Settings) => boolean;
 }
 
 /** Typed constructor so each property's getter and setter agree on the value type. */
-function prop<T>(name: string, kind: Kind, get: (s: Settings) => T, set: (s: Settings, v: T) => Settings) {
-  return { name, kind, get, set: set as Set } satisfies UrlProperty;
+function prop<T>(
+  name: string,
+  kind: Kind,
+  get: (s: Settings) => T,
+  set: (s: Settings, v: T) => Settings,
+  omit?: (s: Settings) => boolean,
+) {
+  return { name, kind, get, set: set as Set, omit } satisfies UrlProperty;
 }
 
 /**
@@ -140,6 +150,21 @@ export const urlProperties: readonly UrlProperty[] = [
     { type: 'bool' },
     (s) => s.view.denoisedPoints,
     (s, denoisedPoints: boolean) => ({ ...s, view: { ...s.view, denoisedPoints } }),
+  ),
+  // Forward process (issue 12): the Direction, and the forward time shown (written in Forward only).
+  prop(
+    'dir',
+    { type: 'choice', values: () => directions },
+    (s) => s.direction,
+    (s, direction: Direction) => ({ ...s, direction }),
+    (s) => s.direction === 'reverse',
+  ),
+  prop(
+    't',
+    { type: 'number', min: 0, max: 1 },
+    (s) => Number(s.forwardT.toFixed(3)),
+    (s, forwardT: number) => ({ ...s, forwardT }),
+    (s) => s.direction === 'reverse',
   ),
   prop(
     'hide',
@@ -274,9 +299,9 @@ function parseParam(spec: ParamSpec, raw: string): ParamValue | undefined {
 
 /** Serialises every setting (sampler parameters only where they differ from the registry default). */
 export function serialiseSettings(settings: Settings, vocabulary: UrlVocabulary): string {
-  const parts = urlProperties.map(
-    (p) => `${p.name}=${encodeURIComponent(formatValue(p.kind, p.get(settings)))}`,
-  );
+  const parts = urlProperties
+    .filter((p) => !p.omit?.(settings))
+    .map((p) => `${p.name}=${encodeURIComponent(formatValue(p.kind, p.get(settings)))}`);
   for (const sampler of vocabulary.samplers) {
     const values = settings.samplerParams[sampler.id] ?? {};
     for (const spec of sampler.params) {
