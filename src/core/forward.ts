@@ -1,27 +1,24 @@
 /**
  * The forward (noising) process on real data, and the exact marginal density of a Gaussian mixture
  * under it. Every process here has q(x_t | x₀) = N(s(t)x₀, s(t)²σ(t)²I) (Song et al. 2021, eq. 29
- * and Appendix B; for VP it is Ho et al. 2020, eq. 4 with √ᾱ = s and 1 − ᾱ = s²σ²), so one draw is
+ * and Appendix B; for VP it is Ho et al. 2020, eq. 4 with √ᾱ = s and 1 − ᾱ = s²σ²), so
  *
  *   x_t = s(t)·x₀ + s(t)·σ(t)·z,  z ~ N(0, I);  in the loop's coordinates x̃_t = x_t/s = x₀ + σ(t)·z.
  *
- * z is the run's own noise at a fixed address (seed, FORWARD_NOISE_STEP, FORWARD_NOISE_STREAM): one z
- * per seed for every t, so scrubbing t moves each sample smoothly from x₀ towards pure noise, and each
- * frame is an exact draw from q(x_t | x₀). Written against Field, so it runs on the CPU and on GPU
- * buffers alike.
+ * The noise is the run's observation path (inpaint.ts `forwardNoised`, shared with SDEdit and
+ * inpainting): x̃(u) = x₀ + W_obs(u) on the clock u = σ², one Brownian path per seed, independent
+ * of the path that drives the reverse SDE. So scrubbing t walks one sample path of the forward SDE,
+ * each frame is an exact draw from q(x_t | x₀), and "Reverse from here" at t is SDEdit at t₀ = t.
+ * Written against Field, so it runs on the CPU and on GPU buffers alike.
  */
 import type { Field } from './field';
+import { forwardNoised } from './inpaint';
 import type { GaussianMixture } from './mixture';
 import { MixtureDenoiser, sampleMixture } from './mixture';
-import { PRIOR_STEP } from './rng';
 import { TOY_NAMES, toyPoints, type ToyName } from './toy-data';
 import { asSigma, asTime, type Sde, type Sigma, type Time } from './types';
 
-/** The forward noise's address: the prior's step word with stream 1 (the prior uses stream 0). */
-export const FORWARD_NOISE_STEP = PRIOR_STEP;
-export const FORWARD_NOISE_STREAM = 1;
-
-/** Where the forward process is at time t: σ(t), s(t) and x̃_t = x₀ + σ(t)·z (a new vector). */
+/** Where the forward process is at time t: σ(t), s(t) and x̃_t = x₀ + W_obs(σ(t)²) (a new vector). */
 export interface ForwardState<V> {
   t: Time;
   sigma: Sigma;
@@ -29,27 +26,14 @@ export interface ForwardState<V> {
   xTilde: V;
 }
 
-/** The forward noise z of a seed (standard normal, batch × dim, the same on every backend). */
-export function forwardNoise<V>(field: Field<V>, seed: number): V {
-  return field.noise(seed, FORWARD_NOISE_STEP, FORWARD_NOISE_STREAM);
-}
-
 /**
- * x̃_t = x₀ + σ(t)·z for t ∈ [0, 1] (clamped): the forward process from clean data x₀ (x̃ = x
- * coordinates, batch × dim) with the seed's forward noise. Native x_t = scale·x̃_t.
+ * The forward process at t ∈ [0, 1] (clamped) from clean data x₀ (x̃ = x coordinates,
+ * batch × dim) with the seed's observation path. Native x_t = scale·x̃_t.
  */
-export function forwardNoised<V>(field: Field<V>, sde: Sde, x0: V, t: number, seed: number): ForwardState<V> {
+export function forwardAt<V>(field: Field<V>, sde: Sde, x0: V, t: number, seed: number): ForwardState<V> {
   const time = asTime(Math.min(1, Math.max(0, t)));
   const sigma = sde.sigma(time);
-  const scale = sde.scale(time);
-  const xTilde =
-    sigma > 0
-      ? field.combine([
-          [1, x0],
-          [sigma, forwardNoise(field, seed)],
-        ])
-      : field.combine([[1, x0]]);
-  return { t: time, sigma, scale, xTilde };
+  return { t: time, sigma, scale: sde.scale(time), xTilde: forwardNoised(field, x0, sigma, seed) };
 }
 
 /** A data seed apart from the run's noise seeds: clean samples never share numbers with a step's noise. */
@@ -142,4 +126,25 @@ export function marginalDensityGrid(
     }
   }
   return marginalLogDensity(mixture, sigma, scale, points, cells * cells).map(Math.exp);
+}
+
+/**
+ * RMS distance per element between x̃ = x/s(t) and x₀, for each sample, averaged over the batch:
+ * how far a state is from the clean data it was noised from, in data units.
+ */
+export function distanceToOrigin(
+  x: Float32Array,
+  scale: number,
+  origin: Float32Array,
+  batch: number,
+): number {
+  if (x.length !== origin.length || batch < 1 || x.length === 0) return NaN;
+  const dim = x.length / batch;
+  let total = 0;
+  for (let b = 0; b < batch; b++) {
+    let sq = 0;
+    for (let e = b * dim; e < (b + 1) * dim; e++) sq += (x[e] / scale - origin[e]) ** 2;
+    total += Math.sqrt(sq / dim);
+  }
+  return total / batch;
 }

@@ -292,6 +292,28 @@ export class Engine {
     });
   }
 
+  /**
+   * "Reverse from here": the reverse process starts from the forward x_t shown, at its σ, and
+   * its frame 0 is posted (a new branch of the run; the old steps are dropped).
+   */
+  async reverseFromHere(runId: number, autoplay: boolean): Promise<void> {
+    const run = this.current(runId);
+    if (!run) return;
+    if (run.playing) await this.pause(runId);
+    const started = await this.exclusive(async () => {
+      if (this.run !== run) return false;
+      try {
+        run.trajectory.reverseFromForward();
+      } catch (e) {
+        this.emit({ type: 'error', scope: 'forward', runId, message: errorText(e), recoverable: true });
+        return false;
+      }
+      this.post(run, (await this.frameOf(run)).frame);
+      return true;
+    });
+    if (started && autoplay) await this.play(runId);
+  }
+
   async dispose(): Promise<void> {
     this.views = null;
     this.stopCurrent();

@@ -104,6 +104,11 @@ export type EngineRequest =
    * trajectory is kept; a seek returns to it.
    */
   | { type: 'forward'; runId: number; t: number }
+  /**
+   * "Reverse from here": the run's reverse process starts at the forward x_t last shown, at its σ
+   * (core's SamplingLoop.startFrom); answered by its frame 0, then playing when `autoplay`.
+   */
+  | { type: 'reverseFromHere'; runId: number; autoplay: boolean }
   | { type: 'dispose' };
 
 export type EngineRequestType = EngineRequest['type'];
@@ -277,6 +282,7 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   readFrame: (m) => isInt(m.runId),
   scoreField: (m) => isInt(m.runId) && isNum(m.sigma) && m.sigma > 0 && isFloats(m.points),
   forward: (m) => isInt(m.runId) && isNum(m.t) && m.t >= 0 && m.t <= 1,
+  reverseFromHere: (m) => isInt(m.runId) && isBool(m.autoplay),
   dispose: () => true,
 };
 

@@ -9,7 +9,7 @@ import type { Field } from '../core/field';
 import { cpuField } from '../core/field-cpu';
 import { sdeForModel } from '../core/sde';
 import { readStepEvent, type StepReport } from '../core/step-event';
-import { forwardNoised } from '../core/forward';
+import { forwardAt } from '../core/forward';
 import { SamplingLoop } from '../core/sampling-loop';
 import type { Denoiser, Params, SdeConfig, Sigma } from '../core/types';
 import type { LoadedModel } from './model';
@@ -124,6 +124,8 @@ interface GpuState {
 
 export class WorkerTrajectory<V = unknown> {
   private last: StepReport<V>;
+  /** The forward state showForward made (its vectors live until the loop's next collect). */
+  private forwardShown: { xTilde: V; sigma: Sigma } | null = null;
   private lastTimings = { modelMs: 0, otherMs: 0 };
 
   private constructor(
@@ -192,7 +194,8 @@ export class WorkerTrajectory<V = unknown> {
   /** Steps of the whole run, the final denoising included: frames are 0 … totalSteps. */
   get totalSteps(): number {
     const { settings } = this.loop;
-    return settings.steps + (settings.denoiseFinal ? 1 : 0);
+    // From the prior, the Steps setting; after "Reverse from here", the grid's points below its σ.
+    return this.loop.stepTotal + (settings.denoiseFinal ? 1 : 0);
   }
   /**
    * Takes one step (the frame is read by frame()). Before each network call the worker's queued
@@ -201,6 +204,7 @@ export class WorkerTrajectory<V = unknown> {
    * this is as soon as a step can stop.
    */
   async step(cancelled: () => boolean = () => false): Promise<void> {
+    this.forwardShown = null; // the step's collect frees its vectors
     const modelBefore = this.timed.elapsedMs;
     const began = performance.now();
     this.timed.gate = async () => {
@@ -218,13 +222,14 @@ export class WorkerTrajectory<V = unknown> {
 
   /** Rewinds to step k (or the nearest kept step before it); the next step starts a new branch. */
   seek(k: number): void {
+    this.forwardShown = null; // the seek's collect frees its vectors
     this.last = this.loop.seek(k);
     this.lastTimings = { modelMs: 0, otherMs: 0 };
   }
 
   /**
    * The forward process at time t (issue 12): x̃_t = x₀ + σ(t)·z from clean data `x0` (batch × dim)
-   * with the run's forward noise (core's forwardNoised), and x̂₀(x̃_t) from one denoiser call (none
+   * with the run's observation path (core's forwardAt), and x̂₀(x̃_t) from one denoiser call (none
    * at σ = 0, where x̂₀ = x₀). frame() then shows it; seek() returns to the reverse trajectory,
    * which this leaves as it was.
    */
@@ -235,7 +240,8 @@ export class WorkerTrajectory<V = unknown> {
     const began = performance.now();
     const modelBefore = this.timed.elapsedMs;
     const clean = field.upload(x0);
-    const state = forwardNoised(field, sde, clean, t, seed);
+    const state = forwardAt(field, sde, clean, t, seed);
+    this.forwardShown = { xTilde: state.xTilde, sigma: state.sigma };
     const calls = state.sigma > 0 ? 1 : 0;
     const denoised = calls > 0 ? await this.timed.denoise(state.xTilde, state.sigma, this.batch) : clean;
     this.last = {
@@ -254,6 +260,22 @@ export class WorkerTrajectory<V = unknown> {
     };
     const modelMs = this.timed.elapsedMs - modelBefore;
     this.lastTimings = { modelMs, otherMs: Math.max(0, performance.now() - began - modelMs) };
+  }
+
+  /**
+   * "Reverse from here": the reverse process starts at the forward state shown (showForward), at
+   * its σ, on the grid's points below it (core's SamplingLoop.startFrom, shared with SDEdit).
+   */
+  reverseFromForward(): void {
+    const shown = this.forwardShown;
+    if (shown === null || !(shown.sigma > 0)) {
+      throw new Error(
+        'There is no noised state to start from: in Forward, move the Timeline above t = 0, then press Reverse from here.',
+      );
+    }
+    this.last = this.loop.startFrom(shown.xTilde, shown.sigma);
+    this.forwardShown = null;
+    this.lastTimings = { modelMs: 0, otherMs: 0 };
   }
 
   setSampler(id: string, params: Params): void {

@@ -56,6 +56,8 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.scoreField(request.runId, request.sigma, request.points);
     case 'forward':
       return engine.forward(request.runId, request.t);
+    case 'reverseFromHere':
+      return engine.reverseFromHere(request.runId, request.autoplay);
     case 'dispose':
       return engine.dispose();
     default:

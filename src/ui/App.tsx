@@ -4,7 +4,6 @@
  * own. On a phone the same areas stack: pictures, transport, then the settings in groups.
  */
 import { Banners } from './components/Banners';
-import { ForwardNote } from './components/ForwardNote';
 import { ModelPicker } from './components/ModelPicker';
 import { RunSettingsPanel } from './components/RunSettingsPanel';
 import { SamplerPanel } from './components/SamplerPanel';
@@ -35,7 +34,6 @@ export function App() {
       </div>
       <section className="area-views" aria-label="Pictures">
         <Views />
-        <ForwardNote />
         <StepProgress />
       </section>
       <div className="area-transport">

@@ -4,11 +4,13 @@ import { parseCard } from '../../src/core/card';
 import { cpuField } from '../../src/core/field-cpu';
 import {
   exampleBatch,
-  forwardNoised,
+  distanceToOrigin,
+  forwardAt,
   marginalDensityGrid,
   marginalLogDensity,
   pointData,
 } from '../../src/core/forward';
+import { noisedStart } from '../../src/core/inpaint';
 import { MixtureDenoiser, mixtureFromAnalytic } from '../../src/core/mixture';
 import { makeSde } from '../../src/core/sde';
 import { asTime } from '../../src/core/types';
@@ -36,7 +38,7 @@ describe('forward noising x_t = s·x₀ + s·σ·z', () => {
   it('at t = 1 on VP the batch is N(0, 1) to within 1 % in std (the prior the reverse process starts from)', () => {
     const field = cpuField(16, 784);
     const x0 = cleanBatch();
-    const state = forwardNoised(field, vp, x0, 1, 7);
+    const state = forwardAt(field, vp, x0, 1, 7);
     const native = state.xTilde.map((v) => v * state.scale);
     const { mean, std } = moments(native);
     expect(Math.abs(std - 1)).toBeLessThan(0.01);
@@ -52,7 +54,7 @@ describe('forward noising x_t = s·x₀ + s·σ·z', () => {
       [ve, 0.3],
       [makeSde({ kind: 'subvp' }), 0.6],
     ] as const) {
-      const state = forwardNoised(field, sde, x0, t, 3);
+      const state = forwardAt(field, sde, x0, t, 3);
       expect(state.sigma).toBeCloseTo(sde.sigma(asTime(t)), 12);
       expect(state.scale).toBeCloseTo(sde.scale(asTime(t)), 12);
       const z = state.xTilde.map((v, e) => (v - x0[e]) / state.sigma);
@@ -68,12 +70,21 @@ describe('forward noising x_t = s·x₀ + s·σ·z', () => {
   it('at t = 0 it is the data itself, and a seed gives the same numbers every time; another seed others', () => {
     const field = cpuField(16, 784);
     const x0 = cleanBatch();
-    expect(Array.from(forwardNoised(field, vp, x0, 0, 1).xTilde)).toEqual(Array.from(x0));
-    const a = forwardNoised(field, vp, x0, 0.4, 11).xTilde;
-    const b = forwardNoised(field, vp, x0, 0.4, 11).xTilde;
-    const c = forwardNoised(field, vp, x0, 0.4, 12).xTilde;
+    expect(Array.from(forwardAt(field, vp, x0, 0, 1).xTilde)).toEqual(Array.from(x0));
+    const a = forwardAt(field, vp, x0, 0.4, 11).xTilde;
+    const b = forwardAt(field, vp, x0, 0.4, 11).xTilde;
+    const c = forwardAt(field, vp, x0, 0.4, 12).xTilde;
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(Array.from(a)).not.toEqual(Array.from(c));
+  });
+
+  it('is the noising SDEdit starts from: x_t at t is SDEdit’s start at t₀ = t for the same seed', () => {
+    const field = cpuField(16, 784);
+    const x0 = cleanBatch();
+    const forward = forwardAt(field, vp, x0, 0.4, 5);
+    const sdedit = noisedStart(field, vp, x0, 0.4, 5);
+    expect(forward.sigma).toBe(sdedit.sigma);
+    expect(Array.from(forward.xTilde)).toEqual(Array.from(sdedit.xTilde));
   });
 });
 
@@ -86,7 +97,7 @@ describe('the exact marginal p_t of a mixture', () => {
     const n = 40_000;
     const t = 0.15;
     const x0 = pointData('ring8', mixture, n, 5)!;
-    const state = forwardNoised(cpuField(n, 2), vp, x0, t, 9);
+    const state = forwardAt(cpuField(n, 2), vp, x0, t, 9);
     const bounds = [-3, 3] as const;
     const cells = 12;
     const width = (bounds[1] - bounds[0]) / cells;
@@ -181,5 +192,19 @@ describe('clean data for the forward view', () => {
     expect(() => parseCard({ ...card, examples: { ...examples, heldOut: 'no' } }, 'm.json')).toThrow(
       /"heldOut" must be true or false/,
     );
+  });
+});
+
+describe('the distance back to the original', () => {
+  it('is the per-sample RMS of x/s − x₀ averaged over the batch; σ·1 for the forward state itself', () => {
+    const x0 = Float32Array.of(0, 0, 1, 1);
+    // Sample 0 off by (3, 4): RMS 3.54; sample 1 exact; native x = 2·x̃.
+    const x = Float32Array.of(6, 8, 2, 2);
+    expect(distanceToOrigin(x, 2, x0, 2)).toBeCloseTo(Math.sqrt(12.5) / 2, 12);
+    const field = cpuField(16, 784);
+    const clean = cleanBatch();
+    const state = forwardAt(field, vp, clean, 0.2, 1);
+    const native = state.xTilde.map((v) => v * state.scale);
+    expect(distanceToOrigin(native, state.scale, clean, 16) / state.sigma).toBeCloseTo(1, 1);
   });
 });

@@ -102,6 +102,10 @@ export function Transport() {
     s.settings.direction === 'forward' ? (s.forward.playing ? 'playing' : 'paused') : s.run.status,
   );
   const speed = useAppState((s) => s.settings.stepsPerSecond);
+  const forward = useAppState((s) => s.settings.direction === 'forward');
+  const canReverse = useAppState(
+    (s) => s.forward.frame !== null && s.forward.frame.runId === s.run.runId && s.forward.frame.sigma > 0,
+  );
   const actions = useActions();
   useTransportKeys(actions);
   const show = {
@@ -138,6 +142,16 @@ export function Transport() {
             disabled={busy || status === 'idle' || status === 'done'}
           >
             Step <span aria-hidden="true">▸</span>
+          </button>
+        )}
+        {forward && (
+          <button
+            type="button"
+            onClick={actions.reverseFromHere}
+            disabled={!canReverse}
+            title="Run the reverse process from this x_t, starting at this t"
+          >
+            Reverse from here
           </button>
         )}
         {show.reset && (

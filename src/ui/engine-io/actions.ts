@@ -14,7 +14,7 @@ import { handleEngineEvent } from './engine-events';
 import { currentFrame } from './current-frame';
 import { applyLink, boot, retryModel, selectModel } from './model-actions';
 import { RunSession, type ActionDeps } from './run-session';
-import { setDirection, showForwardAt } from './forward-actions';
+import { reverseFromHere, setDirection, showForwardAt } from './forward-actions';
 import type { Direction } from '../state/settings';
 import {
   setConditioning,
@@ -62,6 +62,7 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     /** Forward process (issue 12): the Direction, and the forward time t ∈ [0, 1] shown. */
     setDirection: (direction: Direction): void => setDirection(session, direction),
     seekForward: (t: number): void => showForwardAt(session, t),
+    reverseFromHere: (): void => reverseFromHere(session),
 
     setSampler: (samplerId: string): void => setSampler(session, samplerId),
     setSamplerParam: (name: string, value: ParamValue): void => setSamplerParam(session, name, value),

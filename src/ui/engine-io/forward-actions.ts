@@ -5,8 +5,11 @@
  * frame up to 1 at the chosen speed. The reverse run is kept; Reverse shows it again.
  */
 import type { EngineEvent, FrameEvent } from '../../engine/protocol';
+import { distanceToOrigin } from '../../core/forward';
+import { asTime } from '../../core/types';
+import { sdeOf } from '../state/model-math';
 import type { Direction } from '../state/settings';
-import { addNotice, updateForward, updateRun, updateSettings } from '../state/store';
+import { addNotice, idleRun, updateForward, updateRun, updateSettings } from '../state/store';
 import type { RunSession } from './run-session';
 
 const clampT = (t: number): number => Math.min(1, Math.max(0, t));
@@ -114,6 +117,7 @@ export function forwardAfterFrame(session: RunSession, frame: FrameEvent): void 
 /** The forward process could not be shown: say why and go back to Reverse, which still works. */
 export function onForwardError(session: RunSession, event: Extract<EngineEvent, { type: 'error' }>): void {
   updateForward(session.store, { playing: false, inFlight: null, queuedT: null });
+  if (session.store.getState().run.status === 'playing') updateRun(session.store, { status: 'paused' });
   addNotice(session.store, { kind: 'error', title: 'Forward process unavailable', message: event.message });
   setDirection(session, 'reverse');
 }
@@ -121,4 +125,41 @@ export function onForwardError(session: RunSession, event: Extract<EngineEvent, 
 /** A setting the forward frame depends on changed (SDE, class, guidance): show it again. */
 export function refreshForward(session: RunSession): void {
   if (isForward(session)) showForwardAt(session, session.store.getState().settings.forwardT);
+}
+
+/**
+ * "Reverse from here": the reverse process starts from the forward x_t shown, at its t, and plays;
+ * the page switches to Reverse and keeps x₀ to show the distance travelled back to it.
+ */
+export function reverseFromHere(session: RunSession): void {
+  const { store, deps } = session;
+  const { forward, run, settings, catalogue } = store.getState();
+  const frame = forward.frame;
+  if (run.runId === null || frame?.forward === undefined || frame.runId !== run.runId) return;
+  if (!(frame.sigma > 0)) {
+    addNotice(store, {
+      kind: 'info',
+      title: 'Nothing to reverse at t = 0',
+      message:
+        'At t = 0 the data has no noise yet: move the Timeline to a later t, then press Reverse from here.',
+    });
+    return;
+  }
+  const entry = catalogue.find((m) => m.id === settings.modelId);
+  const scale = sdeOf(entry, settings.sde).scale(asTime(frame.forward.t));
+  const { origin, t } = frame.forward;
+  updateForward(store, {
+    playing: false,
+    queuedT: null,
+    reverse: {
+      runId: run.runId,
+      origin,
+      fromT: t,
+      startDistance: distanceToOrigin(frame.x, scale, origin, frame.batch),
+    },
+  });
+  updateSettings(store, { direction: 'reverse' });
+  store.getState().frameLog.clear();
+  updateRun(store, { ...idleRun, runId: run.runId, status: 'playing' });
+  deps.send({ type: 'reverseFromHere', runId: run.runId, autoplay: true });
 }
