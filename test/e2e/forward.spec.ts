@@ -22,6 +22,11 @@ test('Forward at t = T on MNIST/VP: x_T of a batch of 16 has std 1 within 5 %', 
   const direction = page.getByRole('radiogroup', { name: 'Direction' });
   await expect(direction.getByRole('radio', { name: 'Forward' })).toBeChecked();
   const std = await forwardStd(page, '1');
+  const backend = await page.getByTestId('backend').textContent();
+  const drawnBy = await page.getByTestId('xt-canvas').getAttribute('data-drawn-by');
+  console.info(
+    `MNIST/VP x_T std ${std.toFixed(4)} (batch 16 × 784), ${backend}, drawn by ${drawnBy ?? 'page'}`,
+  );
   expect(Math.abs(std - 1)).toBeLessThan(0.05);
   // mnist.onnx trained on these digits, and the page says so.
   await expect(page.getByTestId('forward-readout')).toContainText('in the training set');
@@ -40,8 +45,11 @@ test('Forward on a mixture draws the exact p_t under the particles; Play runs t 
   site,
 }) => {
   await page.goto(`${site.url}#v=2&model=ring8&steps=20&speed=120&dir=forward&t=0.2`);
-  await forwardStd(page, '0.2');
+  const first = await forwardStd(page, '0.2');
   await expect(page.getByTestId('points-canvas')).toHaveAttribute('data-density', '96');
+  // The same link gives the same numbers (data, noise and all).
+  await page.reload();
+  expect(await forwardStd(page, '0.2')).toBe(first);
   await expect(page.getByTestId('forward-readout')).toContainText('exact mixture samples');
   await page.getByRole('button', { name: 'Play', exact: true }).click();
   await forwardStd(page, '1');
