@@ -77,6 +77,19 @@ describe('Direction', () => {
     expect(ofType('seek')).toEqual([{ type: 'seek', runId: 1, k: 0 }]);
   });
 
+  it('a pasted link in Reverse stops Play in Forward, and a link in Forward asks for its t', () => {
+    const { actions, ofType, forwardFrame, store } = booted('forward');
+    actions.handleEvent(forwardFrame(0.5));
+    actions.play();
+    expect(store.getState().forward.playing).toBe(true);
+    actions.applyLink({ ...store.getState().settings, direction: 'reverse' });
+    expect(store.getState().forward.playing).toBe(false);
+    actions.applyLink({ ...store.getState().settings, direction: 'forward', forwardT: 0.25, seed: 9 });
+    const runId = store.getState().run.runId ?? 0;
+    actions.handleEvent(testFrame(runId, 0));
+    expect(ofType('forward').at(-1)).toEqual({ type: 'forward', runId, t: 0.25 });
+  });
+
   it('the engine cannot show the forward process: a notice, and back to Reverse', () => {
     const { actions, store } = booted('forward');
     actions.handleEvent({
