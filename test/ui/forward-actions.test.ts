@@ -90,6 +90,14 @@ describe('Direction', () => {
     expect(ofType('forward').at(-1)).toEqual({ type: 'forward', runId, t: 0.25 });
   });
 
+  it('an export in Forward takes the forward frame shown, without asking the engine', async () => {
+    const { actions, ofType, forwardFrame } = booted('forward');
+    const shown = forwardFrame(0.5);
+    actions.handleEvent(shown);
+    await expect(actions.currentFrame()).resolves.toBe(shown);
+    expect(ofType('readFrame')).toHaveLength(0);
+  });
+
   it('the engine cannot show the forward process: a notice, and back to Reverse', () => {
     const { actions, store } = booted('forward');
     actions.handleEvent({
