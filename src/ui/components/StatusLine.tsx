@@ -54,7 +54,7 @@ export function StatusLine() {
       )}
       <div>
         <dt>NFE</dt>
-        <dd data-testid="nfe">{run.nfeTotal}</dd>
+        <dd data-testid="nfe">{forward ? (forwardFrame?.nfeTotal ?? 0) : run.nfeTotal}</dd>
       </div>
       <div>
         <dt>σ</dt>
