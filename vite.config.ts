@@ -16,14 +16,15 @@ export const isolationHeaders = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-const MODEL_FILE = /^[\w.-]+\.(json|onnx|png)$/;
+const MODEL_FILE = /^[\w.-]+\.(json|onnx|png|bin)$/;
 const CONTENT_TYPES: Record<string, string> = {
   json: 'application/json',
   onnx: 'application/octet-stream',
   png: 'image/png',
+  bin: 'application/octet-stream',
 };
 
-/** Files of models/ the site needs: cards, networks and sample grids (never models/train). */
+/** Files of models/ the site needs: cards, networks, sample grids and real examples (never models/train). */
 export function modelFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })

@@ -22,6 +22,19 @@ export interface DenoiseMargins {
   note?: string;
 }
 
+/**
+ * Real data shipped with an image model for the forward process (models/train/make_examples.py):
+ * `count` images of prod(shape) bytes each, byte b meaning range[0] + (range[1] − range[0])·b/255.
+ * `heldOut` says whether the model never trained on them (the page says so when it did).
+ */
+export interface ExamplesBlock {
+  file: string;
+  bytes: number;
+  sha256: string;
+  count: number;
+  heldOut: boolean;
+}
+
 export interface ModelCard {
   id: string;
   title: string;
@@ -53,6 +66,8 @@ export interface ModelCard {
   mlp?: MlpBlock;
   latencyMs?: Record<string, number>;
   denoiseMargins?: DenoiseMargins;
+  /** Real examples for the forward process (image models). */
+  examples?: ExamplesBlock;
 }
 
 export interface Manifest {
@@ -160,6 +175,21 @@ function readAnalytic(card: CardReader, dim: number): AnalyticMixture | undefine
   return { weights, means: means as number[][], covs: covs as number[][][] };
 }
 
+function readExamples(card: CardReader, dim: number): ExamplesBlock | undefined {
+  const e = card.nested('examples', true);
+  if (!e) return undefined;
+  const file = e.string('file') as string;
+  if (!/^[\w.-]+\.bin$/.test(file)) e.fail('file', 'must be a file name next to the card ending in .bin');
+  const count = e.number('count', false, (v) => Number.isInteger(v) && v >= 1) as number;
+  const bytes = e.number('bytes', false, Number.isInteger) as number;
+  if (bytes !== count * dim) e.fail('bytes', `must be count × ${dim} = ${count * dim} (one byte per value)`);
+  const sha256 = e.string('sha256') as string;
+  if (!/^[0-9a-fA-F]{64}$/.test(sha256)) e.fail('sha256', 'must be 64 hexadecimal digits');
+  const heldOut = e.raw('heldOut');
+  if (typeof heldOut !== 'boolean') e.fail('heldOut', 'must be true or false');
+  return { file, bytes, sha256, count, heldOut: heldOut as boolean };
+}
+
 function readOptionalExtras(card: CardReader, raw: Record<string, unknown>, out: ModelCard): void {
   if (raw.classes !== undefined) {
     if (!Array.isArray(raw.classes) || raw.classes.some((c) => typeof c !== 'string')) {
@@ -236,6 +266,10 @@ export function parseCard(json: unknown, source: string): ModelCard {
     shape.reduce((a, b) => a * b, 1),
   );
   readOptionalExtras(card, raw, out);
+  out.examples = readExamples(
+    card,
+    shape.reduce((a, b) => a * b, 1),
+  );
   if (!out.analytic && !out.onnx && !out.mlp)
     card.fail('onnx', 'is missing: a card needs an ONNX file, an "analytic" mixture or an "mlp" network');
   if (out.mlp && (out.analytic || out.onnx))

@@ -18,6 +18,7 @@ import { errorText } from './backend';
 import { carriesArrays } from '../shared/frame-schedule';
 import { ViewPainter, type AttachedViews } from './views';
 import { nextTask, StepCancelled } from './next-task';
+import { forwardData } from './forward-data';
 
 /** Frames posted but not yet acknowledged before the play loop waits. */
 export const MAX_IN_FLIGHT = 2;
@@ -324,9 +325,63 @@ export class Engine {
     });
   }
 
+  // ---- Forward process (issue 12) ----
+
+  /**
+   * The forward process at time t from real data (forward-data.ts) along the run's SDE and seed,
+   * posted as a frame with `forward` set (its arrays always come: the page measures them). The run
+   * pauses; its reverse trajectory stays as it was (a seek shows it again).
+   */
+  async forward(runId: number, t: number): Promise<void> {
+    const run = this.current(runId);
+    if (!run) return;
+    if (run.playing) await this.pause(runId);
+    await this.exclusive(async () => {
+      if (this.run !== run) return;
+      try {
+        const origin = await forwardData(run.model, run.trajectory.batch, run.trajectory.seed);
+        if (this.run !== run) return;
+        await run.trajectory.showForward(origin, t);
+        const { frame } = await this.frameOf(run, true);
+        this.emit({ ...frame, forward: { t, origin } });
+      } catch (e) {
+        if (this.run !== run) return;
+        this.emit({
+          type: 'error',
+          scope: 'forward',
+          runId,
+          message: `The forward process at t = ${t.toFixed(2)} could not be shown: ${errorText(e)}`,
+          recoverable: true,
+        });
+      }
+    });
+  }
+
   async cancelToolJob(jobId: number): Promise<void> {
     const state = this.toolJobs.get(jobId);
     if (state) state.cancelled = true;
+  }
+
+  /**
+   * "Reverse from here": the reverse process starts from the forward x_t shown, at its σ, and
+   * its frame 0 is posted (a new branch of the run; the old steps are dropped).
+   */
+  async reverseFromHere(runId: number, autoplay: boolean): Promise<void> {
+    const run = this.current(runId);
+    if (!run) return;
+    if (run.playing) await this.pause(runId);
+    const started = await this.exclusive(async () => {
+      if (this.run !== run) return false;
+      try {
+        run.trajectory.reverseFromForward();
+      } catch (e) {
+        this.emit({ type: 'error', scope: 'forward', runId, message: errorText(e), recoverable: true });
+        return false;
+      }
+      this.post(run, (await this.frameOf(run)).frame);
+      return true;
+    });
+    if (started && autoplay) await this.play(runId);
   }
 
   async dispose(): Promise<void> {

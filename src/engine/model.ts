@@ -23,6 +23,11 @@ import type { EngineEvent, EpPreference, ModelSummary } from './protocol';
 
 export interface LoadedModel {
   card: ModelCard;
+  /**
+   * The card's address: the files it names (network, examples) are relative to it; null for a
+   * model the page defined itself (a drawing, a trained or uploaded MLP), which names no files.
+   */
+  cardUrl: string | null;
   /** Where it runs (re-announced when the page asks for an already loaded model). */
   backend: Backend;
   /** A denoiser for one trajectory: class label (null = unconditional) and guidance bound in. */
@@ -81,13 +86,14 @@ export async function loadModel(
   } catch (e) {
     throw e instanceof ModelLoadError ? e : new ModelLoadError(modelId, (e as Error).message);
   }
-  if (card.analytic) return analyticModel(card, emit);
-  if (card.mlp) return mlpModel(card, emit);
+  if (card.analytic) return { ...analyticModel(card, emit), cardUrl };
+  if (card.mlp) return { ...mlpModel(card, emit), cardUrl };
   const { network, backend, session, bytes } = await loadNetwork(card, cardUrl, ep, emit);
   const device = backend.ep === 'webgpu' ? await ortWebGpuDevice() : null;
   const captured = device && new CapturedGraphs(bytes, graphContract(card), device);
   return {
     card,
+    cardUrl,
     backend,
     denoiser: (classLabel, guidance) => networkDenoiser(card, network, classLabel, guidance),
     gpu:
@@ -110,7 +116,7 @@ export async function loadModel(
   };
 }
 
-function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): LoadedModel {
+function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): Omit<LoadedModel, 'cardUrl'> {
   const mixture = mixtureFromAnalytic(card.analytic!, card.id);
   const backend = analyticBackend();
   emit({ type: 'backend', ...backend });
@@ -125,7 +131,7 @@ function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): Loa
 }
 
 /** A card with an "mlp" block: core evaluates the network itself, on the CPU (no ONNX, no download). */
-function mlpModel(card: ModelCard, emit: (event: EngineEvent) => void): LoadedModel {
+function mlpModel(card: ModelCard, emit: (event: EngineEvent) => void): Omit<LoadedModel, 'cardUrl'> {
   const backend = mlpBackend();
   emit({ type: 'backend', ...backend });
   return {
@@ -166,6 +172,7 @@ export function localModel(
     return {
       card: summary,
       backend,
+      cardUrl: null,
       denoiser: () => empirical,
       gpu: null,
       device: null,
@@ -179,7 +186,7 @@ export function localModel(
       `Model "${parsed.id}": a card defined in the page needs an "mlp" block.`,
     );
   }
-  return mlpModel(parsed, emit);
+  return { ...mlpModel(parsed, emit), cardUrl: null };
 }
 
 async function loadNetwork(

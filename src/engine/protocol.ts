@@ -158,6 +158,19 @@ export type EngineRequest =
   | { type: 'toolJob'; runId: number; jobId: number; job: ToolJob }
   /** Stops a tool job at its next network call (answered by toolDone with `cancelled`). */
   | { type: 'cancelToolJob'; jobId: number }
+  // ---- Forward process (issue 12) ----
+  /**
+   * Shows the forward process of the run's model at time t ∈ [0, 1] along the run's SDE, from
+   * real data (the model's examples, or exact 2D samples) and the run's seed: answered by a frame
+   * with `forward` set (x = x_t, denoised = x̂₀(x_t)), or an error of scope 'forward'. The reverse
+   * trajectory is kept; a seek returns to it.
+   */
+  | { type: 'forward'; runId: number; t: number }
+  /**
+   * "Reverse from here": the run's reverse process starts at the forward x_t last shown, at its σ
+   * (core's SamplingLoop.startFrom); answered by its frame 0, then playing when `autoplay`.
+   */
+  | { type: 'reverseFromHere'; runId: number; autoplay: boolean }
   | { type: 'dispose' };
 
 export type EngineRequestType = EngineRequest['type'];
@@ -210,6 +223,11 @@ export interface FrameEvent {
    * answer carries the trace of the step it returns to.
    */
   trace: StepTrace | null;
+  /**
+   * Forward process (issue 12): set on the answer to a `forward` request. `t` is the time shown
+   * and `origin` the clean data x₀ it was noised from (batch × prod(shape)).
+   */
+  forward?: { t: number; origin: Float32Array };
 }
 
 /** What the page needs to know about a loaded model (plain data from the card). */
@@ -224,7 +242,8 @@ export interface ModelSummary {
 }
 
 export type PauseReason = 'user' | 'done' | 'nonfinite' | 'error' | 'cancelled';
-export type ErrorScope = 'model' | 'run' | 'backend' | 'worker';
+/** 'forward': the forward process could not be shown (issue 12); the run itself is unharmed. */
+export type ErrorScope = 'model' | 'run' | 'backend' | 'worker' | 'forward';
 
 export type EngineEvent =
   | { type: 'backend'; ep: ExecutionProvider; threads: number; reason: string }
@@ -361,6 +380,8 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   scoreField: (m) => isInt(m.runId) && isNum(m.sigma) && m.sigma > 0 && isFloats(m.points),
   toolJob: (m) => isInt(m.runId) && isInt(m.jobId) && isToolJob(m.job),
   cancelToolJob: (m) => isInt(m.jobId),
+  forward: (m) => isInt(m.runId) && isNum(m.t) && m.t >= 0 && m.t <= 1,
+  reverseFromHere: (m) => isInt(m.runId) && isBool(m.autoplay),
   dispose: () => true,
 };
 
@@ -408,6 +429,7 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isBool(m.drawn) &&
     isBool(m.requested) &&
     (m.trace === null || isTrace(m.trace)) &&
+    (m.forward === undefined || (isObject(m.forward) && isNum(m.forward.t) && isFloats(m.forward.origin))) &&
     (m.drawn || m.x.length > 0),
   paused: (m) => isInt(m.runId) && isStr(m.reason) && isInt(m.i),
   stepStarted: (m) => isInt(m.runId) && isInt(m.i),

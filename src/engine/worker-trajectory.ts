@@ -10,6 +10,7 @@ import { cpuField } from '../core/field-cpu';
 import { noisedStart } from '../core/inpaint';
 import { sdeForModel } from '../core/sde';
 import { readStepEvent, type StepReport } from '../core/step-event';
+import { forwardAt } from '../core/forward';
 import { SamplingLoop, type LoopSettings } from '../core/sampling-loop';
 import { asSigma, type Denoiser, type Params, type SdeConfig, type Sigma } from '../core/types';
 import type { LoadedModel } from './model';
@@ -157,6 +158,8 @@ interface GpuState {
 
 export class WorkerTrajectory<V = unknown> {
   private last: StepReport<V>;
+  /** The forward state showForward made (its vectors live until the loop's next collect). */
+  private forwardShown: { xTilde: V; sigma: Sigma } | null = null;
   private lastTimings = { modelMs: 0, otherMs: 0 };
   /** The class and guidance the run's denoiser has now (core's values; for the tool jobs). */
   conditioning: { classLabel: number | null; guidance: number } = { classLabel: null, guidance: 1 };
@@ -223,6 +226,10 @@ export class WorkerTrajectory<V = unknown> {
   get settings(): Readonly<LoopSettings> {
     return this.loop.settings;
   }
+  /** The run's seed (its prior, its steps' noise and the forward process's noise). */
+  get seed(): number {
+    return this.loop.settings.seed;
+  }
   /** Samples in the batch. */
   get batch(): number {
     return this.loop.batch;
@@ -239,6 +246,7 @@ export class WorkerTrajectory<V = unknown> {
    * this is as soon as a step can stop.
    */
   async step(cancelled: () => boolean = () => false): Promise<void> {
+    this.forwardShown = null; // the step's collect frees its vectors
     const modelBefore = this.timed.elapsedMs;
     const began = performance.now();
     this.timed.gate = async () => {
@@ -256,7 +264,59 @@ export class WorkerTrajectory<V = unknown> {
 
   /** Rewinds to step k (or the nearest kept step before it); the next step starts a new branch. */
   seek(k: number): void {
+    this.forwardShown = null; // the seek's collect frees its vectors
     this.last = this.loop.seek(k);
+    this.lastTimings = { modelMs: 0, otherMs: 0 };
+  }
+
+  /**
+   * The forward process at time t (issue 12): x̃_t = x₀ + σ(t)·z from clean data `x0` (batch × dim)
+   * with the run's observation path (core's forwardAt), and x̂₀(x̃_t) from one denoiser call (none
+   * at σ = 0, where x̂₀ = x₀). frame() then shows it; seek() returns to the reverse trajectory,
+   * which this leaves as it was.
+   */
+  async showForward(x0: Float32Array, t: number): Promise<void> {
+    const field = this.backing.field;
+    const { sde, seed } = this.loop.settings;
+    this.loop.release(); // the previous forward frame's vectors
+    const began = performance.now();
+    const modelBefore = this.timed.elapsedMs;
+    const clean = field.upload(x0);
+    const state = forwardAt(field, sde, clean, t, seed);
+    this.forwardShown = { xTilde: state.xTilde, sigma: state.sigma };
+    const calls = state.sigma > 0 ? 1 : 0;
+    const denoised = calls > 0 ? await this.timed.denoise(state.xTilde, state.sigma, this.batch) : clean;
+    this.last = {
+      i: 0,
+      t: state.t,
+      sigma: state.sigma,
+      scale: state.scale,
+      xTilde: state.xTilde,
+      denoised,
+      nfe: calls,
+      nfeTotal: calls,
+      info: { forward: 1 },
+      done: false,
+      samplerId: this.samplerId,
+      trace: null,
+    };
+    const modelMs = this.timed.elapsedMs - modelBefore;
+    this.lastTimings = { modelMs, otherMs: Math.max(0, performance.now() - began - modelMs) };
+  }
+
+  /**
+   * "Reverse from here": the reverse process starts at the forward state shown (showForward), at
+   * its σ, on the grid's points below it (core's SamplingLoop.startFrom, shared with SDEdit).
+   */
+  reverseFromForward(): void {
+    const shown = this.forwardShown;
+    if (shown === null || !(shown.sigma > 0)) {
+      throw new Error(
+        'There is no noised state to start from: in Forward, move the Timeline above t = 0, then press Reverse from here.',
+      );
+    }
+    this.last = this.loop.startFrom(shown.xTilde, shown.sigma);
+    this.forwardShown = null;
     this.lastTimings = { modelMs: 0, otherMs: 0 };
   }
 

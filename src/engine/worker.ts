@@ -60,6 +60,10 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.toolJob(request.runId, request.jobId, request.job);
     case 'cancelToolJob':
       return engine.cancelToolJob(request.jobId);
+    case 'forward':
+      return engine.forward(request.runId, request.t);
+    case 'reverseFromHere':
+      return engine.reverseFromHere(request.runId, request.autoplay);
     case 'dispose':
       return engine.dispose();
     default:

@@ -70,6 +70,7 @@ for (const size of projectors) {
       await expect(page.getByTestId('run-status')).toHaveText('playing');
       await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
       await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      await expectOnScreen(page, 'Direction', page.getByRole('radiogroup', { name: 'Direction' }));
       for (const id of ['xt-canvas', 'x0-canvas']) {
         const box = await expectOnScreen(page, id, page.getByTestId(id));
         expect(Math.min(box.width, box.height), `${id} short side`).toBeGreaterThanOrEqual(320);
@@ -93,6 +94,29 @@ for (const size of projectors) {
       }
     });
 
+    test('Forward on an image model: Direction, Play, Timeline, Reverse from here, x_t and x̂₀ on screen', async ({
+      page,
+      site,
+    }) => {
+      await page.goto(`${site.url}#v=2&model=fashion&batch=16&dir=forward&t=0.4`);
+      await expect(page.getByLabel('Forward time')).toHaveAttribute('data-t', '0.4', { timeout: 240_000 });
+      await expectOnScreen(page, 'Direction', page.getByRole('radiogroup', { name: 'Direction' }));
+      await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
+      await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      await expectOnScreen(
+        page,
+        'Reverse from here',
+        page.getByRole('button', { name: 'Reverse from here' }),
+      );
+      await expectOnScreen(page, 'forward readout', page.getByTestId('forward-readout'));
+      for (const id of ['xt-canvas', 'x0-canvas']) {
+        const box = await expectOnScreen(page, id, page.getByTestId(id));
+        expect(Math.min(box.width, box.height), `${id} short side`).toBeGreaterThanOrEqual(320);
+      }
+      await expectNoPageScroll(page);
+      await expectSettingsScrollOnTheirOwn(page);
+    });
+
     test('2D model: Play, Timeline and the plot on screen, the plot ≥ 320 px', async ({ page, site }) => {
       await page.goto(`${site.url}#model=ring8&steps=200&speed=10`);
       await waitForFirstFrame(page);
@@ -100,6 +124,7 @@ for (const size of projectors) {
       await expect.poll(() => currentStep(page)).toBeGreaterThan(2);
       await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
       await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      await expectOnScreen(page, 'Direction', page.getByRole('radiogroup', { name: 'Direction' }));
       const plot = await expectOnScreen(page, 'points-canvas', page.getByTestId('points-canvas'));
       expect(Math.min(plot.width, plot.height)).toBeGreaterThanOrEqual(320);
       await expectNoPageScroll(page);

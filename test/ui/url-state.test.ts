@@ -66,6 +66,8 @@ const everythingChanged: Settings = {
   noise: 'step',
   view: { scoreField: false, trajectories: true, denoisedPoints: false },
   drawingData: encodeDrawing(Float32Array.of(0.5, -1.25, 2, 3)),
+  direction: 'forward',
+  forwardT: 0.25,
   hidden: ['Batch size', 'SDE'],
   tool: { kind: 'inpaint', t0: 0.3, src: 'example:3', mask: 'bottom', resample: 2 },
 };
@@ -99,6 +101,22 @@ describe('url-state', () => {
     expect(hash).toContain('tool=sdedit&t0=0.4&src=sample');
     expect(hash).not.toMatch(/mask=|resample=/);
     expect(parseHash('#tool=inpaint&mask=sideways', vocabulary).ignored).toHaveLength(1);
+  });
+
+  it('dir and t: written in Forward only, read back, and out-of-range t is reported', () => {
+    const reverse = serialiseSettings(defaultSettings, vocabulary);
+    expect(reverse).not.toMatch(/(^|&)(dir|t)=/);
+    const forward = serialiseSettings({ ...defaultSettings, direction: 'forward', forwardT: 1 }, vocabulary);
+    expect(forward).toContain('dir=forward');
+    expect(forward).toContain('t=1');
+    const parsed = parseHash('#dir=forward&t=0.75', vocabulary);
+    expect(parsed.ignored).toEqual([]);
+    expect(parsed.settings.direction).toBe('forward');
+    expect(parsed.settings.forwardT).toBe(0.75);
+    const bad = parseHash('#dir=sideways&t=2', vocabulary);
+    expect(bad.settings.direction).toBe('reverse');
+    expect(bad.settings.forwardT).toBe(defaultSettings.forwardT);
+    expect(bad.ignored).toHaveLength(2);
   });
 
   it('an empty hash gives the defaults with no notice', () => {

@@ -1,6 +1,7 @@
 /** Backend, cost per step (model vs the rest), measured steps/s, NFE, σ and t. */
 import { useAppState, useReadout, useCurrentModel } from '../contexts';
 import { formatNumber } from './format';
+import { ForwardStatus } from './ForwardStatus';
 
 function backendText(ep: string | null, threads: number, analytic: boolean, onGpu: boolean): string {
   if (analytic) return 'exact mixture (JavaScript)';
@@ -20,6 +21,10 @@ export function StatusLine() {
   const run = useReadout((s) => s.run);
   const timings = run.timings;
   const analytic = useCurrentModel()?.analytic ?? false;
+  // Forward (issue 12): σ and t of the frame shown, and the forward process's own numbers.
+  const forward = useAppState((s) => s.settings.direction === 'forward');
+  const forwardFrame = useAppState((s) => s.forward.frame);
+  const shown = forward ? forwardFrame : run.frame;
   return (
     <dl className="status-line" aria-label="Status">
       <div>
@@ -28,29 +33,36 @@ export function StatusLine() {
           {backendText(backend.ep, backend.threads, analytic, run.frame?.onGpu ?? false)}
         </dd>
       </div>
-      <div>
-        <dt>ms / step</dt>
-        <dd>
-          {timings === null
-            ? '–'
-            : `${timings.modelMs.toFixed(1)} model + ${timings.otherMs.toFixed(1)} other`}
-        </dd>
-      </div>
-      <div>
-        <dt>steps / s</dt>
-        <dd>{status === 'playing' && run.stepsPerSecond > 0 ? run.stepsPerSecond.toFixed(1) : '–'}</dd>
-      </div>
+      {forward ? (
+        <ForwardStatus />
+      ) : (
+        <>
+          <div>
+            <dt>ms / step</dt>
+            <dd>
+              {timings === null
+                ? '–'
+                : `${timings.modelMs.toFixed(1)} model + ${timings.otherMs.toFixed(1)} other`}
+            </dd>
+          </div>
+          <div>
+            <dt>steps / s</dt>
+            <dd>{status === 'playing' && run.stepsPerSecond > 0 ? run.stepsPerSecond.toFixed(1) : '–'}</dd>
+          </div>
+          <ForwardStatus />
+        </>
+      )}
       <div>
         <dt>NFE</dt>
-        <dd data-testid="nfe">{run.nfeTotal}</dd>
+        <dd data-testid="nfe">{forward ? (forwardFrame?.nfeTotal ?? 0) : run.nfeTotal}</dd>
       </div>
       <div>
         <dt>σ</dt>
-        <dd>{run.frame === null ? '–' : formatNumber(run.sigma)}</dd>
+        <dd>{shown === null ? '–' : formatNumber(shown.sigma)}</dd>
       </div>
       <div>
         <dt>t</dt>
-        <dd>{run.frame === null ? '–' : run.t.toFixed(3)}</dd>
+        <dd>{shown === null ? '–' : shown.t.toFixed(3)}</dd>
       </div>
       <div>
         <dt>State</dt>

@@ -16,12 +16,21 @@ import { ARROWS_PER_SIDE, arrowsAt, scoreArrows, type Arrow } from '../render/sc
 import { useMixture, useSde } from '../state/model-math';
 import type { ViewHighlight } from '../state/update-rule';
 import { asTime } from '../../core/types';
+import { marginalDensityGrid } from '../../core/forward';
 import { gridSize } from '../../shared/grid-layout';
 import { InpaintOverlay } from './InpaintOverlay';
 import { DrawingOverlay } from './DrawingOverlay';
 import { DRAWING_ID, TRAINED_ID } from '../state/drawing';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
+/** Forward (issue 12): the data noised to time t. */
+const forwardCaption = (t: number): string => `x_t — real data noised to t = ${t.toFixed(2)}`;
+const forwardDenoisedCaption = "x̂₀(x_t) — the network's Tweedie estimate E[x₀ | x_t]";
+
+/** The frame the views show: the forward frame in Forward, the run's step otherwise. */
+function useShownFrame() {
+  return useAppState((s) => (s.settings.direction === 'forward' ? s.forward.frame : s.run.frame));
+}
 
 /** The view's class: highlighted while a term of the Update rule points at one of `views`. */
 function useViewClass(base: string, ...views: ViewHighlight[]): string {
@@ -87,7 +96,15 @@ function GridCanvas({ testId, view, caption, x, batch, shape, range, noEstimate 
  * The two grids the engine draws (WebGPU): handed over on mount, let go on unmount. Their size is
  * the grid's native size (the worker sets the same); CSS scales them up without smoothing.
  */
-function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number; shape: readonly number[] }) {
+interface EngineDrawnProps {
+  batch: number;
+  shape: readonly number[];
+  xCaption: string;
+  denoisedCaption: string;
+  noEstimate: boolean;
+}
+
+function EngineDrawnViews({ batch, shape, xCaption, denoisedCaption, noEstimate }: EngineDrawnProps) {
   const actions = useActions();
   const xRef = useRef<HTMLCanvasElement>(null);
   const denoisedRef = useRef<HTMLCanvasElement>(null);
@@ -127,18 +144,24 @@ function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number;
   );
   return (
     <div className="views">
-      {canvas(xRef, 'xt-canvas', xCaption(step), false, 'xt')}
-      {canvas(denoisedRef, 'x0-canvas', denoisedCaption, step === 0, 'x0')}
+      {canvas(xRef, 'xt-canvas', xCaption, false, 'xt')}
+      {canvas(denoisedRef, 'x0-canvas', denoisedCaption, noEstimate, 'x0')}
     </div>
   );
 }
 
 function ImageViews() {
-  const frame = useAppState((s) => s.run.frame);
+  const frame = useShownFrame();
   const onWebGpu = useAppState((s) => s.backend.ep === 'webgpu');
   const engineEpoch = useAppState((s) => s.engineEpoch);
   const model = useCurrentModel();
   if (frame === null || model === undefined) return <Placeholder />;
+  const forward = frame.forward;
+  const captions = {
+    x: forward ? forwardCaption(forward.t) : xCaption(frame.i),
+    denoised: forward ? forwardDenoisedCaption : denoisedCaption,
+    noEstimate: !forward && frame.i === 0,
+  };
   // Only a GPU-resident run is sure to have the device the worker draws with.
   if (onWebGpu && frame.onGpu && canTransferCanvases) {
     // Keyed by the grid and the worker: a transferred canvas cannot be resized from the page, and
@@ -146,9 +169,11 @@ function ImageViews() {
     return (
       <EngineDrawnViews
         key={`engine ${engineEpoch} ${frame.batch} ${frame.shape.join('×')}`}
-        step={frame.i}
         batch={frame.batch}
         shape={frame.shape}
+        xCaption={captions.x}
+        denoisedCaption={captions.denoised}
+        noEstimate={captions.noEstimate}
       />
     );
   }
@@ -158,7 +183,7 @@ function ImageViews() {
       <GridCanvas
         testId="xt-canvas"
         view="xt"
-        caption={xCaption(frame.i)}
+        caption={captions.x}
         x={frame.x}
         batch={frame.batch}
         shape={frame.shape}
@@ -167,22 +192,24 @@ function ImageViews() {
       <GridCanvas
         testId="x0-canvas"
         view="x0"
-        caption={denoisedCaption}
+        caption={captions.denoised}
         x={frame.denoised}
         batch={frame.batch}
         shape={frame.shape}
         range={range}
-        noEstimate={frame.i === 0}
+        noEstimate={captions.noEstimate}
       />
     </div>
   );
 }
 
 const viewSize = 640;
+/** Cells per side of the forward view's density map (drawn smoothed). */
+const DENSITY_CELLS = 96;
 
 function PointsView() {
   const ref = useRef<HTMLCanvasElement>(null);
-  const frame = useAppState((s) => s.run.frame);
+  const frame = useShownFrame();
   const view = useAppState((s) => s.settings.view);
   const sdeKind = useAppState((s) => s.settings.sde);
   const frameLog = useAppState((s) => s.frameLog);
@@ -206,22 +233,34 @@ function PointsView() {
     const longest = ((bounds[1] - bounds[0]) / ARROWS_PER_SIDE) * 0.9;
     // Exact for a mixture (computed here); a network's from the engine (score-field.ts).
     let arrows: Arrow[] = [];
+    const forward = frame.forward !== undefined;
     if (view.scoreField && frame.sigma > 0) {
       if (mixture !== null)
         arrows = scoreArrows(mixture, frame.sigma, scale, bounds, ARROWS_PER_SIDE, longest);
-      else if (learned !== null && learned.runId === frame.runId)
+      // A learned model's arrows are asked for at the run's σ, not the forward frame's.
+      else if (learned !== null && learned.runId === frame.runId && !forward)
         arrows = arrowsAt(learned.points, learned.score, learned.scale, longest);
     }
+    // Forward on a mixture: the exact marginal p_t under the particles (forward.ts).
+    const density =
+      forward && mixture !== null
+        ? {
+            values: marginalDensityGrid(mixture, frame.sigma, scale, bounds, DENSITY_CELLS),
+            cells: DENSITY_CELLS,
+          }
+        : null;
+    ref.current?.setAttribute('data-density', density === null ? '0' : String(DENSITY_CELLS));
     // For tests and tools: how many arrows are drawn.
     ref.current?.setAttribute('data-arrows', String(arrows.length));
-    const paths = view.trajectories ? frameLog.upTo(frame.i).map((f) => f.x) : [];
+    const paths = view.trajectories && !forward ? frameLog.upTo(frame.i).map((f) => f.x) : [];
     drawPoints(ctx, viewSize, {
       bounds,
       x: frame.x,
-      // At step 0 there is no estimate yet (x̂₀ would be x̃ itself).
-      denoised: view.denoisedPoints && frame.i > 0 ? frame.denoised : null,
+      // At step 0 there is no estimate yet (x̂₀ would be x̃ itself); a forward frame has one.
+      denoised: view.denoisedPoints && (frame.i > 0 || forward) ? frame.denoised : null,
       arrows,
       paths,
+      density,
     });
   }, [frame, view, model, mixture, sde, frameLog, learned]);
   if (frame === null && !(local && model !== undefined)) return <Placeholder />;
@@ -239,8 +278,14 @@ function PointsView() {
           {local && model !== undefined && <DrawingOverlay size={viewSize} bounds={model.card.range} />}
         </div>
         <figcaption>
+          {frame?.forward !== undefined && (
+            <>
+              Forward, t = {frame.forward.t.toFixed(2)}
+              {mixture !== null ? ' · shading: exact p_t' : ''} ·{' '}
+            </>
+          )}
           <span className="key key-x">●</span> x_t particles · <span className="key key-x0">●</span> x̂₀
-          estimates{frame?.i === 0 ? ' (from step 1)' : ''} ·{' '}
+          estimates{frame?.i === 0 && frame.forward === undefined ? ' (from step 1)' : ''} ·{' '}
           <span className="key-score">arrows: score ∇log p_t</span>
           {mixture !== null
             ? ' (exact)'

@@ -32,6 +32,8 @@ import {
 } from './drawing-actions';
 import type { DrawingSlice } from '../state/store';
 import { RunSession, type ActionDeps } from './run-session';
+import { reverseFromHere, setDirection, showForwardAt } from './forward-actions';
+import type { Direction } from '../state/settings';
 import {
   cancelToolJob,
   runToolJob,
@@ -86,6 +88,10 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     reset: (): void => reset(session),
     cancelStep: (): void => cancelStep(session),
     setSpeed: (stepsPerSecond: number): void => setSpeed(session, stepsPerSecond),
+    /** Forward process (issue 12): the Direction, and the forward time t ∈ [0, 1] shown. */
+    setDirection: (direction: Direction): void => setDirection(session, direction),
+    seekForward: (t: number): void => showForwardAt(session, t),
+    reverseFromHere: (): void => reverseFromHere(session),
 
     setSampler: (samplerId: string): void => setSampler(session, samplerId),
     setSamplerParam: (name: string, value: ParamValue): void => setSamplerParam(session, name, value),

@@ -5,8 +5,13 @@ import type { RunSession } from './run-session';
 import { loadModel, startRun } from './run-start';
 import { onScoreField, refreshScoreField } from './score-field';
 import { onToolEvent } from './tool-actions';
+import { forwardAfterFrame, onForwardError, onForwardFrame } from './forward-actions';
 
 function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
+  if (frame.forward !== undefined) {
+    onForwardFrame(session, frame);
+    return;
+  }
   const { run, frameLog } = session.store.getState();
   // A readFrame answer repeats the current state: not a step, a seek answer or a branch.
   const isSeekAnswer = !frame.requested && session.takeSeekAnswer(frame.i);
@@ -30,6 +35,7 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   });
   if (frame.requested) session.answerFrameRequests(frame);
   else refreshScoreField(session);
+  forwardAfterFrame(session, frame);
 }
 
 function onReady(session: RunSession, event: Extract<EngineEvent, { type: 'ready' }>): void {
@@ -76,6 +82,9 @@ function onError(session: RunSession, event: Extract<EngineEvent, { type: 'error
       return;
     case 'backend':
       addNotice(store, { kind: 'warning', title: 'Backend problem', message: event.message });
+      return;
+    case 'forward':
+      onForwardError(session, event);
       return;
     case 'worker':
       addNotice(store, { kind: 'error', title: 'The engine restarted', message: event.message });

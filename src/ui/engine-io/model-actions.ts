@@ -1,6 +1,6 @@
 /** The page's first command, picking a model, retrying one that failed to load, and a pasted link. */
 import type { Settings } from '../state/settings';
-import { addNotice, dismissNotice, idleRun, updateRun, updateSettings } from '../state/store';
+import { addNotice, dismissNotice, idleRun, updateForward, updateRun, updateSettings } from '../state/store';
 import type { RunSession } from './run-session';
 import { loadModel, startOrLoad } from './run-start';
 import { drawingFromSettings } from './drawing-load';
@@ -69,6 +69,8 @@ export function applyLink(session: RunSession, settings: Settings): void {
   store.setState({ settings });
   updateRun(store, idleRun);
   drawingFromSettings(store);
+  // Forward (issue 12): the link's t is shown once its run has a frame; Play in Forward stops.
+  updateForward(store, { playing: false, queuedT: null });
   checkClass(session);
   if (store.getState().models[settings.modelId]?.state === 'failed')
     loadModel(session, settings.modelId, false);

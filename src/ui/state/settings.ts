@@ -37,6 +37,8 @@ export interface ToolSettings {
 }
 
 export const defaultTool: ToolSettings = { kind: null, t0: 0.5, src: 'sample', mask: null, resample: 0 };
+export type Direction = 'forward' | 'reverse';
+export const directions: readonly Direction[] = ['forward', 'reverse'];
 
 export interface Settings {
   modelId: string;
@@ -67,6 +69,12 @@ export interface Settings {
    * encodeDrawing), '' when nothing is drawn.
    */
   drawingData: string;
+  /**
+   * Direction (issue 12): 'reverse' runs the sampler from noise to data; 'forward' shows real data
+   * noised along the SDE at time `forwardT` ∈ [0, 1], with the network's x̂₀ beside it.
+   */
+  direction: Direction;
+  forwardT: number;
   /** Names of controls hidden for a lecture (teacher mode). */
   hidden: readonly ControlName[];
   /** Controllable generation (issue 13). */
@@ -95,6 +103,7 @@ export const controlNames = [
   'Export',
   'View',
   'Update rule',
+  'Direction',
 ] as const;
 export type ControlName = (typeof controlNames)[number];
 
@@ -134,6 +143,8 @@ export const defaultSettings: Settings = {
   stepsPerSecond: 30,
   view: { scoreField: true, trajectories: false, denoisedPoints: true },
   drawingData: '',
+  direction: 'reverse',
+  forwardT: 0.5,
   hidden: [],
   tool: defaultTool,
 };

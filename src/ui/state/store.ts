@@ -183,6 +183,31 @@ export const idleTraining: TrainingState = {
   snapshot: null,
 };
 
+/** Forward process (issue 12): what the page shows and asked for in the Forward direction. */
+export interface ForwardSlice {
+  /** The latest forward frame (x = x_t, denoised = x̂₀(x_t), forward.origin = x₀), or null. */
+  frame: FrameEvent | null;
+  /** Play in Forward: t advances by 1/steps per frame up to 1. */
+  playing: boolean;
+  /** The run a forward request is on its way for (the next waits for its answer), or null. */
+  inFlight: number | null;
+  /** A time asked for while one was on its way: sent when the answer comes. */
+  queuedT: number | null;
+  /**
+   * "Reverse from here": the run that started from a forward x_t, the clean data it came from, the
+   * time it started at and the RMS distance to x₀ there (per element, mean over the batch).
+   */
+  reverse: { runId: number; origin: Float32Array; fromT: number; startDistance: number } | null;
+}
+
+export const idleForward: ForwardSlice = {
+  frame: null,
+  playing: false,
+  inFlight: null,
+  queuedT: null,
+  reverse: null,
+};
+
 export interface AppState {
   settings: Settings;
   run: RunSlice;
@@ -202,6 +227,7 @@ export interface AppState {
   toolData: ToolData;
   /** Your own data: the drawing, its training and the trained network. */
   drawing: DrawingSlice;
+  forward: ForwardSlice;
 }
 
 export const idleRun: RunSlice = {
@@ -244,6 +270,7 @@ export function createAppStore(settings: Settings = defaultSettings): AppStore {
       training: idleTraining,
       trainedCard: null,
     },
+    forward: idleForward,
   }));
 }
 
@@ -268,6 +295,10 @@ export function updateSettings(store: AppStore, patch: Partial<Settings>): Setti
 
 export function updateRun(store: AppStore, patch: Partial<RunSlice>): void {
   store.setState({ run: { ...store.getState().run, ...patch } });
+}
+
+export function updateForward(store: AppStore, patch: Partial<ForwardSlice>): void {
+  store.setState({ forward: { ...store.getState().forward, ...patch } });
 }
 
 export function setHighlight(store: AppStore, highlight: ViewHighlight | null): void {

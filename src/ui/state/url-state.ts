@@ -7,12 +7,14 @@ import type { ParamSpec, ParamValue, Params } from '../../core/types';
 import {
   controlNames,
   defaultSettings,
+  directions,
   limits,
   maskPresets,
   scheduleKinds,
   toolKinds,
   sdeKinds,
   type ControlName,
+  type Direction,
   type Settings,
 } from './settings';
 import { isDrawingData } from './drawing';
@@ -160,6 +162,21 @@ export const urlProperties: readonly UrlProperty[] = [
     { type: 'text', valid: isDrawingData, what: 'base64url of a drawing (format 1, up to 3000 points)' },
     (s) => s.drawingData,
     (s, drawingData: string) => ({ ...s, drawingData }),
+  ),
+  // Forward process (issue 12): the Direction, and the forward time shown (written in Forward only).
+  prop(
+    'dir',
+    { type: 'choice', values: () => directions },
+    (s) => s.direction,
+    (s, direction: Direction) => ({ ...s, direction }),
+    (s) => s.direction === 'reverse',
+  ),
+  prop(
+    't',
+    { type: 'number', min: 0, max: 1 },
+    (s) => Number(s.forwardT.toFixed(3)),
+    (s, forwardT: number) => ({ ...s, forwardT }),
+    (s) => s.direction === 'reverse',
   ),
   prop(
     'hide',
