@@ -56,6 +56,10 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.scoreField(request.runId, request.sigma, request.points);
     case 'dispose':
       return engine.dispose();
+    case 'startCompare':
+      return engine.startCompare(request);
+    case 'setAdvance':
+      return engine.setAdvance(request.runId, request.advance);
     default:
       return assertNever(request, 'engine request');
   }

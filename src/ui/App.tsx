@@ -4,6 +4,7 @@
  * own. On a phone the same areas stack: pictures, transport, then the settings in groups.
  */
 import { Banners } from './components/Banners';
+import { CompareButtons, ComparePanel } from './components/ComparePanel';
 import { ModelPicker } from './components/ModelPicker';
 import { RunSettingsPanel } from './components/RunSettingsPanel';
 import { SamplerPanel } from './components/SamplerPanel';
@@ -25,6 +26,7 @@ export function App() {
           Diffusion Playground <span className="subtitle">noise → data, one reverse-SDE step per frame</span>
         </h1>
         <div className="top-actions">
+          <CompareButtons />
           <ExportButtons />
           <ShareButton />
         </div>
@@ -44,6 +46,9 @@ export function App() {
         <ViewToggles />
         <SettingsGroup title="Model">
           <ModelPicker />
+        </SettingsGroup>
+        <SettingsGroup title="Compare">
+          <ComparePanel />
         </SettingsGroup>
         <SettingsGroup title="Sampler">
           <SamplerPanel />

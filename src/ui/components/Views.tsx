@@ -17,6 +17,7 @@ import { useMixture, useSde } from '../state/model-math';
 import type { ViewHighlight } from '../state/update-rule';
 import { asTime } from '../../core/types';
 import { gridSize } from '../../shared/grid-layout';
+import { CompareViews } from './CompareViews';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
 
@@ -264,5 +265,7 @@ function Placeholder() {
 
 export function Views() {
   const model = useCurrentModel();
+  const compare = useAppState((s) => s.run.compare);
+  if (compare !== null) return <CompareViews view={compare} />;
   return model?.task === 'image' ? <ImageViews /> : <PointsView />;
 }

@@ -4,6 +4,8 @@
  */
 import type { NoiseKeying } from '../../core/sampling-loop';
 import type { Params, ScheduleKind, SdeKind } from '../../core/types';
+import type { CompareAdvance } from '../../engine/protocol';
+import type { ComparePane } from './compare';
 
 export interface ViewOptions {
   /** Draw the score field as arrows on the 2D particle view. */
@@ -38,6 +40,10 @@ export interface Settings {
    */
   noise: NoiseKeying;
   view: ViewOptions;
+  /** Compare mode (issue 14): 2–4 panes on the same seed, or null for the single view. */
+  compare: readonly ComparePane[] | null;
+  /** How compare panes advance together: lock-step on t, or level in network evaluations. */
+  advance: CompareAdvance;
   /** Names of controls hidden for a lecture (teacher mode). */
   hidden: readonly ControlName[];
 }
@@ -100,5 +106,7 @@ export const defaultSettings: Settings = {
   noise: 'brownian',
   stepsPerSecond: 30,
   view: { scoreField: true, trajectories: false, denoisedPoints: true },
+  compare: null,
+  advance: 't',
   hidden: [],
 };

@@ -4,6 +4,8 @@
  * sampler registry and the model manifest, so the registries are the URL's vocabulary.
  */
 import type { ParamSpec, ParamValue, Params } from '../../core/types';
+import type { CompareAdvance } from '../../engine/protocol';
+import { ADVANCES, formatCompare, MAX_PANES, MIN_PANES, parseCompare, type ComparePane } from './compare';
 import {
   controlNames,
   defaultSettings,
@@ -26,7 +28,8 @@ type Kind =
   | { type: 'bool' }
   | { type: 'choice'; values: (v: UrlVocabulary) => readonly string[] }
   | { type: 'nullableInt'; min: number; max: number; none: string }
-  | { type: 'list'; values: readonly string[] };
+  | { type: 'list'; values: readonly string[] }
+  | { type: 'panes' };
 
 type Get = (s: Settings) => unknown;
 type Set = (s: Settings, value: never) => Settings;
@@ -35,11 +38,19 @@ interface UrlProperty {
   kind: Kind;
   get: Get;
   set: Set;
+  /** Left out of the hash when this says so (compare mode's keys outside compare mode). */
+  omit?: (s: Settings) => boolean;
 }
 
 /** Typed constructor so each property's getter and setter agree on the value type. */
-function prop<T>(name: string, kind: Kind, get: (s: Settings) => T, set: (s: Settings, v: T) => Settings) {
-  return { name, kind, get, set: set as Set } satisfies UrlProperty;
+function prop<T>(
+  name: string,
+  kind: Kind,
+  get: (s: Settings) => T,
+  set: (s: Settings, v: T) => Settings,
+  omit?: (s: Settings) => boolean,
+) {
+  return { name, kind, get, set: set as Set, omit } satisfies UrlProperty;
 }
 
 /**
@@ -141,6 +152,21 @@ export const urlProperties: readonly UrlProperty[] = [
     (s) => s.view.denoisedPoints,
     (s, denoisedPoints: boolean) => ({ ...s, view: { ...s.view, denoisedPoints } }),
   ),
+  // ---- compare mode (issue 14): written only while it is on ----
+  prop(
+    'compare',
+    { type: 'panes' },
+    (s) => s.compare ?? [],
+    (s, compare: readonly ComparePane[]) => ({ ...s, compare }),
+    (s) => s.compare === null,
+  ),
+  prop(
+    'advance',
+    { type: 'choice', values: () => ADVANCES },
+    (s) => s.advance,
+    (s, advance: CompareAdvance) => ({ ...s, advance }),
+    (s) => s.compare === null,
+  ),
   prop(
     'hide',
     { type: 'list', values: controlNames.map(hideToken) },
@@ -187,6 +213,8 @@ function allowedText(name: string, kind: Kind, vocabulary: UrlVocabulary): strin
       return `${name} ${someOf(kind.values(vocabulary))}`;
     case 'list':
       return `${name} a comma list of ${someOf(kind.values)}`;
+    case 'panes':
+      return `${name} ${MIN_PANES}–${MAX_PANES} panes sampler:steps:sde:schedule:guidance`;
     default: {
       const unreachable: never = kind;
       return unreachable;
@@ -217,6 +245,7 @@ const quote = (key: string, raw?: string): string =>
 function formatValue(kind: Kind, value: unknown): string {
   if (kind.type === 'bool') return value ? '1' : '0';
   if (kind.type === 'list') return (value as string[]).join(',');
+  if (kind.type === 'panes') return formatCompare(value as ComparePane[]);
   if (kind.type === 'nullableInt' && value === null) return kind.none;
   return String(value);
 }
@@ -241,6 +270,13 @@ function parseValue(kind: Kind, raw: string, vocabulary: UrlVocabulary): unknown
     case 'list': {
       const items = raw === '' ? [] : raw.split(',');
       return items.every((x) => kind.values.includes(x)) ? items : undefined;
+    }
+    case 'panes': {
+      const parsed = parseCompare(
+        raw,
+        vocabulary.samplers.map((x) => x.id),
+      );
+      return 'panes' in parsed ? parsed.panes : undefined;
     }
     default: {
       const unreachable: never = kind;
@@ -274,9 +310,9 @@ function parseParam(spec: ParamSpec, raw: string): ParamValue | undefined {
 
 /** Serialises every setting (sampler parameters only where they differ from the registry default). */
 export function serialiseSettings(settings: Settings, vocabulary: UrlVocabulary): string {
-  const parts = urlProperties.map(
-    (p) => `${p.name}=${encodeURIComponent(formatValue(p.kind, p.get(settings)))}`,
-  );
+  const parts = urlProperties
+    .filter((p) => !p.omit?.(settings))
+    .map((p) => `${p.name}=${encodeURIComponent(formatValue(p.kind, p.get(settings)))}`);
   for (const sampler of vocabulary.samplers) {
     const values = settings.samplerParams[sampler.id] ?? {};
     for (const spec of sampler.params) {
@@ -356,7 +392,16 @@ export function parseHash(
     const property = urlProperties.find((p) => p.name === key);
     const value = property === undefined ? undefined : parseValue(property.kind, raw, vocabulary);
     if (property === undefined) ignored.push(`${quote(key)} is not a setting`);
-    else if (value === undefined)
+    else if (value === undefined && property.kind.type === 'panes') {
+      const parsed = parseCompare(
+        raw,
+        vocabulary.samplers.map((x) => x.id),
+      );
+      const why = 'problem' in parsed ? parsed.problem : '';
+      ignored.push(
+        `${quote(key, raw)} is not allowed (${why}; ${allowedText(key, property.kind, vocabulary)})`,
+      );
+    } else if (value === undefined)
       ignored.push(`${quote(key, raw)} is not allowed (${allowedText(key, property.kind, vocabulary)})`);
     else {
       settings = property.set(settings, value as never);
