@@ -19,6 +19,26 @@ import type { ComparePaneFrame, CompareFrameEvent } from '../../engine/protocol'
 import { formatNumber } from './format';
 import { SWEEP_STEPS } from '../../core/pane-batch';
 
+/**
+ * The network calls of a comparison, from the engine's compareFrame events: this tick's, all of
+ * them, and the evaluations they served (the status line shows it in compare mode).
+ */
+export function CompareCalls({ frame }: { frame: CompareFrameEvent }) {
+  const nfeSum = frame.panes.reduce((n, p) => n + p.nfeTotal, 0);
+  return (
+    <dd
+      data-testid="compare-calls"
+      data-calls-total={frame.callsTotal}
+      data-calls={frame.calls}
+      data-nfe-sum={nfeSum}
+      data-tick={frame.tick}
+    >
+      {frame.callsTotal} for {nfeSum} pane evaluations (tick {frame.tick}: {frame.calls})
+      {frame.onGpu ? ' · GPU-resident' : ''}
+    </dd>
+  );
+}
+
 /** One colour per pane, shared by its header, its plot line and its overlay points. */
 export const paneColours = ['#5eb0ff', '#ffb454', '#7ee08a', '#ff7bd0', '#c9a2ff', '#ff6b6b', '#e8ebf1'];
 const colourOf = (p: number): string => paneColours[p % paneColours.length];
@@ -238,23 +258,6 @@ function DifferenceView({ frame, range }: { frame: CompareFrameEvent; range: rea
   );
 }
 
-function CallsLine({ frame }: { frame: CompareFrameEvent }) {
-  const nfeSum = frame.panes.reduce((n, p) => n + p.nfeTotal, 0);
-  return (
-    <p
-      className="compare-calls"
-      data-testid="compare-calls"
-      data-calls-total={frame.callsTotal}
-      data-calls={frame.calls}
-      data-nfe-sum={nfeSum}
-      data-tick={frame.tick}
-    >
-      Tick {frame.tick}: {frame.calls} network call{frame.calls === 1 ? '' : 's'} · {frame.callsTotal} in all
-      for {nfeSum} pane evaluations{frame.onGpu ? ' (GPU-resident)' : ''}
-    </p>
-  );
-}
-
 export function CompareViews({ view }: { view: CompareView }) {
   const model = useCurrentModel();
   const actions = useActions();
@@ -272,7 +275,7 @@ export function CompareViews({ view }: { view: CompareView }) {
     return (
       <div className="compare-area" data-testid="sweep-view">
         <div className="sweep-head">
-          <CallsLine frame={frame} />
+          <span className="muted">The same seed at 10 to 1000 steps</span>
           <button type="button" onClick={actions.closeSweep}>
             Close sweep
           </button>
@@ -325,7 +328,6 @@ export function CompareViews({ view }: { view: CompareView }) {
   const cols = cells <= 3 ? cells : cells === 4 ? 2 : 3;
   return (
     <div className="compare-area" data-testid="compare-view">
-      <CallsLine frame={frame} />
       <div className="compare-grid" style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))` }}>
         {frame.panes.map((pane, p) => (
           <figure key={p} className="view compare-cell" data-testid={`compare-pane-${p + 1}`}>

@@ -38,8 +38,9 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
 }
 
 /** A comparison's tick: the Timeline follows the pane furthest along; the error lines grow. */
-function onCompareFrame(session: RunSession, frame: CompareFrameEvent): void {
+function onCompareFrame(session: RunSession, frame: CompareFrameEvent, now: number): void {
   const { run } = session.store.getState();
+  const rate = session.stepArrived(now, frame.tick > 0 && run.status === 'playing');
   const view = run.compare ?? emptyCompareView(false);
   const i = Math.max(...frame.panes.map((p) => p.i));
   updateRun(session.store, {
@@ -48,6 +49,7 @@ function onCompareFrame(session: RunSession, frame: CompareFrameEvent): void {
     reached: i,
     nfeTotal: frame.callsTotal,
     compare: withFrame(view, frame),
+    stepsPerSecond: rate ?? run.stepsPerSecond,
     status: frame.done ? 'done' : run.status,
     pendingStep: null,
   });
@@ -135,7 +137,7 @@ export function handleEngineEvent(session: RunSession, event: EngineEvent, now: 
       onFrame(session, event, now);
       return;
     case 'compareFrame':
-      onCompareFrame(session, event);
+      onCompareFrame(session, event, now);
       return;
     case 'paused':
       onPaused(session, event.reason, event.i);
