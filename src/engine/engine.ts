@@ -199,6 +199,15 @@ export class Engine {
    * never run, and the run pauses. `paused` (reason 'cancelled') answers once no step runs.
    */
   async cancelStep(runId: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) {
+      // A tick cannot stop between its panes' shared calls: it finishes and posts its frame, and
+      // the comparison stays paused from now on.
+      compare.playing = false;
+      compare.wakeOnAck?.();
+      this.emit({ type: 'paused', runId, reason: 'cancelled', i: compare.tick });
+      return;
+    }
     const run = this.current(runId);
     if (!run) return;
     run.cancels += 1;
