@@ -2,7 +2,7 @@
  * Compare mode in the real engine worker (issue 14): the tiny ONNX fixture, two panes on one grid
  * with one evaluation a step each, on WASM (networkGate) and on WebGPU (gpu-pane-gate, GPU-resident;
  * SwiftShader here). Each tick is one network call serving both panes, both panes reach the end,
- * and the GPU-resident panes match the WASM ones.
+ * and the GPU-resident panes match the WASM ones to float32 rounding of two backends.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CompareFrameEvent, EngineEvent, EngineRequest, EpPreference } from '../../src/engine/protocol';
@@ -73,7 +73,7 @@ describe('compare mode in the engine worker', () => {
     expect(last.panes[0].x).not.toEqual(last.panes[1].x);
   });
 
-  it('on WebGPU: GPU-resident panes through the GPU gate, equal to WASM within 1e-4', async () => {
+  it('on WebGPU: GPU-resident panes through the GPU gate, equal to WASM within 5e-4', async () => {
     const gpu = await compareToEnd('webgpu');
     expect(gpu).toHaveLength(wasm.length);
     const last = gpu.at(-1) as CompareFrameEvent;
@@ -86,6 +86,9 @@ describe('compare mode in the engine worker', () => {
         for (let e = 0; e < ref.length; e++) maxDiff = Math.max(maxDiff, Math.abs(pane.denoised[e] - ref[e]));
       }
     }
-    expect(maxDiff).toBeLessThan(1e-4);
+    // Two networks (WebGPU and WASM kernels) that agree to ~1e-4 per call (engine-worker.test.ts),
+    // over four steps of two samplers.
+    console.info(`compare panes, max |WebGPU − WASM| of x̂₀: ${maxDiff.toExponential(2)}`);
+    expect(maxDiff).toBeLessThan(5e-4);
   });
 });
