@@ -9,7 +9,8 @@
  * on the schedule of shared/frame-schedule.ts or when asked (readFrame).
  */
 import { asSigma, type Params, type SdeConfig } from '../core/types';
-import type { EngineEvent, EngineRequest, EpPreference, FrameEvent } from './protocol';
+import type { EngineEvent, EngineRequest, EpPreference, FrameEvent, ToolJob } from './protocol';
+import { runToolJob } from './tool-jobs';
 import type { LoadedModel } from './model';
 import { loadModel, summarize } from './model';
 import { WorkerTrajectory } from './worker-trajectory';
@@ -55,6 +56,8 @@ export class Engine {
   private views: AttachedViews | null = null;
   /** Serialises everything that touches the trajectory, so a step never interleaves with a swap. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Tool jobs asked for and not finished (issue 13), with whether each was cancelled. */
+  private readonly toolJobs = new Map<number, { cancelled: boolean }>();
 
   constructor(private readonly emit: (event: EngineEvent) => void) {}
 
@@ -359,6 +362,56 @@ export class Engine {
     compare.wakeOnAck?.();
     this.compare = null;
     void this.exclusive(async () => compare.destroy());
+  }
+
+  /**
+   * Controllable generation (issue 13): a tool job with the run's model and settings, between
+   * steps like everything that runs the network; progress per network call, and a Cancel that
+   * stops it at the next one (or a new run, which stops the job of the old).
+   */
+  async toolJob(runId: number, jobId: number, job: ToolJob): Promise<void> {
+    const run = this.current(runId);
+    const state = { cancelled: false };
+    this.toolJobs.set(jobId, state);
+    const done = (result: EngineEvent) => {
+      this.toolJobs.delete(jobId);
+      this.emit(result);
+    };
+    if (!run) {
+      done({ type: 'toolDone', jobId, result: null, cancelled: true, error: null });
+      return;
+    }
+    if (run.playing) await this.pause(runId);
+    await this.exclusive(async () => {
+      const cancelled = () => state.cancelled || run.stopped || this.run !== run;
+      try {
+        const result = await runToolJob(
+          {
+            model: run.model,
+            settings: run.trajectory.settings,
+            ...run.trajectory.conditioning,
+          },
+          job,
+          (fraction, nfe) => this.emit({ type: 'toolProgress', jobId, fraction, nfe }),
+          cancelled,
+        );
+        done({ type: 'toolDone', jobId, result, cancelled: false, error: null });
+      } catch (e) {
+        const stopped = e instanceof StepCancelled;
+        done({
+          type: 'toolDone',
+          jobId,
+          result: null,
+          cancelled: stopped,
+          error: stopped ? null : errorText(e),
+        });
+      }
+    });
+  }
+
+  async cancelToolJob(jobId: number): Promise<void> {
+    const state = this.toolJobs.get(jobId);
+    if (state) state.cancelled = true;
   }
 
   async dispose(): Promise<void> {

@@ -52,6 +52,8 @@ export interface RunSettings {
    * runs it operator by operator (for comparison).
    */
   graphCapture?: boolean;
+  /** Controllable generation (issue 13): where the run starts other than the prior. */
+  from?: RunStart;
 }
 
 // ---- compare mode (issue 14) ----
@@ -82,6 +84,57 @@ export interface CompareSettings extends Pick<
 
 /** At most this many panes in one comparison (4 in compare mode, 7 in the step sweep). */
 export const MAX_COMPARE_PANES = 8;
+// ---- controllable generation (issue 13) ----
+
+/**
+ * A run that does not start from the prior (core's SamplingLoop.startFrom and Inpainting):
+ * - 'data': known data in the model's data range, batch × dim. With `t0`, SDEdit: the reverse
+ *   process starts from the data forward-noised to σ(t₀) along the run's observation path, on the
+ *   Steps grid's points below. With `mask` (1 = known, 0 = to generate, batch × dim), inpainting by
+ *   replacement after every step, with `resample` RePaint passes; it starts from the prior unless
+ *   `t0` is given too.
+ * - 'state': "Reverse from here": the reverse process from x̃ (scale-free, batch × dim) at σ.
+ */
+export type RunStart =
+  | { kind: 'data'; data: Float32Array; t0: number | null; mask: Float32Array | null; resample: number }
+  | { kind: 'state'; xTilde: Float32Array; sigma: number };
+
+/**
+ * A controllable-generation tool run on demand with the current run's model and settings (issue 13),
+ * on `data` (batch × dim, the model's data range): the encode → decode round trip through the
+ * PF-ODE, the log-likelihood (K Rademacher probes, or exact for a mixture), or SDEdit's results at
+ * several t₀ from the same noise.
+ */
+export type ToolJob =
+  | { kind: 'roundTrip'; data: Float32Array }
+  | { kind: 'likelihood'; data: Float32Array; probes: number }
+  | { kind: 'sdeditStrip'; data: Float32Array; t0s: number[] };
+
+export type ToolResult =
+  | {
+      kind: 'roundTrip';
+      /** RMSE and largest error of decode(encode(x)) against x. */
+      rmse: number;
+      maxError: number;
+      nfeEncode: number;
+      nfeDecode: number;
+      decoded: Float32Array;
+    }
+  | {
+      kind: 'likelihood';
+      /** −log p per sample (nats) and its standard error over the probes. */
+      nll: number[];
+      stdErr: number[];
+      /** Images only: bits/dim of the dequantised data, and its standard error. */
+      bpd: number[] | null;
+      bpdStdErr: number[] | null;
+      nfe: number;
+      /** 0 for the exact divergence of a mixture. */
+      probes: number;
+      exact: boolean;
+      tolerance: number;
+    }
+  | { kind: 'sdeditStrip'; t0s: number[]; images: Float32Array; nfe: number };
 
 // ---- requests: page → worker ----
 
@@ -125,6 +178,10 @@ export type EngineRequest =
    * 2D view's arrows of a learned model: one batched network call, answered by `scoreField`.
    */
   | { type: 'scoreField'; runId: number; sigma: number; points: Float32Array }
+  /** Controllable generation: runs a tool job (answered by toolProgress events, then toolDone). */
+  | { type: 'toolJob'; runId: number; jobId: number; job: ToolJob }
+  /** Stops a tool job at its next network call (answered by toolDone with `cancelled`). */
+  | { type: 'cancelToolJob'; jobId: number }
   | { type: 'dispose' }
   // ---- compare mode (issue 14) ----
   /**
@@ -258,6 +315,10 @@ export type EngineEvent =
   /** The answer to a scoreField request: the score (D(x̃, σ) − x̃)/σ² at its points (empty: failed). */
   | { type: 'scoreField'; runId: number; sigma: number; points: Float32Array; score: Float32Array }
   | { type: 'playing'; runId: number }
+  /** A tool job's progress: fraction of the job done (0 … 1), network evaluations so far. */
+  | { type: 'toolProgress'; jobId: number; fraction: number; nfe: number }
+  /** A tool job ended: its result, or cancelled, or the error message. */
+  | { type: 'toolDone'; jobId: number; result: ToolResult | null; cancelled: boolean; error: string | null }
   | {
       type: 'error';
       scope: ErrorScope;
@@ -306,6 +367,37 @@ const isSchedule = (v: unknown): v is ScheduleKind => v === 'uniform' || v === '
 const isOffscreen = (v: unknown): v is OffscreenCanvas =>
   typeof OffscreenCanvas !== 'undefined' && v instanceof OffscreenCanvas;
 
+const isFloats = (v: unknown): v is Float32Array => v instanceof Float32Array;
+
+/** Plain-data check of a RunStart (lengths are checked against the model by the worker). */
+function isRunStart(v: unknown): v is RunStart {
+  if (!isObject(v)) return false;
+  if (v.kind === 'state') return isFloats(v.xTilde) && isNum(v.sigma) && v.sigma > 0;
+  return (
+    v.kind === 'data' &&
+    isFloats(v.data) &&
+    (v.t0 === null || (isNum(v.t0) && v.t0 > 0 && v.t0 <= 1)) &&
+    (v.mask === null || (isFloats(v.mask) && v.mask.length === v.data.length)) &&
+    isInt(v.resample) &&
+    v.resample >= 0 &&
+    (v.t0 !== null || v.mask !== null)
+  );
+}
+
+const MAX_PROBES = 64;
+
+function isToolJob(v: unknown): v is ToolJob {
+  if (!isObject(v) || !isFloats(v.data)) return false;
+  if (v.kind === 'roundTrip') return true;
+  if (v.kind === 'likelihood') return isInt(v.probes) && v.probes >= 1 && v.probes <= MAX_PROBES;
+  return (
+    v.kind === 'sdeditStrip' &&
+    Array.isArray(v.t0s) &&
+    v.t0s.length >= 1 &&
+    v.t0s.every((t) => isNum(t) && t > 0 && t <= 1)
+  );
+}
+
 function isRunSettings(m: Fields): boolean {
   return (
     isStr(m.model) &&
@@ -322,11 +414,10 @@ function isRunSettings(m: Fields): boolean {
     (m.noise === undefined || m.noise === 'brownian' || m.noise === 'step') &&
     isNum(m.stepsPerSecond) &&
     (m.residency === undefined || m.residency === 'gpu' || m.residency === 'cpu') &&
-    (m.graphCapture === undefined || isBool(m.graphCapture))
+    (m.graphCapture === undefined || isBool(m.graphCapture)) &&
+    (m.from === undefined || isRunStart(m.from))
   );
 }
-
-const isFloats = (v: unknown): v is Float32Array => v instanceof Float32Array;
 
 const isAdvance = (v: unknown): v is CompareAdvance => v === 't' || v === 'nfe';
 const isComparePane = (v: unknown): boolean =>
@@ -390,6 +481,8 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   detachViews: () => true,
   readFrame: (m) => isInt(m.runId),
   scoreField: (m) => isInt(m.runId) && isNum(m.sigma) && m.sigma > 0 && isFloats(m.points),
+  toolJob: (m) => isInt(m.runId) && isInt(m.jobId) && isToolJob(m.job),
+  cancelToolJob: (m) => isInt(m.jobId),
   dispose: () => true,
   startCompare: (m) => isInt(m.runId) && isBool(m.autoplay) && isCompareSettings(m),
   setAdvance: (m) => isInt(m.runId) && isAdvance(m.advance),
@@ -460,6 +553,12 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isFloats(m.score) &&
     (m.score.length === 0 || m.points.length === m.score.length),
   playing: (m) => isInt(m.runId),
+  toolProgress: (m) => isInt(m.jobId) && isNum(m.fraction) && isInt(m.nfe),
+  toolDone: (m) =>
+    isInt(m.jobId) &&
+    isBool(m.cancelled) &&
+    (m.error === null || isStr(m.error)) &&
+    (m.result === null || (isObject(m.result) && isStr(m.result.kind))),
   error: (m) => isStr(m.scope) && isStr(m.message) && isBool(m.recoverable),
 };
 

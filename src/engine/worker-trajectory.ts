@@ -7,12 +7,13 @@
 import type { ModelCard } from '../core/card';
 import type { Field } from '../core/field';
 import { cpuField } from '../core/field-cpu';
+import { noisedStart } from '../core/inpaint';
 import { sdeForModel } from '../core/sde';
 import { readStepEvent, type StepReport } from '../core/step-event';
-import { SamplingLoop } from '../core/sampling-loop';
-import type { Denoiser, Params, SdeConfig, Sigma } from '../core/types';
+import { SamplingLoop, type LoopSettings } from '../core/sampling-loop';
+import { asSigma, type Denoiser, type Params, type SdeConfig, type Sigma } from '../core/types';
 import type { LoadedModel } from './model';
-import type { FrameEvent, RunSettings } from './protocol';
+import type { FrameEvent, RunSettings, RunStart } from './protocol';
 import { nextTask, StepCancelled } from './next-task';
 
 /**
@@ -115,6 +116,39 @@ function backingFor(model: LoadedModel, settings: RunSettings): AnyBacking {
   return { onGpu: false, backing: { field, denoiser, condition, destroy: () => undefined } };
 }
 
+/**
+ * Puts a new loop at a start other than the prior (controllable generation, issue 13): the given
+ * state at σ, or known data — noised to σ(t₀) for SDEdit, and/or a mask for inpainting. The vectors
+ * are uploaded to the loop's field, so the same code serves the CPU and the GPU-resident path.
+ */
+export function applyStart<V>(loop: SamplingLoop<V>, from: RunStart, seed: number): void {
+  const { field, batch, dim } = loop;
+  const check = (values: Float32Array, what: string) => {
+    if (values.length !== batch * dim) {
+      throw new Error(
+        `${what} holds ${values.length} values, but the run is ${batch} samples × ${dim}: ` +
+          'draw or upload it again for this model and batch size.',
+      );
+    }
+    if (!values.every(Number.isFinite)) throw new Error(`${what} holds values that are not finite numbers.`);
+  };
+  if (from.kind === 'state') {
+    check(from.xTilde, 'The state to reverse from');
+    loop.startFrom(field.upload(from.xTilde), asSigma(from.sigma));
+    return;
+  }
+  check(from.data, 'The starting image');
+  const known = field.upload(from.data);
+  if (from.mask !== null) {
+    check(from.mask, 'The mask');
+    loop.setInpainting({ known, mask: field.upload(from.mask), resample: from.resample });
+  }
+  if (from.t0 !== null) {
+    const start = noisedStart(field, loop.settings.sde, known, from.t0, seed);
+    loop.startFrom(start.xTilde, start.sigma);
+  }
+}
+
 /** A GPU-resident trajectory's field and current report. */
 interface GpuState {
   field: Field<GPUBuffer>;
@@ -124,6 +158,8 @@ interface GpuState {
 export class WorkerTrajectory<V = unknown> {
   private last: StepReport<V>;
   private lastTimings = { modelMs: 0, otherMs: 0 };
+  /** The class and guidance the run's denoiser has now (core's values; for the tool jobs). */
+  conditioning: { classLabel: number | null; guidance: number } = { classLabel: null, guidance: 1 };
 
   private constructor(
     private readonly loop: SamplingLoop<V>,
@@ -163,7 +199,10 @@ export class WorkerTrajectory<V = unknown> {
         denoiseFinal: settings.denoiseFinal,
         noise: settings.noise ?? 'brownian',
       });
-      return new WorkerTrajectory(loop, timed, backing, card, onGpu) as WorkerTrajectory;
+      if (settings.from) applyStart(loop, settings.from, settings.seed);
+      const trajectory = new WorkerTrajectory(loop, timed, backing, card, onGpu);
+      trajectory.conditioning = conditioningOf(card, settings.classLabel, settings.guidance);
+      return trajectory as WorkerTrajectory;
     } catch (e) {
       backing.destroy();
       throw e;
@@ -180,14 +219,18 @@ export class WorkerTrajectory<V = unknown> {
   get samplerId(): string {
     return this.loop.settings.sampler.id;
   }
+  /** The loop's current settings (SDE, grid, sampler, seed). */
+  get settings(): Readonly<LoopSettings> {
+    return this.loop.settings;
+  }
   /** Samples in the batch. */
   get batch(): number {
     return this.loop.batch;
   }
   /** Steps of the whole run, the final denoising included: frames are 0 … totalSteps. */
   get totalSteps(): number {
-    const { settings } = this.loop;
-    return settings.steps + (settings.denoiseFinal ? 1 : 0);
+    const { settings, stepTotal } = this.loop;
+    return stepTotal + (settings.denoiseFinal ? 1 : 0);
   }
   /**
    * Takes one step (the frame is read by frame()). Before each network call the worker's queued
@@ -231,6 +274,7 @@ export class WorkerTrajectory<V = unknown> {
    */
   setConditioning(classLabel: number | null, guidance: number): void {
     this.timed.use(this.backing.condition(classLabel, guidance));
+    this.conditioning = conditioningOf(this.card, classLabel, guidance);
   }
 
   /**

@@ -54,6 +54,10 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.readFrame(request.runId);
     case 'scoreField':
       return engine.scoreField(request.runId, request.sigma, request.points);
+    case 'toolJob':
+      return engine.toolJob(request.runId, request.jobId, request.job);
+    case 'cancelToolJob':
+      return engine.cancelToolJob(request.jobId);
     case 'dispose':
       return engine.dispose();
     case 'startCompare':

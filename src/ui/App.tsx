@@ -12,6 +12,7 @@ import { SchedulePlots } from './components/SchedulePlots';
 import { SettingsGroup } from './components/SettingsGroup';
 import { StatusLine } from './components/StatusLine';
 import { StepProgress } from './components/StepProgress';
+import { ToolPanel } from './components/ToolPanel';
 import { ExportButtons, ShareButton } from './components/Toolbar';
 import { Transport } from './components/Transport';
 import { UpdateRule } from './components/UpdateRule';
@@ -49,6 +50,9 @@ export function App() {
         </SettingsGroup>
         <SettingsGroup title="Compare">
           <ComparePanel />
+        </SettingsGroup>
+        <SettingsGroup title="Controllable generation">
+          <ToolPanel />
         </SettingsGroup>
         <SettingsGroup title="Sampler">
           <SamplerPanel />

@@ -132,6 +132,29 @@ for (const size of projectors) {
   });
 }
 
+test.describe('1280×720 with a controllable-generation tool open', () => {
+  test.use({ viewport: { width: 1280, height: 720 } });
+
+  test('SDEdit and inpainting panels: Play, Timeline and both views stay on screen', async ({
+    page,
+    site,
+  }) => {
+    for (const tool of ['sdedit', 'inpaint']) {
+      await page.goto(`${site.url}#model=tiny&steps=20&batch=16&tool=${tool}&src=sample&mask=bottom`);
+      await waitForFirstFrame(page);
+      await expect(page.getByLabel('Tool', { exact: true })).toHaveValue(tool);
+      await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
+      await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      for (const id of ['xt-canvas', 'x0-canvas']) {
+        const box = await expectOnScreen(page, `${tool} ${id}`, page.getByTestId(id));
+        expect(Math.min(box.width, box.height), `${id} short side`).toBeGreaterThanOrEqual(320);
+      }
+      await expectNoPageScroll(page);
+      await expectSettingsScrollOnTheirOwn(page);
+    }
+  });
+});
+
 test.describe('390×844 phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 

@@ -70,6 +70,7 @@ const everythingChanged: Settings = {
   ],
   advance: 'nfe',
   hidden: ['Batch size', 'SDE'],
+  tool: { kind: 'inpaint', t0: 0.3, src: 'example:3', mask: 'bottom', resample: 2 },
 };
 
 describe('url-state', () => {
@@ -90,6 +91,17 @@ describe('url-state', () => {
     const hash = serialiseSettings(defaultSettings, vocabulary);
     expect(hash).not.toContain('pc.');
     expect(parseHash(hash, vocabulary)).toEqual({ settings: defaultSettings, ignored: [], passive: {} });
+  });
+
+  it('writes the controllable-generation keys only while a tool is open', () => {
+    expect(serialiseSettings(defaultSettings, vocabulary)).not.toMatch(/tool=|t0=|src=|mask=|resample=/);
+    const parsed = parseHash('#tool=sdedit&t0=0.4&src=sample&steps=20', vocabulary);
+    expect(parsed.ignored).toEqual([]);
+    expect(parsed.settings.tool).toEqual({ ...defaultSettings.tool, kind: 'sdedit', t0: 0.4 });
+    const hash = serialiseSettings(parsed.settings, vocabulary);
+    expect(hash).toContain('tool=sdedit&t0=0.4&src=sample');
+    expect(hash).not.toMatch(/mask=|resample=/);
+    expect(parseHash('#tool=inpaint&mask=sideways', vocabulary).ignored).toHaveLength(1);
   });
 
   it('an empty hash gives the defaults with no notice', () => {

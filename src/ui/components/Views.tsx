@@ -18,6 +18,7 @@ import type { ViewHighlight } from '../state/update-rule';
 import { asTime } from '../../core/types';
 import { gridSize } from '../../shared/grid-layout';
 import { CompareViews } from './CompareViews';
+import { InpaintOverlay } from './InpaintOverlay';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
 
@@ -74,6 +75,7 @@ function GridCanvas({ testId, view, caption, x, batch, shape, range, noEstimate 
       <div className="view-frame">
         <canvas ref={ref} data-testid={testId} className="pixelated" aria-label={caption} />
         {noEstimate && <NoEstimateYet />}
+        {view === 'xt' && <InpaintOverlay batch={batch} shape={shape} />}
       </div>
       <figcaption>{caption}</figcaption>
     </figure>
@@ -117,6 +119,7 @@ function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number;
           aria-label={caption}
         />
         {noEstimate && <NoEstimateYet />}
+        {view === 'xt' && <InpaintOverlay batch={batch} shape={shape} />}
       </div>
       <figcaption>{caption}</figcaption>
     </figure>

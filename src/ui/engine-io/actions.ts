@@ -5,9 +5,16 @@
  * share one RunSession with the engine-event handling; createActions binds them to a store.
  */
 import type { ParamValue, SdeKind } from '../../core/types';
-import type { EngineEvent } from '../../engine/protocol';
-import type { Settings, ViewOptions } from '../state/settings';
-import { addNotice, dismissNotice, setHighlight, type AppStore, type Notice } from '../state/store';
+import type { EngineEvent, ToolJob } from '../../engine/protocol';
+import type { MaskPreset, Settings, ToolSettings, ViewOptions } from '../state/settings';
+import {
+  addNotice,
+  dismissNotice,
+  setHighlight,
+  type AppStore,
+  type Notice,
+  type ToolData,
+} from '../state/store';
 import type { ViewHighlight } from '../state/update-rule';
 import { CanvasHandover, type ViewCanvas } from './canvas-handover';
 import { handleEngineEvent } from './engine-events';
@@ -17,6 +24,17 @@ import type { ComparePane } from '../state/compare';
 import type { CompareAdvance } from '../../engine/protocol';
 import { applyLink, boot, retryModel, selectModel } from './model-actions';
 import { RunSession, type ActionDeps } from './run-session';
+import {
+  cancelToolJob,
+  runToolJob,
+  setDrawing,
+  setMask,
+  setMaskPreset,
+  setTool,
+  setToolBrush,
+  takeCurrentSample,
+  setKnownImage,
+} from './tool-actions';
 import {
   setConditioning,
   setRunSetting,
@@ -92,5 +110,17 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     releaseViews: (x: ViewCanvas, denoised: ViewCanvas): void => canvases.release(x, denoised),
 
     handleEvent: (event: EngineEvent): void => handleEngineEvent(session, event, deps.now()),
+
+    // Controllable generation (issue 13): tool-actions.ts.
+    setTool: (patch: Partial<ToolSettings>): void => setTool(session, patch),
+    setToolBrush: (patch: Partial<Pick<ToolData, 'brush' | 'brushSize'>>): void =>
+      setToolBrush(session, patch),
+    takeCurrentSample: (): Promise<void> => takeCurrentSample(session),
+    setKnownImage: (image: Float32Array, name: string): void => setKnownImage(session, image, name),
+    setMask: (mask: Float32Array): void => setMask(session, mask),
+    setMaskPreset: (preset: MaskPreset): void => setMaskPreset(session, preset),
+    setDrawing: (drawing: Float32Array): void => setDrawing(session, drawing),
+    runToolJob: (job: ToolJob): void => runToolJob(session, job),
+    cancelToolJob: (): void => cancelToolJob(session),
   };
 }

@@ -10,6 +10,7 @@ import { addNotice, idleRun, setModelState, updateRun } from '../state/store';
 import type { RunSession } from './run-session';
 import { loadModel, startRun } from './run-start';
 import { onScoreField, refreshScoreField } from './score-field';
+import { onToolEvent } from './tool-actions';
 
 function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   const { run, frameLog } = session.store.getState();
@@ -150,6 +151,10 @@ export function handleEngineEvent(session: RunSession, event: EngineEvent, now: 
       return;
     case 'scoreField':
       onScoreField(session, event);
+      return;
+    case 'toolProgress':
+    case 'toolDone':
+      onToolEvent(session, event);
       return;
     case 'error':
       onError(session, event);

@@ -5,7 +5,8 @@
 import type { EngineRequest } from '../../engine/protocol';
 import { compareBatch, emptyCompareView, sweepPanes, type ComparePane } from '../state/compare';
 import type { Params } from '../../core/types';
-import { idleRun, setModelState, updateRun } from '../state/store';
+import { idleRun, setModelState, updateRun, type AppState } from '../state/store';
+import { toolStart } from '../state/tool-start';
 import type { RunSession } from './run-session';
 
 /** The current sampler's parameters as the engine gets them (registry defaults under the user's). */
@@ -22,9 +23,18 @@ export function currentConditioning(session: RunSession): { classLabel: number |
   return { classLabel: conditional ? s.classLabel : null, guidance: conditional ? s.guidance : 0 };
 }
 
+/** The values of one sample of the current model, or 0 when it is not ready. */
+export function modelDim(state: AppState): number {
+  const model = state.models[state.settings.modelId];
+  return model?.state === 'ready' ? model.summary.shape.reduce((a, b) => a * b, 1) : 0;
+}
+
 /** The `start` request for the current settings. */
 function startRequest(session: RunSession, runId: number, autoplay: boolean): EngineRequest {
-  const { settings: s } = session.store.getState();
+  const state = session.store.getState();
+  const { settings: s } = state;
+  // Controllable generation (issue 13): an open tool's start goes with every run.
+  const from = toolStart(s, state.toolData, modelDim(state));
   return {
     type: 'start',
     runId,
@@ -41,6 +51,7 @@ function startRequest(session: RunSession, runId: number, autoplay: boolean): En
     denoiseFinal: s.denoiseFinal,
     noise: s.noise,
     stepsPerSecond: s.stepsPerSecond,
+    ...(from ? { from } : {}),
   };
 }
 

@@ -16,6 +16,30 @@ export interface ViewOptions {
   denoisedPoints: boolean;
 }
 
+// ---- controllable generation (issue 13) ----
+
+/** The controllable-generation tool open on the image view. */
+export type ToolKind = 'inpaint' | 'sdedit' | 'encode' | 'likelihood';
+export const toolKinds: readonly ToolKind[] = ['inpaint', 'sdedit', 'encode', 'likelihood'];
+/** Preset masks (1 = known): the named half, or a random half of the pixels. */
+export type MaskPreset = 'bottom' | 'top' | 'left' | 'right' | 'random50';
+export const maskPresets: readonly MaskPreset[] = ['bottom', 'top', 'left', 'right', 'random50'];
+
+export interface ToolSettings {
+  /** The tool open, or null (none: the URL then carries no tool keys). */
+  kind: ToolKind | null;
+  /** SDEdit strength: the reverse process starts at t₀ from the drawing noised there. */
+  t0: number;
+  /** What the tool starts from: the current sample, or real example k of the model. */
+  src: string;
+  /** A preset mask to start the inpainting mask from, or null. */
+  mask: MaskPreset | null;
+  /** RePaint resampling passes per step of an inpainting run (0 = plain replacement). */
+  resample: number;
+}
+
+export const defaultTool: ToolSettings = { kind: null, t0: 0.5, src: 'sample', mask: null, resample: 0 };
+
 export interface Settings {
   modelId: string;
   samplerId: string;
@@ -46,6 +70,8 @@ export interface Settings {
   advance: CompareAdvance;
   /** Names of controls hidden for a lecture (teacher mode). */
   hidden: readonly ControlName[];
+  /** Controllable generation (issue 13). */
+  tool: ToolSettings;
 }
 
 /** Every control, by its visible label and accessible name. */
@@ -89,6 +115,8 @@ export const limits = {
   classLabel: { min: 0, max: 999 },
   guidance: { min: 0, max: 10 },
   stepsPerSecond: { min: 1, max: 120 },
+  t0: { min: 0.01, max: 1 },
+  resample: { min: 0, max: 10 },
 } as const;
 
 export const defaultSettings: Settings = {
@@ -109,4 +137,5 @@ export const defaultSettings: Settings = {
   compare: null,
   advance: 't',
   hidden: [],
+  tool: defaultTool,
 };

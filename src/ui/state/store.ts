@@ -5,7 +5,14 @@
  * reads it through contexts.ts.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ExecutionProvider, FrameEvent, FrameTimings, ModelSummary } from '../../engine/protocol';
+import type {
+  ExecutionProvider,
+  FrameEvent,
+  FrameTimings,
+  ModelSummary,
+  ToolJob,
+  ToolResult,
+} from '../../engine/protocol';
 import type { ModelCard } from '../../core/card';
 import { FrameLog } from './frame-log';
 import { defaultSettings, type Settings } from './settings';
@@ -86,6 +93,50 @@ export interface LearnedScore {
   score: Float32Array;
 }
 
+// ---- controllable generation (issue 13) ----
+
+/** A tool job asked of the engine, and where it stands. */
+export interface ToolJobState {
+  id: number;
+  kind: ToolJob['kind'];
+  status: 'running' | 'done' | 'cancelled' | 'failed';
+  fraction: number;
+  nfe: number;
+  result: ToolResult | null;
+  error: string | null;
+}
+
+/** What the tools hold besides their URL settings (pictures are not in links). */
+export interface ToolData {
+  /** Inpainting's known image(s), `samples` × dim in the model's data range; null until chosen. */
+  known: Float32Array | null;
+  knownSamples: number;
+  /** Where `known` came from, in words ("the sample at step 100", "upload digit.png"). */
+  knownFrom: string;
+  /** Inpainting's mask over one image (dim values, 1 = known), shared by every sample. */
+  mask: Float32Array | null;
+  /** SDEdit's drawing (dim values, the model's data range), or null before one is made. */
+  drawing: Float32Array | null;
+  /** The model the pictures belong to (they are dropped when another is chosen). */
+  modelId: string | null;
+  job: ToolJobState | null;
+  /** The drawing tools' state (shared by the mask overlay and the SDEdit canvas). */
+  brush: 'brush' | 'eraser';
+  brushSize: number;
+}
+
+export const emptyToolData: ToolData = {
+  known: null,
+  knownSamples: 0,
+  knownFrom: '',
+  mask: null,
+  drawing: null,
+  modelId: null,
+  job: null,
+  brush: 'brush',
+  brushSize: 3,
+};
+
 export interface AppState {
   settings: Settings;
   run: RunSlice;
@@ -103,6 +154,8 @@ export interface AppState {
   highlight: ViewHighlight | null;
   /** Compare mode: the two panes (0-based) the difference image subtracts. */
   differencePanes: readonly [number, number];
+  /** Controllable generation's pictures and job (issue 13). */
+  toolData: ToolData;
 }
 
 export const idleRun: RunSlice = {
@@ -137,6 +190,7 @@ export function createAppStore(settings: Settings = defaultSettings): AppStore {
     learnedScore: null,
     highlight: null,
     differencePanes: [0, 1],
+    toolData: emptyToolData,
   }));
 }
 
@@ -165,6 +219,10 @@ export function updateRun(store: AppStore, patch: Partial<RunSlice>): void {
 
 export function setHighlight(store: AppStore, highlight: ViewHighlight | null): void {
   if (store.getState().highlight !== highlight) store.setState({ highlight });
+}
+
+export function updateToolData(store: AppStore, patch: Partial<ToolData>): void {
+  store.setState({ toolData: { ...store.getState().toolData, ...patch } });
 }
 
 export function setModelState(store: AppStore, modelId: string, state: ModelLoadState): void {

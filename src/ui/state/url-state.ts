@@ -10,7 +10,9 @@ import {
   controlNames,
   defaultSettings,
   limits,
+  maskPresets,
   scheduleKinds,
+  toolKinds,
   sdeKinds,
   type ControlName,
   type Settings,
@@ -38,7 +40,7 @@ interface UrlProperty {
   kind: Kind;
   get: Get;
   set: Set;
-  /** Left out of the hash when this says so (compare mode's keys outside compare mode). */
+  /** Left out of the hash when this says so (keys that only mean something with another). */
   omit?: (s: Settings) => boolean;
 }
 
@@ -50,7 +52,7 @@ function prop<T>(
   set: (s: Settings, v: T) => Settings,
   omit?: (s: Settings) => boolean,
 ) {
-  return { name, kind, get, set: set as Set, omit } satisfies UrlProperty;
+  return { name, kind, get, set: set as Set, ...(omit ? { omit } : {}) } satisfies UrlProperty;
 }
 
 /**
@@ -172,6 +174,42 @@ export const urlProperties: readonly UrlProperty[] = [
     { type: 'list', values: controlNames.map(hideToken) },
     (s) => s.hidden.map(hideToken),
     (s, tokens: string[]) => ({ ...s, hidden: tokens.map(controlOfToken) }),
+  ),
+  // ---- controllable generation (issue 13): written only while a tool is open ----
+  prop(
+    'tool',
+    { type: 'choice', values: () => toolKinds },
+    (s) => s.tool.kind,
+    (s, kind: Settings['tool']['kind']) => ({ ...s, tool: { ...s.tool, kind } }),
+    (s) => s.tool.kind === null,
+  ),
+  prop(
+    't0',
+    { type: 'number', ...limits.t0 },
+    (s) => s.tool.t0,
+    (s, t0: number) => ({ ...s, tool: { ...s.tool, t0 } }),
+    (s) => s.tool.kind === null,
+  ),
+  prop(
+    'src',
+    { type: 'choice', values: () => ['sample', ...Array.from({ length: 100 }, (_, k) => `example:${k}`)] },
+    (s) => s.tool.src,
+    (s, src: string) => ({ ...s, tool: { ...s.tool, src } }),
+    (s) => s.tool.kind === null,
+  ),
+  prop(
+    'mask',
+    { type: 'choice', values: () => maskPresets },
+    (s) => s.tool.mask,
+    (s, mask: Settings['tool']['mask']) => ({ ...s, tool: { ...s.tool, mask } }),
+    (s) => s.tool.kind !== 'inpaint' || s.tool.mask === null,
+  ),
+  prop(
+    'resample',
+    { type: 'int', ...limits.resample },
+    (s) => s.tool.resample,
+    (s, resample: number) => ({ ...s, tool: { ...s.tool, resample } }),
+    (s) => s.tool.kind !== 'inpaint' || s.tool.resample === 0,
   ),
 ];
 
