@@ -19,11 +19,13 @@ import { carriesArrays } from '../shared/frame-schedule';
 import { ViewPainter, type AttachedViews } from './views';
 import { nextTask, StepCancelled } from './next-task';
 import { forwardData } from './forward-data';
+import { advanceCompare, CompareRun, playCompare, type ComparePlayer } from './compare-run';
 
 /** Frames posted but not yet acknowledged before the play loop waits. */
 export const MAX_IN_FLIGHT = 2;
 
 type StartRequest = Extract<EngineRequest, { type: 'start' }>;
+type StartCompareRequest = Extract<EngineRequest, { type: 'startCompare' }>;
 
 interface Run {
   runId: number;
@@ -49,6 +51,8 @@ export class Engine {
   /** Loaded (or loading) models by id, with the backend preference they were loaded for. */
   private readonly models = new Map<string, { ep: EpPreference; loading: Promise<LoadedModel> }>();
   private run: Run | null = null;
+  /** The comparison (compare mode, issue 14), when one is the current run instead. */
+  private compare: CompareRun | null = null;
   /** The page's canvases, while attached. */
   private views: AttachedViews | null = null;
   /** Serialises everything that touches the trajectory, so a step never interleaves with a swap. */
@@ -106,6 +110,7 @@ export class Engine {
     }
     const model = await loading;
     this.stopCurrent();
+    this.stopCompare();
     // The page may have heard of another model's backend since (it starts a loaded model without
     // asking to load it again): say where this run's model runs.
     this.emit({ type: 'backend', ...model.backend });
@@ -129,6 +134,8 @@ export class Engine {
   }
 
   async play(runId: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) return this.playCompare(compare);
     const run = this.current(runId);
     if (!run || run.playing) return;
     if (run.trajectory.done) {
@@ -142,6 +149,14 @@ export class Engine {
   }
 
   async pause(runId: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) {
+      if (!compare.playing) return;
+      compare.playing = false;
+      compare.wakeOnAck?.();
+      this.emit({ type: 'paused', runId, reason: 'user', i: compare.tick });
+      return;
+    }
     const run = this.current(runId);
     if (!run || !run.playing) return;
     run.playing = false;
@@ -150,6 +165,12 @@ export class Engine {
   }
 
   async stepOnce(runId: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) {
+      if (compare.playing) await this.pause(runId);
+      await advanceCompare(compare, this.comparePlayer);
+      return;
+    }
     const run = this.current(runId);
     if (!run) return;
     if (run.playing) await this.pause(runId);
@@ -182,6 +203,8 @@ export class Engine {
   }
 
   async setSpeed(runId: number, stepsPerSecond: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) compare.stepsPerSecond = Math.max(0, stepsPerSecond);
     const run = this.current(runId);
     if (run) run.stepsPerSecond = Math.max(0, stepsPerSecond);
   }
@@ -189,6 +212,7 @@ export class Engine {
   /** The page left this run: it stops, and its step in flight stops at the next network call. */
   async stop(runId: number): Promise<void> {
     if (this.current(runId)) this.stopCurrent();
+    if (this.currentCompare(runId)) this.stopCompare();
   }
 
   /**
@@ -196,6 +220,15 @@ export class Engine {
    * never run, and the run pauses. `paused` (reason 'cancelled') answers once no step runs.
    */
   async cancelStep(runId: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) {
+      // A tick cannot stop between its panes' shared calls: it finishes and posts its frame, and
+      // the comparison stays paused from now on.
+      compare.playing = false;
+      compare.wakeOnAck?.();
+      this.emit({ type: 'paused', runId, reason: 'cancelled', i: compare.tick });
+      return;
+    }
     const run = this.current(runId);
     if (!run) return;
     run.cancels += 1;
@@ -205,6 +238,12 @@ export class Engine {
   }
 
   async frameAck(runId: number, _i: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) {
+      compare.unacked = Math.max(0, compare.unacked - 1);
+      compare.wakeOnAck?.();
+      return;
+    }
     const run = this.current(runId);
     if (!run) return;
     run.unacked = Math.max(0, run.unacked - 1);
@@ -278,6 +317,69 @@ export class Engine {
       }
       if (this.run === run) this.emit({ type: 'scoreField', runId, sigma, points, score });
     });
+  }
+
+  // ---- compare mode (issue 14) ----
+
+  /** Starts a comparison (it replaces any run) at tick 0: every pane at the shared prior. */
+  async startCompare(request: StartCompareRequest): Promise<void> {
+    const loading = this.models.get(request.model)?.loading;
+    if (!loading) {
+      throw new Error(
+        `Model "${request.model}" is not loaded yet: choose it again to load it, then press Compare.`,
+      );
+    }
+    const model = await loading;
+    this.stopCurrent();
+    this.stopCompare();
+    this.emit({ type: 'backend', ...model.backend });
+    const compare = CompareRun.create(model, request);
+    this.compare = compare;
+    await this.exclusive(async () => {
+      compare.unacked += 1;
+      this.emit(await compare.frame());
+    });
+    if (request.autoplay) await this.play(request.runId);
+  }
+
+  /** Lock-step on t or by NFE from the next tick on. */
+  async setAdvance(runId: number, advance: 't' | 'nfe'): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) await this.exclusive(async () => void (compare.advance = advance));
+  }
+
+  private currentCompare(runId: number): CompareRun | null {
+    return this.compare && this.compare.runId === runId ? this.compare : null;
+  }
+
+  private readonly comparePlayer: ComparePlayer = {
+    emit: (event) => this.emit(event),
+    exclusive: (task) => this.exclusive(task),
+    isCurrent: (run) => this.compare === run,
+    waitUntil: (time) => waitUntil(time),
+    maxInFlight: MAX_IN_FLIGHT,
+  };
+
+  private async playCompare(compare: CompareRun): Promise<void> {
+    if (compare.playing) return;
+    if (compare.done) {
+      this.emit({ type: 'paused', runId: compare.runId, reason: 'done', i: compare.tick });
+      return;
+    }
+    compare.playing = true;
+    compare.unacked = 0;
+    this.emit({ type: 'playing', runId: compare.runId });
+    void playCompare(compare, this.comparePlayer);
+  }
+
+  private stopCompare(): void {
+    const compare = this.compare;
+    if (!compare) return;
+    compare.playing = false;
+    compare.stopped = true;
+    compare.wakeOnAck?.();
+    this.compare = null;
+    void this.exclusive(async () => compare.destroy());
   }
 
   /**
@@ -387,6 +489,7 @@ export class Engine {
   async dispose(): Promise<void> {
     this.views = null;
     this.stopCurrent();
+    this.stopCompare();
     const loaded = await Promise.allSettled([...this.models.values()].map((m) => m.loading));
     this.models.clear();
     for (const result of loaded) if (result.status === 'fulfilled') await result.value.release();

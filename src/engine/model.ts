@@ -5,18 +5,20 @@
  */
 import { parseCard } from '../core/card';
 import type { ModelCard } from '../core/card';
-import { mixtureFromAnalytic, MixtureDenoiser } from '../core/mixture';
-import { denoiserForCard } from '../core/denoiser';
+import { denoiserForCard, type NetworkFn } from '../core/denoiser';
 import { EmpiricalDenoiser } from '../core/empirical';
+import { mixtureFromAnalytic, MixtureDenoiser, type GaussianMixture } from '../core/mixture';
+import type { PaneGate } from '../core/pane-batch';
 import type { Denoiser } from '../core/types';
 import type * as ort from 'onnxruntime-web';
 import { GpuNetworkDenoiser } from '../gpu/gpu-denoiser';
 import { GpuField } from '../gpu/gpu-field';
+import { gpuNetworkGate } from '../gpu/gpu-pane-gate';
 import type { Backend } from './backend';
 import { analyticBackend, createSession, ortWebGpuDevice } from './backend';
 import { CapturedGraphs, OrtGpuNetwork } from './gpu-network';
 import { fetchJson, loadVerifiedBytes, ModelLoadError } from './fetch-model';
-import { networkDenoiser } from './network-denoiser';
+import { networkDenoiser, networkFn } from './network-denoiser';
 import type { GraphContract, OnnxNetwork } from './onnx-network';
 import { onnxNetwork } from './onnx-network';
 import type { EngineEvent, EpPreference, ModelSummary } from './protocol';
@@ -43,7 +45,24 @@ export interface LoadedModel {
    * it, and the engine draws the page's canvases with it). Null on WASM and for exact mixtures.
    */
   device: GPUDevice | null;
+  /** Compare mode (issue 14): the exact mixture of an analytic card, else null. */
+  mixture: GaussianMixture | null;
+  /** Compare mode on the CPU: the network as core's NetworkFn (null for an exact mixture). */
+  network: NetworkFn | null;
+  /**
+   * Compare mode on WebGPU: one field and GPU-resident denoiser per pane (guidance weight each),
+   * their network calls joined at one gate (src/gpu/gpu-pane-gate.ts). Null where `gpu` is.
+   */
+  gpuPanes: ((batch: number, classLabel: number | null, guidances: readonly number[]) => GpuPanes) | null;
   release(): Promise<void>;
+}
+
+/** Compare mode's GPU-resident panes: fields, denoisers and the gate their calls meet at. */
+export interface GpuPanes {
+  fields: GpuField[];
+  denoisers: Denoiser<GPUBuffer>[];
+  gate: PaneGate;
+  destroy(): void;
 }
 
 export interface GpuOptions {
@@ -109,6 +128,12 @@ export async function loadModel(
           options.graphCapture === false ? null : captured,
         )),
     device,
+    mixture: null,
+    network: networkFn(network),
+    gpuPanes:
+      device &&
+      ((batch, classLabel, guidances) =>
+        gpuPanes(card, session, device, batch, classLabel, guidances, captured)),
     release: async () => {
       await captured?.release();
       await network.release();
@@ -126,6 +151,9 @@ function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): Omi
     denoiser: () => new MixtureDenoiser(mixture),
     gpu: null,
     device: null,
+    mixture,
+    network: null,
+    gpuPanes: null,
     release: async () => undefined,
   };
 }
@@ -140,6 +168,9 @@ function mlpModel(card: ModelCard, emit: (event: EngineEvent) => void): Omit<Loa
     denoiser: () => denoiserForCard(card),
     gpu: null,
     device: null,
+    mixture: null,
+    network: null,
+    gpuPanes: null,
     release: async () => undefined,
   };
 }
@@ -176,6 +207,9 @@ export function localModel(
       denoiser: () => empirical,
       gpu: null,
       device: null,
+      mixture: null,
+      network: null,
+      gpuPanes: null,
       release: async () => undefined,
     };
   }
@@ -257,6 +291,39 @@ function gpuBacking(
   } catch (e) {
     network.destroy();
     field.destroy();
+    throw e;
+  }
+}
+
+/** Compare mode on WebGPU: a field per pane, one network field, the gate between them. */
+function gpuPanes(
+  card: ModelCard,
+  session: ort.InferenceSession,
+  device: GPUDevice,
+  batch: number,
+  classLabel: number | null,
+  guidances: readonly number[],
+  captured: CapturedGraphs | null,
+): GpuPanes {
+  const dim = card.shape.reduce((a, b) => a * b, 1);
+  const networkField = new GpuField(device, batch, dim);
+  const fields: GpuField[] = [];
+  const network = new OrtGpuNetwork(session, graphContract(card), networkField, device, captured);
+  const destroy = (): void => {
+    network.destroy();
+    for (const field of fields) field.destroy();
+    networkField.destroy();
+  };
+  try {
+    for (const _ of guidances) fields.push(new GpuField(device, batch, dim));
+    const shared = gpuNetworkGate(network.fn, networkField, fields);
+    const classLabels = classLabel === null || !card.classes ? undefined : classLabel;
+    const denoisers = guidances.map(
+      (guidance, p) => new GpuNetworkDenoiser(fields[p], shared.forPane(p), card, { classLabels, guidance }),
+    );
+    return { fields, denoisers, gate: shared.gate, destroy };
+  } catch (e) {
+    destroy();
     throw e;
   }
 }

@@ -56,6 +56,34 @@ export interface RunSettings {
   from?: RunStart;
 }
 
+// ---- compare mode (issue 14) ----
+
+export type CompareAdvance = 't' | 'nfe';
+
+/** One pane of a comparison: what differs between panes. */
+export interface ComparePaneSettings {
+  sampler: string;
+  params: Params;
+  sde: SdeConfig;
+  schedule: ScheduleKind;
+  steps: number;
+  /** Guidance weight w as in RunSettings (ignored without a class). */
+  guidance: number;
+}
+
+/** A comparison: what the panes share, and the panes (1 to MAX_COMPARE_PANES). */
+export interface CompareSettings extends Pick<
+  RunSettings,
+  'model' | 'seed' | 'batch' | 'classLabel' | 'denoiseFinal' | 'noise' | 'stepsPerSecond'
+> {
+  panes: ComparePaneSettings[];
+  advance: CompareAdvance;
+  /** On an exact mixture: measure each pane's sliced W1 to the exact distribution every tick. */
+  errorPlot: boolean;
+}
+
+/** At most this many panes in one comparison (4 in compare mode, 7 in the step sweep). */
+export const MAX_COMPARE_PANES = 8;
 // ---- controllable generation (issue 13) ----
 
 /**
@@ -171,7 +199,16 @@ export type EngineRequest =
    * (core's SamplingLoop.startFrom); answered by its frame 0, then playing when `autoplay`.
    */
   | { type: 'reverseFromHere'; runId: number; autoplay: boolean }
-  | { type: 'dispose' };
+  | { type: 'dispose' }
+  // ---- compare mode (issue 14) ----
+  /**
+   * A comparison: one pane per entry, sharing the model, seed, batch, prior draw and Brownian path
+   * and every network call (core's PaneBatch). play, pause, step, setSpeed, frameAck and stop
+   * take its runId like a single run's; frames come as `compareFrame`.
+   */
+  | ({ type: 'startCompare'; runId: number; autoplay: boolean } & CompareSettings)
+  /** Lock-step on t or by NFE, from the next tick on. */
+  | { type: 'setAdvance'; runId: number; advance: CompareAdvance };
 
 export type EngineRequestType = EngineRequest['type'];
 
@@ -241,6 +278,50 @@ export interface ModelSummary {
   analytic: boolean;
 }
 
+/** One pane in a compareFrame (arrays as in FrameEvent, native x and x̂₀, always sent). */
+export interface ComparePaneFrame {
+  sampler: string;
+  /** Steps taken, and of the whole pane (final denoising included). */
+  i: number;
+  steps: number;
+  t: number;
+  sigma: number;
+  /** Evaluations in this tick, and since the start. */
+  nfe: number;
+  nfeTotal: number;
+  /** Its share of the shared network time per step so far, ms. */
+  msPerStep: number;
+  x: Float32Array;
+  denoised: Float32Array;
+  /** Sliced W1 of x to the exact marginal (errorPlot on an exact mixture), else null. */
+  error: number | null;
+  done: boolean;
+  /** Why this pane stopped (its step failed, or its state is not finite); null while it runs. */
+  failure: string | null;
+}
+
+/** One tick of a comparison: every pane's state after it. */
+export interface CompareFrameEvent {
+  type: 'compareFrame';
+  runId: number;
+  /** Ticks so far (0: the shared prior). */
+  tick: number;
+  /** Network calls in this tick (the largest NFE of the panes that stepped, not their sum). */
+  calls: number;
+  /** Network calls since the start. */
+  callsTotal: number;
+  networkMs: number;
+  batch: number;
+  shape: number[];
+  panes: ComparePaneFrame[];
+  /** The sampling floor of the error plot: W1 of exact vs exact sets of the same N (null: no plot). */
+  floor: { low: number; high: number } | null;
+  /** Particles per pane behind the error plot. */
+  particles: number;
+  done: boolean;
+  onGpu: boolean;
+}
+
 export type PauseReason = 'user' | 'done' | 'nonfinite' | 'error' | 'cancelled';
 /** 'forward': the forward process could not be shown (issue 12); the run itself is unharmed. */
 export type ErrorScope = 'model' | 'run' | 'backend' | 'worker' | 'forward';
@@ -250,6 +331,7 @@ export type EngineEvent =
   | { type: 'progress'; modelId: string; loaded: number; total: number }
   | { type: 'ready'; modelId: string; model: ModelSummary }
   | FrameEvent
+  | CompareFrameEvent
   | { type: 'paused'; runId: number; reason: PauseReason; i: number }
   /** Step i (from step i − 1) has begun; its frame follows, or a pause when it fails or is cancelled. */
   | { type: 'stepStarted'; runId: number; i: number }
@@ -283,6 +365,9 @@ export function requestTransferables(request: EngineRequest): Transferable[] {
 
 /** Buffers an event can hand over without copying. */
 export function transferablesOf(event: EngineEvent): Transferable[] {
+  if (event.type === 'compareFrame') {
+    return [...new Set(event.panes.flatMap((p) => [p.x.buffer, p.denoised.buffer]))] as Transferable[];
+  }
   if (event.type !== 'frame') return [];
   return event.x.buffer === event.denoised.buffer
     ? [event.x.buffer]
@@ -357,6 +442,48 @@ function isRunSettings(m: Fields): boolean {
   );
 }
 
+const isAdvance = (v: unknown): v is CompareAdvance => v === 't' || v === 'nfe';
+const isComparePane = (v: unknown): boolean =>
+  isObject(v) &&
+  isStr(v.sampler) &&
+  isParams(v.params) &&
+  isSde(v.sde) &&
+  isSchedule(v.schedule) &&
+  isInt(v.steps) &&
+  isNum(v.guidance);
+
+function isCompareSettings(m: Fields): boolean {
+  return (
+    isStr(m.model) &&
+    isInt(m.seed) &&
+    isInt(m.batch) &&
+    (m.classLabel === null || isInt(m.classLabel)) &&
+    isBool(m.denoiseFinal) &&
+    (m.noise === undefined || m.noise === 'brownian' || m.noise === 'step') &&
+    isNum(m.stepsPerSecond) &&
+    Array.isArray(m.panes) &&
+    m.panes.length >= 1 &&
+    m.panes.length <= MAX_COMPARE_PANES &&
+    m.panes.every(isComparePane) &&
+    isAdvance(m.advance) &&
+    isBool(m.errorPlot)
+  );
+}
+
+const isComparePaneFrame = (v: unknown): boolean =>
+  isObject(v) &&
+  isStr(v.sampler) &&
+  isInt(v.i) &&
+  isInt(v.steps) &&
+  isInt(v.nfe) &&
+  isInt(v.nfeTotal) &&
+  isNum(v.msPerStep) &&
+  isFloats(v.x) &&
+  isFloats(v.denoised) &&
+  (v.error === null || typeof v.error === 'number') &&
+  isBool(v.done) &&
+  (v.failure === null || isStr(v.failure));
+
 const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   init: (m) => m.ep === 'auto' || m.ep === 'webgpu' || m.ep === 'wasm',
   loadModel: (m) => isStr(m.modelId) && isStr(m.baseUrl),
@@ -383,6 +510,8 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   forward: (m) => isInt(m.runId) && isNum(m.t) && m.t >= 0 && m.t <= 1,
   reverseFromHere: (m) => isInt(m.runId) && isBool(m.autoplay),
   dispose: () => true,
+  startCompare: (m) => isInt(m.runId) && isBool(m.autoplay) && isCompareSettings(m),
+  setAdvance: (m) => isInt(m.runId) && isAdvance(m.advance),
 };
 
 const isNumArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
@@ -431,6 +560,17 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     (m.trace === null || isTrace(m.trace)) &&
     (m.forward === undefined || (isObject(m.forward) && isNum(m.forward.t) && isFloats(m.forward.origin))) &&
     (m.drawn || m.x.length > 0),
+  compareFrame: (m) =>
+    isInt(m.runId) &&
+    isInt(m.tick) &&
+    isInt(m.calls) &&
+    isInt(m.callsTotal) &&
+    isInt(m.batch) &&
+    isNumArray(m.shape) &&
+    Array.isArray(m.panes) &&
+    m.panes.every(isComparePaneFrame) &&
+    (m.floor === null || (isObject(m.floor) && isNum(m.floor.low) && isNum(m.floor.high))) &&
+    isBool(m.done),
   paused: (m) => isInt(m.runId) && isStr(m.reason) && isInt(m.i),
   stepStarted: (m) => isInt(m.runId) && isInt(m.i),
   scoreField: (m) =>

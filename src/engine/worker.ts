@@ -66,6 +66,10 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.reverseFromHere(request.runId, request.autoplay);
     case 'dispose':
       return engine.dispose();
+    case 'startCompare':
+      return engine.startCompare(request);
+    case 'setAdvance':
+      return engine.setAdvance(request.runId, request.advance);
     default:
       return assertNever(request, 'engine request');
   }

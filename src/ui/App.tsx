@@ -5,6 +5,7 @@
  */
 import { Banners } from './components/Banners';
 import { DrawingPanel } from './components/DrawingPanel';
+import { CompareButtons, ComparePanel } from './components/ComparePanel';
 import { ModelPicker } from './components/ModelPicker';
 import { RunSettingsPanel } from './components/RunSettingsPanel';
 import { SamplerPanel } from './components/SamplerPanel';
@@ -27,6 +28,7 @@ export function App() {
           Diffusion Playground <span className="subtitle">noise → data, one reverse-SDE step per frame</span>
         </h1>
         <div className="top-actions">
+          <CompareButtons />
           <ExportButtons />
           <ShareButton />
         </div>
@@ -47,6 +49,9 @@ export function App() {
         <SettingsGroup title="Model">
           <ModelPicker />
           <DrawingPanel />
+        </SettingsGroup>
+        <SettingsGroup title="Compare">
+          <ComparePanel />
         </SettingsGroup>
         <SettingsGroup title="Controllable generation">
           <ToolPanel />

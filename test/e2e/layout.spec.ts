@@ -149,6 +149,29 @@ for (const size of projectors) {
       await expectNoPageScroll(page);
       await expectSettingsScrollOnTheirOwn(page);
     });
+    // Compare mode (issue 14): four panes and the plot or the difference image, every pane ≥ 200 px.
+    const fourPanes =
+      'euler_maruyama:20:vp:uniform:2,ddim:20:vp:uniform:2,ode_heun:10:ve:karras:2,pc:20:subvp:uniform:2';
+    for (const model of ['ring8', 'tiny']) {
+      test(`compare, 4 panes of ${model}: Play, Timeline and every pane on screen, each ≥ 200 px`, async ({
+        page,
+        site,
+      }) => {
+        await page.goto(`${site.url}#v=2&model=${model}&batch=16&compare=${fourPanes}`);
+        await waitForFirstFrame(page);
+        await expect(page.getByTestId('compare-pane-4')).toBeVisible();
+        await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
+        await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+        for (const k of [1, 2, 3, 4]) {
+          const box = await expectOnScreen(page, `pane ${k}`, page.getByTestId(`compare-pane-${k}`));
+          expect(Math.min(box.width, box.height), `pane ${k} short side`).toBeGreaterThanOrEqual(200);
+        }
+        const extra = model === 'tiny' ? 'difference-cell' : 'error-plot-cell';
+        await expectOnScreen(page, extra, page.getByTestId(extra));
+        await expectNoPageScroll(page);
+        await expectSettingsScrollOnTheirOwn(page);
+      });
+    }
   });
 }
 

@@ -68,6 +68,11 @@ const everythingChanged: Settings = {
   drawingData: encodeDrawing(Float32Array.of(0.5, -1.25, 2, 3)),
   direction: 'forward',
   forwardT: 0.25,
+  compare: [
+    { samplerId: 'pc', steps: 20, sde: 've', schedule: 'karras', guidance: 1.5 },
+    { samplerId: 'euler_maruyama', steps: 1000, sde: 'vp', schedule: 'uniform', guidance: 0 },
+  ],
+  advance: 'nfe',
   hidden: ['Batch size', 'SDE'],
   tool: { kind: 'inpaint', t0: 0.3, src: 'example:3', mask: 'bottom', resample: 2 },
 };
@@ -253,5 +258,47 @@ describe('links pasted into an open page (hashchange)', () => {
     const bad = parseHash('#data=AQ!!', vocabulary);
     expect(bad.settings.drawingData).toBe('');
     expect(bad.ignored[0]).toMatch(/"data=AQ!!" is not allowed \(data base64url of a drawing/);
+  });
+});
+
+describe('compare mode in the link (issue 14)', () => {
+  const panes = 'euler_maruyama:1000:vp:uniform:2,pc:10:ve:karras:0.5';
+
+  it('compare= reads one pane per entry and writes it back unchanged, with advance', () => {
+    const parsed = parseHash(`#v=2&compare=${panes}&advance=nfe`, vocabulary);
+    expect(parsed.ignored).toEqual([]);
+    expect(parsed.settings.compare).toEqual([
+      { samplerId: 'euler_maruyama', steps: 1000, sde: 'vp', schedule: 'uniform', guidance: 2 },
+      { samplerId: 'pc', steps: 10, sde: 've', schedule: 'karras', guidance: 0.5 },
+    ]);
+    expect(parsed.settings.advance).toBe('nfe');
+    const hash = serialiseSettings(parsed.settings, vocabulary);
+    expect(hash).toContain(`compare=${encodeURIComponent(panes)}`);
+    expect(hash).toContain('advance=nfe');
+    expect(parseHash(hash, vocabulary).settings).toEqual(parsed.settings);
+  });
+
+  it('outside compare mode neither compare= nor advance= is written', () => {
+    const hash = serialiseSettings(defaultSettings, vocabulary);
+    expect(hash).not.toContain('compare=');
+    expect(hash).not.toContain('advance=');
+  });
+
+  it('a bad pane makes the whole key ignored, naming the pane and what is allowed', () => {
+    const cases: [string, RegExp][] = [
+      ['euler_maruyama:10:vp:uniform:2', /2–4 panes, not 1/],
+      ['euler_maruyama:10:vp:uniform:2,nope:10:vp:uniform:2', /pane 2: no sampler "nope"/],
+      ['euler_maruyama:0:vp:uniform:2,pc:10:vp:uniform:2', /pane 1: steps 1–1000/],
+      ['euler_maruyama:10:vq:uniform:2,pc:10:vp:uniform:2', /pane 1: SDE vp, subvp, ve/],
+      ['euler_maruyama:10:vp:cosine:2,pc:10:vp:uniform:2', /pane 1: schedule uniform, karras, logsnr/],
+      ['euler_maruyama:10:vp:uniform:2,pc:10:vp:uniform:11', /pane 2: guidance 0–10/],
+      ['euler_maruyama:10:vp:uniform,pc:10:vp:uniform:1', /pane 1 needs sampler:steps:sde:schedule:guidance/],
+    ];
+    for (const [value, why] of cases) {
+      const parsed = parseHash(`#v=2&compare=${value}`, vocabulary);
+      expect(parsed.settings.compare, value).toBeNull();
+      expect(parsed.ignored, value).toHaveLength(1);
+      expect(parsed.ignored[0], value).toMatch(why);
+    }
   });
 });

@@ -2,6 +2,7 @@
 import { useAppState, useReadout, useCurrentModel } from '../contexts';
 import { formatNumber } from './format';
 import { ForwardStatus } from './ForwardStatus';
+import { CompareCalls } from './CompareViews';
 
 function backendText(ep: string | null, threads: number, analytic: boolean, onGpu: boolean): string {
   if (analytic) return 'exact mixture (JavaScript)';
@@ -25,6 +26,32 @@ export function StatusLine() {
   const forward = useAppState((s) => s.settings.direction === 'forward');
   const forwardFrame = useAppState((s) => s.forward.frame);
   const shown = forward ? forwardFrame : run.frame;
+  const compare = run.compare?.frame ?? null;
+  if (run.compare !== null) {
+    // A comparison: its panes show their own NFE and ms per step; here, the shared network calls.
+    return (
+      <dl className="status-line" aria-label="Status">
+        <div>
+          <dt>Backend</dt>
+          <dd data-testid="backend">
+            {backendText(backend.ep, backend.threads, analytic, compare?.onGpu ?? false)}
+          </dd>
+        </div>
+        <div>
+          <dt>Network calls</dt>
+          {compare === null ? <dd>–</dd> : <CompareCalls frame={compare} />}
+        </div>
+        <div>
+          <dt>ticks / s</dt>
+          <dd>{status === 'playing' && run.stepsPerSecond > 0 ? run.stepsPerSecond.toFixed(1) : '–'}</dd>
+        </div>
+        <div>
+          <dt>State</dt>
+          <dd data-testid="run-status">{status}</dd>
+        </div>
+      </dl>
+    );
+  }
   return (
     <dl className="status-line" aria-label="Status">
       <div>

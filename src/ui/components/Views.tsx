@@ -18,6 +18,7 @@ import type { ViewHighlight } from '../state/update-rule';
 import { asTime } from '../../core/types';
 import { marginalDensityGrid } from '../../core/forward';
 import { gridSize } from '../../shared/grid-layout';
+import { CompareViews } from './CompareViews';
 import { InpaintOverlay } from './InpaintOverlay';
 import { DrawingOverlay } from './DrawingOverlay';
 import { DRAWING_ID, TRAINED_ID } from '../state/drawing';
@@ -325,5 +326,7 @@ function Placeholder() {
 
 export function Views() {
   const model = useCurrentModel();
+  const compare = useAppState((s) => s.run.compare);
+  if (compare !== null) return <CompareViews view={compare} />;
   return model?.task === 'image' ? <ImageViews /> : <PointsView />;
 }

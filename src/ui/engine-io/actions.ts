@@ -19,6 +19,9 @@ import type { ViewHighlight } from '../state/update-rule';
 import { CanvasHandover, type ViewCanvas } from './canvas-handover';
 import { handleEngineEvent } from './engine-events';
 import { currentFrame } from './current-frame';
+import * as compare from './compare-actions';
+import type { ComparePane } from '../state/compare';
+import type { CompareAdvance } from '../../engine/protocol';
 import { applyLink, boot, retryModel, selectModel } from './model-actions';
 import {
   setDrawingPoints,
@@ -99,6 +102,17 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     setRunSetting: (patch: Partial<RunDefiningSettings>): void => setRunSetting(session, patch),
     setConditioning: (patch: Partial<ConditioningSettings>): void => setConditioning(session, patch),
     setView: (patch: Partial<ViewOptions>): void => setView(session, patch),
+
+    // Compare mode (issue 14).
+    toggleCompare: (): void => compare.toggleCompare(session),
+    addPane: (): void => compare.addPane(session),
+    removePane: (k: number): void => compare.removePane(session, k),
+    setPane: (k: number, patch: Partial<ComparePane>): void => compare.setPane(session, k, patch),
+    setAdvance: (advance: CompareAdvance): void => compare.setAdvance(session, advance),
+    setDifferencePanes: (panes: readonly [number, number]): void =>
+      compare.setDifferencePanes(session, panes),
+    stepSweep: (): void => compare.stepSweep(session),
+    closeSweep: (): void => compare.closeSweep(session),
 
     dismissNotice: (id: number): void => dismissNotice(store, id),
     notify: (notice: Omit<Notice, 'id'>): void => addNotice(store, notice),

@@ -1,5 +1,11 @@
 /** What the page does with each event from the engine: one exhaustive switch. */
-import { assertNever, type EngineEvent, type FrameEvent } from '../../engine/protocol';
+import {
+  assertNever,
+  type CompareFrameEvent,
+  type EngineEvent,
+  type FrameEvent,
+} from '../../engine/protocol';
+import { emptyCompareView, withFrame } from '../state/compare';
 import { addNotice, idleRun, setModelState, updateRun } from '../state/store';
 import type { RunSession } from './run-session';
 import { loadModel, startRun } from './run-start';
@@ -36,6 +42,24 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   if (frame.requested) session.answerFrameRequests(frame);
   else refreshScoreField(session);
   forwardAfterFrame(session, frame);
+}
+
+/** A comparison's tick: the Timeline follows the pane furthest along; the error lines grow. */
+function onCompareFrame(session: RunSession, frame: CompareFrameEvent, now: number): void {
+  const { run } = session.store.getState();
+  const rate = session.stepArrived(now, frame.tick > 0 && run.status === 'playing');
+  const view = run.compare ?? emptyCompareView(false);
+  const i = Math.max(...frame.panes.map((p) => p.i));
+  updateRun(session.store, {
+    i,
+    steps: Math.max(...frame.panes.map((p) => p.steps)),
+    reached: i,
+    nfeTotal: frame.callsTotal,
+    compare: withFrame(view, frame),
+    stepsPerSecond: rate ?? run.stepsPerSecond,
+    status: frame.done ? 'done' : run.status,
+    pendingStep: null,
+  });
 }
 
 function onReady(session: RunSession, event: Extract<EngineEvent, { type: 'ready' }>): void {
@@ -121,6 +145,9 @@ export function handleEngineEvent(session: RunSession, event: EngineEvent, now: 
       return;
     case 'frame':
       onFrame(session, event, now);
+      return;
+    case 'compareFrame':
+      onCompareFrame(session, event, now);
       return;
     case 'paused':
       onPaused(session, event.reason, event.i);

@@ -66,6 +66,7 @@ export function retryModel(session: RunSession, modelId: string): void {
 export function applyLink(session: RunSession, settings: Settings): void {
   const { store } = session;
   session.sendToRun((id) => ({ type: 'stop', runId: id }));
+  session.sweep = false;
   store.setState({ settings });
   updateRun(store, idleRun);
   drawingFromSettings(store);

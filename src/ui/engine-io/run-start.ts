@@ -3,6 +3,7 @@
  * the engine-event handling (a model became ready, the worker restarted) both start runs here.
  */
 import type { EngineRequest } from '../../engine/protocol';
+import { compareBatch, emptyCompareView, sweepPanes, type ComparePane } from '../state/compare';
 import type { Params } from '../../core/types';
 import { idleRun, setModelState, updateRun, type AppState } from '../state/store';
 import { toolStart } from '../state/tool-start';
@@ -55,6 +56,59 @@ function startRequest(session: RunSession, runId: number, autoplay: boolean): En
   };
 }
 
+// ---- compare mode (issue 14) ----
+
+/** The panes a new run compares: the step sweep's, compare mode's, or none (a single run). */
+function panesToRun(session: RunSession): { panes: readonly ComparePane[]; sweep: boolean } | null {
+  const { settings } = session.store.getState();
+  if (session.sweep) return { panes: sweepPanes(settings), sweep: true };
+  return settings.compare === null ? null : { panes: settings.compare, sweep: false };
+}
+
+/** Whether the current model is an exact mixture (the error plot's case). */
+export function currentIsExactMixture(session: RunSession): boolean {
+  const { settings, catalogue } = session.store.getState();
+  const entry = catalogue.find((m) => m.id === settings.modelId);
+  return entry !== undefined && entry.task === 'points' && entry.card.analytic !== undefined;
+}
+
+/** The `startCompare` request: the shared settings, one entry per pane. */
+function startCompareRequest(
+  session: RunSession,
+  runId: number,
+  autoplay: boolean,
+  panes: readonly ComparePane[],
+  sweep: boolean,
+): EngineRequest {
+  const { settings: s } = session.store.getState();
+  const { classLabel } = currentConditioning(session);
+  const exact = currentIsExactMixture(session);
+  return {
+    type: 'startCompare',
+    runId,
+    autoplay,
+    model: s.modelId,
+    seed: s.seed,
+    // The sweep keeps the chosen batch: its overlay follows each seed's particles across step counts.
+    batch: sweep ? s.batch : compareBatch(s.batch, exact),
+    classLabel,
+    denoiseFinal: s.denoiseFinal,
+    noise: s.noise,
+    stepsPerSecond: s.stepsPerSecond,
+    advance: s.advance,
+    // The sweep shows its panes overlaid, without the plot.
+    errorPlot: exact && !sweep,
+    panes: panes.map((pane) => ({
+      sampler: pane.samplerId,
+      params: session.deps.samplerParams(pane.samplerId, s.samplerParams[pane.samplerId]),
+      sde: { kind: pane.sde },
+      schedule: pane.schedule,
+      steps: pane.steps,
+      guidance: pane.guidance,
+    })),
+  };
+}
+
 /** Starts a fresh run of the current (ready) model at step 0, playing or paused. */
 export function startRun(session: RunSession, autoplay: boolean): void {
   const { store, deps } = session;
@@ -62,7 +116,21 @@ export function startRun(session: RunSession, autoplay: boolean): void {
   const id = deps.nextRunId();
   store.getState().frameLog.clear();
   session.beginRun();
-  updateRun(store, { ...idleRun, runId: id, status: autoplay ? 'playing' : 'paused', steps });
+  const compare = panesToRun(session);
+  const status = autoplay ? 'playing' : 'paused';
+  if (compare !== null) {
+    const most = Math.max(...compare.panes.map((p) => p.steps));
+    updateRun(store, {
+      ...idleRun,
+      runId: id,
+      status,
+      steps: most,
+      compare: emptyCompareView(compare.sweep),
+    });
+    deps.send(startCompareRequest(session, id, autoplay, compare.panes, compare.sweep));
+    return;
+  }
+  updateRun(store, { ...idleRun, runId: id, status, steps });
   deps.send(startRequest(session, id, autoplay));
 }
 

@@ -64,7 +64,8 @@ export function step(session: RunSession): void {
 /** Rewinds to step k (clamped to what was computed), paused; a step from there branches. */
 export function seek(session: RunSession, k: number): void {
   const { run } = session.store.getState();
-  if (run.runId === null) return;
+  // A comparison does not rewind: Reset starts it over.
+  if (run.runId === null || run.compare !== null) return;
   const target = Math.max(0, Math.min(Math.round(k), run.reached));
   if (session.isPlaying) pause(session);
   session.seekSent(target);

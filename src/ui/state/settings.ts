@@ -4,6 +4,8 @@
  */
 import type { NoiseKeying } from '../../core/sampling-loop';
 import type { Params, ScheduleKind, SdeKind } from '../../core/types';
+import type { CompareAdvance } from '../../engine/protocol';
+import type { ComparePane } from './compare';
 
 export interface ViewOptions {
   /** Draw the score field as arrows on the 2D particle view. */
@@ -75,6 +77,10 @@ export interface Settings {
    */
   direction: Direction;
   forwardT: number;
+  /** Compare mode (issue 14): 2–4 panes on the same seed, or null for the single view. */
+  compare: readonly ComparePane[] | null;
+  /** How compare panes advance together: lock-step on t, or level in network evaluations. */
+  advance: CompareAdvance;
   /** Names of controls hidden for a lecture (teacher mode). */
   hidden: readonly ControlName[];
   /** Controllable generation (issue 13). */
@@ -145,6 +151,8 @@ export const defaultSettings: Settings = {
   drawingData: '',
   direction: 'reverse',
   forwardT: 0.5,
+  compare: null,
+  advance: 't',
   hidden: [],
   tool: defaultTool,
 };

@@ -17,6 +17,7 @@ import type { ModelCard } from '../../core/card';
 import { FrameLog } from './frame-log';
 import { defaultSettings, type Settings } from './settings';
 import type { ViewHighlight } from './update-rule';
+import type { CompareView } from './compare';
 
 /** One entry of the model list (from models/manifest.json), enough to draw the picker. */
 export interface CatalogueEntry {
@@ -60,6 +61,8 @@ export interface RunSlice {
    * when none runs. A slow one shows "computing step k (n s)…" with Cancel step.
    */
   pendingStep: { i: number; since: number } | null;
+  /** A comparison or step sweep (issue 14): its latest frame and error lines; null for a single run. */
+  compare: CompareView | null;
 }
 
 export interface BackendSlice {
@@ -223,6 +226,8 @@ export interface AppState {
   learnedScore: LearnedScore | null;
   /** The view a hovered or focused term of the Update rule points at (drawn highlighted). */
   highlight: ViewHighlight | null;
+  /** Compare mode: the two panes (0-based) the difference image subtracts. */
+  differencePanes: readonly [number, number];
   /** Controllable generation's pictures and job (issue 13). */
   toolData: ToolData;
   /** Your own data: the drawing, its training and the trained network. */
@@ -243,6 +248,7 @@ export const idleRun: RunSlice = {
   stepsPerSecond: 0,
   frame: null,
   pendingStep: null,
+  compare: null,
 };
 
 export type AppStore = StoreApi<AppState>;
@@ -260,6 +266,7 @@ export function createAppStore(settings: Settings = defaultSettings): AppStore {
     engineEpoch: 0,
     learnedScore: null,
     highlight: null,
+    differencePanes: [0, 1],
     toolData: emptyToolData,
     drawing: {
       points: new Float32Array(0),

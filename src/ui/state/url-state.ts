@@ -4,6 +4,8 @@
  * sampler registry and the model manifest, so the registries are the URL's vocabulary.
  */
 import type { ParamSpec, ParamValue, Params } from '../../core/types';
+import type { CompareAdvance } from '../../engine/protocol';
+import { ADVANCES, formatCompare, MAX_PANES, MIN_PANES, parseCompare, type ComparePane } from './compare';
 import {
   controlNames,
   defaultSettings,
@@ -33,7 +35,8 @@ type Kind =
   | { type: 'nullableInt'; min: number; max: number; none: string }
   | { type: 'list'; values: readonly string[] }
   /** Free text checked by `valid`; written only when not empty (a drawing's `data=`). */
-  | { type: 'text'; valid: (raw: string) => boolean; what: string };
+  | { type: 'text'; valid: (raw: string) => boolean; what: string }
+  | { type: 'panes' };
 
 type Get = (s: Settings) => unknown;
 type Set = (s: Settings, value: never) => Settings;
@@ -178,6 +181,21 @@ export const urlProperties: readonly UrlProperty[] = [
     (s, forwardT: number) => ({ ...s, forwardT }),
     (s) => s.direction === 'reverse',
   ),
+  // ---- compare mode (issue 14): written only while it is on ----
+  prop(
+    'compare',
+    { type: 'panes' },
+    (s) => s.compare ?? [],
+    (s, compare: readonly ComparePane[]) => ({ ...s, compare }),
+    (s) => s.compare === null,
+  ),
+  prop(
+    'advance',
+    { type: 'choice', values: () => ADVANCES },
+    (s) => s.advance,
+    (s, advance: CompareAdvance) => ({ ...s, advance }),
+    (s) => s.compare === null,
+  ),
   prop(
     'hide',
     { type: 'list', values: controlNames.map(hideToken) },
@@ -262,6 +280,8 @@ function allowedText(name: string, kind: Kind, vocabulary: UrlVocabulary): strin
       return `${name} a comma list of ${someOf(kind.values)}`;
     case 'text':
       return `${name} ${kind.what}`;
+    case 'panes':
+      return `${name} ${MIN_PANES}–${MAX_PANES} panes sampler:steps:sde:schedule:guidance`;
     default: {
       const unreachable: never = kind;
       return unreachable;
@@ -292,6 +312,7 @@ const quote = (key: string, raw?: string): string =>
 function formatValue(kind: Kind, value: unknown): string {
   if (kind.type === 'bool') return value ? '1' : '0';
   if (kind.type === 'list') return (value as string[]).join(',');
+  if (kind.type === 'panes') return formatCompare(value as ComparePane[]);
   if (kind.type === 'nullableInt' && value === null) return kind.none;
   return String(value);
 }
@@ -319,6 +340,13 @@ function parseValue(kind: Kind, raw: string, vocabulary: UrlVocabulary): unknown
     }
     case 'text':
       return raw === '' || kind.valid(raw) ? raw : undefined;
+    case 'panes': {
+      const parsed = parseCompare(
+        raw,
+        vocabulary.samplers.map((x) => x.id),
+      );
+      return 'panes' in parsed ? parsed.panes : undefined;
+    }
     default: {
       const unreachable: never = kind;
       return unreachable;
@@ -433,7 +461,16 @@ export function parseHash(
     const property = urlProperties.find((p) => p.name === key);
     const value = property === undefined ? undefined : parseValue(property.kind, raw, vocabulary);
     if (property === undefined) ignored.push(`${quote(key)} is not a setting`);
-    else if (value === undefined)
+    else if (value === undefined && property.kind.type === 'panes') {
+      const parsed = parseCompare(
+        raw,
+        vocabulary.samplers.map((x) => x.id),
+      );
+      const why = 'problem' in parsed ? parsed.problem : '';
+      ignored.push(
+        `${quote(key, raw)} is not allowed (${why}; ${allowedText(key, property.kind, vocabulary)})`,
+      );
+    } else if (value === undefined)
       ignored.push(`${quote(key, raw)} is not allowed (${allowedText(key, property.kind, vocabulary)})`);
     else {
       settings = property.set(settings, value as never);
