@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { contentSecurityPolicy } from './src/shared/csp';
 
 /** COOP + COEP ⇒ crossOriginIsolated ⇒ SharedArrayBuffer ⇒ multi-threaded WASM. */
 export const isolationHeaders = {
@@ -64,14 +65,39 @@ function modelsFolder(modelsDir: string): Plugin {
   };
 }
 
+/**
+ * Adds the Content-Security-Policy meta tag to the built index.html (src/shared/csp.ts). Build only:
+ * the dev server injects an inline React-refresh script the policy would block.
+ */
+function contentSecurityPolicyMeta(): Plugin {
+  return {
+    name: 'csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy },
+        injectTo: 'head-prepend',
+      },
+    ],
+  };
+}
+
+/** Fonts are always files: a data: URL font would need `font-src data:` in the policy. */
+const FONT_FILE = /\.(woff2?|ttf|otf|eot)$/;
+
 export default defineConfig({
   base: './',
-  plugins: [react(), modelsFolder(resolve(import.meta.dirname, 'models'))],
+  plugins: [react(), modelsFolder(resolve(import.meta.dirname, 'models')), contentSecurityPolicyMeta()],
   worker: { format: 'es' },
   // onnxruntime-web locates its .wasm/.mjs through URLs we pass it; pre-bundling would move it.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   assetsInclude: ['**/*.onnx'],
-  build: { target: 'es2022', chunkSizeWarningLimit: 1024 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 1024,
+    assetsInlineLimit: (file) => (FONT_FILE.test(file) ? false : undefined),
+  },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
 });

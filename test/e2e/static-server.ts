@@ -17,6 +17,8 @@ export interface StaticServerOptions {
   port?: number;
   /** Paths relative to the root whose content is replaced, e.g. { "models/mnist.onnx": bytes }. */
   overrides?: Record<string, Uint8Array | string>;
+  /** Extra response headers on every file (e.g. a Content-Security-Policy, as a host would send). */
+  headers?: Record<string, string>;
 }
 
 export interface StaticServer {
@@ -79,7 +81,12 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
           return;
         }
         const type = contentTypes[extname(rel === '' ? 'index.html' : rel)] ?? 'application/octet-stream';
-        res.writeHead(200, { ...isolationHeaders, 'Content-Type': type, 'Content-Length': body.length });
+        res.writeHead(200, {
+          ...isolationHeaders,
+          ...options.headers,
+          'Content-Type': type,
+          'Content-Length': body.length,
+        });
         res.end(body);
       })
       .catch((error: unknown) => res.writeHead(500, isolationHeaders).end(String(error)));
