@@ -9,6 +9,7 @@
  * on the schedule of shared/frame-schedule.ts or when asked (readFrame).
  */
 import { asSigma, type Params, type SdeConfig } from '../core/types';
+import { runSizeProblem } from '../core/memory-cap';
 import type { EngineEvent, EngineRequest, EpPreference, FrameEvent } from './protocol';
 import type { LoadedModel } from './model';
 import { loadModel, summarize } from './model';
@@ -84,6 +85,15 @@ export class Engine {
       );
     }
     const model = await loading;
+    // Refused before anything is allocated (src/core/memory-cap.ts). Guidance counts whenever the
+    // model has classes: a run may switch it on mid-run (setConditioning) without restarting.
+    const tooLarge = runSizeProblem({
+      sampleElements: model.card.shape.reduce((a, b) => a * b, 1),
+      batch: request.batch,
+      guided: (model.card.classes?.length ?? 0) > 0,
+      panes: 1,
+    });
+    if (tooLarge !== null) throw new Error(tooLarge);
     this.stopCurrent();
     // The page may have heard of another model's backend since (it starts a loaded model without
     // asking to load it again): say where this run's model runs.
