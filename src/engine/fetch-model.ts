@@ -2,6 +2,7 @@
  * Downloads a model's ONNX bytes with progress, checks size and SHA-256 against its card, and keeps
  * a verified copy in the Cache API so the page works offline (the copy is re-verified on reuse).
  */
+import { MODEL_CACHE_NAME, modelCacheKey } from '../shared/model-cache';
 
 /** A failure the user can act on; `modelId` names the model in the banner. */
 export class ModelLoadError extends Error {
@@ -22,8 +23,6 @@ export interface ExpectedFile {
 }
 
 export type ProgressFn = (loaded: number, total: number) => void;
-
-const CACHE_NAME = 'diffusion-playground-models-v1';
 
 /** Fetches JSON, turning HTTP and parse failures into messages that say what to do. */
 export async function fetchJson(modelId: string, url: string): Promise<unknown> {
@@ -160,11 +159,11 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
 
 async function openCache(): Promise<Cache | null> {
   try {
-    return typeof caches === 'undefined' ? null : await caches.open(CACHE_NAME);
+    return typeof caches === 'undefined' ? null : await caches.open(MODEL_CACHE_NAME);
   } catch {
     return null; // e.g. opaque origins or private modes without storage: download every time
   }
 }
 
-const cacheKey = (file: ExpectedFile): string => `${file.url}#sha256=${file.sha256.toLowerCase()}`;
+const cacheKey = (file: ExpectedFile): string => modelCacheKey(file.url, file.sha256);
 const fileName = (url: string): string => url.slice(url.lastIndexOf('/') + 1);
