@@ -105,10 +105,16 @@ async function download(file: ExpectedFile, onProgress: ProgressFn): Promise<Uin
   let loaded = 0;
   const reader = response.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read().catch((e: unknown) => {
+    const { done, value } = await readOrStall(reader, STALL_MS).catch((e: unknown) => {
+      void reader.cancel().catch(() => undefined);
+      const why =
+        e instanceof StalledError
+          ? `no data arrived for ${STALL_MS / 1000} s`
+          : `the connection failed: ${String(e)}`;
       throw new ModelLoadError(
         file.modelId,
-        `Model "${file.modelId}": the download stopped after ${loaded} bytes (${String(e)}). Reload to try again.`,
+        `Model "${file.modelId}": the download stopped after ${megabytes(loaded)} of ${megabytes(total)} (${why}). ` +
+          'Check the connection and press Retry; the other models still work.',
       );
     });
     if (done) break;
@@ -118,6 +124,28 @@ async function download(file: ExpectedFile, onProgress: ProgressFn): Promise<Uin
   }
   return concat(chunks, loaded);
 }
+
+/**
+ * How long a download may go without a byte before it is abandoned with a message (a stalled
+ * connection on lecture-hall Wi-Fi would otherwise show a progress bar that never moves).
+ */
+export const STALL_MS = 20_000;
+
+class StalledError extends Error {}
+
+/** reader.read(), or a StalledError when nothing arrives for `ms`. */
+function readOrStall<T>(
+  reader: ReadableStreamDefaultReader<T>,
+  ms: number,
+): Promise<ReadableStreamReadResult<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StalledError()), ms);
+  });
+  return Promise.race([reader.read(), stalled]).finally(() => clearTimeout(timer));
+}
+
+const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 async function fetchOrExplain(modelId: string, url: string): Promise<Response> {
   let response: Response;
