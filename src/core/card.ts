@@ -4,6 +4,7 @@
  * and what to do.
  */
 import type { AnalyticMixture } from './mixture';
+import { MAX_RUN_ELEMENTS } from './memory-cap';
 import { readMlpBlock, type MlpBlock } from './mlp/spec';
 import { resolveSdeConfig, SDE_KINDS } from './sde';
 import type { SdeConfig, SdeKind } from './types';
@@ -244,6 +245,13 @@ export function parseCard(json: unknown, source: string): ModelCard {
   if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
     card.fail('shape', 'must list positive whole dimensions, e.g. [1, 28, 28] or [2]');
   }
+  const sampleElements = shape.reduce((a, b) => a * b, 1);
+  if (sampleElements > MAX_RUN_ELEMENTS) {
+    card.fail(
+      'shape',
+      `has ${sampleElements} values per sample, over the page's limit of ${MAX_RUN_ELEMENTS} for one network call (src/core/memory-cap.ts)`,
+    );
+  }
   const range = card.numbers('range', 2) as [number, number];
   if (!(range[0] < range[1])) card.fail('range', 'must be [low, high] with low < high');
   const out: ModelCard = {
@@ -257,14 +265,8 @@ export function parseCard(json: unknown, source: string): ModelCard {
     timeInput: card.choice<TimeInput>('timeInput', ['t01']),
     license: card.string('license') as string,
   };
-  out.analytic = readAnalytic(
-    card,
-    shape.reduce((a, b) => a * b, 1),
-  );
-  out.mlp = readMlpBlock(
-    card,
-    shape.reduce((a, b) => a * b, 1),
-  );
+  out.analytic = readAnalytic(card, sampleElements);
+  out.mlp = readMlpBlock(card, sampleElements);
   readOptionalExtras(card, raw, out);
   out.examples = readExamples(
     card,

@@ -11,6 +11,7 @@
 import { asSigma, type Params, type SdeConfig } from '../core/types';
 import type { EngineEvent, EngineRequest, EpPreference, FrameEvent, ToolJob } from './protocol';
 import { runToolJob } from './tool-jobs';
+import { runSizeProblem } from '../core/memory-cap';
 import type { LoadedModel } from './model';
 import { loadModel, localModel, summarize } from './model';
 import { WorkerTrajectory } from './worker-trajectory';
@@ -109,6 +110,15 @@ export class Engine {
       );
     }
     const model = await loading;
+    // Refused before anything is allocated (src/core/memory-cap.ts). Guidance counts whenever the
+    // model has classes: a run may switch it on mid-run (setConditioning) without restarting.
+    const tooLarge = runSizeProblem({
+      sampleElements: model.card.shape.reduce((a, b) => a * b, 1),
+      batch: request.batch,
+      guided: (model.card.classes?.length ?? 0) > 0,
+      panes: 1,
+    });
+    if (tooLarge !== null) throw new Error(tooLarge);
     this.stopCurrent();
     this.stopCompare();
     // The page may have heard of another model's backend since (it starts a loaded model without
@@ -330,6 +340,14 @@ export class Engine {
       );
     }
     const model = await loading;
+    // Every pane's request joins one network call, so the cap counts the panes.
+    const tooLarge = runSizeProblem({
+      sampleElements: model.card.shape.reduce((a, b) => a * b, 1),
+      batch: request.batch,
+      guided: (model.card.classes?.length ?? 0) > 0,
+      panes: request.panes.length,
+    });
+    if (tooLarge !== null) throw new Error(tooLarge);
     this.stopCurrent();
     this.stopCompare();
     this.emit({ type: 'backend', ...model.backend });

@@ -200,7 +200,8 @@ export const urlProperties: readonly UrlProperty[] = [
     'hide',
     { type: 'list', values: controlNames.map(hideToken) },
     (s) => s.hidden.map(hideToken),
-    (s, tokens: string[]) => ({ ...s, hidden: tokens.map(controlOfToken) }),
+    // A repeated name counts once: a pasted link may repeat one thousands of times.
+    (s, tokens: string[]) => ({ ...s, hidden: [...new Set(tokens.map(controlOfToken))] }),
   ),
   // ---- controllable generation (issue 13): written only while a tool is open ----
   prop(
