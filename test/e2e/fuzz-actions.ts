@@ -5,7 +5,7 @@
  * same page. Used by test/e2e/fuzz.spec.ts (a short run in npm test) and scripts/fuzz.ts (1,000).
  */
 import type { ElementHandle, Page } from '@playwright/test';
-import { Random } from '../helpers/property';
+import { Random } from '../helpers/random';
 
 /** Everything a user can operate, except links out of the page and file pickers. */
 const CONTROLS =
