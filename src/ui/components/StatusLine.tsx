@@ -1,6 +1,7 @@
 /** Backend, cost per step (model vs the rest), measured steps/s, NFE, σ and t. */
 import { useAppState, useReadout, useCurrentModel } from '../contexts';
 import { formatNumber } from './format';
+import { GlossaryTerm } from './Glossary';
 
 function backendText(ep: string | null, threads: number, analytic: boolean, onGpu: boolean): string {
   if (analytic) return 'exact mixture (JavaScript)';
@@ -41,15 +42,21 @@ export function StatusLine() {
         <dd>{status === 'playing' && run.stepsPerSecond > 0 ? run.stepsPerSecond.toFixed(1) : '–'}</dd>
       </div>
       <div>
-        <dt>NFE</dt>
+        <dt>
+          <GlossaryTerm id="nfe" />
+        </dt>
         <dd data-testid="nfe">{run.nfeTotal}</dd>
       </div>
       <div>
-        <dt>σ</dt>
+        <dt>
+          <GlossaryTerm id="sigma" />
+        </dt>
         <dd>{run.frame === null ? '–' : formatNumber(run.sigma)}</dd>
       </div>
       <div>
-        <dt>t</dt>
+        <dt>
+          <GlossaryTerm id="t" />
+        </dt>
         <dd>{run.frame === null ? '–' : run.t.toFixed(3)}</dd>
       </div>
       <div>

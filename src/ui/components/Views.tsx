@@ -17,6 +17,7 @@ import { useMixture, useSde } from '../state/model-math';
 import type { ViewHighlight } from '../state/update-rule';
 import { asTime } from '../../core/types';
 import { gridSize } from '../../shared/grid-layout';
+import { GlossaryTerm } from './Glossary';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
 
@@ -27,6 +28,17 @@ function useViewClass(base: string, ...views: ViewHighlight[]): string {
   );
 }
 const denoisedCaption = "x̂₀ — the denoiser's guess of the clean image";
+
+/** The caption as shown: its symbol a glossary term (definition on hover and focus). */
+function CaptionText({ view, caption }: { view: ViewHighlight; caption: string }) {
+  const [symbol, rest] = caption.split(' — ', 2);
+  if (rest === undefined || (view !== 'xt' && view !== 'x0')) return <>{caption}</>;
+  return (
+    <>
+      <GlossaryTerm id={view === 'xt' ? 'x-t' : 'x0-hat'}>{symbol}</GlossaryTerm> — {rest}
+    </>
+  );
+}
 
 /**
  * At step 0 nothing has been denoised yet (the frame's x̂₀ is x̃ itself, pure noise): the x̂₀ view
@@ -74,7 +86,9 @@ function GridCanvas({ testId, view, caption, x, batch, shape, range, noEstimate 
         <canvas ref={ref} data-testid={testId} className="pixelated" aria-label={caption} />
         {noEstimate && <NoEstimateYet />}
       </div>
-      <figcaption>{caption}</figcaption>
+      <figcaption>
+        <CaptionText view={view} caption={caption} />
+      </figcaption>
     </figure>
   );
 }
@@ -117,7 +131,9 @@ function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number;
         />
         {noEstimate && <NoEstimateYet />}
       </div>
-      <figcaption>{caption}</figcaption>
+      <figcaption>
+        <CaptionText view={view} caption={caption} />
+      </figcaption>
     </figure>
   );
   return (
@@ -227,9 +243,12 @@ function PointsView() {
           />
         </div>
         <figcaption>
-          <span className="key key-x">●</span> x_t particles · <span className="key key-x0">●</span> x̂₀
-          estimates{frame.i === 0 ? ' (from step 1)' : ''} ·{' '}
-          <span className="key-score">arrows: score ∇log p_t</span>
+          <span className="key key-x">●</span> <GlossaryTerm id="x-t">x_t</GlossaryTerm> particles ·{' '}
+          <span className="key key-x0">●</span> <GlossaryTerm id="x0-hat">x̂₀</GlossaryTerm> estimates
+          {frame.i === 0 ? ' (from step 1)' : ''} ·{' '}
+          <span className="key-score">
+            arrows: <GlossaryTerm id="score">score ∇log p_t</GlossaryTerm>
+          </span>
           {mixture !== null ? ' (exact)' : ' (the network’s)'}
         </figcaption>
       </figure>

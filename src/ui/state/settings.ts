@@ -64,6 +64,10 @@ export const controlNames = [
   'Export',
   'View',
   'Update rule',
+  // Teaching UI (issue 12): hide=lessons hides the Lessons button and an open lesson, hide=glossary
+  // the terms' definitions.
+  'Lessons',
+  'Glossary',
 ] as const;
 export type ControlName = (typeof controlNames)[number];
 
