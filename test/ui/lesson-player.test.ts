@@ -174,7 +174,7 @@ describe('the player on a recorded engine', () => {
       { text: 'One $x$.', hash: 'model=ring8&sampler=ode_heun&steps=10&seed=4&v=2' },
       {
         text: 'Two.',
-        hash: 'model=ring8&sampler=ode_heun&steps=10&seed=4&score=0&dir=forward&v=2',
+        hash: 'model=ring8&sampler=ode_heun&steps=10&seed=4&score=0&t=0.5&dir=reverse&v=2',
         actions: [{ play: 3 }],
       },
       { text: 'Three.', hash: 'model=ring8&sampler=euler_maruyama&steps=20&seed=4&v=2' },
@@ -238,7 +238,7 @@ describe('the player on a recorded engine', () => {
     await settle();
     expect(sent.filter((r) => r.type === 'start').length).toBe(starts); // same run
     expect(store.getState().settings.view.scoreField).toBe(false);
-    expect(store.getState().lesson?.missing).toEqual(['Direction: Forward (noising real data)']);
+    expect(store.getState().lesson?.missing).toEqual(['the forward process shown at t = 0.5']);
     expect(sent.at(-1)).toEqual({ type: 'play', runId });
     for (const i of [1, 2, 3, 4]) actions.handleEvent(testFrame(runId, i));
     await settle();
@@ -255,6 +255,18 @@ describe('the player on a recorded engine', () => {
     expect(store.getState().lesson?.step).toBe(3);
     player.next();
     expect(store.getState().lesson?.step).toBe(3); // the last step stays
+  });
+
+  it('a Forward step on a page without Direction says so and does not run its experiment', async () => {
+    const forward = structuredClone(lessonJson);
+    forward.steps[1].hash = forward.steps[1].hash.replace('dir=reverse', 'dir=forward');
+    const { store, sent, player } = setup({ [`${site}lessons/tiny.json`]: JSON.stringify(forward) });
+    player.syncFromHash({ lesson: 'tiny', lstep: '2' });
+    await settle();
+    const lesson = store.getState().lesson;
+    expect(lesson?.held).toBe(true);
+    expect(lesson?.missing).toContain('Direction: Forward (noising real data)');
+    expect(sent.map((r) => r.type)).not.toContain('play');
   });
 
   it('a bad file closes the lesson with a notice naming the field; the settings stay', async () => {

@@ -85,7 +85,13 @@ export function LessonPanel() {
   const view = useAppState((s) => s.lesson);
   const visible = useVisible('Lessons');
   const heading = useRef<HTMLHeadingElement>(null);
+  const revealBox = useRef<HTMLDivElement>(null);
   const step = view?.step ?? 0;
+  const revealed = view?.revealed ?? false;
+  // The answer comes into view when it is revealed (the panel may have scrolled it out).
+  useEffect(() => {
+    if (revealed) revealBox.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [revealed]);
   // A new step starts at its top (the panel scrolls on its own).
   useEffect(() => {
     heading.current?.parentElement?.parentElement?.scrollTo?.({ top: 0 });
@@ -148,7 +154,7 @@ export function LessonPanel() {
               <span className="help lesson-hint"> Pick an answer first.</span>
             )}
             {view.revealed && (
-              <div className="lesson-reveal" role="status">
+              <div className="lesson-reveal" role="status" ref={revealBox}>
                 <p className="lesson-verdict">
                   {view.chosen === question.answer ? 'Right. ' : 'Not quite. '}
                   The answer: <InlineText text={question.options[question.answer]} />

@@ -56,6 +56,14 @@ export interface LessonPlayerDeps {
 
 export type LessonPlayer = ReturnType<typeof createLessonPlayer>;
 
+/** A step before the student has done anything in it. */
+const closedStep: Pick<LessonView, 'chosen' | 'revealed' | 'missing' | 'held'> = {
+  chosen: null,
+  revealed: false,
+  missing: [],
+  held: false,
+};
+
 /** Resolves true once `pred` says true, false when it says null or `signal` aborts. */
 function waitFor(
   store: AppStore,
@@ -163,7 +171,8 @@ export function createLessonPlayer(store: AppStore, actions: Actions, deps: Less
       applySettings(withKey(serialiseSettings(store.getState().settings, deps.vocabulary), 'dir', direction));
       return;
     }
-    const words = `Direction: ${direction === 'forward' ? 'Forward (noising real data)' : 'Reverse'}`;
+    if (direction === 'reverse') return; // the only direction the page has without it
+    const words = 'Direction: Forward (noising real data)';
     const current = view();
     if (current !== null && !current.missing.includes(words)) patch({ missing: [...current.missing, words] });
   }
@@ -194,11 +203,15 @@ export function createLessonPlayer(store: AppStore, actions: Actions, deps: Less
     const step = clampStep(k, lesson.steps.length);
     const s = lesson.steps[step - 1];
     stopActions();
-    const { hash, missing } = splitStepHash(s.hash, settingKeys);
-    patch({ step, chosen: null, revealed: false, missing: missing.map((m) => m.words) });
+    const split = splitStepHash(s.hash, settingKeys);
+    const { hash } = split;
+    // Without Direction the page only runs Reverse: a step asking for Reverse lacks nothing.
+    const missing = split.missing.filter((m) => !(m.key === 'dir' && m.value === 'reverse'));
+    const held = missing.some((m) => m.key === 'dir' && m.value === 'forward');
+    patch({ step, chosen: null, revealed: false, missing: missing.map((m) => m.words), held });
     deps.writeKeys(`lesson=${encodeLessonKey(current.key)}&lstep=${step}`);
     applySettings(hash);
-    run(s.actions ?? []);
+    if (!held) run(s.actions ?? []);
   }
 
   function sourceLabel(link: LessonLink): string {
@@ -215,7 +228,7 @@ export function createLessonPlayer(store: AppStore, actions: Actions, deps: Less
       return;
     }
     store.setState({
-      lesson: { key: link.key, lesson: null, step: link.step, chosen: null, revealed: false, missing: [] },
+      lesson: { ...closedStep, key: link.key, lesson: null, step: link.step },
       welcome: false,
     });
     const label = sourceLabel(link);
@@ -251,7 +264,7 @@ export function createLessonPlayer(store: AppStore, actions: Actions, deps: Less
     }
     if (load !== loads) return;
     store.setState({
-      lesson: { key: link.key, lesson, step: link.step, chosen: null, revealed: false, missing: [] },
+      lesson: { ...closedStep, key: link.key, lesson, step: link.step },
     });
     goTo(link.step);
   }
@@ -300,7 +313,7 @@ export function createLessonPlayer(store: AppStore, actions: Actions, deps: Less
       const question = current?.lesson?.steps[current.step - 1].question;
       if (current === null || question === undefined) return;
       patch({ revealed: true });
-      run(question.actions ?? []);
+      if (!current.held) run(question.actions ?? []);
     },
     /** Whether a step's actions are still running (a play to step k). */
     get busy(): boolean {

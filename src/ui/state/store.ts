@@ -98,6 +98,11 @@ export interface LessonView {
   revealed: boolean;
   /** What this step asks for that this page does not have yet, in words (e.g. "Direction: Forward"). */
   missing: string[];
+  /**
+   * The step's experiment is not run: it needs Forward (noising real data), which this page does
+   * not have yet, and a play would show sampling instead.
+   */
+  held: boolean;
 }
 
 export interface AppState {
