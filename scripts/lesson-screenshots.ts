@@ -29,7 +29,7 @@ export const keySteps: Readonly<Record<string, number>> = {
   'one-model-two-stories': 6,
 };
 
-const TIMEOUT_MS = 600_000;
+const TIMEOUT_MS = Number(option('--timeout') ?? 600) * 1000;
 
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(name);
@@ -55,7 +55,9 @@ async function settle(page: Page, target: number | null): Promise<void> {
     const step = Number(await page.getByLabel('Step counter').getAttribute('data-step'));
     const text = await status.textContent();
     if ((step === target || text === 'done') && text !== 'playing') break;
-    if (Date.now() - began > TIMEOUT_MS) throw new Error(`The run did not reach step ${target} in time.`);
+    if (Date.now() - began > TIMEOUT_MS) {
+      throw new Error(`The run did not reach step ${target} in time (step ${step}, ${text ?? ''}).`);
+    }
     await page.waitForTimeout(250);
   }
   await page.waitForSelector('[aria-label="Step counter"]:not([data-computing])', { timeout: TIMEOUT_MS });

@@ -243,13 +243,25 @@ function PointsView() {
           />
         </div>
         <figcaption>
-          <span className="key key-x">●</span> <GlossaryTerm id="x-t">x_t</GlossaryTerm> particles ·{' '}
-          <span className="key key-x0">●</span> <GlossaryTerm id="x0-hat">x̂₀</GlossaryTerm> estimates
-          {frame.i === 0 ? ' (from step 1)' : ''} ·{' '}
-          <span className="key-score">
-            arrows: <GlossaryTerm id="score">score ∇log p_t</GlossaryTerm>
-          </span>
-          {mixture !== null ? ' (exact)' : ' (the network’s)'}
+          {/* The key names only what is drawn (a lesson step may turn layers off). */}
+          <span className="key key-x">●</span> <GlossaryTerm id="x-t">x_t</GlossaryTerm> particles
+          {view.trajectories && ' and their paths'}
+          {view.denoisedPoints && (
+            <>
+              {' · '}
+              <span className="key key-x0">●</span> <GlossaryTerm id="x0-hat">x̂₀</GlossaryTerm> estimates
+              {frame.i === 0 ? ' (from step 1)' : ''}
+            </>
+          )}
+          {view.scoreField && (
+            <>
+              {' · '}
+              <span className="key-score">
+                arrows: <GlossaryTerm id="score">score ∇log p_t</GlossaryTerm>
+              </span>
+              {mixture !== null ? ' (exact)' : ' (the network’s)'}
+            </>
+          )}
         </figcaption>
       </figure>
     </div>
