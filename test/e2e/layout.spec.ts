@@ -163,6 +163,26 @@ for (const size of projectors) {
       await expectNoPageScroll(page);
     });
 
+    test('first visit: the welcome card leaves Play, the Timeline and the plot on screen', async ({
+      page,
+      site,
+    }) => {
+      await page.goto(site.url);
+      await waitForFirstFrame(page);
+      const welcome = await expectOnScreen(page, 'welcome', page.getByRole('region', { name: 'Welcome' }));
+      await expectOnScreen(page, 'Lessons', page.getByRole('button', { name: 'Lessons', exact: true }));
+      const play = await expectOnScreen(
+        page,
+        'Play',
+        page.getByRole('button', { name: 'Play', exact: true }),
+      );
+      await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      const plot = await expectOnScreen(page, 'points-canvas', page.getByTestId('points-canvas'));
+      expect(Math.min(plot.width, plot.height)).toBeGreaterThanOrEqual(320);
+      expect(overlaps(welcome, plot) || overlaps(welcome, play)).toBe(false);
+      await expectNoPageScroll(page);
+    });
+
     test('2D model: Play, Timeline and the plot on screen, the plot ≥ 320 px', async ({ page, site }) => {
       await page.goto(`${site.url}#model=ring8&steps=200&speed=10`);
       await waitForFirstFrame(page);
