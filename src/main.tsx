@@ -82,7 +82,11 @@ async function start(root: Root): Promise<void> {
     },
     vocabulary,
     defaults,
-    writeKeys: writeLessonKeys,
+    // The lesson's keys, and the settings beside them (a lesson link may have brought none).
+    writeKeys: (keys) => {
+      writeLessonKeys(keys);
+      writeLocationHash(store.getState().settings, vocabulary);
+    },
   });
   store.subscribe((state, previous) => {
     if (state.settings !== previous.settings) writeLocationHash(state.settings, vocabulary);
