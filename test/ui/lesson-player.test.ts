@@ -240,9 +240,9 @@ describe('the player on a recorded engine', () => {
     expect(store.getState().settings.view.scoreField).toBe(false);
     expect(store.getState().lesson?.missing).toEqual(['the forward process shown at t = 0.5']);
     expect(sent.at(-1)).toEqual({ type: 'play', runId });
-    for (const i of [1, 2, 3, 4]) actions.handleEvent(testFrame(runId, i));
+    for (const i of [1, 2, 3]) actions.handleEvent(testFrame(runId, i));
     await settle();
-    // Pauses at step 3 and rewinds the step that overshot.
+    // Pauses at step 3 and puts the engine back there (it may have computed step 4 already).
     const tail = sent.slice(-2).map((r) => r.type);
     expect(tail).toEqual(['pause', 'seek']);
     expect(sent.at(-1)).toMatchObject({ type: 'seek', k: 3 });

@@ -156,8 +156,13 @@ export function createLessonPlayer(store: AppStore, actions: Actions, deps: Less
         if (store.getState().run.status === 'playing') actions.pause();
         return false;
       }
-      if (store.getState().run.status === 'playing') actions.pause();
-      if (store.getState().run.i > to) actions.seek(to);
+      const now = store.getState().run;
+      if (now.status === 'done' && now.i <= to) return true;
+      // The engine computes ahead of the frames shown: a step past k may be on its way even when
+      // the counter reads k. The seek puts the engine itself back at k, so what follows (a swap)
+      // happens at step k.
+      if (now.status === 'playing') actions.pause();
+      actions.seek(to);
       return true;
     },
     seek: (to) => actions.seek(to),
