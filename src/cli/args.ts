@@ -1,6 +1,7 @@
 /**
- * Command-line flags of `npm run sample`. Parsing checks syntax and ranges only; whether a model,
- * sampler or class exists is checked against the card and the registry in sample.ts.
+ * Command-line flags of `npm run sample`, `npm run encode` and `npm run likelihood`. Parsing checks
+ * syntax and ranges only; whether a model, sampler or class exists is checked against the card and
+ * the registry by each command.
  */
 import { NOISE_KEYINGS, type NoiseKeying } from '../core/sampling-loop';
 import type { ParamValue, ScheduleKind, SdeKind } from '../core/types';
@@ -59,32 +60,68 @@ export interface SampleArgs {
   compare?: PaneArg[];
   /** The sampler at each of these step counts, one output file each. */
   sweepSteps?: number[];
+  /** Whether --n was given (it is ignored, with a warning, when the inputs fix the count). */
+  nGiven: boolean;
+  /** --init: one output per input; with --t0 SDEdit, with --mask inpainting. */
+  init?: string;
+  /** Known-value masks for --init (1 = known). */
+  mask?: string;
+  /** Start time t₀ of the reverse process from the noised --init (SDEdit strength). */
+  t0?: number;
+  /** RePaint resampling passes per step of an inpainting run. */
+  resample?: number;
+  /** Latents from `npm run encode` to decode. */
+  latents?: string;
 }
+
+/** Class flags, shared by every command: one class for all samples, or 'all'; guidance weight. */
+export type ClassArgs = Pick<SampleArgs, 'classLabel' | 'guidance' | 'n'>;
 
 export const USAGE = `usage: npm run sample -- --model <id|card.json> --sampler <id> --out FILE.png|FILE.json
   [--sde vp|subvp|ve] [--steps N] [--schedule uniform|karras|logsnr] [--seed S] [--n COUNT]
   [--class K|all] [--guidance W] [--param name=value ...] [--denoise-final] [--progress]
   [--noise brownian|step]
   [--compare SAMPLER[:steps[:sde[:schedule[:guidance]]]],...]   one FILE-<sampler>-<steps> per pane
-  [--sweep-steps N,N,...]   the sampler at each step count, e.g. 10,20,50,100,200,500,1000`;
+  [--sweep-steps N,N,...]   the sampler at each step count, e.g. 10,20,50,100,200,500,1000
+  [--init IN.json|IN.png [--t0 T0] [--mask MASK.json|MASK.png [--resample R]]] [--latents LAT.json]`;
 
-const VALUE_FLAGS = [
-  'model',
-  'sampler',
-  'sde',
-  'steps',
-  'schedule',
-  'seed',
-  'n',
-  'class',
-  'guidance',
-  'param',
-  'out',
-  'noise',
-  'compare',
-  'sweep-steps',
-];
-const BOOL_FLAGS = ['denoise-final', 'progress', 'help'];
+export const ENCODE_USAGE = `usage: npm run encode -- --model <id|card.json> --in IN.json|IN.png --out LAT.json
+  [--sampler ode_rk45|ode_heun] [--steps N] [--schedule uniform|karras|logsnr] [--sde vp|subvp|ve]
+  [--param rtol=1e-5 --param atol=1e-5] [--class K|all] [--guidance W]`;
+
+export const LIKELIHOOD_USAGE = `usage: npm run likelihood -- --model <id|card.json> --in IN.json|IN.png --out OUT.json
+  [--probes K] [--probe rademacher|gaussian|basis] [--seed S] [--sde vp|subvp|ve]
+  [--param rtol=1e-5 --param atol=1e-5] [--class K|all] [--guidance W] [--progress]`;
+
+/** Flags every command takes. */
+const COMMON_VALUE_FLAGS = ['model', 'sde', 'class', 'guidance', 'param', 'out'];
+const SAMPLE_FLAGS = {
+  value: [
+    ...COMMON_VALUE_FLAGS,
+    'sampler',
+    'steps',
+    'schedule',
+    'seed',
+    'n',
+    'init',
+    'mask',
+    't0',
+    'resample',
+    'latents',
+    'noise',
+    'compare',
+    'sweep-steps',
+  ],
+  bool: ['denoise-final', 'progress', 'help'],
+};
+const ENCODE_FLAGS = { value: [...COMMON_VALUE_FLAGS, 'in', 'sampler', 'steps', 'schedule'], bool: ['help'] };
+const LIKELIHOOD_FLAGS = {
+  value: [...COMMON_VALUE_FLAGS, 'in', 'probes', 'probe', 'seed'],
+  bool: ['progress', 'help'],
+};
+export const MAX_PROBES = 256;
+/** Largest RePaint resampling count (core's MAX_RESAMPLE). */
+export const MAX_RESAMPLE_FLAG = 20;
 
 function intIn(flag: string, text: string, lo: number, hi: number): number {
   const value = Number(text);
@@ -121,17 +158,21 @@ export function parseParam(text: string): [string, ParamValue] {
 }
 
 /** Split argv into flag → values (flags may repeat: --param). */
-function collectFlags(argv: readonly string[]): Map<string, string[]> {
+function collectFlags(
+  argv: readonly string[],
+  allowed: { value: readonly string[]; bool: readonly string[] },
+): Map<string, string[]> {
   const flags = new Map<string, string[]>();
+  const { value: valueFlags, bool: boolFlags } = allowed;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [name, inline] = arg.startsWith('--') ? arg.slice(2).split(/=(.*)/s, 2) : [undefined, undefined];
-    if (name === undefined || (!VALUE_FLAGS.includes(name) && !BOOL_FLAGS.includes(name))) {
-      const known = [...VALUE_FLAGS, ...BOOL_FLAGS].map((f) => `--${f}`).join(', ');
+    if (name === undefined || (!valueFlags.includes(name) && !boolFlags.includes(name))) {
+      const known = [...valueFlags, ...boolFlags].map((f) => `--${f}`).join(', ');
       throw new UsageError(`unknown argument "${arg}": the flags are ${known}`);
     }
     let value = inline ?? 'true';
-    if (VALUE_FLAGS.includes(name) && inline === undefined) {
+    if (valueFlags.includes(name) && inline === undefined) {
       if (i + 1 >= argv.length || argv[i + 1].startsWith('--'))
         throw new UsageError(`--${name} needs a value`);
       value = argv[++i];
@@ -158,6 +199,12 @@ function outputFormat(out: string): 'png' | 'json' {
   if (/\.png$/i.test(out)) return 'png';
   if (/\.json$/i.test(out)) return 'json';
   throw new UsageError(`--out must end in .png or .json, got "${out}"`);
+}
+
+function jsonOut(flags: Map<string, string[]>, what: string): string {
+  const out = required(flags, 'out', `a .json file for the ${what}`);
+  if (!/\.json$/i.test(out)) throw new UsageError(`--out must end in .json, got "${out}"`);
+  return out;
 }
 
 function classFlag(text: string | undefined): number | 'all' | undefined {
@@ -194,13 +241,51 @@ function compareFlag(text: string): PaneArg[] {
   });
 }
 
-/** Parse argv (without node and script); throws UsageError with a one-line message. */
-export function parseSampleArgs(argv: readonly string[]): SampleArgs | 'help' {
-  const flags = collectFlags(argv);
-  if (flags.has('help')) return 'help';
-  const out = required(flags, 'out', 'a .png or .json file to write');
+const MODEL_HINT = 'a model id from models/manifest.json or a path to a card .json';
+
+/** --sde, --class, --guidance and --param, as every command reads them. */
+function commonArgs(flags: Map<string, string[]>) {
   const sde = single(flags, 'sde');
   const guidance = single(flags, 'guidance');
+  return {
+    model: required(flags, 'model', MODEL_HINT),
+    sde: sde === undefined ? undefined : oneOf('sde', sde, SDE_KINDS),
+    classLabel: classFlag(single(flags, 'class')),
+    guidance: guidance === undefined ? undefined : numberIn('guidance', guidance, 0, MAX_GUIDANCE),
+    params: Object.fromEntries((flags.get('param') ?? []).map(parseParam)),
+  };
+}
+
+/** The --init / --mask / --t0 / --resample / --latents group, checked for what needs what. */
+function startArgs(
+  flags: Map<string, string[]>,
+): Pick<SampleArgs, 'init' | 'mask' | 't0' | 'resample' | 'latents'> {
+  const [init, mask, latents] = [single(flags, 'init'), single(flags, 'mask'), single(flags, 'latents')];
+  const [t0, resample] = [single(flags, 't0'), single(flags, 'resample')];
+  if (mask !== undefined && init === undefined) {
+    throw new UsageError('--mask needs --init: the known values come from the --init file');
+  }
+  if (t0 !== undefined && init === undefined)
+    throw new UsageError('--t0 needs --init: the data to start from');
+  if (resample !== undefined && mask === undefined)
+    throw new UsageError('--resample needs --mask (inpainting)');
+  if (latents !== undefined && init !== undefined) {
+    throw new UsageError('--latents and --init both say where to start; give one');
+  }
+  return {
+    init,
+    mask,
+    latents,
+    t0: t0 === undefined ? undefined : numberIn('t0', t0, Number.MIN_VALUE, 1),
+    resample: resample === undefined ? undefined : intIn('resample', resample, 0, MAX_RESAMPLE_FLAG),
+  };
+}
+
+/** Parse argv (without node and script); throws UsageError with a one-line message. */
+export function parseSampleArgs(argv: readonly string[]): SampleArgs | 'help' {
+  const flags = collectFlags(argv, SAMPLE_FLAGS);
+  if (flags.has('help')) return 'help';
+  const out = required(flags, 'out', 'a .png or .json file to write');
   const noise = single(flags, 'noise');
   const compareText = single(flags, 'compare');
   const sweep = single(flags, 'sweep-steps');
@@ -209,27 +294,77 @@ export function parseSampleArgs(argv: readonly string[]): SampleArgs | 'help' {
   }
   const compare = compareText === undefined ? undefined : compareFlag(compareText);
   return {
-    model: required(flags, 'model', 'a model id from models/manifest.json or a path to a card .json'),
+    ...commonArgs(flags),
     sampler:
       compare && !flags.has('sampler')
         ? compare[0].sampler
         : required(flags, 'sampler', 'e.g. euler_maruyama, pc, ode_heun, ddim, dpmpp_2m'),
-    sde: sde === undefined ? undefined : oneOf('sde', sde, SDE_KINDS),
     steps: intIn('steps', single(flags, 'steps') ?? '100', 1, MAX_STEPS),
     schedule: oneOf('schedule', single(flags, 'schedule') ?? 'uniform', SCHEDULES),
     seed: intIn('seed', single(flags, 'seed') ?? '0', 0, 2 ** 32 - 1),
     n: intIn('n', single(flags, 'n') ?? '16', 1, MAX_COUNT),
-    classLabel: classFlag(single(flags, 'class')),
-    guidance: guidance === undefined ? undefined : numberIn('guidance', guidance, 0, MAX_GUIDANCE),
-    params: Object.fromEntries((flags.get('param') ?? []).map(parseParam)),
     denoiseFinal: flags.has('denoise-final'),
     progress: flags.has('progress'),
     out,
     format: outputFormat(out),
+    nGiven: flags.has('n'),
+    ...startArgs(flags),
     ...(noise === undefined ? {} : { noise: oneOf('noise', noise, NOISE_KEYINGS) }),
     ...(compare ? { compare } : {}),
     ...(sweep === undefined
       ? {}
       : { sweepSteps: list('sweep-steps', sweep).map((n) => intIn('sweep-steps', n, 1, MAX_STEPS)) }),
+  };
+}
+
+export type EncodeMethod = 'ode_rk45' | 'ode_heun';
+
+export interface EncodeArgs extends ReturnType<typeof commonArgs> {
+  input: string;
+  sampler: EncodeMethod;
+  steps: number;
+  schedule: ScheduleKind;
+  out: string;
+}
+
+export function parseEncodeArgs(argv: readonly string[]): EncodeArgs | 'help' {
+  const flags = collectFlags(argv, ENCODE_FLAGS);
+  if (flags.has('help')) return 'help';
+  return {
+    ...commonArgs(flags),
+    input: required(flags, 'in', 'the data to encode, .json or .png'),
+    sampler: oneOf('sampler', single(flags, 'sampler') ?? 'ode_rk45', ['ode_rk45', 'ode_heun'] as const),
+    steps: intIn('steps', single(flags, 'steps') ?? '100', 1, MAX_STEPS),
+    schedule: oneOf('schedule', single(flags, 'schedule') ?? 'uniform', SCHEDULES),
+    out: jsonOut(flags, 'latents'),
+  };
+}
+
+export type ProbeFlag = 'rademacher' | 'gaussian' | 'basis';
+
+export interface LikelihoodArgs extends ReturnType<typeof commonArgs> {
+  input: string;
+  probes: number;
+  probe: ProbeFlag;
+  seed: number;
+  progress: boolean;
+  out: string;
+}
+
+export function parseLikelihoodArgs(argv: readonly string[]): LikelihoodArgs | 'help' {
+  const flags = collectFlags(argv, LIKELIHOOD_FLAGS);
+  if (flags.has('help')) return 'help';
+  return {
+    ...commonArgs(flags),
+    input: required(flags, 'in', 'the data to score, .json or .png'),
+    probes: intIn('probes', single(flags, 'probes') ?? '1', 1, MAX_PROBES),
+    probe: oneOf('probe', single(flags, 'probe') ?? 'rademacher', [
+      'rademacher',
+      'gaussian',
+      'basis',
+    ] as const),
+    seed: intIn('seed', single(flags, 'seed') ?? '0', 0, 2 ** 32 - 1),
+    progress: flags.has('progress'),
+    out: jsonOut(flags, 'log-likelihoods'),
   };
 }

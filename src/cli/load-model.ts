@@ -9,7 +9,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { parseCard, parseManifest, type ModelCard } from '../core/card';
-import type { NetworkFn } from '../core/denoiser';
+import { denoiserForCard, type NetworkFn } from '../core/denoiser';
+import type { Denoiser } from '../core/types';
 import { UsageError } from './args';
 
 export const MODELS_DIR = fileURLToPath(new URL('../../models', import.meta.url));
@@ -118,4 +119,17 @@ export function sessionNetwork(session: ort.InferenceSession, card: ModelCard): 
     }
     return out;
   };
+}
+
+/** The card's denoiser: the exact mixture, or the network with its class labels and guidance. */
+export async function makeDenoiser(
+  loaded: LoadedCard,
+  labels: number[] | null,
+  guidance?: number,
+): Promise<Denoiser> {
+  const { card } = loaded;
+  const conditioning = labels ? { classLabels: labels, guidance } : {};
+  if (card.analytic || card.mlp) return denoiserForCard(card);
+  const session = await createCheckedSession(loaded);
+  return denoiserForCard(card, sessionNetwork(session, card), conditioning);
 }

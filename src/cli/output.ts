@@ -12,6 +12,10 @@ export interface SampleRecord {
   steps: number;
   seed: number;
   nfe: number;
+  /** SDEdit / inpainting from t₀ (`--t0`). */
+  t0?: number;
+  /** RePaint resampling passes of an inpainting run (`--mask`). */
+  resample?: number;
   shape: number[];
   range: [number, number];
   labels?: number[];

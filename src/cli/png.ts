@@ -1,8 +1,9 @@
 /**
- * A minimal PNG encoder (8-bit greyscale or RGB, no interlace) over node:zlib, and the two pictures
- * the CLI draws: an image grid and a 2D scatter plot. PNG format: ISO/IEC 15948 (W3C PNG spec).
+ * A minimal PNG encoder (8-bit greyscale or RGB, no interlace) and decoder (8-bit, every colour
+ * type, no interlace) over node:zlib, and the two pictures the CLI draws: an image grid and a 2D
+ * scatter plot. PNG format: ISO/IEC 15948 (W3C PNG spec).
  */
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 
 export interface RasterImage {
   width: number;
@@ -32,7 +33,8 @@ export function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function chunk(type: string, body: Uint8Array): Buffer {
+/** One PNG chunk: length, type, body and the CRC of type and body. */
+export function pngChunk(type: string, body: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + body.length);
   out.writeUInt32BE(body.length, 0);
   out.write(type, 4, 'ascii');
@@ -59,9 +61,9 @@ export function encodePng(image: RasterImage): Buffer {
   }
   return Buffer.concat([
     PNG_SIGNATURE,
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', new Uint8Array()),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', new Uint8Array()),
   ]);
 }
 
@@ -146,4 +148,81 @@ export function upscale(image: RasterImage, factor: number): RasterImage {
     }
   }
   return { width: outWidth, height: height * factor, channels, pixels: out };
+}
+
+/** Samples per pixel of each 8-bit colour type: grey, RGB, palette, grey + alpha, RGBA. */
+const COLOUR_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/** The Paeth predictor of filter type 4. */
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c;
+  const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/** Undoes the per-row filters (types 0–4) of `bpp`-byte pixels in place of a fresh buffer. */
+function unfilter(raw: Buffer, width: number, height: number, bpp: number): Uint8Array {
+  const stride = width * bpp;
+  const out = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    const type = raw[y * (stride + 1)];
+    const row = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    const at = y * stride;
+    for (let x = 0; x < stride; x++) {
+      const left = x >= bpp ? out[at + x - bpp] : 0;
+      const up = y > 0 ? out[at - stride + x] : 0;
+      const corner = y > 0 && x >= bpp ? out[at - stride + x - bpp] : 0;
+      const predicted = [0, left, up, (left + up) >> 1, paeth(left, up, corner)][type];
+      if (predicted === undefined) throw new Error(`PNG: unknown filter type ${type} in row ${y}`);
+      out[at + x] = (row[x] + predicted) & 0xff;
+    }
+  }
+  return out;
+}
+
+/**
+ * Decodes an 8-bit, non-interlaced PNG into RGB or grey pixels (palette expanded; alpha composited
+ * over black, so a transparent background reads as 0).
+ */
+export function decodePng(bytes: Uint8Array): RasterImage {
+  const png = Buffer.from(bytes);
+  if (png.length < 8 || !PNG_SIGNATURE.every((b, k) => png[k] === b)) throw new Error('not a PNG file');
+  let header: Buffer | null = null;
+  let palette: Buffer | null = null;
+  const data: Buffer[] = [];
+  for (let at = 8; at + 8 <= png.length;) {
+    const length = png.readUInt32BE(at);
+    const type = png.toString('ascii', at + 4, at + 8);
+    const body = png.subarray(at + 8, at + 8 + length);
+    if (type === 'IHDR') header = body;
+    else if (type === 'PLTE') palette = body;
+    else if (type === 'IDAT') data.push(body);
+    else if (type === 'IEND') break;
+    at += 12 + length;
+  }
+  if (!header) throw new Error('PNG: no IHDR chunk');
+  const [width, height] = [header.readUInt32BE(0), header.readUInt32BE(4)];
+  const [depth, colour, interlace] = [header[8], header[9], header[12]];
+  const samples = COLOUR_CHANNELS[colour];
+  if (depth !== 8 || samples === undefined || interlace !== 0) {
+    throw new Error(
+      `PNG: only 8-bit, non-interlaced images are read (this one: ${depth}-bit, colour type ${colour}, ` +
+        `interlace ${interlace}); save it as an ordinary 8-bit PNG`,
+    );
+  }
+  const pixels = unfilter(inflateSync(Buffer.concat(data)), width, height, samples);
+  const grey = colour === 0 || colour === 4;
+  const channels = grey ? 1 : 3;
+  const out = new Uint8Array(width * height * channels);
+  for (let p = 0; p < width * height; p++) {
+    const source = pixels.subarray(p * samples, (p + 1) * samples);
+    let values: ArrayLike<number> = source;
+    if (colour === 3) {
+      if (!palette || source[0] * 3 + 2 >= palette.length) throw new Error('PNG: palette index out of range');
+      values = palette.subarray(source[0] * 3, source[0] * 3 + 3);
+    }
+    const alpha = colour === 4 ? source[1] : colour === 6 ? source[3] : 255;
+    for (let c = 0; c < channels; c++) out[p * channels + c] = Math.round((values[c] * alpha) / 255);
+  }
+  return { width, height, channels, pixels: out };
 }

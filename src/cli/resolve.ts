@@ -7,7 +7,7 @@ import type { PaneSpec } from '../core/pane-batch';
 import { sdeForModel } from '../core/sde';
 import { samplerIds, samplers } from '../core/samplers/registry';
 import type { ParamSpec, ParamValue, Sampler, SdeConfig } from '../core/types';
-import { UsageError, type PaneArg, type SampleArgs } from './args';
+import { UsageError, type ClassArgs, type PaneArg, type SampleArgs } from './args';
 
 export function resolveSampler(id: string): Sampler {
   const sampler = samplers.find((s) => s.id === id);
@@ -65,7 +65,7 @@ export function resolveParams(
  * One class per sample: a single --class K for all, --class all as n/classes consecutive samples
  * per class (one grid row each), or null for unconditional sampling.
  */
-export function resolveLabels(card: ModelCard, args: SampleArgs): number[] | null {
+export function resolveLabels(card: ModelCard, args: ClassArgs): number[] | null {
   const { classLabel, n } = args;
   if (classLabel === undefined) {
     if (args.guidance !== undefined) {
@@ -96,7 +96,7 @@ export function resolveLabels(card: ModelCard, args: SampleArgs): number[] | nul
 }
 
 /** The SDE to sample with: the one the model was trained on, or --sde mapped onto its σ range. */
-export function resolveSde(card: ModelCard, args: SampleArgs): SdeConfig {
+export function resolveSde(card: ModelCard, args: Pick<SampleArgs, 'sde'>): SdeConfig {
   return args.sde === undefined || args.sde === card.sde.kind
     ? { ...card.sde }
     : sdeForModel(args.sde, card.sde);

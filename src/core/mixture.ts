@@ -25,6 +25,8 @@ export interface AnalyticMixture {
 /** Component k's factorisation of Σ_k + σ²I: what responsibilities and the score need. */
 interface Factor {
   logNorm: number;
+  /** tr A⁻¹, for the Laplacian of log p_σ. */
+  traceInverse: number;
   /** Returns A⁻¹(x − μ) into `out` and the quadratic form (x − μ)ᵀA⁻¹(x − μ). */
   solve(centered: Float64Array, out: Float64Array): number;
 }
@@ -55,6 +57,7 @@ function diagFactor(diag: Float64Array, sigma: number, weight: number): Factor {
   for (const v of variance) logDet += Math.log(v);
   return {
     logNorm: Math.log(weight) - 0.5 * (logDet + diag.length * LOG_2PI),
+    traceInverse: variance.reduce((sum, v) => sum + 1 / v, 0),
     solve(centered, out) {
       let quad = 0;
       for (let j = 0; j < centered.length; j++) {
@@ -75,6 +78,7 @@ function fullFactor(matrix: Float64Array, dim: number, sigma: number, weight: nu
   for (let j = 0; j < dim; j++) logDet += 2 * Math.log(l[j * dim + j]);
   return {
     logNorm: Math.log(weight) - 0.5 * (logDet + dim * LOG_2PI),
+    traceInverse: inverseFrobenius(l, dim),
     solve(centered, out) {
       let quad = 0;
       for (let i = 0; i < dim; i++) {
@@ -91,6 +95,22 @@ function fullFactor(matrix: Float64Array, dim: number, sigma: number, weight: nu
       return quad;
     },
   };
+}
+
+/** ‖L⁻¹‖²_F = tr((LLᵀ)⁻¹) for a lower-triangular L, column by column of L⁻¹ (forward substitution). */
+function inverseFrobenius(l: Float64Array, dim: number): number {
+  const column = new Float64Array(dim);
+  let sum = 0;
+  for (let c = 0; c < dim; c++) {
+    column.fill(0);
+    for (let i = c; i < dim; i++) {
+      let v = i === c ? 1 : 0;
+      for (let k = c; k < i; k++) v -= l[i * dim + k] * column[k];
+      column[i] = v / l[i * dim + i];
+      sum += column[i] * column[i];
+    }
+  }
+  return sum;
 }
 
 /** Builds a mixture from a card's "analytic" block, checking shapes, weights and covariances. */
@@ -156,13 +176,35 @@ export class MixtureDenoiser implements Denoiser {
     return out;
   }
 
-  /** Per point: log N_k, responsibilities r_k (log-sum-exp), score −Σ r_k A_k⁻¹(x̃ − μ_k), log p_σ. */
+  /**
+   * The divergence of the denoiser, ∇·D(x̃, σ) = dim + σ²·Δ log p_σ(x̃), exactly: with s_k =
+   * −A_k⁻¹(x̃ − μ_k) and responsibilities r_k, the Hessian of log p_σ is Σ r_k(s_k s_kᵀ − A_k⁻¹) −
+   * (Σ r_k s_k)(Σ r_k s_k)ᵀ, whose trace is the Laplacian. One number per point.
+   */
+  divergence(xTilde: ArrayLike<number>, sigma: number, batch = 1): Float64Array {
+    const laplacian = new Float64Array(batch);
+    this.evaluate(
+      Float64Array.from(xTilde),
+      sigma,
+      batch,
+      new Float64Array(batch * this.dim),
+      null,
+      laplacian,
+    );
+    return laplacian.map((l) => this.dim + sigma * sigma * l);
+  }
+
+  /**
+   * Per point: log N_k, responsibilities r_k (log-sum-exp), score −Σ r_k A_k⁻¹(x̃ − μ_k), log p_σ
+   * and, when asked (with the score), the Laplacian of log p_σ.
+   */
   private evaluate(
     x: Float64Array,
     sigma: number,
     batch: number,
     score: Float64Array | null,
     logDensity: Float64Array | null,
+    laplacian: Float64Array | null = null,
   ): void {
     const factors = this.factorsAt(sigma);
     const { dim } = this;
@@ -187,12 +229,22 @@ export class MixtureDenoiser implements Denoiser {
       }
       if (logDensity) logDensity[b] = top + Math.log(sum);
       if (!score) continue;
+      let secondMoment = 0;
       for (let k = 0; k < count; k++) {
         const r = logs[k] / sum;
         if (r === 0) continue;
         const v = solved[k];
-        for (let j = 0; j < dim; j++) score[offset + j] -= r * v[j];
+        let squared = 0;
+        for (let j = 0; j < dim; j++) {
+          score[offset + j] -= r * v[j];
+          squared += v[j] * v[j];
+        }
+        secondMoment += r * (squared - factors[k].traceInverse);
       }
+      if (!laplacian) continue;
+      let meanSquared = 0;
+      for (let j = 0; j < dim; j++) meanSquared += score[offset + j] ** 2;
+      laplacian[b] = secondMoment - meanSquared;
     }
   }
 

@@ -8,11 +8,15 @@
  *
  * Noise: the prior is gaussianNoise(seed, PRIOR_STEP, 0, ·); step i (0-based: the i-th step taken)
  * draws gaussianNoise(seed, i, stream, ·).
+ *
+ * A run need not start from the prior: `startFrom(x̃, σ)` starts the reverse process anywhere (SDEdit,
+ * "Reverse from here"), and an `Inpainting` conditions every step by replacement (inpaint.ts).
  */
 import { brownianPlan, clockIndex } from './brownian';
 import type { Field } from './field';
 import { sigmaGrid, sigmaGridFrom, type GridOptions } from './grids';
 import { seedKey } from './rng';
+import { inpaintedStep, replaceKnown, checkInpainting, type Inpainting } from './inpaint';
 import { getSampler } from './samplers/registry';
 import { PREDICTOR_STREAM } from './samplers/util';
 import { makeSde } from './sde';
@@ -29,6 +33,7 @@ import type {
   Sde,
   SdeConfig,
   Sigma,
+  StepStart,
   StepTrace,
   TrajectoryState,
   UpdateFormula,
@@ -45,6 +50,22 @@ function pointsBelow(sigmas: readonly Sigma[], sigma: number): number {
   for (const g of sigmas) if (g < sigma * (1 - SAME_SIGMA)) n++;
   return n;
 }
+/**
+ * Records an inpainting step's replacement in its trace: a per-element blend, not a linear
+ * combination with one coefficient per sample, so it is a form line, and the new x̃ comes from it.
+ */
+function replacementLine<V>(recorder: StepRecorder<V>, replaced: V): void {
+  recorder.form(
+    '\\tilde x_{i+1}',
+    [
+      ['m \\odot (x_0 + W_{\\text{obs}}(\\sigma_{i+1}^2))', 1],
+      ['(1 - m) \\odot \\tilde x_{i+1}', 1],
+    ],
+    { label: 'replacement of the known part (Song et al. 2021, App. I.2)' },
+  );
+  recorder.origin(replaced, { kind: 'line', index: recorder.mark() - 1 });
+}
+
 /** The loop's own last step when asked for it: Tweedie's formula at the grid's last σ. */
 const FINAL_DENOISE: UpdateFormula = {
   lines: ['\\tilde x_{i+1} = \\hat x_0(\\tilde x_i, \\sigma_i) = \\mathbb{E}[x_0 \\mid \\tilde x_i]'],
@@ -72,6 +93,8 @@ export interface LoopOptions<V = Float32Array> {
    * (seed, step, element), as links made before the tree did.
    */
   noise?: NoiseKeying;
+  /** Conditioning by replacement: known values and mask (vectors of the loop's field). */
+  inpainting?: Inpainting<V>;
 }
 
 export type NoiseKeying = 'brownian' | 'step';
@@ -91,6 +114,8 @@ export interface LoopSettings {
   noise: NoiseKeying;
 }
 
+export type { Inpainting } from './inpaint';
+
 export class SamplingLoop<V> {
   readonly denoiser: Denoiser<V>;
   readonly batch: number;
@@ -102,6 +127,9 @@ export class SamplingLoop<V> {
   /** Kept states: `steps` lists what can be restored exactly, `keepEvery` says how thinned. */
   readonly snapshots: SnapshotStore<V>;
   private busy = false;
+  private inpainting: Inpainting<V> | null = null;
+  /** Where a run started by startFrom began (null: the prior); its steps are the grid's points below. */
+  private startSigma: Sigma | null = null;
 
   constructor(
     readonly field: Field<V>,
@@ -135,6 +163,7 @@ export class SamplingLoop<V> {
     this.batch = batch;
     this.dim = denoiser.dim;
     this.snapshots = new SnapshotStore<V>(batch * this.dim * 4, options.snapshotBudgetBytes);
+    if (options.inpainting) this.setInpainting(options.inpainting);
     this.state = priorState(field, sde, seed, sigmas[0]);
     this.remember();
   }
@@ -161,6 +190,20 @@ export class SamplingLoop<V> {
   get done(): boolean {
     return this.nextSigma() === null;
   }
+  /**
+   * Steps the current run takes in all: the Steps setting from the prior; from a startFrom σ, the
+   * points of the full grid below it (SDEdit at t₀ takes about (1 − t₀)·steps of a uniform grid).
+   */
+  get stepTotal(): number {
+    const { startSigma } = this;
+    if (startSigma === null) return this.cfg.steps;
+    const { sde, schedule, steps, grid } = this.cfg;
+    return pointsBelow(sigmaGrid(sde, schedule, steps, grid), startSigma);
+  }
+  /** The σ a startFrom run began at, or null for a run from the prior. */
+  get startedAt(): Sigma | null {
+    return this.startSigma;
+  }
 
   setSampler(id: string, params: Params = {}): void {
     this.cfg = { ...this.cfg, sampler: getSampler(id), params: { ...params } };
@@ -183,10 +226,45 @@ export class SamplingLoop<V> {
   setDenoiseFinal(on: boolean): void {
     this.cfg = { ...this.cfg, denoiseFinal: on };
   }
+  /**
+   * Conditions every later step by replacement (inpaint.ts): after each step the known part of x̃
+   * is the known data noised to the σ reached, and the last state holds it exactly. null: off.
+   */
+  setInpainting(inpainting: Inpainting<V> | null): void {
+    if (inpainting) checkInpainting(inpainting);
+    this.inpainting = inpainting;
+  }
+
+  /**
+   * Starts the reverse process at noise level σ from x̃ (scale-free coordinates, a vector of this
+   * loop's field) instead of the prior: the σ grid's points below σ are the steps. SDEdit starts
+   * from the data forward-noised to σ(t₀) (inpaint.ts noisedStart), "Reverse from here" from the
+   * state the forward process shows. The step counter restarts at 0, every snapshot and the step
+   * trace are dropped; reset() goes back to the prior.
+   */
+  startFrom(xTilde: V, sigma: Sigma): StepReport<V> {
+    this.assertIdle('start elsewhere');
+    if (!(sigma > 0) || !Number.isFinite(sigma)) {
+      throw new Error(`Cannot start the reverse process at σ=${sigma}: use a noise level above 0.`);
+    }
+    this.snapshots.clear();
+    this.startSigma = sigma;
+    const { sde, schedule, steps, grid } = this.cfg;
+    this.cfg = { ...this.cfg, sigmas: sigmaGrid(sde, schedule, steps, grid) };
+    this.state = { i: 0, sigma, xTilde, denoised: null, history: [], nfeTotal: 0 };
+    this.trace = null;
+    this.fitGrid();
+    this.remember();
+    this.collect();
+    return this.reportFor(this.state, 0, {}, null);
+  }
 
   /** The noise level the next step should reach, or null when the trajectory is complete. */
   nextSigma(): Sigma | null {
-    const sigma = this.state.sigma;
+    return this.nextSigmaFrom(this.state.sigma);
+  }
+
+  private nextSigmaFrom(sigma: Sigma): Sigma | null {
     if (sigma <= 0) return null;
     const below = this.cfg.sigmas.find((g) => g < sigma * (1 - SAME_SIGMA));
     if (below !== undefined) return below;
@@ -213,6 +291,7 @@ export class SamplingLoop<V> {
     seedKey(seed);
     this.cfg = { ...this.cfg, seed };
     this.snapshots.clear();
+    this.startSigma = null;
     const { sde, schedule, steps, grid } = this.cfg;
     this.cfg = { ...this.cfg, sigmas: sigmaGrid(sde, schedule, steps, grid) };
     this.state = priorState(this.field, this.cfg.sde, seed, this.cfg.sigmas[0]);
@@ -252,8 +331,8 @@ export class SamplingLoop<V> {
   }
 
   /**
-   * Keeps the step total: from step i at σ, exactly `steps − i` grid points must lie below σ, so
-   * the counter, the Timeline and an export all end at `steps`. The full grid of the current
+   * Keeps the step total: from step i at σ, exactly `stepTotal − i` grid points must lie below σ, so
+   * the counter, the Timeline and an export all end at `stepTotal` (`steps` from the prior). The full grid of the current
    * settings is kept when it gives that (a sampler swap on the grid, a rewind within it: bit for
    * bit the same steps). Otherwise — a new SDE puts σ elsewhere on its grid, an adaptive sampler
    * left the grid, a rewind went back before such a change — the rest of the run is the same
@@ -261,7 +340,7 @@ export class SamplingLoop<V> {
    */
   private fitGrid(): void {
     const { sigma, i } = this.state;
-    const left = Math.max(0, this.cfg.steps - i);
+    const left = Math.max(0, this.stepTotal - i);
     if (pointsBelow(this.cfg.sigmas, sigma) === left) return;
     const { sde, schedule, steps, grid } = this.cfg;
     const full = sigmaGrid(sde, schedule, steps, grid);
@@ -274,26 +353,37 @@ export class SamplingLoop<V> {
   }
 
   private async samplerStep(sigmaNext: Sigma): Promise<StepReport<V>> {
-    const { state, batch, field } = this;
-    const { sde, sigmas, params, sampler, seed } = this.cfg;
-    const { ctx, recorder } = tracedCtx<V>(
-      {
-        sde,
-        sigmaNext,
-        sigmas,
-        params,
-        field,
-        history: state.history.filter((h) => h.sigma > state.sigma),
-        denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
-        noise: (stream) => field.noise(seed, state.i, stream),
-        increment: (from, to) =>
-          this.cfg.noise === 'brownian'
-            ? field.brownian(seed, brownianPlan(clockIndex(to), clockIndex(from)))
-            : field.noise(seed, state.i, PREDICTOR_STREAM),
-      },
-      state,
-    );
-    const result = await sampler.step(state, ctx);
+    const { state, batch, field, inpainting } = this;
+    const { sde, sigmas, params, sampler } = this.cfg;
+    // One traced sampler step from `start` with the noise of `seed` (an inpainting step may take
+    // several: the trace shows the last, plus its replacement line).
+    let recorder = new StepRecorder(field);
+    const run = (start: StepStart<V>, seed: number) => {
+      const traced = tracedCtx<V>(
+        {
+          sde,
+          sigmaNext,
+          sigmas,
+          params,
+          field,
+          history: state.history.filter((h) => h.sigma > start.sigma),
+          denoise: (x, sigma) => this.denoiser.denoise(x, sigma, batch),
+          noise: (stream) => field.noise(seed, start.i, stream),
+          increment: (from, to) =>
+            this.cfg.noise === 'brownian'
+              ? field.brownian(seed, brownianPlan(clockIndex(to), clockIndex(from)))
+              : field.noise(seed, start.i, PREDICTOR_STREAM),
+        },
+        start,
+      );
+      recorder = traced.recorder;
+      return sampler.step(start, traced.ctx);
+    };
+    const seed = this.cfg.seed;
+    const result = inpainting
+      ? await inpaintedStep(field, inpainting, state, seed, run, (s) => this.nextSigmaFrom(s) === null)
+      : await run(state, seed);
+    if (inpainting) replacementLine(recorder, result.xTilde);
     if (!(result.sigma <= state.sigma)) {
       throw new Error(
         `Sampler ${sampler.id} raised the noise level from σ=${state.sigma} to σ=${result.sigma}.`,
@@ -319,9 +409,13 @@ export class SamplingLoop<V> {
     const next = recorder.update('\\tilde x_{i+1}', [['\\hat x_0', 1, denoised]], {
       label: 'final denoising (Tweedie)',
     });
-    const trace = this.finishTrace(recorder, this.cfg.sampler.id, FINAL_DENOISE, next, asSigma(0), 1);
+    // Inpainting: the last state holds the known values exactly.
+    const { inpainting, field } = this;
+    const result = inpainting ? replaceKnown(field, inpainting, next, 0, this.cfg.seed) : next;
+    if (inpainting) replacementLine(recorder, result);
+    const trace = this.finishTrace(recorder, this.cfg.sampler.id, FINAL_DENOISE, result, asSigma(0), 1);
     const kept = [...history, { sigma, denoised }].slice(-HISTORY_LENGTH);
-    return this.advance(next, asSigma(0), denoised, kept, 1, { finalDenoise: 1 }, trace);
+    return this.advance(result, asSigma(0), denoised, kept, 1, { finalDenoise: 1 }, trace);
   }
 
   private finishTrace(
@@ -375,13 +469,14 @@ export class SamplingLoop<V> {
   /** Hands every vector the loop no longer holds back to the field. */
   private collect(): void {
     const { xTilde, denoised, history } = this.state;
-    const snapshots = this.snapshots;
+    const { snapshots, inpainting } = this;
     // Lazy: the CPU field never walks it.
     this.field.collect(
       (function* () {
         yield xTilde;
         if (denoised !== null) yield denoised;
         for (const entry of history) yield entry.denoised;
+        if (inpainting) yield* [inpainting.known, inpainting.mask];
         yield* snapshots.vectors();
       })(),
     );

@@ -51,6 +51,7 @@ describe('parseSampleArgs', () => {
       progress: false,
       out: 'x.json',
       format: 'json',
+      nGiven: true,
     });
   });
 

@@ -1,6 +1,6 @@
-import { inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, encodePng, imageGrid, scatterPlot, toByte } from '../../src/cli/png';
+import { crc32, decodePng, encodePng, imageGrid, pngChunk, scatterPlot, toByte } from '../../src/cli/png';
 
 /** Split a PNG file into its chunks, checking each CRC against an independent definition. */
 function readChunks(png: Buffer): { type: string; body: Buffer }[] {
@@ -77,5 +77,66 @@ describe('pictures', () => {
     const at = (x: number, y: number) => [...img.pixels.subarray((y * 101 + x) * 3, (y * 101 + x) * 3 + 3)];
     expect(at(75, 25)).toEqual([31, 78, 160]); // x = 1 → column 75; y = 1 → row 100 − 75
     expect(at(25, 75)).toEqual([255, 255, 255]);
+  });
+});
+
+/** A PNG whose rows use filter types 0–4 in turn (PNG spec §9), built by the forward filters. */
+function filteredPng(width: number, height: number, colour: number, bpp: number, pixels: Uint8Array): Buffer {
+  const stride = width * bpp;
+  const raw = Buffer.alloc((stride + 1) * height);
+  const at = (x: number, y: number) => (x < 0 || y < 0 ? 0 : pixels[y * stride + x]);
+  for (let y = 0; y < height; y++) {
+    const type = y % 5;
+    raw[y * (stride + 1)] = type;
+    for (let x = 0; x < stride; x++) {
+      const [a, b, c] = [at(x - bpp, y), at(x, y - 1), at(x - bpp, y - 1)];
+      const p = a + b - c;
+      const paeth =
+        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
+          ? a
+          : Math.abs(p - b) <= Math.abs(p - c)
+            ? b
+            : c;
+      const predicted = [0, a, b, (a + b) >> 1, paeth][type];
+      raw[y * (stride + 1) + 1 + x] = (pixels[y * stride + x] - predicted) & 0xff;
+    }
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = colour;
+  return Buffer.concat([
+    encodePng({ width: 1, height: 1, channels: 1, pixels: new Uint8Array(1) }).subarray(0, 8),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+describe('decodePng', () => {
+  const noise = (n: number) => Uint8Array.from({ length: n }, (_, k) => (k * 97 + (k >> 3) * 31) & 0xff);
+
+  it('reads back what encodePng wrote, grey and RGB', () => {
+    for (const channels of [1, 3] as const) {
+      const image = { width: 5, height: 3, channels, pixels: noise(15 * channels) };
+      expect(decodePng(encodePng(image))).toEqual(image);
+    }
+  });
+
+  it('undoes every row filter (none, sub, up, average, Paeth)', () => {
+    const pixels = noise(7 * 10 * 3);
+    expect(decodePng(filteredPng(7, 10, 2, 3, pixels)).pixels).toEqual(pixels);
+  });
+
+  it('composites alpha over black and keeps grey as grey', () => {
+    // Grey + alpha: (200, 255) → 200, (200, 0) → 0, (200, 128) → 100.
+    const image = decodePng(filteredPng(3, 1, 4, 2, Uint8Array.from([200, 255, 200, 0, 200, 128])));
+    expect(image.channels).toBe(1);
+    expect([...image.pixels]).toEqual([200, 0, 100]);
+  });
+
+  it('says what it cannot read', () => {
+    expect(() => decodePng(Buffer.from('not a png'))).toThrow(/not a PNG/);
   });
 });

@@ -18,8 +18,8 @@ import { lastPositiveSigma } from './langevin';
 import { defineSampler, denoiseToZero, entryAt, type ParamReader } from './util';
 
 /** Butcher tableau of Dormand–Prince 5(4); the last row is the 5th-order solution (FSAL). */
-const NODES = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
-const COUPLING: readonly (readonly number[])[] = [
+export const NODES = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
+export const COUPLING: readonly (readonly number[])[] = [
   [],
   [1 / 5],
   [3 / 40, 9 / 40],
@@ -29,7 +29,7 @@ const COUPLING: readonly (readonly number[])[] = [
   [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
 ];
 /** 5th-order minus embedded 4th-order weights: the local error estimate. */
-const ERROR_WEIGHTS = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40];
+export const ERROR_WEIGHTS = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40];
 
 const SAFETY = 0.9;
 const MIN_FACTOR = 0.2;
