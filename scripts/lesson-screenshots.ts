@@ -84,7 +84,9 @@ async function main(): Promise<void> {
       if (step.question !== undefined) {
         await region.getByRole('radio').nth(step.question.answer).check();
         await region.getByRole('button', { name: 'Reveal' }).click();
-        await settle(page, lastTarget(step.question.actions ?? []));
+        // A step whose experiment the page cannot run yet (Forward) says so and runs nothing.
+        const held = (await region.getByText('its experiment is not run').count()) > 0;
+        await settle(page, held ? null : lastTarget(step.question.actions ?? []));
       }
       const note = page.getByTestId('wasm-note');
       if ((await note.count()) > 0)

@@ -63,6 +63,9 @@ test.describe('lessons', () => {
     site,
     consoleErrors,
   }) => {
+    // The walk checks what each step sets, not what a network draws: image networks' files are held
+    // back (their requests never answer), so no step waits for, or competes with, a WASM model load.
+    await page.route('**/models/*.onnx', () => undefined);
     await page.goto(`${site.url}#model=ring8&steps=20`);
     for (const entry of index.lessons) {
       const lesson = lessonFile(entry.id);
