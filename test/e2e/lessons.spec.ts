@@ -145,8 +145,8 @@ test.describe('lessons', () => {
     await expect(page.getByTestId('run-status')).toHaveText('paused');
     await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeEnabled();
 
+    // A link pasted into the open page (a hash change) is checked the same way.
     await page.goto(`${site.url}#lesson=url:https://example.org/lesson.json`);
-    await page.reload();
     await expect(page.getByRole('alert').filter({ hasText: 'Lesson not opened' })).toContainText(
       'is on another site',
     );
