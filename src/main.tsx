@@ -13,6 +13,7 @@ import { shouldWelcome } from './ui/components/Welcome';
 import { fetchCatalogue } from './ui/state/catalogue';
 import { registryVocabulary, samplerParamsWithDefaults } from './ui/state/registry-view';
 import { defaultSettings } from './ui/state/settings';
+import { catalogueEntry, DRAWING_ID, drawingCard, TRAINED_ID } from './ui/state/drawing';
 import { addNotice, createAppStore } from './ui/state/store';
 import { createEngineClient, type EngineClient } from './ui/engine-io/worker-client';
 import {
@@ -36,7 +37,12 @@ function showFatal(root: Root, message: string): void {
 async function start(root: Root): Promise<void> {
   const siteUrl = new URL('.', document.baseURI).href;
   const catalogue = await fetchCatalogue(siteUrl);
-  const vocabulary = registryVocabulary(catalogue.entries);
+  // Your own data (issue 15): the drawing is always in the picker; a trained network joins it later.
+  const entries = [...catalogue.entries, catalogueEntry(drawingCard(new Float32Array(0)), DRAWING_ID)];
+  const vocabulary = registryVocabulary([
+    ...entries,
+    catalogueEntry(drawingCard(new Float32Array(0)), TRAINED_ID),
+  ]);
   const defaults = { ...defaultSettings, modelId: catalogue.entries[0].id };
   const parsed = readLocationHash(vocabulary, defaults);
   const store = createAppStore(parsed.settings);
@@ -47,7 +53,7 @@ async function start(root: Root): Promise<void> {
     // storage refused (private mode): the welcome card shows on each bare load
   }
   store.setState({
-    catalogue: catalogue.entries,
+    catalogue: entries,
     welcome: shouldWelcome(window.location.hash, storage),
   });
   const reportIgnored = (ignored: string[]): void => {

@@ -28,6 +28,7 @@ training set than training images are to each other are copies; about as far mea
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import math
 import sys
@@ -45,7 +46,7 @@ MODELS = HERE.parent
 # which classifier (and data set) judges which model
 DATASET_OF = {"mnist": "mnist", "fashion": "fashion", "fashion_long": "fashion", "emoji": "emoji",
               "emoji_groups": "emoji"}
-FD_N = 1000
+FD_N = int(os.environ.get("FD_N", "1000"))  # samples and reference half size (ship.sh passes its FD_N)
 NN_TRAIN_MAX = 10000  # nearest neighbours are searched in at most this many training images
 
 
@@ -115,7 +116,7 @@ def reference_images(dataset: str, kind: str) -> tuple[np.ndarray, str]:
 
 
 def fd_figures(images: np.ndarray, dataset: str, kind: str, seed: int = 0) -> dict:
-    """FD of `images` to 1,000 reference images ÷ the FD between two disjoint 1,000-image reference halves."""
+    """FD of `images` to FD_N reference images ÷ the FD between two disjoint FD_N-image reference halves."""
     net, _ = load_classifier(dataset)
     ref, what = reference_images(dataset, kind)
     n = min(FD_N, len(ref) // 2)

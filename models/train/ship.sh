@@ -27,6 +27,9 @@ judge="$(/usr/bin/python3 -c 'import sys; sys.path.insert(0, "models/train"); fr
 print(DATASET_OF.get(sys.argv[1], ""))' "$id")"
 sample=(npm run -s sample -- --model "$card" --sampler euler_maruyama --denoise-final --progress)
 if grep -q '"task": "image"' "$card"; then
+  # 64 real images for the page's forward process (export.py wrote a fresh card: add them again).
+  /usr/bin/python3 models/train/make_examples.py --model "$id" ||
+    echo "no real examples for $id: the page's Forward direction will say so" >&2
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
   if [ "$classes" -gt 0 ]; then

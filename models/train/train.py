@@ -59,10 +59,10 @@ PRESETS: dict[str, dict] = {
     "fashion": dict(data="fashion", net=UNetConfig(in_channels=1, channels=(48, 96), num_classes=10),
                     train=dict(steps=3000, hflip=True)),
     # The shipped Fashion-MNIST model stopped at 3,000 steps; this continues from its weights (the ONNX file:
-    # no checkpoint was kept) with a fresh warm-up and cosine schedule at half the peak rate, 6,000 steps
-    # more (768,000 images: ~2–2.5 h on one thread), EMA horizon ~2,000 steps.
+    # no checkpoint was kept) with a fresh warm-up and cosine schedule at half the peak rate, 3,500 steps
+    # more (448,000 images: ~75–90 min on one niced thread beside other work), EMA horizon ~2,000 steps.
     "fashion_long": dict(data="fashion", net=UNetConfig(in_channels=1, channels=(48, 96), num_classes=10),
-                         train=dict(steps=6000, hflip=True, lr=5e-4, warmup=200, ema=0.9995,
+                         train=dict(steps=3500, hflip=True, lr=5e-4, warmup=200, ema=0.9995,
                                     init_onnx="models/fashion.onnx")),
     "tiny": dict(data="mnist", net=UNetConfig(in_channels=1, channels=(8, 16), num_classes=10, groups=4,
                                               emb_dim=32), train=dict(steps=2, batch=4)),

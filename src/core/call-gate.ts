@@ -12,6 +12,7 @@
  * be whichever pane asked first.
  */
 import type { NetworkFn } from './denoiser';
+import type { Denoiser, Sigma } from './types';
 
 /** What the gate has done: calls made, their time, and each pane's share of that time. */
 export interface GateStats {
@@ -158,4 +159,54 @@ export function networkGate(
     (r) => r.batch,
   );
   return { gate, forPane: (pane) => (x, t, y, batch) => gate.request(pane, { x, t, y, batch }) };
+}
+
+/** One pane's denoiser call, as a SamplingLoop makes it (x̃ coordinates, one σ for the batch). */
+export interface DenoiseRequest {
+  xTilde: Float32Array;
+  sigma: Sigma;
+  batch: number;
+}
+
+/**
+ * A CPU denoiser shared by panes (an exact mixture): `forPane(p)` is the denoiser pane p's loop
+ * calls; requests meet at `gate`. A Denoiser takes one σ per call, so the requests released
+ * together go to it as one call per distinct σ, on their concatenated x̃ (panes on one grid share
+ * every call); the gate counts each release as one call, as the GPU gate does.
+ */
+export function denoiserGate(denoiser: Denoiser): {
+  gate: CallGate<DenoiseRequest, Float32Array>;
+  forPane: (pane: number) => Denoiser;
+} {
+  const { dim } = denoiser;
+  const gate = new CallGate<DenoiseRequest, Float32Array>(
+    async (requests) => {
+      const results = new Array<Float32Array>(requests.length);
+      for (const sigma of new Set(requests.map((r) => r.sigma))) {
+        const group = requests.flatMap((r, k) => (r.sigma === sigma ? [k] : []));
+        const total = group.reduce((n, k) => n + requests[k].batch, 0);
+        const x = new Float32Array(total * dim);
+        let at = 0;
+        for (const k of group) {
+          x.set(requests[k].xTilde.subarray(0, requests[k].batch * dim), at * dim);
+          at += requests[k].batch;
+        }
+        const out = await denoiser.denoise(x, sigma, total);
+        at = 0;
+        for (const k of group) {
+          results[k] = out.slice(at * dim, (at + requests[k].batch) * dim);
+          at += requests[k].batch;
+        }
+      }
+      return results;
+    },
+    (r) => r.batch,
+  );
+  return {
+    gate,
+    forPane: (pane) => ({
+      dim,
+      denoise: (xTilde, sigma, batch) => gate.request(pane, { xTilde, sigma, batch }),
+    }),
+  };
 }

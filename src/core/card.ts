@@ -4,6 +4,7 @@
  * and what to do.
  */
 import type { AnalyticMixture } from './mixture';
+import { MAX_RUN_ELEMENTS } from './memory-cap';
 import { readMlpBlock, type MlpBlock } from './mlp/spec';
 import { resolveSdeConfig, SDE_KINDS } from './sde';
 import type { SdeConfig, SdeKind } from './types';
@@ -20,6 +21,19 @@ export interface DenoiseMargins {
   measuredRatio: number[];
   maxRatio: number[];
   note?: string;
+}
+
+/**
+ * Real data shipped with an image model for the forward process (models/train/make_examples.py):
+ * `count` images of prod(shape) bytes each, byte b meaning range[0] + (range[1] − range[0])·b/255.
+ * `heldOut` says whether the model never trained on them (the page says so when it did).
+ */
+export interface ExamplesBlock {
+  file: string;
+  bytes: number;
+  sha256: string;
+  count: number;
+  heldOut: boolean;
 }
 
 export interface ModelCard {
@@ -53,6 +67,8 @@ export interface ModelCard {
   mlp?: MlpBlock;
   latencyMs?: Record<string, number>;
   denoiseMargins?: DenoiseMargins;
+  /** Real examples for the forward process (image models). */
+  examples?: ExamplesBlock;
 }
 
 export interface Manifest {
@@ -160,6 +176,21 @@ function readAnalytic(card: CardReader, dim: number): AnalyticMixture | undefine
   return { weights, means: means as number[][], covs: covs as number[][][] };
 }
 
+function readExamples(card: CardReader, dim: number): ExamplesBlock | undefined {
+  const e = card.nested('examples', true);
+  if (!e) return undefined;
+  const file = e.string('file') as string;
+  if (!/^[\w.-]+\.bin$/.test(file)) e.fail('file', 'must be a file name next to the card ending in .bin');
+  const count = e.number('count', false, (v) => Number.isInteger(v) && v >= 1) as number;
+  const bytes = e.number('bytes', false, Number.isInteger) as number;
+  if (bytes !== count * dim) e.fail('bytes', `must be count × ${dim} = ${count * dim} (one byte per value)`);
+  const sha256 = e.string('sha256') as string;
+  if (!/^[0-9a-fA-F]{64}$/.test(sha256)) e.fail('sha256', 'must be 64 hexadecimal digits');
+  const heldOut = e.raw('heldOut');
+  if (typeof heldOut !== 'boolean') e.fail('heldOut', 'must be true or false');
+  return { file, bytes, sha256, count, heldOut: heldOut as boolean };
+}
+
 function readOptionalExtras(card: CardReader, raw: Record<string, unknown>, out: ModelCard): void {
   if (raw.classes !== undefined) {
     if (!Array.isArray(raw.classes) || raw.classes.some((c) => typeof c !== 'string')) {
@@ -214,6 +245,13 @@ export function parseCard(json: unknown, source: string): ModelCard {
   if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
     card.fail('shape', 'must list positive whole dimensions, e.g. [1, 28, 28] or [2]');
   }
+  const sampleElements = shape.reduce((a, b) => a * b, 1);
+  if (sampleElements > MAX_RUN_ELEMENTS) {
+    card.fail(
+      'shape',
+      `has ${sampleElements} values per sample, over the page's limit of ${MAX_RUN_ELEMENTS} for one network call (src/core/memory-cap.ts)`,
+    );
+  }
   const range = card.numbers('range', 2) as [number, number];
   if (!(range[0] < range[1])) card.fail('range', 'must be [low, high] with low < high');
   const out: ModelCard = {
@@ -227,15 +265,13 @@ export function parseCard(json: unknown, source: string): ModelCard {
     timeInput: card.choice<TimeInput>('timeInput', ['t01']),
     license: card.string('license') as string,
   };
-  out.analytic = readAnalytic(
-    card,
-    shape.reduce((a, b) => a * b, 1),
-  );
-  out.mlp = readMlpBlock(
-    card,
-    shape.reduce((a, b) => a * b, 1),
-  );
+  out.analytic = readAnalytic(card, sampleElements);
+  out.mlp = readMlpBlock(card, sampleElements);
   readOptionalExtras(card, raw, out);
+  out.examples = readExamples(
+    card,
+    shape.reduce((a, b) => a * b, 1),
+  );
   if (!out.analytic && !out.onnx && !out.mlp)
     card.fail('onnx', 'is missing: a card needs an ONNX file, an "analytic" mixture or an "mlp" network');
   if (out.mlp && (out.analytic || out.onnx))

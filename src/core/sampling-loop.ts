@@ -466,8 +466,18 @@ export class SamplingLoop<V> {
     this.snapshots.add({ ...state, history: [...state.history], sde: this.cfg.sde, trace });
   }
 
+  /**
+   * Hands every vector neither the loop nor `extra` holds back to the field: for vectors made on
+   * the loop's field beside it (the forward process's x̃_t and x̂₀), which the loop's own collect
+   * would otherwise free only at its next step.
+   */
+  release(extra: readonly V[] = []): void {
+    this.assertIdle('free vectors');
+    this.collect(extra);
+  }
+
   /** Hands every vector the loop no longer holds back to the field. */
-  private collect(): void {
+  private collect(extra: readonly V[] = []): void {
     const { xTilde, denoised, history } = this.state;
     const { snapshots, inpainting } = this;
     // Lazy: the CPU field never walks it.
@@ -478,6 +488,7 @@ export class SamplingLoop<V> {
         for (const entry of history) yield entry.denoised;
         if (inpainting) yield* [inpainting.known, inpainting.mask];
         yield* snapshots.vectors();
+        yield* extra;
       })(),
     );
   }

@@ -9,19 +9,24 @@
  * on the schedule of shared/frame-schedule.ts or when asked (readFrame).
  */
 import { asSigma, type Params, type SdeConfig } from '../core/types';
-import type { EngineEvent, EngineRequest, EpPreference, FrameEvent } from './protocol';
+import type { EngineEvent, EngineRequest, EpPreference, FrameEvent, ToolJob } from './protocol';
+import { runToolJob } from './tool-jobs';
+import { runSizeProblem } from '../core/memory-cap';
 import type { LoadedModel } from './model';
-import { loadModel, summarize } from './model';
+import { loadModel, localModel, summarize } from './model';
 import { WorkerTrajectory } from './worker-trajectory';
 import { errorText } from './backend';
 import { carriesArrays } from '../shared/frame-schedule';
 import { ViewPainter, type AttachedViews } from './views';
 import { nextTask, StepCancelled } from './next-task';
+import { forwardData } from './forward-data';
+import { advanceCompare, CompareRun, playCompare, type ComparePlayer } from './compare-run';
 
 /** Frames posted but not yet acknowledged before the play loop waits. */
 export const MAX_IN_FLIGHT = 2;
 
 type StartRequest = Extract<EngineRequest, { type: 'start' }>;
+type StartCompareRequest = Extract<EngineRequest, { type: 'startCompare' }>;
 
 interface Run {
   runId: number;
@@ -47,10 +52,14 @@ export class Engine {
   /** Loaded (or loading) models by id, with the backend preference they were loaded for. */
   private readonly models = new Map<string, { ep: EpPreference; loading: Promise<LoadedModel> }>();
   private run: Run | null = null;
+  /** The comparison (compare mode, issue 14), when one is the current run instead. */
+  private compare: CompareRun | null = null;
   /** The page's canvases, while attached. */
   private views: AttachedViews | null = null;
   /** Serialises everything that touches the trajectory, so a step never interleaves with a swap. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Tool jobs asked for and not finished (issue 13), with whether each was cancelled. */
+  private readonly toolJobs = new Map<number, { cancelled: boolean }>();
 
   constructor(private readonly emit: (event: EngineEvent) => void) {}
 
@@ -76,6 +85,23 @@ export class Engine {
     this.emit({ type: 'ready', modelId, model: summarize(model.card) });
   }
 
+  /**
+   * Your own data (issue 15): a model the page defines (a drawn point set or an MLP card). It
+   * replaces any model of that id; a run of the old one stops.
+   */
+  async defineModel(modelId: string, card: unknown, points: Float32Array | null): Promise<void> {
+    const known = this.models.get(modelId);
+    if (known && this.run && (await known.loading.catch(() => null)) === this.run.model) this.stopCurrent();
+    const loading = Promise.resolve().then(() => localModel(card, points, this.emit));
+    const entry = { ep: this.ep, loading };
+    this.models.set(modelId, entry);
+    loading.catch(() => {
+      if (this.models.get(modelId) === entry) this.models.delete(modelId);
+    });
+    const model = await loading;
+    this.emit({ type: 'ready', modelId, model: { ...summarize(model.card), id: modelId } });
+  }
+
   async start(request: StartRequest): Promise<void> {
     const loading = this.models.get(request.model)?.loading;
     if (!loading) {
@@ -84,7 +110,17 @@ export class Engine {
       );
     }
     const model = await loading;
+    // Refused before anything is allocated (src/core/memory-cap.ts). Guidance counts whenever the
+    // model has classes: a run may switch it on mid-run (setConditioning) without restarting.
+    const tooLarge = runSizeProblem({
+      sampleElements: model.card.shape.reduce((a, b) => a * b, 1),
+      batch: request.batch,
+      guided: (model.card.classes?.length ?? 0) > 0,
+      panes: 1,
+    });
+    if (tooLarge !== null) throw new Error(tooLarge);
     this.stopCurrent();
+    this.stopCompare();
     // The page may have heard of another model's backend since (it starts a loaded model without
     // asking to load it again): say where this run's model runs.
     this.emit({ type: 'backend', ...model.backend });
@@ -108,6 +144,8 @@ export class Engine {
   }
 
   async play(runId: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) return this.playCompare(compare);
     const run = this.current(runId);
     if (!run || run.playing) return;
     if (run.trajectory.done) {
@@ -121,6 +159,14 @@ export class Engine {
   }
 
   async pause(runId: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) {
+      if (!compare.playing) return;
+      compare.playing = false;
+      compare.wakeOnAck?.();
+      this.emit({ type: 'paused', runId, reason: 'user', i: compare.tick });
+      return;
+    }
     const run = this.current(runId);
     if (!run || !run.playing) return;
     run.playing = false;
@@ -129,6 +175,12 @@ export class Engine {
   }
 
   async stepOnce(runId: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) {
+      if (compare.playing) await this.pause(runId);
+      await advanceCompare(compare, this.comparePlayer);
+      return;
+    }
     const run = this.current(runId);
     if (!run) return;
     if (run.playing) await this.pause(runId);
@@ -161,6 +213,8 @@ export class Engine {
   }
 
   async setSpeed(runId: number, stepsPerSecond: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) compare.stepsPerSecond = Math.max(0, stepsPerSecond);
     const run = this.current(runId);
     if (run) run.stepsPerSecond = Math.max(0, stepsPerSecond);
   }
@@ -168,6 +222,7 @@ export class Engine {
   /** The page left this run: it stops, and its step in flight stops at the next network call. */
   async stop(runId: number): Promise<void> {
     if (this.current(runId)) this.stopCurrent();
+    if (this.currentCompare(runId)) this.stopCompare();
   }
 
   /**
@@ -175,6 +230,15 @@ export class Engine {
    * never run, and the run pauses. `paused` (reason 'cancelled') answers once no step runs.
    */
   async cancelStep(runId: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) {
+      // A tick cannot stop between its panes' shared calls: it finishes and posts its frame, and
+      // the comparison stays paused from now on.
+      compare.playing = false;
+      compare.wakeOnAck?.();
+      this.emit({ type: 'paused', runId, reason: 'cancelled', i: compare.tick });
+      return;
+    }
     const run = this.current(runId);
     if (!run) return;
     run.cancels += 1;
@@ -184,6 +248,12 @@ export class Engine {
   }
 
   async frameAck(runId: number, _i: number): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) {
+      compare.unacked = Math.max(0, compare.unacked - 1);
+      compare.wakeOnAck?.();
+      return;
+    }
     const run = this.current(runId);
     if (!run) return;
     run.unacked = Math.max(0, run.unacked - 1);
@@ -259,9 +329,185 @@ export class Engine {
     });
   }
 
+  // ---- compare mode (issue 14) ----
+
+  /** Starts a comparison (it replaces any run) at tick 0: every pane at the shared prior. */
+  async startCompare(request: StartCompareRequest): Promise<void> {
+    const loading = this.models.get(request.model)?.loading;
+    if (!loading) {
+      throw new Error(
+        `Model "${request.model}" is not loaded yet: choose it again to load it, then press Compare.`,
+      );
+    }
+    const model = await loading;
+    // Every pane's request joins one network call, so the cap counts the panes.
+    const tooLarge = runSizeProblem({
+      sampleElements: model.card.shape.reduce((a, b) => a * b, 1),
+      batch: request.batch,
+      guided: (model.card.classes?.length ?? 0) > 0,
+      panes: request.panes.length,
+    });
+    if (tooLarge !== null) throw new Error(tooLarge);
+    this.stopCurrent();
+    this.stopCompare();
+    this.emit({ type: 'backend', ...model.backend });
+    const compare = CompareRun.create(model, request);
+    this.compare = compare;
+    await this.exclusive(async () => {
+      compare.unacked += 1;
+      this.emit(await compare.frame());
+    });
+    if (request.autoplay) await this.play(request.runId);
+  }
+
+  /** Lock-step on t or by NFE from the next tick on. */
+  async setAdvance(runId: number, advance: 't' | 'nfe'): Promise<void> {
+    const compare = this.currentCompare(runId);
+    if (compare) await this.exclusive(async () => void (compare.advance = advance));
+  }
+
+  private currentCompare(runId: number): CompareRun | null {
+    return this.compare && this.compare.runId === runId ? this.compare : null;
+  }
+
+  private readonly comparePlayer: ComparePlayer = {
+    emit: (event) => this.emit(event),
+    exclusive: (task) => this.exclusive(task),
+    isCurrent: (run) => this.compare === run,
+    waitUntil: (time) => waitUntil(time),
+    maxInFlight: MAX_IN_FLIGHT,
+  };
+
+  private async playCompare(compare: CompareRun): Promise<void> {
+    if (compare.playing) return;
+    if (compare.done) {
+      this.emit({ type: 'paused', runId: compare.runId, reason: 'done', i: compare.tick });
+      return;
+    }
+    compare.playing = true;
+    compare.unacked = 0;
+    this.emit({ type: 'playing', runId: compare.runId });
+    void playCompare(compare, this.comparePlayer);
+  }
+
+  private stopCompare(): void {
+    const compare = this.compare;
+    if (!compare) return;
+    compare.playing = false;
+    compare.stopped = true;
+    compare.wakeOnAck?.();
+    this.compare = null;
+    void this.exclusive(async () => compare.destroy());
+  }
+
+  /**
+   * Controllable generation (issue 13): a tool job with the run's model and settings, between
+   * steps like everything that runs the network; progress per network call, and a Cancel that
+   * stops it at the next one (or a new run, which stops the job of the old).
+   */
+  async toolJob(runId: number, jobId: number, job: ToolJob): Promise<void> {
+    const run = this.current(runId);
+    const state = { cancelled: false };
+    this.toolJobs.set(jobId, state);
+    const done = (result: EngineEvent) => {
+      this.toolJobs.delete(jobId);
+      this.emit(result);
+    };
+    if (!run) {
+      done({ type: 'toolDone', jobId, result: null, cancelled: true, error: null });
+      return;
+    }
+    if (run.playing) await this.pause(runId);
+    await this.exclusive(async () => {
+      const cancelled = () => state.cancelled || run.stopped || this.run !== run;
+      try {
+        const result = await runToolJob(
+          {
+            model: run.model,
+            settings: run.trajectory.settings,
+            ...run.trajectory.conditioning,
+          },
+          job,
+          (fraction, nfe) => this.emit({ type: 'toolProgress', jobId, fraction, nfe }),
+          cancelled,
+        );
+        done({ type: 'toolDone', jobId, result, cancelled: false, error: null });
+      } catch (e) {
+        const stopped = e instanceof StepCancelled;
+        done({
+          type: 'toolDone',
+          jobId,
+          result: null,
+          cancelled: stopped,
+          error: stopped ? null : errorText(e),
+        });
+      }
+    });
+  }
+
+  // ---- Forward process (issue 12) ----
+
+  /**
+   * The forward process at time t from real data (forward-data.ts) along the run's SDE and seed,
+   * posted as a frame with `forward` set (its arrays always come: the page measures them). The run
+   * pauses; its reverse trajectory stays as it was (a seek shows it again).
+   */
+  async forward(runId: number, t: number): Promise<void> {
+    const run = this.current(runId);
+    if (!run) return;
+    if (run.playing) await this.pause(runId);
+    await this.exclusive(async () => {
+      if (this.run !== run) return;
+      try {
+        const origin = await forwardData(run.model, run.trajectory.batch, run.trajectory.seed);
+        if (this.run !== run) return;
+        await run.trajectory.showForward(origin, t);
+        const { frame } = await this.frameOf(run, true);
+        this.emit({ ...frame, forward: { t, origin } });
+      } catch (e) {
+        if (this.run !== run) return;
+        this.emit({
+          type: 'error',
+          scope: 'forward',
+          runId,
+          message: `The forward process at t = ${t.toFixed(2)} could not be shown: ${errorText(e)}`,
+          recoverable: true,
+        });
+      }
+    });
+  }
+
+  async cancelToolJob(jobId: number): Promise<void> {
+    const state = this.toolJobs.get(jobId);
+    if (state) state.cancelled = true;
+  }
+
+  /**
+   * "Reverse from here": the reverse process starts from the forward x_t shown, at its σ, and
+   * its frame 0 is posted (a new branch of the run; the old steps are dropped).
+   */
+  async reverseFromHere(runId: number, autoplay: boolean): Promise<void> {
+    const run = this.current(runId);
+    if (!run) return;
+    if (run.playing) await this.pause(runId);
+    const started = await this.exclusive(async () => {
+      if (this.run !== run) return false;
+      try {
+        run.trajectory.reverseFromForward();
+      } catch (e) {
+        this.emit({ type: 'error', scope: 'forward', runId, message: errorText(e), recoverable: true });
+        return false;
+      }
+      this.post(run, (await this.frameOf(run)).frame);
+      return true;
+    });
+    if (started && autoplay) await this.play(runId);
+  }
+
   async dispose(): Promise<void> {
     this.views = null;
     this.stopCurrent();
+    this.stopCompare();
     const loaded = await Promise.allSettled([...this.models.values()].map((m) => m.loading));
     this.models.clear();
     for (const result of loaded) if (result.status === 'fulfilled') await result.value.release();

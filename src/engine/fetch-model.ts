@@ -2,6 +2,7 @@
  * Downloads a model's ONNX bytes with progress, checks size and SHA-256 against its card, and keeps
  * a verified copy in the Cache API so the page works offline (the copy is re-verified on reuse).
  */
+import { MODEL_CACHE_NAME, modelCacheKey } from '../shared/model-cache';
 
 /** A failure the user can act on; `modelId` names the model in the banner. */
 export class ModelLoadError extends Error {
@@ -22,8 +23,6 @@ export interface ExpectedFile {
 }
 
 export type ProgressFn = (loaded: number, total: number) => void;
-
-const CACHE_NAME = 'diffusion-playground-models-v1';
 
 /** Fetches JSON, turning HTTP and parse failures into messages that say what to do. */
 export async function fetchJson(modelId: string, url: string): Promise<unknown> {
@@ -106,10 +105,16 @@ async function download(file: ExpectedFile, onProgress: ProgressFn): Promise<Uin
   let loaded = 0;
   const reader = response.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read().catch((e: unknown) => {
+    const { done, value } = await readOrStall(reader, STALL_MS).catch((e: unknown) => {
+      void reader.cancel().catch(() => undefined);
+      const why =
+        e instanceof StalledError
+          ? `no data arrived for ${STALL_MS / 1000} s`
+          : `the connection failed: ${String(e)}`;
       throw new ModelLoadError(
         file.modelId,
-        `Model "${file.modelId}": the download stopped after ${loaded} bytes (${String(e)}). Reload to try again.`,
+        `Model "${file.modelId}": the download stopped after ${megabytes(loaded)} of ${megabytes(total)} (${why}). ` +
+          'Check the connection and press Retry; the other models still work.',
       );
     });
     if (done) break;
@@ -119,6 +124,28 @@ async function download(file: ExpectedFile, onProgress: ProgressFn): Promise<Uin
   }
   return concat(chunks, loaded);
 }
+
+/**
+ * How long a download may go without a byte before it is abandoned with a message (a stalled
+ * connection on lecture-hall Wi-Fi would otherwise show a progress bar that never moves).
+ */
+export const STALL_MS = 20_000;
+
+class StalledError extends Error {}
+
+/** reader.read(), or a StalledError when nothing arrives for `ms`. */
+function readOrStall<T>(
+  reader: ReadableStreamDefaultReader<T>,
+  ms: number,
+): Promise<ReadableStreamReadResult<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StalledError()), ms);
+  });
+  return Promise.race([reader.read(), stalled]).finally(() => clearTimeout(timer));
+}
+
+const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 async function fetchOrExplain(modelId: string, url: string): Promise<Response> {
   let response: Response;
@@ -160,11 +187,11 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
 
 async function openCache(): Promise<Cache | null> {
   try {
-    return typeof caches === 'undefined' ? null : await caches.open(CACHE_NAME);
+    return typeof caches === 'undefined' ? null : await caches.open(MODEL_CACHE_NAME);
   } catch {
     return null; // e.g. opaque origins or private modes without storage: download every time
   }
 }
 
-const cacheKey = (file: ExpectedFile): string => `${file.url}#sha256=${file.sha256.toLowerCase()}`;
+const cacheKey = (file: ExpectedFile): string => modelCacheKey(file.url, file.sha256);
 const fileName = (url: string): string => url.slice(url.lastIndexOf('/') + 1);

@@ -5,22 +5,31 @@
  */
 import { parseCard } from '../core/card';
 import type { ModelCard } from '../core/card';
-import { mixtureFromAnalytic, MixtureDenoiser } from '../core/mixture';
+import { denoiserForCard, type NetworkFn } from '../core/denoiser';
+import { EmpiricalDenoiser } from '../core/empirical';
+import { mixtureFromAnalytic, MixtureDenoiser, type GaussianMixture } from '../core/mixture';
+import type { PaneGate } from '../core/pane-batch';
 import type { Denoiser } from '../core/types';
 import type * as ort from 'onnxruntime-web';
 import { GpuNetworkDenoiser } from '../gpu/gpu-denoiser';
 import { GpuField } from '../gpu/gpu-field';
+import { gpuNetworkGate } from '../gpu/gpu-pane-gate';
 import type { Backend } from './backend';
 import { analyticBackend, createSession, ortWebGpuDevice } from './backend';
 import { CapturedGraphs, OrtGpuNetwork } from './gpu-network';
 import { fetchJson, loadVerifiedBytes, ModelLoadError } from './fetch-model';
-import { networkDenoiser } from './network-denoiser';
+import { networkDenoiser, networkFn } from './network-denoiser';
 import type { GraphContract, OnnxNetwork } from './onnx-network';
 import { onnxNetwork } from './onnx-network';
 import type { EngineEvent, EpPreference, ModelSummary } from './protocol';
 
 export interface LoadedModel {
   card: ModelCard;
+  /**
+   * The card's address: the files it names (network, examples) are relative to it; null for a
+   * model the page defined itself (a drawing, a trained or uploaded MLP), which names no files.
+   */
+  cardUrl: string | null;
   /** Where it runs (re-announced when the page asks for an already loaded model). */
   backend: Backend;
   /** A denoiser for one trajectory: class label (null = unconditional) and guidance bound in. */
@@ -36,7 +45,24 @@ export interface LoadedModel {
    * it, and the engine draws the page's canvases with it). Null on WASM and for exact mixtures.
    */
   device: GPUDevice | null;
+  /** Compare mode (issue 14): the exact mixture of an analytic card, else null. */
+  mixture: GaussianMixture | null;
+  /** Compare mode on the CPU: the network as core's NetworkFn (null for an exact mixture). */
+  network: NetworkFn | null;
+  /**
+   * Compare mode on WebGPU: one field and GPU-resident denoiser per pane (guidance weight each),
+   * their network calls joined at one gate (src/gpu/gpu-pane-gate.ts). Null where `gpu` is.
+   */
+  gpuPanes: ((batch: number, classLabel: number | null, guidances: readonly number[]) => GpuPanes) | null;
   release(): Promise<void>;
+}
+
+/** Compare mode's GPU-resident panes: fields, denoisers and the gate their calls meet at. */
+export interface GpuPanes {
+  fields: GpuField[];
+  denoisers: Denoiser<GPUBuffer>[];
+  gate: PaneGate;
+  destroy(): void;
 }
 
 export interface GpuOptions {
@@ -79,12 +105,14 @@ export async function loadModel(
   } catch (e) {
     throw e instanceof ModelLoadError ? e : new ModelLoadError(modelId, (e as Error).message);
   }
-  if (card.analytic) return analyticModel(card, emit);
+  if (card.analytic) return { ...analyticModel(card, emit), cardUrl };
+  if (card.mlp) return { ...mlpModel(card, emit), cardUrl };
   const { network, backend, session, bytes } = await loadNetwork(card, cardUrl, ep, emit);
   const device = backend.ep === 'webgpu' ? await ortWebGpuDevice() : null;
   const captured = device && new CapturedGraphs(bytes, graphContract(card), device);
   return {
     card,
+    cardUrl,
     backend,
     denoiser: (classLabel, guidance) => networkDenoiser(card, network, classLabel, guidance),
     gpu:
@@ -100,6 +128,12 @@ export async function loadModel(
           options.graphCapture === false ? null : captured,
         )),
     device,
+    mixture: null,
+    network: networkFn(network),
+    gpuPanes:
+      device &&
+      ((batch, classLabel, guidances) =>
+        gpuPanes(card, session, device, batch, classLabel, guidances, captured)),
     release: async () => {
       await captured?.release();
       await network.release();
@@ -107,7 +141,7 @@ export async function loadModel(
   };
 }
 
-function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): LoadedModel {
+function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): Omit<LoadedModel, 'cardUrl'> {
   const mixture = mixtureFromAnalytic(card.analytic!, card.id);
   const backend = analyticBackend();
   emit({ type: 'backend', ...backend });
@@ -117,8 +151,76 @@ function analyticModel(card: ModelCard, emit: (event: EngineEvent) => void): Loa
     denoiser: () => new MixtureDenoiser(mixture),
     gpu: null,
     device: null,
+    mixture,
+    network: null,
+    gpuPanes: null,
     release: async () => undefined,
   };
+}
+
+/** A card with an "mlp" block: core evaluates the network itself, on the CPU (no ONNX, no download). */
+function mlpModel(card: ModelCard, emit: (event: EngineEvent) => void): Omit<LoadedModel, 'cardUrl'> {
+  const backend = mlpBackend();
+  emit({ type: 'backend', ...backend });
+  return {
+    card,
+    backend,
+    denoiser: () => denoiserForCard(card),
+    gpu: null,
+    device: null,
+    mixture: null,
+    network: null,
+    gpuPanes: null,
+    release: async () => undefined,
+  };
+}
+
+function mlpBackend(): Backend {
+  return { ep: 'wasm', threads: 1, reason: 'small MLP evaluated by core in plain JavaScript (CPU)' };
+}
+
+// ---- Your own data (issue 15): models defined by the page, not fetched ----
+
+/**
+ * A model the page defines itself: a drawn point set (its exact empirical denoiser, which
+ * memorises the points) when `points` is given, else a card with an "mlp" block (a network trained
+ * in the page or uploaded). The card is checked by parseCard like any fetched one.
+ */
+export function localModel(
+  card: unknown,
+  points: Float32Array | null,
+  emit: (event: EngineEvent) => void,
+): LoadedModel {
+  if (points !== null) {
+    const summary = card as ModelCard;
+    const empirical = new EmpiricalDenoiser(points, 2);
+    const backend: Backend = {
+      ep: 'wasm',
+      threads: 1,
+      reason: 'exact empirical denoiser of the drawn points — no network, plain JavaScript',
+    };
+    emit({ type: 'backend', ...backend });
+    return {
+      card: summary,
+      backend,
+      cardUrl: null,
+      denoiser: () => empirical,
+      gpu: null,
+      device: null,
+      mixture: null,
+      network: null,
+      gpuPanes: null,
+      release: async () => undefined,
+    };
+  }
+  const parsed = parseCard(card, 'the uploaded card');
+  if (!parsed.mlp) {
+    throw new ModelLoadError(
+      parsed.id,
+      `Model "${parsed.id}": a card defined in the page needs an "mlp" block.`,
+    );
+  }
+  return { ...mlpModel(parsed, emit), cardUrl: null };
 }
 
 async function loadNetwork(
@@ -189,6 +291,39 @@ function gpuBacking(
   } catch (e) {
     network.destroy();
     field.destroy();
+    throw e;
+  }
+}
+
+/** Compare mode on WebGPU: a field per pane, one network field, the gate between them. */
+function gpuPanes(
+  card: ModelCard,
+  session: ort.InferenceSession,
+  device: GPUDevice,
+  batch: number,
+  classLabel: number | null,
+  guidances: readonly number[],
+  captured: CapturedGraphs | null,
+): GpuPanes {
+  const dim = card.shape.reduce((a, b) => a * b, 1);
+  const networkField = new GpuField(device, batch, dim);
+  const fields: GpuField[] = [];
+  const network = new OrtGpuNetwork(session, graphContract(card), networkField, device, captured);
+  const destroy = (): void => {
+    network.destroy();
+    for (const field of fields) field.destroy();
+    networkField.destroy();
+  };
+  try {
+    for (const _ of guidances) fields.push(new GpuField(device, batch, dim));
+    const shared = gpuNetworkGate(network.fn, networkField, fields);
+    const classLabels = classLabel === null || !card.classes ? undefined : classLabel;
+    const denoisers = guidances.map(
+      (guidance, p) => new GpuNetworkDenoiser(fields[p], shared.forPane(p), card, { classLabels, guidance }),
+    );
+    return { fields, denoisers, gate: shared.gate, destroy };
+  } catch (e) {
+    destroy();
     throw e;
   }
 }

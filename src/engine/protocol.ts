@@ -52,13 +52,99 @@ export interface RunSettings {
    * runs it operator by operator (for comparison).
    */
   graphCapture?: boolean;
+  /** Controllable generation (issue 13): where the run starts other than the prior. */
+  from?: RunStart;
 }
+
+// ---- compare mode (issue 14) ----
+
+export type CompareAdvance = 't' | 'nfe';
+
+/** One pane of a comparison: what differs between panes. */
+export interface ComparePaneSettings {
+  sampler: string;
+  params: Params;
+  sde: SdeConfig;
+  schedule: ScheduleKind;
+  steps: number;
+  /** Guidance weight w as in RunSettings (ignored without a class). */
+  guidance: number;
+}
+
+/** A comparison: what the panes share, and the panes (1 to MAX_COMPARE_PANES). */
+export interface CompareSettings extends Pick<
+  RunSettings,
+  'model' | 'seed' | 'batch' | 'classLabel' | 'denoiseFinal' | 'noise' | 'stepsPerSecond'
+> {
+  panes: ComparePaneSettings[];
+  advance: CompareAdvance;
+  /** On an exact mixture: measure each pane's sliced W1 to the exact distribution every tick. */
+  errorPlot: boolean;
+}
+
+/** At most this many panes in one comparison (4 in compare mode, 7 in the step sweep). */
+export const MAX_COMPARE_PANES = 8;
+// ---- controllable generation (issue 13) ----
+
+/**
+ * A run that does not start from the prior (core's SamplingLoop.startFrom and Inpainting):
+ * - 'data': known data in the model's data range, batch × dim. With `t0`, SDEdit: the reverse
+ *   process starts from the data forward-noised to σ(t₀) along the run's observation path, on the
+ *   Steps grid's points below. With `mask` (1 = known, 0 = to generate, batch × dim), inpainting by
+ *   replacement after every step, with `resample` RePaint passes; it starts from the prior unless
+ *   `t0` is given too.
+ * - 'state': "Reverse from here": the reverse process from x̃ (scale-free, batch × dim) at σ.
+ */
+export type RunStart =
+  | { kind: 'data'; data: Float32Array; t0: number | null; mask: Float32Array | null; resample: number }
+  | { kind: 'state'; xTilde: Float32Array; sigma: number };
+
+/**
+ * A controllable-generation tool run on demand with the current run's model and settings (issue 13),
+ * on `data` (batch × dim, the model's data range): the encode → decode round trip through the
+ * PF-ODE, the log-likelihood (K Rademacher probes, or exact for a mixture), or SDEdit's results at
+ * several t₀ from the same noise.
+ */
+export type ToolJob =
+  | { kind: 'roundTrip'; data: Float32Array }
+  | { kind: 'likelihood'; data: Float32Array; probes: number }
+  | { kind: 'sdeditStrip'; data: Float32Array; t0s: number[] };
+
+export type ToolResult =
+  | {
+      kind: 'roundTrip';
+      /** RMSE and largest error of decode(encode(x)) against x. */
+      rmse: number;
+      maxError: number;
+      nfeEncode: number;
+      nfeDecode: number;
+      decoded: Float32Array;
+    }
+  | {
+      kind: 'likelihood';
+      /** −log p per sample (nats) and its standard error over the probes. */
+      nll: number[];
+      stdErr: number[];
+      /** Images only: bits/dim of the dequantised data, and its standard error. */
+      bpd: number[] | null;
+      bpdStdErr: number[] | null;
+      nfe: number;
+      /** 0 for the exact divergence of a mixture. */
+      probes: number;
+      exact: boolean;
+      tolerance: number;
+    }
+  | { kind: 'sdeditStrip'; t0s: number[]; images: Float32Array; nfe: number };
 
 // ---- requests: page → worker ----
 
 export type EngineRequest =
   | { type: 'init'; ep: EpPreference }
   | { type: 'loadModel'; modelId: string; baseUrl: string }
+  // Your own data (issue 15): a model defined by the page. With `points` (count × 2) the model is
+  // the exact empirical denoiser of those points and `card` its plain facts; without, `card` is a
+  // model card with an "mlp" block, checked like a fetched one.
+  | { type: 'defineModel'; modelId: string; card: unknown; points: Float32Array | null }
   | ({ type: 'start'; runId: number; autoplay: boolean } & RunSettings)
   | { type: 'play'; runId: number }
   | { type: 'pause'; runId: number }
@@ -96,7 +182,33 @@ export type EngineRequest =
    * 2D view's arrows of a learned model: one batched network call, answered by `scoreField`.
    */
   | { type: 'scoreField'; runId: number; sigma: number; points: Float32Array }
-  | { type: 'dispose' };
+  /** Controllable generation: runs a tool job (answered by toolProgress events, then toolDone). */
+  | { type: 'toolJob'; runId: number; jobId: number; job: ToolJob }
+  /** Stops a tool job at its next network call (answered by toolDone with `cancelled`). */
+  | { type: 'cancelToolJob'; jobId: number }
+  // ---- Forward process (issue 12) ----
+  /**
+   * Shows the forward process of the run's model at time t ∈ [0, 1] along the run's SDE, from
+   * real data (the model's examples, or exact 2D samples) and the run's seed: answered by a frame
+   * with `forward` set (x = x_t, denoised = x̂₀(x_t)), or an error of scope 'forward'. The reverse
+   * trajectory is kept; a seek returns to it.
+   */
+  | { type: 'forward'; runId: number; t: number }
+  /**
+   * "Reverse from here": the run's reverse process starts at the forward x_t last shown, at its σ
+   * (core's SamplingLoop.startFrom); answered by its frame 0, then playing when `autoplay`.
+   */
+  | { type: 'reverseFromHere'; runId: number; autoplay: boolean }
+  | { type: 'dispose' }
+  // ---- compare mode (issue 14) ----
+  /**
+   * A comparison: one pane per entry, sharing the model, seed, batch, prior draw and Brownian path
+   * and every network call (core's PaneBatch). play, pause, step, setSpeed, frameAck and stop
+   * take its runId like a single run's; frames come as `compareFrame`.
+   */
+  | ({ type: 'startCompare'; runId: number; autoplay: boolean } & CompareSettings)
+  /** Lock-step on t or by NFE, from the next tick on. */
+  | { type: 'setAdvance'; runId: number; advance: CompareAdvance };
 
 export type EngineRequestType = EngineRequest['type'];
 
@@ -148,6 +260,11 @@ export interface FrameEvent {
    * answer carries the trace of the step it returns to.
    */
   trace: StepTrace | null;
+  /**
+   * Forward process (issue 12): set on the answer to a `forward` request. `t` is the time shown
+   * and `origin` the clean data x₀ it was noised from (batch × prod(shape)).
+   */
+  forward?: { t: number; origin: Float32Array };
 }
 
 /** What the page needs to know about a loaded model (plain data from the card). */
@@ -161,20 +278,70 @@ export interface ModelSummary {
   analytic: boolean;
 }
 
+/** One pane in a compareFrame (arrays as in FrameEvent, native x and x̂₀, always sent). */
+export interface ComparePaneFrame {
+  sampler: string;
+  /** Steps taken, and of the whole pane (final denoising included). */
+  i: number;
+  steps: number;
+  t: number;
+  sigma: number;
+  /** Evaluations in this tick, and since the start. */
+  nfe: number;
+  nfeTotal: number;
+  /** Its share of the shared network time per step so far, ms. */
+  msPerStep: number;
+  x: Float32Array;
+  denoised: Float32Array;
+  /** Sliced W1 of x to the exact marginal (errorPlot on an exact mixture), else null. */
+  error: number | null;
+  done: boolean;
+  /** Why this pane stopped (its step failed, or its state is not finite); null while it runs. */
+  failure: string | null;
+}
+
+/** One tick of a comparison: every pane's state after it. */
+export interface CompareFrameEvent {
+  type: 'compareFrame';
+  runId: number;
+  /** Ticks so far (0: the shared prior). */
+  tick: number;
+  /** Network calls in this tick (the largest NFE of the panes that stepped, not their sum). */
+  calls: number;
+  /** Network calls since the start. */
+  callsTotal: number;
+  networkMs: number;
+  batch: number;
+  shape: number[];
+  panes: ComparePaneFrame[];
+  /** The sampling floor of the error plot: W1 of exact vs exact sets of the same N (null: no plot). */
+  floor: { low: number; high: number } | null;
+  /** Particles per pane behind the error plot. */
+  particles: number;
+  done: boolean;
+  onGpu: boolean;
+}
+
 export type PauseReason = 'user' | 'done' | 'nonfinite' | 'error' | 'cancelled';
-export type ErrorScope = 'model' | 'run' | 'backend' | 'worker';
+/** 'forward': the forward process could not be shown (issue 12); the run itself is unharmed. */
+export type ErrorScope = 'model' | 'run' | 'backend' | 'worker' | 'forward';
 
 export type EngineEvent =
   | { type: 'backend'; ep: ExecutionProvider; threads: number; reason: string }
   | { type: 'progress'; modelId: string; loaded: number; total: number }
   | { type: 'ready'; modelId: string; model: ModelSummary }
   | FrameEvent
+  | CompareFrameEvent
   | { type: 'paused'; runId: number; reason: PauseReason; i: number }
   /** Step i (from step i − 1) has begun; its frame follows, or a pause when it fails or is cancelled. */
   | { type: 'stepStarted'; runId: number; i: number }
   /** The answer to a scoreField request: the score (D(x̃, σ) − x̃)/σ² at its points (empty: failed). */
   | { type: 'scoreField'; runId: number; sigma: number; points: Float32Array; score: Float32Array }
   | { type: 'playing'; runId: number }
+  /** A tool job's progress: fraction of the job done (0 … 1), network evaluations so far. */
+  | { type: 'toolProgress'; jobId: number; fraction: number; nfe: number }
+  /** A tool job ended: its result, or cancelled, or the error message. */
+  | { type: 'toolDone'; jobId: number; result: ToolResult | null; cancelled: boolean; error: string | null }
   | {
       type: 'error';
       scope: ErrorScope;
@@ -198,6 +365,9 @@ export function requestTransferables(request: EngineRequest): Transferable[] {
 
 /** Buffers an event can hand over without copying. */
 export function transferablesOf(event: EngineEvent): Transferable[] {
+  if (event.type === 'compareFrame') {
+    return [...new Set(event.panes.flatMap((p) => [p.x.buffer, p.denoised.buffer]))] as Transferable[];
+  }
   if (event.type !== 'frame') return [];
   return event.x.buffer === event.denoised.buffer
     ? [event.x.buffer]
@@ -220,6 +390,37 @@ const isSchedule = (v: unknown): v is ScheduleKind => v === 'uniform' || v === '
 const isOffscreen = (v: unknown): v is OffscreenCanvas =>
   typeof OffscreenCanvas !== 'undefined' && v instanceof OffscreenCanvas;
 
+const isFloats = (v: unknown): v is Float32Array => v instanceof Float32Array;
+
+/** Plain-data check of a RunStart (lengths are checked against the model by the worker). */
+function isRunStart(v: unknown): v is RunStart {
+  if (!isObject(v)) return false;
+  if (v.kind === 'state') return isFloats(v.xTilde) && isNum(v.sigma) && v.sigma > 0;
+  return (
+    v.kind === 'data' &&
+    isFloats(v.data) &&
+    (v.t0 === null || (isNum(v.t0) && v.t0 > 0 && v.t0 <= 1)) &&
+    (v.mask === null || (isFloats(v.mask) && v.mask.length === v.data.length)) &&
+    isInt(v.resample) &&
+    v.resample >= 0 &&
+    (v.t0 !== null || v.mask !== null)
+  );
+}
+
+const MAX_PROBES = 64;
+
+function isToolJob(v: unknown): v is ToolJob {
+  if (!isObject(v) || !isFloats(v.data)) return false;
+  if (v.kind === 'roundTrip') return true;
+  if (v.kind === 'likelihood') return isInt(v.probes) && v.probes >= 1 && v.probes <= MAX_PROBES;
+  return (
+    v.kind === 'sdeditStrip' &&
+    Array.isArray(v.t0s) &&
+    v.t0s.length >= 1 &&
+    v.t0s.every((t) => isNum(t) && t > 0 && t <= 1)
+  );
+}
+
 function isRunSettings(m: Fields): boolean {
   return (
     isStr(m.model) &&
@@ -236,15 +437,57 @@ function isRunSettings(m: Fields): boolean {
     (m.noise === undefined || m.noise === 'brownian' || m.noise === 'step') &&
     isNum(m.stepsPerSecond) &&
     (m.residency === undefined || m.residency === 'gpu' || m.residency === 'cpu') &&
-    (m.graphCapture === undefined || isBool(m.graphCapture))
+    (m.graphCapture === undefined || isBool(m.graphCapture)) &&
+    (m.from === undefined || isRunStart(m.from))
   );
 }
 
-const isFloats = (v: unknown): v is Float32Array => v instanceof Float32Array;
+const isAdvance = (v: unknown): v is CompareAdvance => v === 't' || v === 'nfe';
+const isComparePane = (v: unknown): boolean =>
+  isObject(v) &&
+  isStr(v.sampler) &&
+  isParams(v.params) &&
+  isSde(v.sde) &&
+  isSchedule(v.schedule) &&
+  isInt(v.steps) &&
+  isNum(v.guidance);
+
+function isCompareSettings(m: Fields): boolean {
+  return (
+    isStr(m.model) &&
+    isInt(m.seed) &&
+    isInt(m.batch) &&
+    (m.classLabel === null || isInt(m.classLabel)) &&
+    isBool(m.denoiseFinal) &&
+    (m.noise === undefined || m.noise === 'brownian' || m.noise === 'step') &&
+    isNum(m.stepsPerSecond) &&
+    Array.isArray(m.panes) &&
+    m.panes.length >= 1 &&
+    m.panes.length <= MAX_COMPARE_PANES &&
+    m.panes.every(isComparePane) &&
+    isAdvance(m.advance) &&
+    isBool(m.errorPlot)
+  );
+}
+
+const isComparePaneFrame = (v: unknown): boolean =>
+  isObject(v) &&
+  isStr(v.sampler) &&
+  isInt(v.i) &&
+  isInt(v.steps) &&
+  isInt(v.nfe) &&
+  isInt(v.nfeTotal) &&
+  isNum(v.msPerStep) &&
+  isFloats(v.x) &&
+  isFloats(v.denoised) &&
+  (v.error === null || typeof v.error === 'number') &&
+  isBool(v.done) &&
+  (v.failure === null || isStr(v.failure));
 
 const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   init: (m) => m.ep === 'auto' || m.ep === 'webgpu' || m.ep === 'wasm',
   loadModel: (m) => isStr(m.modelId) && isStr(m.baseUrl),
+  defineModel: (m) => isStr(m.modelId) && isObject(m.card) && (m.points === null || isFloats(m.points)),
   start: (m) => isInt(m.runId) && isBool(m.autoplay) && isRunSettings(m),
   play: (m) => isInt(m.runId),
   pause: (m) => isInt(m.runId),
@@ -262,7 +505,13 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   detachViews: () => true,
   readFrame: (m) => isInt(m.runId),
   scoreField: (m) => isInt(m.runId) && isNum(m.sigma) && m.sigma > 0 && isFloats(m.points),
+  toolJob: (m) => isInt(m.runId) && isInt(m.jobId) && isToolJob(m.job),
+  cancelToolJob: (m) => isInt(m.jobId),
+  forward: (m) => isInt(m.runId) && isNum(m.t) && m.t >= 0 && m.t <= 1,
+  reverseFromHere: (m) => isInt(m.runId) && isBool(m.autoplay),
   dispose: () => true,
+  startCompare: (m) => isInt(m.runId) && isBool(m.autoplay) && isCompareSettings(m),
+  setAdvance: (m) => isInt(m.runId) && isAdvance(m.advance),
 };
 
 const isNumArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
@@ -309,7 +558,19 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isBool(m.drawn) &&
     isBool(m.requested) &&
     (m.trace === null || isTrace(m.trace)) &&
+    (m.forward === undefined || (isObject(m.forward) && isNum(m.forward.t) && isFloats(m.forward.origin))) &&
     (m.drawn || m.x.length > 0),
+  compareFrame: (m) =>
+    isInt(m.runId) &&
+    isInt(m.tick) &&
+    isInt(m.calls) &&
+    isInt(m.callsTotal) &&
+    isInt(m.batch) &&
+    isNumArray(m.shape) &&
+    Array.isArray(m.panes) &&
+    m.panes.every(isComparePaneFrame) &&
+    (m.floor === null || (isObject(m.floor) && isNum(m.floor.low) && isNum(m.floor.high))) &&
+    isBool(m.done),
   paused: (m) => isInt(m.runId) && isStr(m.reason) && isInt(m.i),
   stepStarted: (m) => isInt(m.runId) && isInt(m.i),
   scoreField: (m) =>
@@ -319,6 +580,12 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isFloats(m.score) &&
     (m.score.length === 0 || m.points.length === m.score.length),
   playing: (m) => isInt(m.runId),
+  toolProgress: (m) => isInt(m.jobId) && isNum(m.fraction) && isInt(m.nfe),
+  toolDone: (m) =>
+    isInt(m.jobId) &&
+    isBool(m.cancelled) &&
+    (m.error === null || isStr(m.error)) &&
+    (m.result === null || (isObject(m.result) && isStr(m.result.kind))),
   error: (m) => isStr(m.scope) && isStr(m.message) && isBool(m.recoverable),
 };
 
@@ -332,4 +599,97 @@ export function isRequest(value: unknown): value is EngineRequest {
 export function isEvent(value: unknown): value is EngineEvent {
   if (!isObject(value) || !isStr(value.type) || !Object.hasOwn(eventChecks, value.type)) return false;
   return eventChecks[value.type as EngineEventType](value);
+}
+
+// ---- Your own data (issue 15): the training worker (src/engine/train-worker.ts) ----
+// The page starts that worker only when the user first presses Train, so no training code loads
+// before. It trains core's MLP on the drawn points and reports as it goes.
+
+/** What the training view shows: the score at noise level `sigma` on a side × side grid over `range`. */
+export interface TrainView {
+  sigma: number;
+  range: [number, number];
+}
+
+export type TrainRequest =
+  /** A new run on `points` (count × 2): `steps` planned (the learning rate decays over them). */
+  | { type: 'train'; points: Float32Array; steps: number; seed: number; view: TrainView }
+  /** Another view from the next snapshot on. */
+  | { type: 'trainView'; view: TrainView }
+  /** Stop after the step in flight; answered by `trained` with the card of the weights so far. */
+  | { type: 'stopTraining' };
+
+export type TrainEvent =
+  /** Losses of the steps since the last progress event (each the batch's loss before its update). */
+  | { type: 'trainProgress'; step: number; steps: number; losses: Float32Array; elapsedMs: number }
+  /**
+   * The current network next to the exact empirical denoiser: scores at σ on a grid (scale-free
+   * coordinates, count × 2), and samples from the network (probability-flow ODE), count × 2.
+   */
+  | {
+      type: 'trainSnapshot';
+      step: number;
+      sigma: number;
+      side: number;
+      grid: Float32Array;
+      learned: Float32Array;
+      exact: Float32Array;
+      samples: Float32Array;
+    }
+  /** The run ended (stopped or all planned steps done): the EMA weights as an "mlp" points card. */
+  | { type: 'trained'; step: number; elapsedMs: number; card: Record<string, unknown> }
+  | { type: 'trainError'; message: string };
+
+const isTrainView = (v: unknown): v is TrainView =>
+  isObject(v) &&
+  isNum(v.sigma) &&
+  v.sigma > 0 &&
+  Array.isArray(v.range) &&
+  v.range.length === 2 &&
+  v.range.every(isNum);
+
+/** True when `value` is a well-formed training request. */
+export function isTrainRequest(value: unknown): value is TrainRequest {
+  if (!isObject(value)) return false;
+  switch (value.type) {
+    case 'train':
+      return (
+        value.points instanceof Float32Array &&
+        isInt(value.steps) &&
+        isInt(value.seed) &&
+        isTrainView(value.view)
+      );
+    case 'trainView':
+      return isTrainView(value.view);
+    case 'stopTraining':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** True when `value` is a well-formed training event. */
+export function isTrainEvent(value: unknown): value is TrainEvent {
+  if (!isObject(value)) return false;
+  const f32 = (v: unknown) => v instanceof Float32Array;
+  switch (value.type) {
+    case 'trainProgress':
+      return isInt(value.step) && isInt(value.steps) && f32(value.losses) && isNum(value.elapsedMs);
+    case 'trainSnapshot':
+      return (
+        isInt(value.step) &&
+        isNum(value.sigma) &&
+        isInt(value.side) &&
+        f32(value.grid) &&
+        f32(value.learned) &&
+        f32(value.exact) &&
+        f32(value.samples)
+      );
+    case 'trained':
+      return isInt(value.step) && isNum(value.elapsedMs) && isObject(value.card);
+    case 'trainError':
+      return isStr(value.message);
+    default:
+      return false;
+  }
 }

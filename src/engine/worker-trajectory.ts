@@ -7,12 +7,14 @@
 import type { ModelCard } from '../core/card';
 import type { Field } from '../core/field';
 import { cpuField } from '../core/field-cpu';
+import { noisedStart } from '../core/inpaint';
 import { sdeForModel } from '../core/sde';
 import { readStepEvent, type StepReport } from '../core/step-event';
-import { SamplingLoop } from '../core/sampling-loop';
-import type { Denoiser, Params, SdeConfig, Sigma } from '../core/types';
+import { forwardAt } from '../core/forward';
+import { SamplingLoop, type LoopSettings } from '../core/sampling-loop';
+import { asSigma, type Denoiser, type Params, type SdeConfig, type Sigma } from '../core/types';
 import type { LoadedModel } from './model';
-import type { FrameEvent, RunSettings } from './protocol';
+import type { FrameEvent, RunSettings, RunStart } from './protocol';
 import { nextTask, StepCancelled } from './next-task';
 
 /**
@@ -115,6 +117,39 @@ function backingFor(model: LoadedModel, settings: RunSettings): AnyBacking {
   return { onGpu: false, backing: { field, denoiser, condition, destroy: () => undefined } };
 }
 
+/**
+ * Puts a new loop at a start other than the prior (controllable generation, issue 13): the given
+ * state at σ, or known data — noised to σ(t₀) for SDEdit, and/or a mask for inpainting. The vectors
+ * are uploaded to the loop's field, so the same code serves the CPU and the GPU-resident path.
+ */
+export function applyStart<V>(loop: SamplingLoop<V>, from: RunStart, seed: number): void {
+  const { field, batch, dim } = loop;
+  const check = (values: Float32Array, what: string) => {
+    if (values.length !== batch * dim) {
+      throw new Error(
+        `${what} holds ${values.length} values, but the run is ${batch} samples × ${dim}: ` +
+          'draw or upload it again for this model and batch size.',
+      );
+    }
+    if (!values.every(Number.isFinite)) throw new Error(`${what} holds values that are not finite numbers.`);
+  };
+  if (from.kind === 'state') {
+    check(from.xTilde, 'The state to reverse from');
+    loop.startFrom(field.upload(from.xTilde), asSigma(from.sigma));
+    return;
+  }
+  check(from.data, 'The starting image');
+  const known = field.upload(from.data);
+  if (from.mask !== null) {
+    check(from.mask, 'The mask');
+    loop.setInpainting({ known, mask: field.upload(from.mask), resample: from.resample });
+  }
+  if (from.t0 !== null) {
+    const start = noisedStart(field, loop.settings.sde, known, from.t0, seed);
+    loop.startFrom(start.xTilde, start.sigma);
+  }
+}
+
 /** A GPU-resident trajectory's field and current report. */
 interface GpuState {
   field: Field<GPUBuffer>;
@@ -123,7 +158,11 @@ interface GpuState {
 
 export class WorkerTrajectory<V = unknown> {
   private last: StepReport<V>;
+  /** The forward state showForward made (its vectors live until the loop's next collect). */
+  private forwardShown: { xTilde: V; sigma: Sigma } | null = null;
   private lastTimings = { modelMs: 0, otherMs: 0 };
+  /** The class and guidance the run's denoiser has now (core's values; for the tool jobs). */
+  conditioning: { classLabel: number | null; guidance: number } = { classLabel: null, guidance: 1 };
 
   private constructor(
     private readonly loop: SamplingLoop<V>,
@@ -163,7 +202,10 @@ export class WorkerTrajectory<V = unknown> {
         denoiseFinal: settings.denoiseFinal,
         noise: settings.noise ?? 'brownian',
       });
-      return new WorkerTrajectory(loop, timed, backing, card, onGpu) as WorkerTrajectory;
+      if (settings.from) applyStart(loop, settings.from, settings.seed);
+      const trajectory = new WorkerTrajectory(loop, timed, backing, card, onGpu);
+      trajectory.conditioning = conditioningOf(card, settings.classLabel, settings.guidance);
+      return trajectory as WorkerTrajectory;
     } catch (e) {
       backing.destroy();
       throw e;
@@ -180,14 +222,22 @@ export class WorkerTrajectory<V = unknown> {
   get samplerId(): string {
     return this.loop.settings.sampler.id;
   }
+  /** The loop's current settings (SDE, grid, sampler, seed). */
+  get settings(): Readonly<LoopSettings> {
+    return this.loop.settings;
+  }
+  /** The run's seed (its prior, its steps' noise and the forward process's noise). */
+  get seed(): number {
+    return this.loop.settings.seed;
+  }
   /** Samples in the batch. */
   get batch(): number {
     return this.loop.batch;
   }
   /** Steps of the whole run, the final denoising included: frames are 0 … totalSteps. */
   get totalSteps(): number {
-    const { settings } = this.loop;
-    return settings.steps + (settings.denoiseFinal ? 1 : 0);
+    const { settings, stepTotal } = this.loop;
+    return stepTotal + (settings.denoiseFinal ? 1 : 0);
   }
   /**
    * Takes one step (the frame is read by frame()). Before each network call the worker's queued
@@ -196,6 +246,7 @@ export class WorkerTrajectory<V = unknown> {
    * this is as soon as a step can stop.
    */
   async step(cancelled: () => boolean = () => false): Promise<void> {
+    this.forwardShown = null; // the step's collect frees its vectors
     const modelBefore = this.timed.elapsedMs;
     const began = performance.now();
     this.timed.gate = async () => {
@@ -213,7 +264,59 @@ export class WorkerTrajectory<V = unknown> {
 
   /** Rewinds to step k (or the nearest kept step before it); the next step starts a new branch. */
   seek(k: number): void {
+    this.forwardShown = null; // the seek's collect frees its vectors
     this.last = this.loop.seek(k);
+    this.lastTimings = { modelMs: 0, otherMs: 0 };
+  }
+
+  /**
+   * The forward process at time t (issue 12): x̃_t = x₀ + σ(t)·z from clean data `x0` (batch × dim)
+   * with the run's observation path (core's forwardAt), and x̂₀(x̃_t) from one denoiser call (none
+   * at σ = 0, where x̂₀ = x₀). frame() then shows it; seek() returns to the reverse trajectory,
+   * which this leaves as it was.
+   */
+  async showForward(x0: Float32Array, t: number): Promise<void> {
+    const field = this.backing.field;
+    const { sde, seed } = this.loop.settings;
+    this.loop.release(); // the previous forward frame's vectors
+    const began = performance.now();
+    const modelBefore = this.timed.elapsedMs;
+    const clean = field.upload(x0);
+    const state = forwardAt(field, sde, clean, t, seed);
+    this.forwardShown = { xTilde: state.xTilde, sigma: state.sigma };
+    const calls = state.sigma > 0 ? 1 : 0;
+    const denoised = calls > 0 ? await this.timed.denoise(state.xTilde, state.sigma, this.batch) : clean;
+    this.last = {
+      i: 0,
+      t: state.t,
+      sigma: state.sigma,
+      scale: state.scale,
+      xTilde: state.xTilde,
+      denoised,
+      nfe: calls,
+      nfeTotal: calls,
+      info: { forward: 1 },
+      done: false,
+      samplerId: this.samplerId,
+      trace: null,
+    };
+    const modelMs = this.timed.elapsedMs - modelBefore;
+    this.lastTimings = { modelMs, otherMs: Math.max(0, performance.now() - began - modelMs) };
+  }
+
+  /**
+   * "Reverse from here": the reverse process starts at the forward state shown (showForward), at
+   * its σ, on the grid's points below it (core's SamplingLoop.startFrom, shared with SDEdit).
+   */
+  reverseFromForward(): void {
+    const shown = this.forwardShown;
+    if (shown === null || !(shown.sigma > 0)) {
+      throw new Error(
+        'There is no noised state to start from: in Forward, move the Timeline above t = 0, then press Reverse from here.',
+      );
+    }
+    this.last = this.loop.startFrom(shown.xTilde, shown.sigma);
+    this.forwardShown = null;
     this.lastTimings = { modelMs: 0, otherMs: 0 };
   }
 
@@ -231,6 +334,7 @@ export class WorkerTrajectory<V = unknown> {
    */
   setConditioning(classLabel: number | null, guidance: number): void {
     this.timed.use(this.backing.condition(classLabel, guidance));
+    this.conditioning = conditioningOf(this.card, classLabel, guidance);
   }
 
   /**

@@ -22,6 +22,8 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.init(request.ep);
     case 'loadModel':
       return engine.loadModel(request.modelId, request.baseUrl);
+    case 'defineModel':
+      return engine.defineModel(request.modelId, request.card, request.points);
     case 'start':
       return engine.start(request);
     case 'play':
@@ -54,8 +56,20 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.readFrame(request.runId);
     case 'scoreField':
       return engine.scoreField(request.runId, request.sigma, request.points);
+    case 'toolJob':
+      return engine.toolJob(request.runId, request.jobId, request.job);
+    case 'cancelToolJob':
+      return engine.cancelToolJob(request.jobId);
+    case 'forward':
+      return engine.forward(request.runId, request.t);
+    case 'reverseFromHere':
+      return engine.reverseFromHere(request.runId, request.autoplay);
     case 'dispose':
       return engine.dispose();
+    case 'startCompare':
+      return engine.startCompare(request);
+    case 'setAdvance':
+      return engine.setAdvance(request.runId, request.advance);
     default:
       return assertNever(request, 'engine request');
   }
@@ -68,8 +82,9 @@ function reportFailure(request: EngineRequest, e: unknown): void {
     return;
   }
   const runId = 'runId' in request ? request.runId : undefined;
-  const modelId = request.type === 'loadModel' ? request.modelId : undefined;
-  const errorScope = request.type === 'loadModel' ? 'model' : request.type === 'init' ? 'backend' : 'run';
+  const loads = request.type === 'loadModel' || request.type === 'defineModel';
+  const modelId = loads ? request.modelId : undefined;
+  const errorScope = loads ? 'model' : request.type === 'init' ? 'backend' : 'run';
   emit({ type: 'error', scope: errorScope, modelId, runId, message: errorText(e), recoverable: true });
 }
 

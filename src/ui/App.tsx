@@ -6,6 +6,8 @@
  */
 import { Banners } from './components/Banners';
 import { LessonPanel, LessonsButton } from './components/Lessons';
+import { DrawingPanel } from './components/DrawingPanel';
+import { CompareButtons, ComparePanel } from './components/ComparePanel';
 import { ModelPicker } from './components/ModelPicker';
 import { RunSettingsPanel } from './components/RunSettingsPanel';
 import { SamplerPanel } from './components/SamplerPanel';
@@ -13,6 +15,7 @@ import { SchedulePlots } from './components/SchedulePlots';
 import { SettingsGroup } from './components/SettingsGroup';
 import { StatusLine } from './components/StatusLine';
 import { StepProgress } from './components/StepProgress';
+import { ToolPanel } from './components/ToolPanel';
 import { ExportButtons, ShareButton } from './components/Toolbar';
 import { Transport } from './components/Transport';
 import { UpdateRule } from './components/UpdateRule';
@@ -29,6 +32,7 @@ export function App() {
         </h1>
         <div className="top-actions">
           <LessonsButton />
+          <CompareButtons />
           <ExportButtons />
           <ShareButton />
         </div>
@@ -50,6 +54,13 @@ export function App() {
         <ViewToggles />
         <SettingsGroup title="Model">
           <ModelPicker />
+          <DrawingPanel />
+        </SettingsGroup>
+        <SettingsGroup title="Compare">
+          <ComparePanel />
+        </SettingsGroup>
+        <SettingsGroup title="Controllable generation">
+          <ToolPanel />
         </SettingsGroup>
         <SettingsGroup title="Sampler">
           <SamplerPanel />

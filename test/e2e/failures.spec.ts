@@ -11,7 +11,7 @@ import {
   tinyModelOverrides,
   waitForFirstFrame,
 } from './fixtures';
-import { startStaticServer } from './static-server';
+import { startStaticServer, type NetworkFault } from './static-server';
 
 const tinyRun = '#model=tiny&steps=8&seed=7&batch=4&sampler=ddim';
 
@@ -76,6 +76,80 @@ test('a corrupted model file shows an error with Retry and the toys still run', 
     await waitForFirstFrame(page);
     await page.getByRole('button', { name: 'Play', exact: true }).click();
     await expect.poll(() => currentStep(page)).toBeGreaterThan(3);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a missing, truncated or corrupted network says what happened, offers Retry, and Retry recovers', async ({
+  page,
+}) => {
+  const faults: Record<string, NetworkFault> = {};
+  const server = await startStaticServer({
+    root: 'dist',
+    base: subPath,
+    overrides: tinyModelOverrides(),
+    faults,
+  });
+  const expected: [NetworkFault, RegExp][] = [
+    ['missing', /tiny\.onnx answered HTTP 404\. The file is missing from the site/],
+    [
+      'truncated',
+      /tiny\.onnx is truncated \(\d+ of 1119 bytes arrived\)\. Reload the page to download it again/,
+    ],
+    ['corrupted', /tiny\.onnx failed its integrity check \(SHA-256 [0-9a-f]{12}… but the card says/],
+  ];
+  try {
+    for (const [fault, message] of expected) {
+      faults['models/tiny.onnx'] = fault;
+      await page.goto('about:blank'); // a fresh page and engine, not a hash change
+      await page.goto(`${server.url}#model=tiny&steps=8&seed=${fault.length}`);
+      const banner = page.getByRole('alert').filter({ hasText: 'tiny' });
+      await expect(banner, fault).toContainText(message);
+      // Other models are still usable.
+      await page.getByLabel('Model', { exact: true }).selectOption('ring8');
+      await waitForFirstFrame(page);
+      await page.getByRole('button', { name: 'Play', exact: true }).click();
+      await expect.poll(() => currentStep(page)).toBeGreaterThan(3);
+      // The file is fixed on the server: Retry loads it.
+      delete faults['models/tiny.onnx'];
+      await page.getByLabel('Model', { exact: true }).selectOption('tiny');
+      await banner.getByRole('button', { name: 'Retry' }).click();
+      await waitForFirstFrame(page);
+      await expect(page.getByTestId('xt-canvas')).toBeVisible();
+      // Forget the verified copy, so the next fault meets a download again.
+      await page.evaluate(() => caches.delete('diffusion-playground-models-v1'));
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('a stalled download shows its progress, gives up with a message, and Retry recovers', async ({
+  page,
+}) => {
+  const faults: Record<string, NetworkFault> = { 'models/tiny.onnx': 'stalled' };
+  const server = await startStaticServer({
+    root: 'dist',
+    base: subPath,
+    overrides: tinyModelOverrides(),
+    faults,
+  });
+  try {
+    await page.goto(`${server.url}#model=tiny&steps=8`);
+    await expect(page.getByRole('progressbar', { name: 'Model download' })).toBeVisible();
+    const banner = page.getByRole('alert').filter({ hasText: 'tiny' });
+    // The engine's stall limit (STALL_MS, 20 s) passes with no byte after the first half.
+    await expect(banner).toContainText(
+      /the download stopped after 0\.0 MB of 0\.0 MB \(no data arrived for 20 s\)\. Check the connection and press Retry/,
+      { timeout: 90_000 },
+    );
+    await page.getByLabel('Model', { exact: true }).selectOption('ring8');
+    await waitForFirstFrame(page);
+    delete faults['models/tiny.onnx'];
+    await page.getByLabel('Model', { exact: true }).selectOption('tiny');
+    await banner.getByRole('button', { name: 'Retry' }).click();
+    await waitForFirstFrame(page);
   } finally {
     await server.close();
   }

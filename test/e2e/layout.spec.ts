@@ -106,6 +106,7 @@ for (const size of projectors) {
       await expect(page.getByTestId('run-status')).toHaveText('playing');
       await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
       await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      await expectOnScreen(page, 'Direction', page.getByRole('radiogroup', { name: 'Direction' }));
       for (const id of ['xt-canvas', 'x0-canvas']) {
         const box = await expectOnScreen(page, id, page.getByTestId(id));
         expect(Math.min(box.width, box.height), `${id} short side`).toBeGreaterThanOrEqual(320);
@@ -183,6 +184,29 @@ for (const size of projectors) {
       await expectNoPageScroll(page);
     });
 
+    test('Forward on an image model: Direction, Play, Timeline, Reverse from here, x_t and x̂₀ on screen', async ({
+      page,
+      site,
+    }) => {
+      await page.goto(`${site.url}#v=2&model=fashion&batch=16&dir=forward&t=0.4`);
+      await expect(page.getByLabel('Forward time')).toHaveAttribute('data-t', '0.4', { timeout: 240_000 });
+      await expectOnScreen(page, 'Direction', page.getByRole('radiogroup', { name: 'Direction' }));
+      await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
+      await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      await expectOnScreen(
+        page,
+        'Reverse from here',
+        page.getByRole('button', { name: 'Reverse from here' }),
+      );
+      await expectOnScreen(page, 'forward readout', page.getByTestId('forward-readout'));
+      for (const id of ['xt-canvas', 'x0-canvas']) {
+        const box = await expectOnScreen(page, id, page.getByTestId(id));
+        expect(Math.min(box.width, box.height), `${id} short side`).toBeGreaterThanOrEqual(320);
+      }
+      await expectNoPageScroll(page);
+      await expectSettingsScrollOnTheirOwn(page);
+    });
+
     test('2D model: Play, Timeline and the plot on screen, the plot ≥ 320 px', async ({ page, site }) => {
       await page.goto(`${site.url}#model=ring8&steps=200&speed=10`);
       await waitForFirstFrame(page);
@@ -190,13 +214,79 @@ for (const size of projectors) {
       await expect.poll(() => currentStep(page)).toBeGreaterThan(2);
       await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
       await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      await expectOnScreen(page, 'Direction', page.getByRole('radiogroup', { name: 'Direction' }));
       const plot = await expectOnScreen(page, 'points-canvas', page.getByTestId('points-canvas'));
       expect(Math.min(plot.width, plot.height)).toBeGreaterThanOrEqual(320);
       await expectNoPageScroll(page);
       await expectSettingsScrollOnTheirOwn(page);
     });
+
+    test('Your drawing with its panel open: Play, Timeline and the plot on screen', async ({
+      page,
+      site,
+    }) => {
+      await page.goto(`${site.url}#model=drawing&steps=50`);
+      await page.getByLabel('Preset').selectOption('two_moons');
+      await waitForFirstFrame(page);
+      await expect(page.getByRole('toolbar', { name: 'Drawing tools' })).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeAttached();
+      await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
+      await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      const plot = await expectOnScreen(page, 'points-canvas', page.getByTestId('points-canvas'));
+      expect(Math.min(plot.width, plot.height)).toBeGreaterThanOrEqual(320);
+      const overlay = await expectOnScreen(page, 'drawing-overlay', page.getByTestId('drawing-overlay'));
+      expect(overlay).toEqual(plot);
+      await expectNoPageScroll(page);
+      await expectSettingsScrollOnTheirOwn(page);
+    });
+    // Compare mode (issue 14): four panes and the plot or the difference image, every pane ≥ 200 px.
+    const fourPanes =
+      'euler_maruyama:20:vp:uniform:2,ddim:20:vp:uniform:2,ode_heun:10:ve:karras:2,pc:20:subvp:uniform:2';
+    for (const model of ['ring8', 'tiny']) {
+      test(`compare, 4 panes of ${model}: Play, Timeline and every pane on screen, each ≥ 200 px`, async ({
+        page,
+        site,
+      }) => {
+        await page.goto(`${site.url}#v=2&model=${model}&batch=16&compare=${fourPanes}`);
+        await waitForFirstFrame(page);
+        await expect(page.getByTestId('compare-pane-4')).toBeVisible();
+        await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
+        await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+        for (const k of [1, 2, 3, 4]) {
+          const box = await expectOnScreen(page, `pane ${k}`, page.getByTestId(`compare-pane-${k}`));
+          expect(Math.min(box.width, box.height), `pane ${k} short side`).toBeGreaterThanOrEqual(200);
+        }
+        const extra = model === 'tiny' ? 'difference-cell' : 'error-plot-cell';
+        await expectOnScreen(page, extra, page.getByTestId(extra));
+        await expectNoPageScroll(page);
+        await expectSettingsScrollOnTheirOwn(page);
+      });
+    }
   });
 }
+
+test.describe('1280×720 with a controllable-generation tool open', () => {
+  test.use({ viewport: { width: 1280, height: 720 } });
+
+  test('SDEdit and inpainting panels: Play, Timeline and both views stay on screen', async ({
+    page,
+    site,
+  }) => {
+    for (const tool of ['sdedit', 'inpaint']) {
+      await page.goto(`${site.url}#model=tiny&steps=20&batch=16&tool=${tool}&src=sample&mask=bottom`);
+      await waitForFirstFrame(page);
+      await expect(page.getByLabel('Tool', { exact: true })).toHaveValue(tool);
+      await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
+      await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      for (const id of ['xt-canvas', 'x0-canvas']) {
+        const box = await expectOnScreen(page, `${tool} ${id}`, page.getByTestId(id));
+        expect(Math.min(box.width, box.height), `${id} short side`).toBeGreaterThanOrEqual(320);
+      }
+      await expectNoPageScroll(page);
+      await expectSettingsScrollOnTheirOwn(page);
+    }
+  });
+});
 
 test.describe('390×844 phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });

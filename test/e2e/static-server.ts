@@ -17,7 +17,18 @@ export interface StaticServerOptions {
   port?: number;
   /** Paths relative to the root whose content is replaced, e.g. { "models/mnist.onnx": bytes }. */
   overrides?: Record<string, Uint8Array | string>;
+  /** Extra response headers on every file (e.g. a Content-Security-Policy, as a host would send). */
+  headers?: Record<string, string>;
+  /** Network faults by path relative to the root; read on every request, so a test may change them. */
+  faults?: Record<string, NetworkFault>;
 }
+
+/**
+ * A network fault on one file: 'missing' answers 404; 'truncated' sends the first half with a
+ * matching Content-Length; 'corrupted' flips one byte in the middle; 'stalled' sends the headers
+ * and the first half, then nothing more (the connection stays open).
+ */
+export type NetworkFault = 'missing' | 'truncated' | 'corrupted' | 'stalled';
 
 export interface StaticServer {
   /** Address of the site root, e.g. http://127.0.0.1:4321/sub/diffusion/ */
@@ -72,14 +83,31 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       res.writeHead(404, isolationHeaders).end('outside the site');
       return;
     }
+    const fault = options.faults?.[rel];
     bytesFor(root, rel === '' ? 'index.html' : rel, options.overrides)
-      .then((body) => {
+      .then((found) => {
+        let body = fault === 'missing' ? null : found;
+        if (body !== null && fault === 'truncated') body = body.subarray(0, body.length >> 1);
+        if (body !== null && fault === 'corrupted') {
+          body = Uint8Array.from(body);
+          body[body.length >> 1] ^= 0xff;
+        }
+        if (body !== null && fault === 'stalled') {
+          res.writeHead(200, { ...isolationHeaders, 'Content-Length': body.length });
+          res.write(body.subarray(0, body.length >> 1));
+          return; // never ends: close() drops the connection
+        }
         if (body === null) {
           res.writeHead(404, isolationHeaders).end('not found');
           return;
         }
         const type = contentTypes[extname(rel === '' ? 'index.html' : rel)] ?? 'application/octet-stream';
-        res.writeHead(200, { ...isolationHeaders, 'Content-Type': type, 'Content-Length': body.length });
+        res.writeHead(200, {
+          ...isolationHeaders,
+          ...options.headers,
+          'Content-Type': type,
+          'Content-Length': body.length,
+        });
         res.end(body);
       })
       .catch((error: unknown) => res.writeHead(500, isolationHeaders).end(String(error)));

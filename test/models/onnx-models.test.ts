@@ -18,6 +18,7 @@ import { NetworkDenoiser } from '../../src/core/denoiser';
 import { MixtureDenoiser, mixtureFromAnalytic, sampleMixture } from '../../src/core/mixture';
 import { gaussianNoise } from '../../src/core/rng';
 import { asSigma } from '../../src/core/types';
+import type { ModelCard } from '../../src/core/card';
 import { fashionImages, FASHION_TEST_IMAGES, mnistImages } from './real-data';
 
 const ids = manifestIds();
@@ -28,8 +29,22 @@ it('every id in models/manifest.json has a card file', () => {
 });
 
 /** Real images and their labels for a dataset card, or null when the data is not installed. */
-function realImages(id: string): { images: Float32Array[]; labels: number[] } | null {
+function realImages(card: ModelCard): { images: Float32Array[]; labels: number[] } | null {
+  const { id } = card;
   if (id === 'fashion') return fashionImages(100);
+  if (id.startsWith('emoji')) {
+    // The shipped examples: held-out glyphs, class k % classes in turn (models/train/make_examples.py).
+    const examples = card.examples;
+    if (!examples) return null;
+    const bytes = readFileSync(resolve(MODELS_DIR, examples.file));
+    const dim = card.shape.reduce((a, b) => a * b, 1);
+    const [lo, hi] = card.range;
+    const classes = card.classes?.length ?? 0;
+    const images = Array.from({ length: examples.count }, (_, k) =>
+      Float32Array.from(bytes.subarray(k * dim, (k + 1) * dim), (b) => lo + ((hi - lo) * b) / 255),
+    );
+    return { images, labels: classes > 0 ? images.map((_, k) => k % classes) : [] };
+  }
   const images = mnistImages(10);
   return { images, labels: images.map((_, k) => Math.floor(k / 10)) };
 }
@@ -68,7 +83,7 @@ describe.each(onnxCards.map((loaded) => [loaded.card.id, loaded] as const))(
     it.skipIf(card.task !== 'image')(
       'denoises real data by the margins recorded in the card',
       async (ctx) => {
-        const data = realImages(card.id);
+        const data = realImages(card);
         if (!data) {
           ctx.skip(`${FASHION_TEST_IMAGES} missing: sudo apt-get install dataset-fashion-mnist`);
           return;

@@ -662,3 +662,64 @@ describe('WASM note', () => {
     expect(note).not.toContain('recent Chrome or Edge');
   });
 });
+
+describe('compare mode actions (issue 14)', () => {
+  type StartCompare = Extract<EngineRequest, { type: 'startCompare' }>;
+  const lastStart = (sent: EngineRequest[]): StartCompare => {
+    const start = sent.filter((r): r is StartCompare => r.type === 'startCompare').at(-1);
+    if (start === undefined) throw new Error('no startCompare sent');
+    return start;
+  };
+
+  it('Compare starts two panes from the current settings; Add and Remove restart with the new panes', () => {
+    const { actions, sent, store } = booted();
+    actions.toggleCompare();
+    const start = lastStart(sent);
+    expect(start.panes.map((p) => p.sampler)).toEqual(['pc', 'ddim']);
+    expect(start.panes[0].params).toEqual({ snr: 0.16, n: 1 });
+    expect(start.seed).toBe(defaultSettings.seed);
+    expect(start.advance).toBe('t');
+    expect(store.getState().run.compare).not.toBeNull();
+    expect(store.getState().run.runId).toBe(start.runId);
+
+    actions.addPane();
+    expect(lastStart(sent).panes).toHaveLength(3);
+    actions.setPane(2, { samplerId: 'ode_heun', steps: 7 });
+    expect(lastStart(sent).panes[2]).toMatchObject({ sampler: 'ode_heun', steps: 7 });
+    actions.removePane(0);
+    expect(lastStart(sent).panes.map((p) => p.sampler)).toEqual(['ddim', 'ode_heun']);
+    expect(store.getState().settings.compare).toHaveLength(2);
+
+    actions.setAdvance('nfe');
+    expect(sent.at(-1)).toEqual({ type: 'setAdvance', runId: lastStart(sent).runId, advance: 'nfe' });
+
+    // Pressed again: the single view, a plain run.
+    actions.toggleCompare();
+    expect(sent.at(-1)?.type).toBe('start');
+    expect(store.getState().settings.compare).toBeNull();
+    expect(store.getState().run.compare).toBeNull();
+  });
+
+  it('a seek does nothing in a comparison (it does not rewind)', () => {
+    const { actions, sent } = booted();
+    actions.toggleCompare();
+    const count = sent.length;
+    actions.seek(0);
+    actions.stepBack();
+    expect(sent).toHaveLength(count);
+  });
+
+  it('Step sweep runs the current settings at 10 … 1000 steps, playing, until it is closed', () => {
+    const { actions, sent, store } = booted();
+    actions.stepSweep();
+    const start = lastStart(sent);
+    expect(start.autoplay).toBe(true);
+    expect(start.panes.map((p) => p.steps)).toEqual([10, 20, 50, 100, 200, 500, 1000]);
+    expect(start.errorPlot).toBe(false);
+    expect(store.getState().run.compare?.sweep).toBe(true);
+    actions.reset();
+    expect(lastStart(sent).runId).toBeGreaterThan(start.runId);
+    actions.closeSweep();
+    expect(sent.at(-1)?.type).toBe('start');
+  });
+});

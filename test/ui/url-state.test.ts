@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ParamSpec } from '../../src/core/types';
 import { defaultSettings, type Settings } from '../../src/ui/state/settings';
+import { encodeDrawing } from '../../src/ui/state/drawing';
 import {
   hideToken,
   linkChange,
@@ -64,7 +65,16 @@ const everythingChanged: Settings = {
   stepsPerSecond: 7.5,
   noise: 'step',
   view: { scoreField: false, trajectories: true, denoisedPoints: false },
+  drawingData: encodeDrawing(Float32Array.of(0.5, -1.25, 2, 3)),
+  direction: 'forward',
+  forwardT: 0.25,
+  compare: [
+    { samplerId: 'pc', steps: 20, sde: 've', schedule: 'karras', guidance: 1.5 },
+    { samplerId: 'euler_maruyama', steps: 1000, sde: 'vp', schedule: 'uniform', guidance: 0 },
+  ],
+  advance: 'nfe',
   hidden: ['Batch size', 'SDE'],
+  tool: { kind: 'inpaint', t0: 0.3, src: 'example:3', mask: 'bottom', resample: 2 },
 };
 
 describe('url-state', () => {
@@ -85,6 +95,33 @@ describe('url-state', () => {
     const hash = serialiseSettings(defaultSettings, vocabulary);
     expect(hash).not.toContain('pc.');
     expect(parseHash(hash, vocabulary)).toEqual({ settings: defaultSettings, ignored: [], passive: {} });
+  });
+
+  it('writes the controllable-generation keys only while a tool is open', () => {
+    expect(serialiseSettings(defaultSettings, vocabulary)).not.toMatch(/tool=|t0=|src=|mask=|resample=/);
+    const parsed = parseHash('#tool=sdedit&t0=0.4&src=sample&steps=20', vocabulary);
+    expect(parsed.ignored).toEqual([]);
+    expect(parsed.settings.tool).toEqual({ ...defaultSettings.tool, kind: 'sdedit', t0: 0.4 });
+    const hash = serialiseSettings(parsed.settings, vocabulary);
+    expect(hash).toContain('tool=sdedit&t0=0.4&src=sample');
+    expect(hash).not.toMatch(/mask=|resample=/);
+    expect(parseHash('#tool=inpaint&mask=sideways', vocabulary).ignored).toHaveLength(1);
+  });
+
+  it('dir and t: written in Forward only, read back, and out-of-range t is reported', () => {
+    const reverse = serialiseSettings(defaultSettings, vocabulary);
+    expect(reverse).not.toMatch(/(^|&)(dir|t)=/);
+    const forward = serialiseSettings({ ...defaultSettings, direction: 'forward', forwardT: 1 }, vocabulary);
+    expect(forward).toContain('dir=forward');
+    expect(forward).toContain('t=1');
+    const parsed = parseHash('#dir=forward&t=0.75', vocabulary);
+    expect(parsed.ignored).toEqual([]);
+    expect(parsed.settings.direction).toBe('forward');
+    expect(parsed.settings.forwardT).toBe(0.75);
+    const bad = parseHash('#dir=sideways&t=2', vocabulary);
+    expect(bad.settings.direction).toBe('reverse');
+    expect(bad.settings.forwardT).toBe(defaultSettings.forwardT);
+    expect(bad.ignored).toHaveLength(2);
   });
 
   it('an empty hash gives the defaults with no notice', () => {
@@ -212,5 +249,56 @@ describe('links pasted into an open page (hashchange)', () => {
     // The same settings in another order are the same link.
     const reordered = `#${current.slice(1).split('&').reverse().join('&')}`;
     expect(linkChange(current, reordered)).toBe('none');
+  });
+
+  it('a drawing travels as data= only when there is one, and a bad one is named', () => {
+    expect(serialiseSettings(defaultSettings, vocabulary)).not.toContain('data=');
+    const hash = serialiseSettings(everythingChanged, vocabulary);
+    expect(hash).toContain(`data=${everythingChanged.drawingData}`);
+    const bad = parseHash('#data=AQ!!', vocabulary);
+    expect(bad.settings.drawingData).toBe('');
+    expect(bad.ignored[0]).toMatch(/"data=AQ!!" is not allowed \(data base64url of a drawing/);
+  });
+});
+
+describe('compare mode in the link (issue 14)', () => {
+  const panes = 'euler_maruyama:1000:vp:uniform:2,pc:10:ve:karras:0.5';
+
+  it('compare= reads one pane per entry and writes it back unchanged, with advance', () => {
+    const parsed = parseHash(`#v=2&compare=${panes}&advance=nfe`, vocabulary);
+    expect(parsed.ignored).toEqual([]);
+    expect(parsed.settings.compare).toEqual([
+      { samplerId: 'euler_maruyama', steps: 1000, sde: 'vp', schedule: 'uniform', guidance: 2 },
+      { samplerId: 'pc', steps: 10, sde: 've', schedule: 'karras', guidance: 0.5 },
+    ]);
+    expect(parsed.settings.advance).toBe('nfe');
+    const hash = serialiseSettings(parsed.settings, vocabulary);
+    expect(hash).toContain(`compare=${encodeURIComponent(panes)}`);
+    expect(hash).toContain('advance=nfe');
+    expect(parseHash(hash, vocabulary).settings).toEqual(parsed.settings);
+  });
+
+  it('outside compare mode neither compare= nor advance= is written', () => {
+    const hash = serialiseSettings(defaultSettings, vocabulary);
+    expect(hash).not.toContain('compare=');
+    expect(hash).not.toContain('advance=');
+  });
+
+  it('a bad pane makes the whole key ignored, naming the pane and what is allowed', () => {
+    const cases: [string, RegExp][] = [
+      ['euler_maruyama:10:vp:uniform:2', /2–4 panes, not 1/],
+      ['euler_maruyama:10:vp:uniform:2,nope:10:vp:uniform:2', /pane 2: no sampler "nope"/],
+      ['euler_maruyama:0:vp:uniform:2,pc:10:vp:uniform:2', /pane 1: steps 1–1000/],
+      ['euler_maruyama:10:vq:uniform:2,pc:10:vp:uniform:2', /pane 1: SDE vp, subvp, ve/],
+      ['euler_maruyama:10:vp:cosine:2,pc:10:vp:uniform:2', /pane 1: schedule uniform, karras, logsnr/],
+      ['euler_maruyama:10:vp:uniform:2,pc:10:vp:uniform:11', /pane 2: guidance 0–10/],
+      ['euler_maruyama:10:vp:uniform,pc:10:vp:uniform:1', /pane 1 needs sampler:steps:sde:schedule:guidance/],
+    ];
+    for (const [value, why] of cases) {
+      const parsed = parseHash(`#v=2&compare=${value}`, vocabulary);
+      expect(parsed.settings.compare, value).toBeNull();
+      expect(parsed.ignored, value).toHaveLength(1);
+      expect(parsed.ignored[0], value).toMatch(why);
+    }
   });
 });

@@ -28,6 +28,9 @@ export function wasmNote(
   isolation: Isolation = { isolated: true, helperPossible: false },
 ): string | null {
   if (backend.ep !== 'wasm' || model === undefined || model.analytic) return null;
+  // A drawing (exact empirical denoiser) or a core MLP card never runs in onnxruntime: the
+  // drawing panel says where they run.
+  if (model.card.mlp !== undefined || model.id === 'drawing') return null;
   const threads = `${backend.threads} thread${backend.threads === 1 ? '' : 's'}`;
   // A software WebGPU adapter (SwiftShader …) is the browser's own fallback: a GPU, not another browser, helps.
   const advice = /software/i.test(backend.reason)

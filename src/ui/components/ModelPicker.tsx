@@ -1,15 +1,55 @@
 /** Model choice: analytic 2D mixtures first (no download), then image networks with load progress. */
+import { useEffect, useState } from 'react';
+import { MODEL_CACHE_NAME, modelCacheKey } from '../../shared/model-cache';
 import { useAppState, useActions, useVisible } from '../contexts';
 import type { CatalogueEntry, ModelLoadState } from '../state/store';
 import { FormRow } from './FormRow';
+import { DRAWING_ID, TRAINED_ID } from '../state/drawing';
+
+const isLocal = (m: CatalogueEntry) => m.id === DRAWING_ID || m.id === TRAINED_ID;
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
-function optionLabel(entry: CatalogueEntry): string {
+function optionLabel(entry: CatalogueEntry, offline: boolean): string {
   if (entry.analytic) return `${entry.title} (exact, 2D)`;
-  return `${entry.title}${entry.bytes > 0 ? ` (${megabytes(entry.bytes)})` : ''}`;
+  const size = entry.bytes > 0 ? ` (${megabytes(entry.bytes)})` : '';
+  return `${entry.title}${size}${offline ? ' · available offline' : ''}`;
+}
+
+/**
+ * Ids of the network models whose verified file is in the offline cache (src/shared/model-cache.ts),
+ * looked up again whenever a model finishes loading.
+ */
+function useOfflineModels(catalogue: readonly CatalogueEntry[]): ReadonlySet<string> {
+  const models = useAppState((s) => s.models);
+  const [offline, setOffline] = useState<ReadonlySet<string>>(new Set());
+  const readyCount = Object.values(models).filter((m) => m.state === 'ready').length;
+  useEffect(() => {
+    if (typeof caches === 'undefined') return;
+    let current = true;
+    const lookUp = async (): Promise<ReadonlySet<string>> => {
+      const cache = await caches.open(MODEL_CACHE_NAME);
+      const found = await Promise.all(
+        catalogue.map(async (entry) => {
+          const { onnx, sha256 } = entry.card;
+          if (onnx === undefined || sha256 === undefined) return null;
+          const url = new URL(onnx, new URL(`models/${entry.id}.json`, document.baseURI)).href;
+          return (await cache.match(modelCacheKey(url, sha256))) ? entry.id : null;
+        }),
+      );
+      return new Set(found.filter((id): id is string => id !== null));
+    };
+    lookUp().then(
+      (ids) => current && setOffline(ids),
+      () => undefined, // no storage (private mode): nothing is marked
+    );
+    return () => {
+      current = false;
+    };
+  }, [catalogue, readyCount]);
+  return offline;
 }
 
 function LoadState({ state }: { state: ModelLoadState | undefined }) {
@@ -31,9 +71,11 @@ export function ModelPicker() {
   const modelId = useAppState((s) => s.settings.modelId);
   const loadState = useAppState((s) => s.models[modelId]);
   const actions = useActions();
+  const offline = useOfflineModels(catalogue);
   if (!visible) return null;
   const analytic = catalogue.filter((m) => m.analytic);
-  const networks = catalogue.filter((m) => !m.analytic);
+  const networks = catalogue.filter((m) => !m.analytic && !isLocal(m));
+  const local = catalogue.filter(isLocal);
   return (
     <FormRow id="model" label="Model">
       <select id="model" value={modelId} onChange={(e) => actions.selectModel(e.target.value)}>
@@ -41,7 +83,7 @@ export function ModelPicker() {
           <optgroup label="2D toys (exact score, no download)">
             {analytic.map((m) => (
               <option key={m.id} value={m.id}>
-                {optionLabel(m)}
+                {optionLabel(m, false)}
               </option>
             ))}
           </optgroup>
@@ -49,8 +91,17 @@ export function ModelPicker() {
         {networks.length > 0 && (
           <optgroup label="Trained networks">
             {networks.map((m) => (
+              <option key={m.id} value={m.id} data-offline={offline.has(m.id) ? 'yes' : 'no'}>
+                {optionLabel(m, offline.has(m.id))}
+              </option>
+            ))}
+          </optgroup>
+        )}
+        {local.length > 0 && (
+          <optgroup label="Your own data (2D)">
+            {local.map((m) => (
               <option key={m.id} value={m.id}>
-                {optionLabel(m)}
+                {m.title}
               </option>
             ))}
           </optgroup>

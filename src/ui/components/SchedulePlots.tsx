@@ -84,7 +84,16 @@ const PlotBody = memo(function PlotBody({ axes, ticks }: { axes: Axes; ticks: nu
   );
 });
 
-function Plot({ curve, sde, ticks, t }: { curve: Curve; sde: Sde; ticks: number[]; t: number | null }) {
+interface PlotProps {
+  curve: Curve;
+  sde: Sde;
+  ticks: number[];
+  t: number | null;
+  /** SDEdit's start t₀ (issue 13), marked "strength = t₀", or null. */
+  t0: number | null;
+}
+
+function Plot({ curve, sde, ticks, t, t0 }: PlotProps) {
   const axes = useMemo(() => axesOf(curve, sde), [curve, sde]);
   const y = t === null ? NaN : curve.of(sde.sigma(asTime(t)));
   return (
@@ -97,6 +106,14 @@ function Plot({ curve, sde, ticks, t }: { curve: Curve; sde: Sde; ticks: number[
         aria-label={`${curve.title} of the current SDE`}
       >
         <PlotBody axes={axes} ticks={ticks} />
+        {t0 !== null && (
+          <g className="t0-mark" data-testid="t0-mark">
+            <line x1={px(t0)} x2={px(t0)} y1={pad.top} y2={height - pad.bottom} />
+            <text x={px(t0) + 3} y={pad.top + 8} className="tick">
+              strength = t₀ = {t0}
+            </text>
+          </g>
+        )}
         {/* After the final denoising σ = 0: off a log scale, so no marker. */}
         {t !== null && Number.isFinite(y) && (
           <circle cx={px(t)} cy={pyOf(axes)(y)} r={4.5} className="marker" />
@@ -113,6 +130,7 @@ export function SchedulePlots() {
   const schedule = useAppState((s) => s.settings.schedule);
   const steps = useAppState((s) => s.settings.steps);
   const t = useAppState((s) => (s.run.frame === null ? null : s.run.t));
+  const t0 = useAppState((s) => (s.settings.tool.kind === 'sdedit' ? s.settings.tool.t0 : null));
   const sde = useSde(model, kind);
   const ticks = useMemo(() => {
     if (steps > 200) return [];
@@ -121,7 +139,7 @@ export function SchedulePlots() {
   return (
     <section className="plots" aria-label="Noise schedule">
       {curves.map((c) => (
-        <Plot key={c.title} curve={c} sde={sde} ticks={ticks} t={t} />
+        <Plot key={c.title} curve={c} sde={sde} ticks={ticks} t={t} t0={t0} />
       ))}
     </section>
   );

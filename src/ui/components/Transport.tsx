@@ -3,6 +3,7 @@ import { useEffect, type CSSProperties } from 'react';
 import { useAppState, useActions, useVisible } from '../contexts';
 import type { Actions } from '../engine-io/actions';
 import { limits } from '../state/settings';
+import { Direction } from './Direction';
 import { formatNumber } from './format';
 import { shortcutsApply, TRANSPORT_KEYS_ATTRIBUTE } from './shortcuts';
 
@@ -27,14 +28,50 @@ function useTransportKeys(actions: Actions): void {
   }, [actions]);
 }
 
+/** The Timeline in Forward: t from 0 to T = 1 (the forward time shown). */
+function ForwardTimeline() {
+  const t = useAppState((s) => s.settings.forwardT);
+  const shown = useAppState((s) => s.forward.frame?.forward?.t ?? null);
+  const sigma = useAppState((s) => s.forward.frame?.sigma ?? null);
+  const noRun = useAppState((s) => s.run.runId === null);
+  const actions = useActions();
+  return (
+    <div className="timeline">
+      <label htmlFor="timeline">Timeline</label>
+      <input
+        id="timeline"
+        type="range"
+        min={0}
+        max={1}
+        step={0.001}
+        value={t}
+        disabled={noRun}
+        style={{ '--reached': `${t * 100}%` } as CSSProperties}
+        onChange={(e) => actions.seekForward(Number(e.target.value))}
+        aria-valuetext={`forward time t = ${t.toFixed(3)}`}
+        {...{ [TRANSPORT_KEYS_ATTRIBUTE]: '' }}
+      />
+      <output className="step-counter" aria-label="Forward time" data-t={shown ?? undefined}>
+        t = {t.toFixed(2)}
+        {sigma !== null && <span className="sigma"> · σ = {formatNumber(sigma)}</span>}
+      </output>
+    </div>
+  );
+}
+
 function Timeline() {
+  const forward = useAppState((s) => s.settings.direction === 'forward');
+  if (!useVisible('Timeline')) return null;
+  return forward ? <ForwardTimeline /> : <ReverseTimeline />;
+}
+
+function ReverseTimeline() {
   const i = useAppState((s) => s.run.i);
   const steps = useAppState((s) => s.run.steps);
   const reached = useAppState((s) => s.run.reached);
   const noRun = useAppState((s) => s.run.runId === null);
   const computing = useAppState((s) => s.run.pendingStep?.i);
   const actions = useActions();
-  if (!useVisible('Timeline')) return null;
   const max = Math.max(1, steps);
   const reachedPct = (Math.max(0, reached) / max) * 100;
   return (
@@ -61,8 +98,14 @@ function Timeline() {
 }
 
 export function Transport() {
-  const status = useAppState((s) => s.run.status);
+  const status = useAppState((s) =>
+    s.settings.direction === 'forward' ? (s.forward.playing ? 'playing' : 'paused') : s.run.status,
+  );
   const speed = useAppState((s) => s.settings.stepsPerSecond);
+  const forward = useAppState((s) => s.settings.direction === 'forward');
+  const canReverse = useAppState(
+    (s) => s.forward.frame !== null && s.forward.frame.runId === s.run.runId && s.forward.frame.sigma > 0,
+  );
   const actions = useActions();
   useTransportKeys(actions);
   const show = {
@@ -76,6 +119,7 @@ export function Transport() {
   return (
     <section className="transport" aria-label="Transport">
       <div className="buttons">
+        <Direction />
         {show.play && (
           <button
             type="button"
@@ -98,6 +142,16 @@ export function Transport() {
             disabled={busy || status === 'idle' || status === 'done'}
           >
             Step <span aria-hidden="true">▸</span>
+          </button>
+        )}
+        {forward && (
+          <button
+            type="button"
+            onClick={actions.reverseFromHere}
+            disabled={!canReverse}
+            title="Run the reverse process from this x_t, starting at this t"
+          >
+            Reverse from here
           </button>
         )}
         {show.reset && (

@@ -16,10 +16,23 @@ import { ARROWS_PER_SIDE, arrowsAt, scoreArrows, type Arrow } from '../render/sc
 import { useMixture, useSde } from '../state/model-math';
 import type { ViewHighlight } from '../state/update-rule';
 import { asTime } from '../../core/types';
+import { marginalDensityGrid } from '../../core/forward';
 import { gridSize } from '../../shared/grid-layout';
 import { GlossaryTerm } from './Glossary';
+import { CompareViews } from './CompareViews';
+import { InpaintOverlay } from './InpaintOverlay';
+import { DrawingOverlay } from './DrawingOverlay';
+import { DRAWING_ID, TRAINED_ID } from '../state/drawing';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
+/** Forward (issue 12): the data noised to time t. */
+const forwardCaption = (t: number): string => `x_t — real data noised to t = ${t.toFixed(2)}`;
+const forwardDenoisedCaption = "x̂₀(x_t) — the network's Tweedie estimate E[x₀ | x_t]";
+
+/** The frame the views show: the forward frame in Forward, the run's step otherwise. */
+function useShownFrame() {
+  return useAppState((s) => (s.settings.direction === 'forward' ? s.forward.frame : s.run.frame));
+}
 
 /** The view's class: highlighted while a term of the Update rule points at one of `views`. */
 function useViewClass(base: string, ...views: ViewHighlight[]): string {
@@ -85,6 +98,7 @@ function GridCanvas({ testId, view, caption, x, batch, shape, range, noEstimate 
       <div className="view-frame">
         <canvas ref={ref} data-testid={testId} className="pixelated" aria-label={caption} />
         {noEstimate && <NoEstimateYet />}
+        {view === 'xt' && <InpaintOverlay batch={batch} shape={shape} />}
       </div>
       <figcaption>
         <CaptionText view={view} caption={caption} />
@@ -97,7 +111,15 @@ function GridCanvas({ testId, view, caption, x, batch, shape, range, noEstimate 
  * The two grids the engine draws (WebGPU): handed over on mount, let go on unmount. Their size is
  * the grid's native size (the worker sets the same); CSS scales them up without smoothing.
  */
-function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number; shape: readonly number[] }) {
+interface EngineDrawnProps {
+  batch: number;
+  shape: readonly number[];
+  xCaption: string;
+  denoisedCaption: string;
+  noEstimate: boolean;
+}
+
+function EngineDrawnViews({ batch, shape, xCaption, denoisedCaption, noEstimate }: EngineDrawnProps) {
   const actions = useActions();
   const xRef = useRef<HTMLCanvasElement>(null);
   const denoisedRef = useRef<HTMLCanvasElement>(null);
@@ -130,6 +152,7 @@ function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number;
           aria-label={caption}
         />
         {noEstimate && <NoEstimateYet />}
+        {view === 'xt' && <InpaintOverlay batch={batch} shape={shape} />}
       </div>
       <figcaption>
         <CaptionText view={view} caption={caption} />
@@ -138,18 +161,24 @@ function EngineDrawnViews({ step, batch, shape }: { step: number; batch: number;
   );
   return (
     <div className="views">
-      {canvas(xRef, 'xt-canvas', xCaption(step), false, 'xt')}
-      {canvas(denoisedRef, 'x0-canvas', denoisedCaption, step === 0, 'x0')}
+      {canvas(xRef, 'xt-canvas', xCaption, false, 'xt')}
+      {canvas(denoisedRef, 'x0-canvas', denoisedCaption, noEstimate, 'x0')}
     </div>
   );
 }
 
 function ImageViews() {
-  const frame = useAppState((s) => s.run.frame);
+  const frame = useShownFrame();
   const onWebGpu = useAppState((s) => s.backend.ep === 'webgpu');
   const engineEpoch = useAppState((s) => s.engineEpoch);
   const model = useCurrentModel();
   if (frame === null || model === undefined) return <Placeholder />;
+  const forward = frame.forward;
+  const captions = {
+    x: forward ? forwardCaption(forward.t) : xCaption(frame.i),
+    denoised: forward ? forwardDenoisedCaption : denoisedCaption,
+    noEstimate: !forward && frame.i === 0,
+  };
   // Only a GPU-resident run is sure to have the device the worker draws with.
   if (onWebGpu && frame.onGpu && canTransferCanvases) {
     // Keyed by the grid and the worker: a transferred canvas cannot be resized from the page, and
@@ -157,9 +186,11 @@ function ImageViews() {
     return (
       <EngineDrawnViews
         key={`engine ${engineEpoch} ${frame.batch} ${frame.shape.join('×')}`}
-        step={frame.i}
         batch={frame.batch}
         shape={frame.shape}
+        xCaption={captions.x}
+        denoisedCaption={captions.denoised}
+        noEstimate={captions.noEstimate}
       />
     );
   }
@@ -169,7 +200,7 @@ function ImageViews() {
       <GridCanvas
         testId="xt-canvas"
         view="xt"
-        caption={xCaption(frame.i)}
+        caption={captions.x}
         x={frame.x}
         batch={frame.batch}
         shape={frame.shape}
@@ -178,22 +209,24 @@ function ImageViews() {
       <GridCanvas
         testId="x0-canvas"
         view="x0"
-        caption={denoisedCaption}
+        caption={captions.denoised}
         x={frame.denoised}
         batch={frame.batch}
         shape={frame.shape}
         range={range}
-        noEstimate={frame.i === 0}
+        noEstimate={captions.noEstimate}
       />
     </div>
   );
 }
 
 const viewSize = 640;
+/** Cells per side of the forward view's density map (drawn smoothed). */
+const DENSITY_CELLS = 96;
 
 function PointsView() {
   const ref = useRef<HTMLCanvasElement>(null);
-  const frame = useAppState((s) => s.run.frame);
+  const frame = useShownFrame();
   const view = useAppState((s) => s.settings.view);
   const sdeKind = useAppState((s) => s.settings.sde);
   const frameLog = useAppState((s) => s.frameLog);
@@ -203,33 +236,51 @@ function PointsView() {
   const model = useCurrentModel();
   const mixture = useMixture(model);
   const sde = useSde(model, sdeKind);
+  const local = model?.id === DRAWING_ID || model?.id === TRAINED_ID;
   useLayoutEffect(() => {
     const ctx = ref.current?.getContext('2d');
-    if (!ctx || frame === null || model === undefined) return;
+    if (!ctx || model === undefined) return;
     const bounds = model.card.range;
+    if (frame === null) {
+      // A drawing without points has no run yet: an empty plot to draw on.
+      drawPoints(ctx, viewSize, { bounds, x: new Float32Array(0), denoised: null, arrows: [], paths: [] });
+      return;
+    }
     const scale = sde.scale(asTime(frame.t));
     const longest = ((bounds[1] - bounds[0]) / ARROWS_PER_SIDE) * 0.9;
     // Exact for a mixture (computed here); a network's from the engine (score-field.ts).
     let arrows: Arrow[] = [];
+    const forward = frame.forward !== undefined;
     if (view.scoreField && frame.sigma > 0) {
       if (mixture !== null)
         arrows = scoreArrows(mixture, frame.sigma, scale, bounds, ARROWS_PER_SIDE, longest);
-      else if (learned !== null && learned.runId === frame.runId)
+      // A learned model's arrows are asked for at the run's σ, not the forward frame's.
+      else if (learned !== null && learned.runId === frame.runId && !forward)
         arrows = arrowsAt(learned.points, learned.score, learned.scale, longest);
     }
+    // Forward on a mixture: the exact marginal p_t under the particles (forward.ts).
+    const density =
+      forward && mixture !== null
+        ? {
+            values: marginalDensityGrid(mixture, frame.sigma, scale, bounds, DENSITY_CELLS),
+            cells: DENSITY_CELLS,
+          }
+        : null;
+    ref.current?.setAttribute('data-density', density === null ? '0' : String(DENSITY_CELLS));
     // For tests and tools: how many arrows are drawn.
     ref.current?.setAttribute('data-arrows', String(arrows.length));
-    const paths = view.trajectories ? frameLog.upTo(frame.i).map((f) => f.x) : [];
+    const paths = view.trajectories && !forward ? frameLog.upTo(frame.i).map((f) => f.x) : [];
     drawPoints(ctx, viewSize, {
       bounds,
       x: frame.x,
-      // At step 0 there is no estimate yet (x̂₀ would be x̃ itself).
-      denoised: view.denoisedPoints && frame.i > 0 ? frame.denoised : null,
+      // At step 0 there is no estimate yet (x̂₀ would be x̃ itself); a forward frame has one.
+      denoised: view.denoisedPoints && (frame.i > 0 || forward) ? frame.denoised : null,
       arrows,
       paths,
+      density,
     });
   }, [frame, view, model, mixture, sde, frameLog, learned]);
-  if (frame === null) return <Placeholder />;
+  if (frame === null && !(local && model !== undefined)) return <Placeholder />;
   return (
     <div className="views">
       <figure className={figureClass} data-highlight={highlight ?? undefined}>
@@ -241,8 +292,15 @@ function PointsView() {
             data-testid="points-canvas"
             aria-label="Particles x_t, their x̂₀ and the score field"
           />
+          {local && model !== undefined && <DrawingOverlay size={viewSize} bounds={model.card.range} />}
         </div>
         <figcaption>
+          {frame?.forward !== undefined && (
+            <>
+              Forward, t = {frame.forward.t.toFixed(2)}
+              {mixture !== null ? ' · shading: exact p_t' : ''} ·{' '}
+            </>
+          )}
           {/* The key names only what is drawn (a lesson step may turn layers off). */}
           <span className="key key-x">●</span> <GlossaryTerm id="x-t">x_t</GlossaryTerm> particles
           {view.trajectories && ' and their paths'}
@@ -250,7 +308,7 @@ function PointsView() {
             <>
               {' · '}
               <span className="key key-x0">●</span> <GlossaryTerm id="x0-hat">x̂₀</GlossaryTerm> estimates
-              {frame.i === 0 ? ' (from step 1)' : ''}
+              {frame?.i === 0 && frame.forward === undefined ? ' (from step 1)' : ''}
             </>
           )}
           {view.scoreField && (
@@ -259,7 +317,11 @@ function PointsView() {
               <span className="key-score">
                 arrows: <GlossaryTerm id="score">score ∇log p_t</GlossaryTerm>
               </span>
-              {mixture !== null ? ' (exact)' : ' (the network’s)'}
+              {mixture !== null
+                ? ' (exact)'
+                : model?.id === DRAWING_ID
+                  ? ' (exact, empirical)'
+                  : ' (the network’s)'}
             </>
           )}
         </figcaption>
@@ -295,5 +357,7 @@ function Placeholder() {
 
 export function Views() {
   const model = useCurrentModel();
+  const compare = useAppState((s) => s.run.compare);
+  if (compare !== null) return <CompareViews view={compare} />;
   return model?.task === 'image' ? <ImageViews /> : <PointsView />;
 }

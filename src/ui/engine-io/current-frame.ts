@@ -11,9 +11,16 @@ export const FRAME_REQUEST_TIMEOUT_MS = 20_000;
 
 /**
  * The frame shown when it has its arrays and no rewind is on its way, else the engine's answer to
- * readFrame (which comes after the rewind's).
+ * readFrame (which comes after the rewind's). In Forward, the forward frame shown.
  */
 export function currentFrame(session: RunSession): Promise<FrameEvent> {
+  const { settings, forward } = session.store.getState();
+  // Forward (issue 12): the forward frame shown, which always comes with its arrays.
+  if (settings.direction === 'forward') {
+    return forward.frame !== null
+      ? Promise.resolve(forward.frame)
+      : Promise.reject(new Error('The forward picture has not arrived yet: wait a moment, then export.'));
+  }
   const { frame, i } = session.store.getState().run;
   const settled = frame !== null && frame.i === i && session.seekSettled;
   return settled && hasArrays(frame) ? Promise.resolve(frame) : readFrame(session);

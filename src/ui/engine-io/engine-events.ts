@@ -1,11 +1,23 @@
 /** What the page does with each event from the engine: one exhaustive switch. */
-import { assertNever, type EngineEvent, type FrameEvent } from '../../engine/protocol';
+import {
+  assertNever,
+  type CompareFrameEvent,
+  type EngineEvent,
+  type FrameEvent,
+} from '../../engine/protocol';
+import { emptyCompareView, withFrame } from '../state/compare';
 import { addNotice, idleRun, setModelState, updateRun } from '../state/store';
 import type { RunSession } from './run-session';
 import { loadModel, startRun } from './run-start';
 import { onScoreField, refreshScoreField } from './score-field';
+import { onToolEvent } from './tool-actions';
+import { forwardAfterFrame, onForwardError, onForwardFrame } from './forward-actions';
 
 function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
+  if (frame.forward !== undefined) {
+    onForwardFrame(session, frame);
+    return;
+  }
   const { run, frameLog } = session.store.getState();
   // A readFrame answer repeats the current state: not a step, a seek answer or a branch.
   const isSeekAnswer = !frame.requested && session.takeSeekAnswer(frame.i);
@@ -29,6 +41,25 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   });
   if (frame.requested) session.answerFrameRequests(frame);
   else refreshScoreField(session);
+  forwardAfterFrame(session, frame);
+}
+
+/** A comparison's tick: the Timeline follows the pane furthest along; the error lines grow. */
+function onCompareFrame(session: RunSession, frame: CompareFrameEvent, now: number): void {
+  const { run } = session.store.getState();
+  const rate = session.stepArrived(now, frame.tick > 0 && run.status === 'playing');
+  const view = run.compare ?? emptyCompareView(false);
+  const i = Math.max(...frame.panes.map((p) => p.i));
+  updateRun(session.store, {
+    i,
+    steps: Math.max(...frame.panes.map((p) => p.steps)),
+    reached: i,
+    nfeTotal: frame.callsTotal,
+    compare: withFrame(view, frame),
+    stepsPerSecond: rate ?? run.stepsPerSecond,
+    status: frame.done ? 'done' : run.status,
+    pendingStep: null,
+  });
 }
 
 function onReady(session: RunSession, event: Extract<EngineEvent, { type: 'ready' }>): void {
@@ -76,6 +107,9 @@ function onError(session: RunSession, event: Extract<EngineEvent, { type: 'error
     case 'backend':
       addNotice(store, { kind: 'warning', title: 'Backend problem', message: event.message });
       return;
+    case 'forward':
+      onForwardError(session, event);
+      return;
     case 'worker':
       addNotice(store, { kind: 'error', title: 'The engine restarted', message: event.message });
       afterEngineRestart(session);
@@ -112,6 +146,9 @@ export function handleEngineEvent(session: RunSession, event: EngineEvent, now: 
     case 'frame':
       onFrame(session, event, now);
       return;
+    case 'compareFrame':
+      onCompareFrame(session, event, now);
+      return;
     case 'paused':
       onPaused(session, event.reason, event.i);
       return;
@@ -123,6 +160,10 @@ export function handleEngineEvent(session: RunSession, event: EngineEvent, now: 
       return;
     case 'scoreField':
       onScoreField(session, event);
+      return;
+    case 'toolProgress':
+    case 'toolDone':
+      onToolEvent(session, event);
       return;
     case 'error':
       onError(session, event);

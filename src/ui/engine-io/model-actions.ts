@@ -1,8 +1,10 @@
 /** The page's first command, picking a model, retrying one that failed to load, and a pasted link. */
 import type { Settings } from '../state/settings';
-import { addNotice, dismissNotice, idleRun, updateRun, updateSettings } from '../state/store';
+import { addNotice, dismissNotice, idleRun, updateForward, updateRun, updateSettings } from '../state/store';
 import type { RunSession } from './run-session';
 import { loadModel, startOrLoad } from './run-start';
+import { drawingFromSettings } from './drawing-load';
+import { localDefinition } from './local-models';
 
 /**
  * The chosen class must be one of the model's (on a model with classes): a link or a model switch
@@ -29,6 +31,7 @@ export function checkClass(session: RunSession): void {
 
 /** First call after the page loads: pick the backend and load the chosen model. */
 export function boot(session: RunSession): void {
+  drawingFromSettings(session.store);
   checkClass(session);
   session.deps.send({ type: 'init', ep: 'auto' });
   startOrLoad(session, false);
@@ -52,7 +55,8 @@ export function retryModel(session: RunSession, modelId: string): void {
   const { store, deps } = session;
   for (const n of store.getState().notices) if (n.retryModelId === modelId) dismissNotice(store, n.id);
   if (store.getState().settings.modelId === modelId) loadModel(session, modelId, false);
-  else deps.send({ type: 'loadModel', modelId, baseUrl: deps.modelsUrl });
+  else if (localDefinition(store.getState(), modelId) === null)
+    deps.send({ type: 'loadModel', modelId, baseUrl: deps.modelsUrl });
 }
 
 /**
@@ -62,8 +66,12 @@ export function retryModel(session: RunSession, modelId: string): void {
 export function applyLink(session: RunSession, settings: Settings): void {
   const { store } = session;
   session.sendToRun((id) => ({ type: 'stop', runId: id }));
+  session.sweep = false;
   store.setState({ settings });
   updateRun(store, idleRun);
+  drawingFromSettings(store);
+  // Forward (issue 12): the link's t is shown once its run has a frame; Play in Forward stops.
+  updateForward(store, { playing: false, queuedT: null });
   checkClass(session);
   if (store.getState().models[settings.modelId]?.state === 'failed')
     loadModel(session, settings.modelId, false);

@@ -44,6 +44,8 @@ export class RunSession {
   private arrivals: number[] = [];
   /** A learned score field asked of the engine and not answered yet (score-field.ts). */
   scoreAsked: { runId: number; sigma: number; scale: number } | null = null;
+  /** The next run is a step sweep (issue 14) of the current settings, until it is closed. */
+  sweep = false;
   /** readFrame requests not answered yet. */
   private frameRequests: FrameRequest[] = [];
 

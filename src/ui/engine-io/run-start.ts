@@ -3,9 +3,12 @@
  * the engine-event handling (a model became ready, the worker restarted) both start runs here.
  */
 import type { EngineRequest } from '../../engine/protocol';
+import { compareBatch, emptyCompareView, sweepPanes, type ComparePane } from '../state/compare';
 import type { Params } from '../../core/types';
-import { idleRun, setModelState, updateRun } from '../state/store';
+import { idleRun, setModelState, updateRun, type AppState } from '../state/store';
+import { toolStart } from '../state/tool-start';
 import type { RunSession } from './run-session';
+import { localDefinition } from './local-models';
 
 /** The current sampler's parameters as the engine gets them (registry defaults under the user's). */
 export function currentSamplerParams(session: RunSession): Params {
@@ -21,9 +24,18 @@ export function currentConditioning(session: RunSession): { classLabel: number |
   return { classLabel: conditional ? s.classLabel : null, guidance: conditional ? s.guidance : 0 };
 }
 
+/** The values of one sample of the current model, or 0 when it is not ready. */
+export function modelDim(state: AppState): number {
+  const model = state.models[state.settings.modelId];
+  return model?.state === 'ready' ? model.summary.shape.reduce((a, b) => a * b, 1) : 0;
+}
+
 /** The `start` request for the current settings. */
 function startRequest(session: RunSession, runId: number, autoplay: boolean): EngineRequest {
-  const { settings: s } = session.store.getState();
+  const state = session.store.getState();
+  const { settings: s } = state;
+  // Controllable generation (issue 13): an open tool's start goes with every run.
+  const from = toolStart(s, state.toolData, modelDim(state));
   return {
     type: 'start',
     runId,
@@ -40,6 +52,60 @@ function startRequest(session: RunSession, runId: number, autoplay: boolean): En
     denoiseFinal: s.denoiseFinal,
     noise: s.noise,
     stepsPerSecond: s.stepsPerSecond,
+    ...(from ? { from } : {}),
+  };
+}
+
+// ---- compare mode (issue 14) ----
+
+/** The panes a new run compares: the step sweep's, compare mode's, or none (a single run). */
+function panesToRun(session: RunSession): { panes: readonly ComparePane[]; sweep: boolean } | null {
+  const { settings } = session.store.getState();
+  if (session.sweep) return { panes: sweepPanes(settings), sweep: true };
+  return settings.compare === null ? null : { panes: settings.compare, sweep: false };
+}
+
+/** Whether the current model is an exact mixture (the error plot's case). */
+export function currentIsExactMixture(session: RunSession): boolean {
+  const { settings, catalogue } = session.store.getState();
+  const entry = catalogue.find((m) => m.id === settings.modelId);
+  return entry !== undefined && entry.task === 'points' && entry.card.analytic !== undefined;
+}
+
+/** The `startCompare` request: the shared settings, one entry per pane. */
+function startCompareRequest(
+  session: RunSession,
+  runId: number,
+  autoplay: boolean,
+  panes: readonly ComparePane[],
+  sweep: boolean,
+): EngineRequest {
+  const { settings: s } = session.store.getState();
+  const { classLabel } = currentConditioning(session);
+  const exact = currentIsExactMixture(session);
+  return {
+    type: 'startCompare',
+    runId,
+    autoplay,
+    model: s.modelId,
+    seed: s.seed,
+    // The sweep keeps the chosen batch: its overlay follows each seed's particles across step counts.
+    batch: sweep ? s.batch : compareBatch(s.batch, exact),
+    classLabel,
+    denoiseFinal: s.denoiseFinal,
+    noise: s.noise,
+    stepsPerSecond: s.stepsPerSecond,
+    advance: s.advance,
+    // The sweep shows its panes overlaid, without the plot.
+    errorPlot: exact && !sweep,
+    panes: panes.map((pane) => ({
+      sampler: pane.samplerId,
+      params: session.deps.samplerParams(pane.samplerId, s.samplerParams[pane.samplerId]),
+      sde: { kind: pane.sde },
+      schedule: pane.schedule,
+      steps: pane.steps,
+      guidance: pane.guidance,
+    })),
   };
 }
 
@@ -50,17 +116,39 @@ export function startRun(session: RunSession, autoplay: boolean): void {
   const id = deps.nextRunId();
   store.getState().frameLog.clear();
   session.beginRun();
-  updateRun(store, { ...idleRun, runId: id, status: autoplay ? 'playing' : 'paused', steps });
+  const compare = panesToRun(session);
+  const status = autoplay ? 'playing' : 'paused';
+  if (compare !== null) {
+    const most = Math.max(...compare.panes.map((p) => p.steps));
+    updateRun(store, {
+      ...idleRun,
+      runId: id,
+      status,
+      steps: most,
+      compare: emptyCompareView(compare.sweep),
+    });
+    deps.send(startCompareRequest(session, id, autoplay, compare.panes, compare.sweep));
+    return;
+  }
+  updateRun(store, { ...idleRun, runId: id, status, steps });
   deps.send(startRequest(session, id, autoplay));
 }
 
 /** Loads a model; a run starts (playing when `autoplay`) when it is ready and still chosen. */
 export function loadModel(session: RunSession, modelId: string, autoplay: boolean): void {
   const { store, deps } = session;
+  const local = localDefinition(store.getState(), modelId);
+  if (local === 'empty') {
+    // Nothing drawn yet: no run until there are points (the view says how to add some).
+    session.queueStart(autoplay);
+    updateRun(store, idleRun);
+    return;
+  }
   session.queueStart(autoplay);
   setModelState(store, modelId, { state: 'loading', loaded: 0, total: 0 });
   updateRun(store, { ...idleRun, status: 'loading' });
-  deps.send({ type: 'loadModel', modelId, baseUrl: deps.modelsUrl });
+  if (local !== null) deps.send({ type: 'defineModel', modelId, ...local });
+  else deps.send({ type: 'loadModel', modelId, baseUrl: deps.modelsUrl });
 }
 
 /** Starts a run of the current model, loading it first when needed. */

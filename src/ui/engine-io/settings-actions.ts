@@ -10,6 +10,7 @@ import { updateSettings } from '../state/store';
 import type { RunSession } from './run-session';
 import { currentConditioning, currentSamplerParams, startOrLoad, startRun } from './run-start';
 import { refreshScoreField } from './score-field';
+import { refreshForward } from './forward-actions';
 
 /** Settings that fix the σ grid or the initial noise: changing one starts a new run. */
 export type RunDefiningSettings = Pick<
@@ -58,6 +59,7 @@ export function setSamplerParam(session: RunSession, name: string, value: ParamV
 export function setSde(session: RunSession, sde: SdeKind): void {
   updateSettings(session.store, { sde });
   swapOrRestart(session, (id) => ({ type: 'setSde', runId: id, sde: { kind: sde } }));
+  refreshForward(session);
 }
 
 /**
@@ -69,6 +71,7 @@ export function setConditioning(session: RunSession, patch: Partial<Conditioning
   const { run } = session.store.getState();
   if (run.runId === null) return; // the run that starts next reads the settings
   swapOrRestart(session, (id) => ({ type: 'setConditioning', runId: id, ...currentConditioning(session) }));
+  refreshForward(session);
 }
 
 /** Grid or noise changed: start over, playing if it was playing. */

@@ -3,6 +3,7 @@ import { addNotice, dismissNotice, updateRun, updateSettings } from '../state/st
 import { afterEngineRestart } from './engine-events';
 import type { RunSession } from './run-session';
 import { startOrLoad } from './run-start';
+import { isForward, pauseForward, playForward, showForwardAt, stepForwardTime } from './forward-actions';
 
 /**
  * How long Cancel step waits for the engine to confirm. It stops a step between network calls at
@@ -16,6 +17,7 @@ export const CANCEL_PATIENCE_MS = 2000;
  * On a model that failed to load it says why, with Retry, instead of doing nothing.
  */
 export function play(session: RunSession): void {
+  if (isForward(session)) return playForward(session);
   const { store } = session;
   const { run, settings, models } = store.getState();
   if (run.status === 'playing') return;
@@ -38,18 +40,21 @@ export function play(session: RunSession): void {
 }
 
 export function pause(session: RunSession): void {
+  if (isForward(session)) return pauseForward(session);
   if (!session.isPlaying) return;
   session.sendToRun((id) => ({ type: 'pause', runId: id }));
   updateRun(session.store, { status: 'paused' });
 }
 
 export function togglePlay(session: RunSession): void {
-  if (session.isPlaying) pause(session);
+  const playing = isForward(session) ? session.store.getState().forward.playing : session.isPlaying;
+  if (playing) pause(session);
   else play(session);
 }
 
 /** One step forward, pausing first when playing. */
 export function step(session: RunSession): void {
+  if (isForward(session)) return stepForwardTime(session, 1);
   const { status } = session.store.getState().run;
   if (status === 'idle' || status === 'loading') return;
   if (session.isPlaying) pause(session);
@@ -59,7 +64,8 @@ export function step(session: RunSession): void {
 /** Rewinds to step k (clamped to what was computed), paused; a step from there branches. */
 export function seek(session: RunSession, k: number): void {
   const { run } = session.store.getState();
-  if (run.runId === null) return;
+  // A comparison does not rewind: Reset starts it over.
+  if (run.runId === null || run.compare !== null) return;
   const target = Math.max(0, Math.min(Math.round(k), run.reached));
   if (session.isPlaying) pause(session);
   session.seekSent(target);
@@ -68,12 +74,17 @@ export function seek(session: RunSession, k: number): void {
 }
 
 export function stepBack(session: RunSession): void {
+  if (isForward(session)) return stepForwardTime(session, -1);
   const { i } = session.store.getState().run;
   if (i > 0) seek(session, i - 1);
 }
 
-/** Back to step 0 with the same settings (a fresh run, paused). */
+/** Back to step 0 with the same settings (a fresh run, paused); in Forward, back to t = 0. */
 export function reset(session: RunSession): void {
+  if (isForward(session)) {
+    pauseForward(session);
+    return showForwardAt(session, 0);
+  }
   startOrLoad(session, false);
 }
 

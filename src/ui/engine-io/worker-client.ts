@@ -13,7 +13,10 @@ import type { EngineEvent, EngineRequest } from '../../engine/protocol';
 import { isEvent, requestTransferables } from '../../engine/protocol';
 
 export interface EngineClient {
-  /** Send a request; `start` makes its runId the current one (frames of older runs are dropped). */
+  /**
+   * Send a request; `start` (or `startCompare`) makes its runId the current one (frames of older
+   * runs are dropped).
+   */
   send(request: EngineRequest): void;
   /** The runId of the latest `start`, or null before the first. */
   readonly currentRunId: number | null;
@@ -77,6 +80,7 @@ export function createEngineClient(
     }
     onEvent(data);
     if (data.type === 'frame') acknowledge(data.runId, data.i);
+    if (data.type === 'compareFrame') acknowledge(data.runId, data.tick);
   };
 
   const crashed = (what: string): void => {
@@ -106,7 +110,7 @@ export function createEngineClient(
     send(request) {
       if (disposed) return;
       if (request.type === 'init') lastInit = request;
-      if (request.type === 'start') {
+      if (request.type === 'start' || request.type === 'startCompare') {
         currentRunId = request.runId;
         lastRunId = Math.max(lastRunId, request.runId);
       }

@@ -10,6 +10,11 @@ export interface PointsScene {
   arrows: Arrow[];
   /** Earlier x of each step (oldest first), or empty to hide trajectories. */
   paths: Float32Array[];
+  /**
+   * A density on a cells × cells grid over the bounds (row 0 at the top), drawn as a heat map
+   * under everything else: the forward marginal p_t of a mixture. Null or absent: none.
+   */
+  density?: { values: Float64Array; cells: number } | null;
 }
 
 export const pointColours = {
@@ -27,6 +32,7 @@ export function drawPoints(ctx: CanvasRenderingContext2D, size: number, scene: P
   const py = (v: number): number => size - px(v);
   ctx.fillStyle = pointColours.background;
   ctx.fillRect(0, 0, size, size);
+  if (scene.density) drawDensity(ctx, size, scene.density.values, scene.density.cells);
   ctx.strokeStyle = pointColours.axis;
   ctx.lineWidth = 1;
   ctx.beginPath();
@@ -42,6 +48,38 @@ export function drawPoints(ctx: CanvasRenderingContext2D, size: number, scene: P
 }
 
 type Map1 = (v: number) => number;
+
+/**
+ * Heat map of a density: each cell's brightness is √(p/max p) (the square root keeps the tails
+ * visible), in the x_t colour over the background, scaled up smoothly to the view.
+ */
+export function densityImage(values: Float64Array, cells: number): Uint8ClampedArray<ArrayBuffer> {
+  let max = 0;
+  for (const v of values) if (v > max) max = v;
+  const rgba = new Uint8ClampedArray(new ArrayBuffer(cells * cells * 4));
+  const [r0, g0, b0] = [0x11, 0x14, 0x1a];
+  const [r1, g1, b1] = [0x2f, 0x6f, 0xb0];
+  for (let k = 0; k < cells * cells; k++) {
+    const a = max > 0 ? Math.sqrt(values[k] / max) : 0;
+    rgba[4 * k] = r0 + a * (r1 - r0);
+    rgba[4 * k + 1] = g0 + a * (g1 - g0);
+    rgba[4 * k + 2] = b0 + a * (b1 - b0);
+    rgba[4 * k + 3] = 255;
+  }
+  return rgba;
+}
+
+function drawDensity(ctx: CanvasRenderingContext2D, size: number, values: Float64Array, cells: number): void {
+  if (typeof OffscreenCanvas === 'undefined') return;
+  const tile = new OffscreenCanvas(cells, cells);
+  const tileCtx = tile.getContext('2d');
+  if (tileCtx === null) return;
+  tileCtx.putImageData(new ImageData(densityImage(values, cells), cells, cells), 0, 0);
+  ctx.save();
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(tile, 0, 0, size, size);
+  ctx.restore();
+}
 
 function drawArrows(ctx: CanvasRenderingContext2D, arrows: Arrow[], px: Map1, py: Map1): void {
   ctx.strokeStyle = pointColours.arrow;

@@ -4,6 +4,8 @@
  */
 import type { NoiseKeying } from '../../core/sampling-loop';
 import type { Params, ScheduleKind, SdeKind } from '../../core/types';
+import type { CompareAdvance } from '../../engine/protocol';
+import type { ComparePane } from './compare';
 
 export interface ViewOptions {
   /** Draw the score field as arrows on the 2D particle view. */
@@ -13,6 +15,32 @@ export interface ViewOptions {
   /** Show the x̂₀ (denoised) points next to x_t on the 2D particle view. */
   denoisedPoints: boolean;
 }
+
+// ---- controllable generation (issue 13) ----
+
+/** The controllable-generation tool open on the image view. */
+export type ToolKind = 'inpaint' | 'sdedit' | 'encode' | 'likelihood';
+export const toolKinds: readonly ToolKind[] = ['inpaint', 'sdedit', 'encode', 'likelihood'];
+/** Preset masks (1 = known): the named half, or a random half of the pixels. */
+export type MaskPreset = 'bottom' | 'top' | 'left' | 'right' | 'random50';
+export const maskPresets: readonly MaskPreset[] = ['bottom', 'top', 'left', 'right', 'random50'];
+
+export interface ToolSettings {
+  /** The tool open, or null (none: the URL then carries no tool keys). */
+  kind: ToolKind | null;
+  /** SDEdit strength: the reverse process starts at t₀ from the drawing noised there. */
+  t0: number;
+  /** What the tool starts from: the current sample, or real example k of the model. */
+  src: string;
+  /** A preset mask to start the inpainting mask from, or null. */
+  mask: MaskPreset | null;
+  /** RePaint resampling passes per step of an inpainting run (0 = plain replacement). */
+  resample: number;
+}
+
+export const defaultTool: ToolSettings = { kind: null, t0: 0.5, src: 'sample', mask: null, resample: 0 };
+export type Direction = 'forward' | 'reverse';
+export const directions: readonly Direction[] = ['forward', 'reverse'];
 
 export interface Settings {
   modelId: string;
@@ -38,8 +66,25 @@ export interface Settings {
    */
   noise: NoiseKeying;
   view: ViewOptions;
+  /**
+   * Your own data (issue 15): the drawn points in link form (`data=`, state/drawing.ts
+   * encodeDrawing), '' when nothing is drawn.
+   */
+  drawingData: string;
+  /**
+   * Direction (issue 12): 'reverse' runs the sampler from noise to data; 'forward' shows real data
+   * noised along the SDE at time `forwardT` ∈ [0, 1], with the network's x̂₀ beside it.
+   */
+  direction: Direction;
+  forwardT: number;
+  /** Compare mode (issue 14): 2–4 panes on the same seed, or null for the single view. */
+  compare: readonly ComparePane[] | null;
+  /** How compare panes advance together: lock-step on t, or level in network evaluations. */
+  advance: CompareAdvance;
   /** Names of controls hidden for a lecture (teacher mode). */
   hidden: readonly ControlName[];
+  /** Controllable generation (issue 13). */
+  tool: ToolSettings;
 }
 
 /** Every control, by its visible label and accessible name. */
@@ -68,6 +113,7 @@ export const controlNames = [
   // the terms' definitions.
   'Lessons',
   'Glossary',
+  'Direction',
 ] as const;
 export type ControlName = (typeof controlNames)[number];
 
@@ -87,6 +133,8 @@ export const limits = {
   classLabel: { min: 0, max: 999 },
   guidance: { min: 0, max: 10 },
   stepsPerSecond: { min: 1, max: 120 },
+  t0: { min: 0.01, max: 1 },
+  resample: { min: 0, max: 10 },
 } as const;
 
 export const defaultSettings: Settings = {
@@ -104,5 +152,11 @@ export const defaultSettings: Settings = {
   noise: 'brownian',
   stepsPerSecond: 30,
   view: { scoreField: true, trajectories: false, denoisedPoints: true },
+  drawingData: '',
+  direction: 'reverse',
+  forwardT: 0.5,
+  compare: null,
+  advance: 't',
   hidden: [],
+  tool: defaultTool,
 };

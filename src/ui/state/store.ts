@@ -5,12 +5,20 @@
  * reads it through contexts.ts.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ExecutionProvider, FrameEvent, FrameTimings, ModelSummary } from '../../engine/protocol';
+import type {
+  ExecutionProvider,
+  FrameEvent,
+  FrameTimings,
+  ModelSummary,
+  ToolJob,
+  ToolResult,
+} from '../../engine/protocol';
 import type { ModelCard } from '../../core/card';
 import { FrameLog } from './frame-log';
 import { defaultSettings, type Settings } from './settings';
 import type { ViewHighlight } from './update-rule';
 import type { Lesson } from '../../shared/lesson-format';
+import type { CompareView } from './compare';
 
 /** One entry of the model list (from models/manifest.json), enough to draw the picker. */
 export interface CatalogueEntry {
@@ -54,6 +62,8 @@ export interface RunSlice {
    * when none runs. A slow one shows "computing step k (n s)…" with Cancel step.
    */
   pendingStep: { i: number; since: number } | null;
+  /** A comparison or step sweep (issue 14): its latest frame and error lines; null for a single run. */
+  compare: CompareView | null;
 }
 
 export interface BackendSlice {
@@ -105,6 +115,124 @@ export interface LessonView {
   held: boolean;
 }
 
+// ---- controllable generation (issue 13) ----
+
+/** A tool job asked of the engine, and where it stands. */
+export interface ToolJobState {
+  id: number;
+  kind: ToolJob['kind'];
+  status: 'running' | 'done' | 'cancelled' | 'failed';
+  fraction: number;
+  nfe: number;
+  result: ToolResult | null;
+  error: string | null;
+}
+
+/** What the tools hold besides their URL settings (pictures are not in links). */
+export interface ToolData {
+  /** Inpainting's known image(s), `samples` × dim in the model's data range; null until chosen. */
+  known: Float32Array | null;
+  knownSamples: number;
+  /** Where `known` came from, in words ("the sample at step 100", "upload digit.png"). */
+  knownFrom: string;
+  /** Inpainting's mask over one image (dim values, 1 = known), shared by every sample. */
+  mask: Float32Array | null;
+  /** SDEdit's drawing (dim values, the model's data range), or null before one is made. */
+  drawing: Float32Array | null;
+  /** The model the pictures belong to (they are dropped when another is chosen). */
+  modelId: string | null;
+  job: ToolJobState | null;
+  /** The drawing tools' state (shared by the mask overlay and the SDEdit canvas). */
+  brush: 'brush' | 'eraser';
+  brushSize: number;
+}
+
+export const emptyToolData: ToolData = {
+  known: null,
+  knownSamples: 0,
+  knownFrom: '',
+  mask: null,
+  drawing: null,
+  modelId: null,
+  job: null,
+  brush: 'brush',
+  brushSize: 3,
+};
+
+// ---- Your own data (issue 15) ----
+
+export type DrawingToolName = 'brush' | 'eraser';
+
+/** The latest training snapshot (engine/train-worker.ts): scores on a grid and samples. */
+export interface TrainSnapshot {
+  step: number;
+  sigma: number;
+  side: number;
+  grid: Float32Array;
+  learned: Float32Array;
+  exact: Float32Array;
+  samples: Float32Array;
+}
+
+export interface TrainingState {
+  status: 'idle' | 'starting' | 'training' | 'stopping';
+  step: number;
+  steps: number;
+  /** Mean loss of each reported slice of steps, with the step it ended at. */
+  losses: { step: number; loss: number }[];
+  elapsedMs: number;
+  snapshot: TrainSnapshot | null;
+}
+
+export interface DrawingSlice {
+  /** The drawn points, row-major count × 2 (the link's `data=` holds them quantised). */
+  points: Float32Array;
+  tool: DrawingToolName;
+  /** Brush radius in view pixels. */
+  size: number;
+  /** What went wrong with the last CSV or card the user gave, or null. */
+  inputError: string | null;
+  /** σ of the training view's score comparison. */
+  viewSigma: number;
+  training: TrainingState;
+  /** The network trained on the drawing (or uploaded): the model TRAINED_ID while it exists. */
+  trainedCard: ModelCard | null;
+}
+
+export const idleTraining: TrainingState = {
+  status: 'idle',
+  step: 0,
+  steps: 0,
+  losses: [],
+  elapsedMs: 0,
+  snapshot: null,
+};
+
+/** Forward process (issue 12): what the page shows and asked for in the Forward direction. */
+export interface ForwardSlice {
+  /** The latest forward frame (x = x_t, denoised = x̂₀(x_t), forward.origin = x₀), or null. */
+  frame: FrameEvent | null;
+  /** Play in Forward: t advances by 1/steps per frame up to 1. */
+  playing: boolean;
+  /** The run a forward request is on its way for (the next waits for its answer), or null. */
+  inFlight: number | null;
+  /** A time asked for while one was on its way: sent when the answer comes. */
+  queuedT: number | null;
+  /**
+   * "Reverse from here": the run that started from a forward x_t, the clean data it came from, the
+   * time it started at and the RMS distance to x₀ there (per element, mean over the batch).
+   */
+  reverse: { runId: number; origin: Float32Array; fromT: number; startDistance: number } | null;
+}
+
+export const idleForward: ForwardSlice = {
+  frame: null,
+  playing: false,
+  inFlight: null,
+  queuedT: null,
+  reverse: null,
+};
+
 export interface AppState {
   settings: Settings;
   run: RunSlice;
@@ -124,6 +252,13 @@ export interface AppState {
   lesson: LessonView | null;
   /** The page was opened bare (no settings, no lesson) and the welcome card was never dismissed. */
   welcome: boolean;
+  /** Compare mode: the two panes (0-based) the difference image subtracts. */
+  differencePanes: readonly [number, number];
+  /** Controllable generation's pictures and job (issue 13). */
+  toolData: ToolData;
+  /** Your own data: the drawing, its training and the trained network. */
+  drawing: DrawingSlice;
+  forward: ForwardSlice;
 }
 
 export const idleRun: RunSlice = {
@@ -139,6 +274,7 @@ export const idleRun: RunSlice = {
   stepsPerSecond: 0,
   frame: null,
   pendingStep: null,
+  compare: null,
 };
 
 export type AppStore = StoreApi<AppState>;
@@ -158,6 +294,18 @@ export function createAppStore(settings: Settings = defaultSettings): AppStore {
     highlight: null,
     lesson: null,
     welcome: false,
+    differencePanes: [0, 1],
+    toolData: emptyToolData,
+    drawing: {
+      points: new Float32Array(0),
+      tool: 'brush',
+      size: 24,
+      inputError: null,
+      viewSigma: 0.3,
+      training: idleTraining,
+      trainedCard: null,
+    },
+    forward: idleForward,
   }));
 }
 
@@ -184,10 +332,27 @@ export function updateRun(store: AppStore, patch: Partial<RunSlice>): void {
   store.setState({ run: { ...store.getState().run, ...patch } });
 }
 
+export function updateForward(store: AppStore, patch: Partial<ForwardSlice>): void {
+  store.setState({ forward: { ...store.getState().forward, ...patch } });
+}
+
 export function setHighlight(store: AppStore, highlight: ViewHighlight | null): void {
   if (store.getState().highlight !== highlight) store.setState({ highlight });
 }
 
+export function updateToolData(store: AppStore, patch: Partial<ToolData>): void {
+  store.setState({ toolData: { ...store.getState().toolData, ...patch } });
+}
+
 export function setModelState(store: AppStore, modelId: string, state: ModelLoadState): void {
   store.setState({ models: { ...store.getState().models, [modelId]: state } });
+}
+
+export function updateDrawing(store: AppStore, patch: Partial<DrawingSlice>): void {
+  store.setState({ drawing: { ...store.getState().drawing, ...patch } });
+}
+
+export function updateTraining(store: AppStore, patch: Partial<TrainingState>): void {
+  const { drawing } = store.getState();
+  store.setState({ drawing: { ...drawing, training: { ...drawing.training, ...patch } } });
 }

@@ -4,15 +4,22 @@
  * sampler registry and the model manifest, so the registries are the URL's vocabulary.
  */
 import type { ParamSpec, ParamValue, Params } from '../../core/types';
+import type { CompareAdvance } from '../../engine/protocol';
+import { ADVANCES, formatCompare, MAX_PANES, MIN_PANES, parseCompare, type ComparePane } from './compare';
 import {
   controlNames,
   defaultSettings,
+  directions,
   limits,
+  maskPresets,
   scheduleKinds,
+  toolKinds,
   sdeKinds,
   type ControlName,
+  type Direction,
   type Settings,
 } from './settings';
+import { isDrawingData } from './drawing';
 
 /** What the URL may contain: sampler ids with their parameters, and model ids. */
 export interface UrlVocabulary {
@@ -26,7 +33,10 @@ type Kind =
   | { type: 'bool' }
   | { type: 'choice'; values: (v: UrlVocabulary) => readonly string[] }
   | { type: 'nullableInt'; min: number; max: number; none: string }
-  | { type: 'list'; values: readonly string[] };
+  | { type: 'list'; values: readonly string[] }
+  /** Free text checked by `valid`; written only when not empty (a drawing's `data=`). */
+  | { type: 'text'; valid: (raw: string) => boolean; what: string }
+  | { type: 'panes' };
 
 type Get = (s: Settings) => unknown;
 type Set = (s: Settings, value: never) => Settings;
@@ -35,11 +45,19 @@ interface UrlProperty {
   kind: Kind;
   get: Get;
   set: Set;
+  /** Left out of the hash when this says so (keys that only mean something with another). */
+  omit?: (s: Settings) => boolean;
 }
 
 /** Typed constructor so each property's getter and setter agree on the value type. */
-function prop<T>(name: string, kind: Kind, get: (s: Settings) => T, set: (s: Settings, v: T) => Settings) {
-  return { name, kind, get, set: set as Set } satisfies UrlProperty;
+function prop<T>(
+  name: string,
+  kind: Kind,
+  get: (s: Settings) => T,
+  set: (s: Settings, v: T) => Settings,
+  omit?: (s: Settings) => boolean,
+) {
+  return { name, kind, get, set: set as Set, ...(omit ? { omit } : {}) } satisfies UrlProperty;
 }
 
 /**
@@ -141,11 +159,85 @@ export const urlProperties: readonly UrlProperty[] = [
     (s) => s.view.denoisedPoints,
     (s, denoisedPoints: boolean) => ({ ...s, view: { ...s.view, denoisedPoints } }),
   ),
+  // Your own data (issue 15): the drawn points, quantised (state/drawing.ts).
+  prop(
+    'data',
+    { type: 'text', valid: isDrawingData, what: 'base64url of a drawing (format 1, up to 3000 points)' },
+    (s) => s.drawingData,
+    (s, drawingData: string) => ({ ...s, drawingData }),
+  ),
+  // Forward process (issue 12): the Direction, and the forward time shown (written in Forward only).
+  prop(
+    'dir',
+    { type: 'choice', values: () => directions },
+    (s) => s.direction,
+    (s, direction: Direction) => ({ ...s, direction }),
+    (s) => s.direction === 'reverse',
+  ),
+  prop(
+    't',
+    { type: 'number', min: 0, max: 1 },
+    (s) => Number(s.forwardT.toFixed(3)),
+    (s, forwardT: number) => ({ ...s, forwardT }),
+    (s) => s.direction === 'reverse',
+  ),
+  // ---- compare mode (issue 14): written only while it is on ----
+  prop(
+    'compare',
+    { type: 'panes' },
+    (s) => s.compare ?? [],
+    (s, compare: readonly ComparePane[]) => ({ ...s, compare }),
+    (s) => s.compare === null,
+  ),
+  prop(
+    'advance',
+    { type: 'choice', values: () => ADVANCES },
+    (s) => s.advance,
+    (s, advance: CompareAdvance) => ({ ...s, advance }),
+    (s) => s.compare === null,
+  ),
   prop(
     'hide',
     { type: 'list', values: controlNames.map(hideToken) },
     (s) => s.hidden.map(hideToken),
-    (s, tokens: string[]) => ({ ...s, hidden: tokens.map(controlOfToken) }),
+    // A repeated name counts once: a pasted link may repeat one thousands of times.
+    (s, tokens: string[]) => ({ ...s, hidden: [...new Set(tokens.map(controlOfToken))] }),
+  ),
+  // ---- controllable generation (issue 13): written only while a tool is open ----
+  prop(
+    'tool',
+    { type: 'choice', values: () => toolKinds },
+    (s) => s.tool.kind,
+    (s, kind: Settings['tool']['kind']) => ({ ...s, tool: { ...s.tool, kind } }),
+    (s) => s.tool.kind === null,
+  ),
+  prop(
+    't0',
+    { type: 'number', ...limits.t0 },
+    (s) => s.tool.t0,
+    (s, t0: number) => ({ ...s, tool: { ...s.tool, t0 } }),
+    (s) => s.tool.kind === null,
+  ),
+  prop(
+    'src',
+    { type: 'choice', values: () => ['sample', ...Array.from({ length: 100 }, (_, k) => `example:${k}`)] },
+    (s) => s.tool.src,
+    (s, src: string) => ({ ...s, tool: { ...s.tool, src } }),
+    (s) => s.tool.kind === null,
+  ),
+  prop(
+    'mask',
+    { type: 'choice', values: () => maskPresets },
+    (s) => s.tool.mask,
+    (s, mask: Settings['tool']['mask']) => ({ ...s, tool: { ...s.tool, mask } }),
+    (s) => s.tool.kind !== 'inpaint' || s.tool.mask === null,
+  ),
+  prop(
+    'resample',
+    { type: 'int', ...limits.resample },
+    (s) => s.tool.resample,
+    (s, resample: number) => ({ ...s, tool: { ...s.tool, resample } }),
+    (s) => s.tool.kind !== 'inpaint' || s.tool.resample === 0,
   ),
 ];
 
@@ -187,6 +279,10 @@ function allowedText(name: string, kind: Kind, vocabulary: UrlVocabulary): strin
       return `${name} ${someOf(kind.values(vocabulary))}`;
     case 'list':
       return `${name} a comma list of ${someOf(kind.values)}`;
+    case 'text':
+      return `${name} ${kind.what}`;
+    case 'panes':
+      return `${name} ${MIN_PANES}–${MAX_PANES} panes sampler:steps:sde:schedule:guidance`;
     default: {
       const unreachable: never = kind;
       return unreachable;
@@ -217,6 +313,7 @@ const quote = (key: string, raw?: string): string =>
 function formatValue(kind: Kind, value: unknown): string {
   if (kind.type === 'bool') return value ? '1' : '0';
   if (kind.type === 'list') return (value as string[]).join(',');
+  if (kind.type === 'panes') return formatCompare(value as ComparePane[]);
   if (kind.type === 'nullableInt' && value === null) return kind.none;
   return String(value);
 }
@@ -241,6 +338,15 @@ function parseValue(kind: Kind, raw: string, vocabulary: UrlVocabulary): unknown
     case 'list': {
       const items = raw === '' ? [] : raw.split(',');
       return items.every((x) => kind.values.includes(x)) ? items : undefined;
+    }
+    case 'text':
+      return raw === '' || kind.valid(raw) ? raw : undefined;
+    case 'panes': {
+      const parsed = parseCompare(
+        raw,
+        vocabulary.samplers.map((x) => x.id),
+      );
+      return 'panes' in parsed ? parsed.panes : undefined;
     }
     default: {
       const unreachable: never = kind;
@@ -274,9 +380,9 @@ function parseParam(spec: ParamSpec, raw: string): ParamValue | undefined {
 
 /** Serialises every setting (sampler parameters only where they differ from the registry default). */
 export function serialiseSettings(settings: Settings, vocabulary: UrlVocabulary): string {
-  const parts = urlProperties.map(
-    (p) => `${p.name}=${encodeURIComponent(formatValue(p.kind, p.get(settings)))}`,
-  );
+  const parts = urlProperties
+    .filter((p) => !p.omit?.(settings) && !(p.kind.type === 'text' && p.get(settings) === ''))
+    .map((p) => `${p.name}=${encodeURIComponent(formatValue(p.kind, p.get(settings)))}`);
   for (const sampler of vocabulary.samplers) {
     const values = settings.samplerParams[sampler.id] ?? {};
     for (const spec of sampler.params) {
@@ -356,7 +462,16 @@ export function parseHash(
     const property = urlProperties.find((p) => p.name === key);
     const value = property === undefined ? undefined : parseValue(property.kind, raw, vocabulary);
     if (property === undefined) ignored.push(`${quote(key)} is not a setting`);
-    else if (value === undefined)
+    else if (value === undefined && property.kind.type === 'panes') {
+      const parsed = parseCompare(
+        raw,
+        vocabulary.samplers.map((x) => x.id),
+      );
+      const why = 'problem' in parsed ? parsed.problem : '';
+      ignored.push(
+        `${quote(key, raw)} is not allowed (${why}; ${allowedText(key, property.kind, vocabulary)})`,
+      );
+    } else if (value === undefined)
       ignored.push(`${quote(key, raw)} is not allowed (${allowedText(key, property.kind, vocabulary)})`);
     else {
       settings = property.set(settings, value as never);

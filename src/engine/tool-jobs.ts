@@ -1,0 +1,175 @@
+/**
+ * The controllable-generation tools that run on demand beside a run (issue 13): the encode → decode
+ * round trip through the probability-flow ODE, the likelihood in bits/dim, and SDEdit's strip of
+ * results at several t₀ from the same noise. Each runs on the CPU path with the run's model and
+ * settings, reports progress per network call and stops at the next call once cancelled.
+ */
+import { decode, encode } from '../core/encode';
+import { cpuField } from '../core/field-cpu';
+import { noisedStart } from '../core/inpaint';
+import { bitsPerDim, dequantize, exactDivergence, logLikelihood, probeDivergence } from '../core/likelihood';
+import { MixtureDenoiser } from '../core/mixture';
+import { SamplingLoop, type LoopSettings } from '../core/sampling-loop';
+import { asTime, type Denoiser, type SdeConfig, type Sigma } from '../core/types';
+import type { LoadedModel } from './model';
+import { nextTask, StepCancelled } from './next-task';
+import type { ToolJob, ToolResult } from './protocol';
+
+/** The run's settings a job reads. */
+export interface JobContext {
+  model: LoadedModel;
+  settings: Readonly<LoopSettings>;
+  classLabel: number | null;
+  guidance: number;
+}
+
+/** Progress as a fraction of the job (0 … 1) and the network evaluations so far. */
+export type ProgressFn = (fraction: number, nfe: number) => void;
+
+/** Tolerance of the encode/decode and likelihood solves in the page (looser than the CLI's 1e-5). */
+export const PAGE_TOLERANCE = 1e-4;
+
+/**
+ * A denoiser that counts its calls, reports progress from the σ it is called at (the fraction of
+ * the way in ln σ between `from` and `to`, on top of `base` of `share`), and lets queued messages in
+ * before each call, throwing StepCancelled once `cancelled()` says so.
+ */
+class WatchedDenoiser implements Denoiser {
+  calls = 0;
+  span = { from: 1, to: 1, base: 0, share: 1 };
+  constructor(
+    private readonly inner: Denoiser,
+    private readonly progress: ProgressFn,
+    private readonly cancelled: () => boolean,
+  ) {}
+  get dim(): number {
+    return this.inner.dim;
+  }
+  async denoise(x: Float32Array, sigma: Sigma, batch: number): Promise<Float32Array> {
+    await nextTask();
+    if (this.cancelled()) throw new StepCancelled();
+    this.calls += 1;
+    const { from, to, base, share } = this.span;
+    const along = from === to ? 1 : (Math.log(sigma) - Math.log(from)) / (Math.log(to) - Math.log(from));
+    this.progress(base + share * Math.min(1, Math.max(0, along)), this.calls);
+    return this.inner.denoise(x, sigma, batch);
+  }
+}
+
+function sdeConfigOf(settings: Readonly<LoopSettings>): SdeConfig {
+  return settings.sde.config;
+}
+
+/** Runs one job to its result; throws StepCancelled when cancelled. */
+export async function runToolJob(
+  ctx: JobContext,
+  job: ToolJob,
+  progress: ProgressFn,
+  cancelled: () => boolean,
+): Promise<ToolResult> {
+  const { model, settings } = ctx;
+  const inner = model.denoiser(ctx.classLabel, ctx.guidance);
+  const dim = inner.dim;
+  if (job.data.length === 0 || job.data.length % dim !== 0) {
+    throw new Error(
+      `The tool got ${job.data.length} values, not whole samples of ${dim}: draw or upload again.`,
+    );
+  }
+  const batch = job.data.length / dim;
+  const watched = new WatchedDenoiser(inner, progress, cancelled);
+  const sde = settings.sde;
+  const sigmaMin = sde.sigma(sde.tEnd);
+  const sigmaMax = sde.sigma(asTime(1));
+  const field = cpuField(batch, dim);
+  switch (job.kind) {
+    case 'roundTrip': {
+      const solver = { method: 'ode_rk45' as const, rtol: PAGE_TOLERANCE, atol: PAGE_TOLERANCE };
+      watched.span = { from: sigmaMin, to: sigmaMax, base: 0, share: 0.5 };
+      const enc = await encode(field, watched, job.data, sdeConfigOf(settings), solver);
+      watched.span = { from: sigmaMax, to: sigmaMin, base: 0.5, share: 0.5 };
+      const dec = await decode(field, watched, enc.latent, {
+        sde: sdeConfigOf(settings),
+        samplerId: 'ode_rk45',
+        steps: settings.steps,
+        schedule: settings.schedule,
+        params: { rtol: PAGE_TOLERANCE, atol: PAGE_TOLERANCE },
+      });
+      let sum = 0;
+      let max = 0;
+      dec.xTilde.forEach((v, e) => {
+        const d = Math.abs(v - job.data[e]);
+        sum += d * d;
+        max = Math.max(max, d);
+      });
+      return {
+        kind: 'roundTrip',
+        rmse: Math.sqrt(sum / job.data.length),
+        maxError: max,
+        nfeEncode: enc.nfe,
+        nfeDecode: dec.nfe,
+        decoded: Float32Array.from(dec.xTilde),
+      };
+    }
+    case 'likelihood': {
+      const { card } = model;
+      const image = card.task === 'image';
+      const data = image ? dequantize(job.data, card.range, settings.seed) : job.data;
+      const exact = inner instanceof MixtureDenoiser;
+      const divergence = exact
+        ? exactDivergence(inner, batch)
+        : probeDivergence(field, watched, { kind: 'rademacher', count: job.probes, seed: settings.seed });
+      watched.span = { from: sigmaMin, to: sigmaMax, base: 0, share: 1 };
+      const result = await logLikelihood(field, watched, data, divergence, {
+        sde: sdeConfigOf(settings),
+        solver: { method: 'rk45', rtol: PAGE_TOLERANCE, atol: PAGE_TOLERANCE },
+      });
+      const nll = Array.from(result.logp, (l) => -l);
+      const stdErr = Array.from(result.stdErr);
+      return {
+        kind: 'likelihood',
+        nll,
+        stdErr,
+        bpd: image ? nll.map((n) => bitsPerDim(-n, dim, card.range)) : null,
+        bpdStdErr: image ? stdErr.map((s) => s / (dim * Math.LN2)) : null,
+        nfe: result.nfe,
+        probes: exact ? 0 : job.probes,
+        exact,
+        tolerance: PAGE_TOLERANCE,
+      };
+    }
+    case 'sdeditStrip': {
+      const images: Float32Array[] = [];
+      let nfe = 0;
+      for (const [k, t0] of job.t0s.entries()) {
+        const loop = new SamplingLoop(field, {
+          denoiser: watched,
+          sde: sdeConfigOf(settings),
+          schedule: settings.schedule,
+          steps: settings.steps,
+          samplerId: settings.sampler.id,
+          params: settings.params,
+          // One seed for every t₀: the same observation path and the same reverse noise.
+          seed: settings.seed,
+          batch,
+          denoiseFinal: settings.denoiseFinal,
+          noise: settings.noise,
+          snapshotBudgetBytes: 1 << 20,
+        });
+        const start = noisedStart(field, sde, job.data, t0, settings.seed);
+        watched.span = {
+          from: start.sigma,
+          to: sigmaMin,
+          base: k / job.t0s.length,
+          share: 1 / job.t0s.length,
+        };
+        loop.startFrom(start.xTilde, start.sigma);
+        while (!loop.done) await loop.step();
+        images.push(Float32Array.from(loop.xTilde));
+        nfe += loop.nfeTotal;
+      }
+      const out = new Float32Array(images.length * job.data.length);
+      images.forEach((img, k) => out.set(img, k * job.data.length));
+      return { kind: 'sdeditStrip', t0s: [...job.t0s], images: out, nfe };
+    }
+  }
+}

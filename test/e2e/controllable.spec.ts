@@ -1,0 +1,98 @@
+/**
+ * Controllable generation in the page (issue 13), on the tiny 8×8 test network: a mask drawn on
+ * the x_t view keeps its known pixels through a whole run, and a drawing SDEdited at t₀ = 0.5 gives
+ * a finite result that differs from it, with t₀ marked on the σ plot and a strip over t₀.
+ */
+import type { Locator, Page } from '@playwright/test';
+import { expect, runToEnd, test, waitForFirstFrame } from './fixtures';
+
+/** Drags the mouse across a canvas from (fx0, fy0) to (fx1, fy1), fractions of its box. */
+async function stroke(page: Page, target: Locator, from: [number, number], to: [number, number]) {
+  const box = await target.boundingBox();
+  if (box === null) throw new Error('the canvas is not rendered');
+  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+  await page.mouse.move(...at(from));
+  await page.mouse.down();
+  for (let k = 1; k <= 8; k++) {
+    const f = k / 8;
+    await page.mouse.move(...at([from[0] + f * (to[0] - from[0]), from[1] + f * (to[1] - from[1])]));
+  }
+  await page.mouse.up();
+}
+
+test.describe('controllable generation', () => {
+  test('draw a mask, play: the known region is unchanged in the final frame', async ({ page, site }) => {
+    await page.goto(`${site.url}#model=tiny&steps=8&seed=7&batch=4&sampler=ddim`);
+    await waitForFirstFrame(page);
+    await runToEnd(page);
+    await page.getByLabel('Tool', { exact: true }).selectOption('inpaint');
+    await expect(page.getByText('Known image: the samples at step 9')).toBeVisible();
+    const overlay = page.getByTestId('mask-overlay');
+    await expect(overlay).toBeVisible();
+    // Brush over the middle of the grid: more pixels known than the preset's top halves.
+    await stroke(page, overlay, [0.1, 0.7], [0.9, 0.75]);
+    await waitForFirstFrame(page);
+    await expect(page.getByTestId('known-kept')).toHaveCount(0);
+    await runToEnd(page);
+    await expect(page.getByTestId('known-kept')).toContainText('(all of them)');
+    const text = (await page.getByTestId('known-kept').textContent()) ?? '';
+    const [, kept, known] = /(\d+) of (\d+)/.exec(text) ?? [];
+    // Four 8×8 tiles, the top half of each known, and the stroke adds more.
+    expect(Number(known)).toBeGreaterThan(4 * 32);
+    expect(Number(kept)).toBe(Number(known));
+    await expect(page).toHaveURL(/tool=inpaint/);
+  });
+
+  test('draw a digit, SDEdit at t₀ = 0.5: the result is finite and differs from the drawing', async ({
+    page,
+    site,
+  }) => {
+    await page.goto(
+      `${site.url}#model=tiny&steps=10&seed=7&batch=4&sampler=ddim&tool=sdedit&t0=0.5&src=sample`,
+    );
+    await waitForFirstFrame(page);
+    await expect(page.getByTestId('t0-mark').first()).toContainText('strength = t₀ = 0.5');
+    const canvas = page.getByTestId('sdedit-canvas');
+    await stroke(page, canvas, [0.5, 0.15], [0.5, 0.85]);
+    await waitForFirstFrame(page);
+    await runToEnd(page);
+    const check = page.getByTestId('sdedit-check');
+    await expect(check).toContainText('Result: finite');
+    const rms = Number(/drawing (\d+\.\d+)/.exec((await check.textContent()) ?? '')?.[1]);
+    expect(rms).toBeGreaterThan(0.01);
+    // Only about half the grid is run from t₀ = 0.5.
+    const steps = Number(await page.getByLabel('Step counter').getAttribute('data-step'));
+    expect(steps).toBeGreaterThan(0);
+    expect(steps).toBeLessThan(10);
+
+    await page.getByRole('button', { name: /Make the strip/ }).click();
+    const strip = page.getByTestId('sdedit-strip');
+    await expect(strip.locator('canvas')).toHaveCount(4, { timeout: 60_000 });
+    await expect(strip).toContainText('t₀ = 0.8');
+  });
+
+  test('encode/decode and likelihood run on demand and report their figures', async ({ page, site }) => {
+    await page.goto(`${site.url}#model=tiny&steps=6&seed=7&batch=2&sampler=ddim`);
+    await waitForFirstFrame(page);
+    await runToEnd(page);
+    await page.getByLabel('Tool', { exact: true }).selectOption('encode');
+    await page.getByRole('button', { name: 'Encode and decode the current samples' }).click();
+    await expect(page.getByTestId('round-trip')).toContainText(
+      /Round-trip RMSE \d\.\d+e[-+]\d+.*NFE \d+ to encode/,
+      {
+        timeout: 60_000,
+      },
+    );
+    // Neither tool changes where a run starts: the finished run stays.
+    await page.getByLabel('Tool', { exact: true }).selectOption('likelihood');
+    await expect(page.getByTestId('run-status')).toHaveText('done');
+    await page.getByLabel('Probes K').fill('2');
+    await page.getByRole('button', { name: 'Compute the likelihood of the current samples' }).click();
+    await expect(page.getByTestId('likelihood')).toContainText(
+      /Mean \d+\.\d+ ± \d+\.\d+ bits\/dim over 2 samples.*2 probes/,
+      {
+        timeout: 60_000,
+      },
+    );
+  });
+});
