@@ -225,7 +225,7 @@ describe('the player on a recorded engine', () => {
     expect(start).toMatchObject({ sampler: 'ode_heun', steps: 10, seed: 4 });
   });
 
-  it('Next keeps the run when only the view changes, says what it lacks, and plays to step k', async () => {
+  it('Next keeps the run when only the view changes, and plays to step k', async () => {
     const { store, sent, actions, player } = setup({
       [`${site}lessons/tiny.json`]: JSON.stringify(lessonJson),
     });
@@ -238,7 +238,7 @@ describe('the player on a recorded engine', () => {
     await settle();
     expect(sent.filter((r) => r.type === 'start').length).toBe(starts); // same run
     expect(store.getState().settings.view.scoreField).toBe(false);
-    expect(store.getState().lesson?.missing).toEqual(['the forward process shown at t = 0.5']);
+    expect(store.getState().lesson?.missing).toEqual([]);
     expect(sent.at(-1)).toEqual({ type: 'play', runId });
     for (const i of [1, 2, 3]) actions.handleEvent(testFrame(runId, i));
     await settle();
@@ -257,16 +257,22 @@ describe('the player on a recorded engine', () => {
     expect(store.getState().lesson?.step).toBe(3); // the last step stays
   });
 
-  it('a Forward step on a page without Direction says so and does not run its experiment', async () => {
+  it('in a Forward step, playing to step k shows the forward process at t = k/steps', async () => {
     const forward = structuredClone(lessonJson);
     forward.steps[1].hash = forward.steps[1].hash.replace('dir=reverse', 'dir=forward');
-    const { store, sent, player } = setup({ [`${site}lessons/tiny.json`]: JSON.stringify(forward) });
+    const { store, sent, actions, player } = setup({ [`${site}lessons/tiny.json`]: JSON.stringify(forward) });
     player.syncFromHash({ lesson: 'tiny', lstep: '2' });
     await settle();
+    const runId = store.getState().run.runId ?? -1;
+    actions.handleEvent(testFrame(runId, 0));
+    await settle();
     const lesson = store.getState().lesson;
-    expect(lesson?.held).toBe(true);
-    expect(lesson?.missing).toContain('Direction: Forward (noising real data)');
+    expect(lesson?.held).toBe(false);
+    expect(lesson?.missing).toEqual([]);
+    expect(store.getState().settings.direction).toBe('forward');
+    // { play: 3 } with 10 steps: the forward time 0.3, never a reverse play.
     expect(sent.map((r) => r.type)).not.toContain('play');
+    expect(sent.filter((r) => r.type === 'forward').at(-1)).toMatchObject({ t: 0.3 });
   });
 
   it('a bad file closes the lesson with a notice naming the field; the settings stay', async () => {

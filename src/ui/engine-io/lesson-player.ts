@@ -142,7 +142,12 @@ export function createLessonPlayer(store: AppStore, actions: Actions, deps: Less
   const driver = (signal: AbortSignal): PlanDriver => ({
     reached: () => store.getState().run.reached,
     async playTo(to) {
-      const { run } = store.getState();
+      const { run, settings } = store.getState();
+      // In Forward a step k is the forward time t = k/steps (Play there advances t by 1/steps).
+      if (settings.direction === 'forward') {
+        actions.seekForward(Math.min(1, to / settings.steps));
+        return true;
+      }
       if (run.i === to) return true;
       if (run.i > to && to <= run.reached) {
         actions.seek(to);
@@ -165,7 +170,11 @@ export function createLessonPlayer(store: AppStore, actions: Actions, deps: Less
       actions.seek(to);
       return true;
     },
-    seek: (to) => actions.seek(to),
+    seek: (to) => {
+      const { settings } = store.getState();
+      if (settings.direction === 'forward') actions.seekForward(Math.min(1, to / settings.steps));
+      else actions.seek(to);
+    },
     swapSampler: (id) => actions.setSampler(id),
     direction: (direction) => setDirection(direction),
   });
