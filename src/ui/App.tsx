@@ -1,9 +1,11 @@
 /**
  * The page, in four areas (styles.css names them and says what each may hold): the pictures, the
  * transport under them, notices above them, and the settings in a side column that scrolls on its
- * own. On a phone the same areas stack: pictures, transport, then the settings in groups.
+ * own; an open lesson covers the top of the settings column, never the pictures. On a phone the same
+ * areas stack: pictures, transport, the lesson, then the settings in groups.
  */
 import { Banners } from './components/Banners';
+import { LessonPanel, LessonsButton } from './components/Lessons';
 import { DrawingPanel } from './components/DrawingPanel';
 import { CompareButtons, ComparePanel } from './components/ComparePanel';
 import { ModelPicker } from './components/ModelPicker';
@@ -19,6 +21,7 @@ import { Transport } from './components/Transport';
 import { UpdateRule } from './components/UpdateRule';
 import { ViewToggles } from './components/ViewToggles';
 import { Views } from './components/Views';
+import { Welcome } from './components/Welcome';
 
 export function App() {
   return (
@@ -28,12 +31,14 @@ export function App() {
           Diffusion Playground <span className="subtitle">noise → data, one reverse-SDE step per frame</span>
         </h1>
         <div className="top-actions">
+          <LessonsButton />
           <CompareButtons />
           <ExportButtons />
           <ShareButton />
         </div>
       </header>
       <div className="area-notices">
+        <Welcome />
         <Banners />
       </div>
       <section className="area-views" aria-label="Pictures">
@@ -44,6 +49,7 @@ export function App() {
         <Transport />
         <StatusLine />
       </div>
+      <LessonPanel />
       <aside className="area-side controls" aria-label="Settings">
         <ViewToggles />
         <SettingsGroup title="Model">

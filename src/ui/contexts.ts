@@ -1,17 +1,20 @@
 /**
- * The page's two React contexts, the store and the actions, and the hooks components read them
+ * The page's React contexts, the store, the actions and the lesson player, and the hooks components read them
  * through. Components see the store through paced views (state/paced-view.ts): a playing run's
  * frames reach them at most once per displayed frame, so every component shows the same state.
  */
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { Actions } from './engine-io/actions';
+import type { LessonPlayer } from './engine-io/lesson-player';
 import { atMostEvery, nextDisplayFrame, pacedView } from './state/paced-view';
 import type { ControlName } from './state/settings';
 import type { AppState, AppStore } from './state/store';
 
 export const StoreContext = createContext<AppStore | null>(null);
 export const ActionsContext = createContext<Actions | null>(null);
+/** The lesson player (issue 12); absent in tests that render without it. */
+export const LessonContext = createContext<LessonPlayer | null>(null);
 
 /** How often, at most, readouts that change with every step (useReadout) update while a run plays. */
 export const READOUT_INTERVAL_MS = 100;
@@ -57,6 +60,10 @@ export function useActions(): Actions {
   const actions = useContext(ActionsContext);
   if (actions === null) throw new Error('useActions needs an <ActionsContext.Provider>.');
   return actions;
+}
+
+export function useLessonPlayer(): LessonPlayer | null {
+  return useContext(LessonContext);
 }
 
 /** False when the URL's `hide=` hides this control (teacher mode). */

@@ -50,6 +50,42 @@ async function expectSettingsScrollOnTheirOwn(page: Page): Promise<void> {
   expect(box.height).toBeGreaterThan(300);
 }
 
+/** Boxes overlap (more than a rounding pixel). */
+function overlaps(a: Box, b: Box): boolean {
+  return (
+    a.x + 1 < b.x + b.width && b.x + 1 < a.x + a.width && a.y + 1 < b.y + b.height && b.y + 1 < a.y + a.height
+  );
+}
+
+/**
+ * A long lesson step (near the word limit, with a question) on the tiny image model, served as a
+ * teacher's file: the most a lesson panel holds.
+ */
+async function serveLongLesson(page: Page, model: string): Promise<void> {
+  const words = (n: number) =>
+    Array.from({ length: n }, (_, k) => (k % 9 === 0 ? '$\\sigma_t$' : 'word')).join(' ');
+  const lesson = {
+    id: 'layout',
+    title: 'A long lesson step for the layout check',
+    steps: [
+      {
+        text: `${words(70)}\n\n${words(60)}`,
+        hash: `model=${model}&steps=200&speed=4&batch=16&v=2`,
+        question: {
+          prompt: words(30),
+          options: ['A', 'B', 'C'].map((letter) => `${letter}: ${words(12)}`),
+          answer: 0,
+          reveal: words(60),
+        },
+      },
+      { text: 'Second.', hash: `model=${model}&v=2` },
+    ],
+  };
+  await page.route('**/teacher/layout.json', (route) =>
+    route.fulfill({ contentType: 'application/json', body: JSON.stringify(lesson) }),
+  );
+}
+
 const projectors = [
   { width: 1280, height: 720 },
   { width: 1366, height: 768 },
@@ -92,6 +128,60 @@ for (const size of projectors) {
           true,
         );
       }
+    });
+
+    test('a lesson open: it covers the settings, never Play, the Timeline or either view', async ({
+      page,
+      site,
+    }) => {
+      await serveLongLesson(page, 'tiny');
+      await page.goto(`${site.url}#lesson=url:teacher/layout.json&lstep=1`);
+      const lesson = page.getByRole('region', { name: 'Lesson' });
+      await expect(lesson.getByLabel('Lesson step', { exact: true })).toHaveText('Step 1 of 2');
+      await waitForFirstFrame(page);
+      await lesson.getByRole('radio').first().check();
+      await lesson.getByRole('button', { name: 'Reveal' }).click();
+      const panel = await expectOnScreen(page, 'lesson panel', lesson);
+      for (const name of ['Back', 'Next']) {
+        await expectOnScreen(page, `lesson ${name}`, lesson.getByRole('button', { name, exact: true }));
+      }
+      const play = await expectOnScreen(
+        page,
+        'Play',
+        page.getByRole('button', { name: 'Play', exact: true }),
+      );
+      const timeline = await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      for (const [name, box] of [
+        ['Play', play],
+        ['Timeline', timeline],
+      ] as const)
+        expect(overlaps(panel, box), `lesson panel over ${name}`).toBe(false);
+      for (const id of ['xt-canvas', 'x0-canvas']) {
+        const box = await expectOnScreen(page, id, page.getByTestId(id));
+        expect(Math.min(box.width, box.height), `${id} short side`).toBeGreaterThanOrEqual(320);
+        expect(overlaps(panel, box), `lesson panel over ${id}`).toBe(false);
+      }
+      await expectNoPageScroll(page);
+    });
+
+    test('first visit: the welcome card leaves Play, the Timeline and the plot on screen', async ({
+      page,
+      site,
+    }) => {
+      await page.goto(site.url);
+      await waitForFirstFrame(page);
+      const welcome = await expectOnScreen(page, 'welcome', page.getByRole('region', { name: 'Welcome' }));
+      await expectOnScreen(page, 'Lessons', page.getByRole('button', { name: 'Lessons', exact: true }));
+      const play = await expectOnScreen(
+        page,
+        'Play',
+        page.getByRole('button', { name: 'Play', exact: true }),
+      );
+      await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      const plot = await expectOnScreen(page, 'points-canvas', page.getByTestId('points-canvas'));
+      expect(Math.min(plot.width, plot.height)).toBeGreaterThanOrEqual(320);
+      expect(overlaps(welcome, plot) || overlaps(welcome, play)).toBe(false);
+      await expectNoPageScroll(page);
     });
 
     test('Forward on an image model: Direction, Play, Timeline, Reverse from here, x_t and x̂₀ on screen', async ({

@@ -8,14 +8,19 @@ interface FormRowProps {
   help?: string;
   /** Shown right of the label, e.g. the current value. */
   value?: ReactNode;
+  /** Shown right after the label, outside it (so the control's name stays the label): glossary terms. */
+  terms?: ReactNode;
   children: ReactNode;
 }
 
-export function FormRow({ id, label, help, value, children }: FormRowProps) {
+export function FormRow({ id, label, help, value, terms, children }: FormRowProps) {
   return (
     <div className="form-row">
       <div className="form-row-head">
-        <label htmlFor={id}>{label}</label>
+        <span className="form-row-name">
+          <label htmlFor={id}>{label}</label>
+          {terms !== undefined && <span className="form-row-terms">{terms}</span>}
+        </span>
         {value !== undefined && <span className="control-value">{value}</span>}
       </div>
       {children}

@@ -2,6 +2,12 @@
 import type { ParamSpec, ParamValue } from '../../core/types';
 import { formatNumber } from './format';
 import { FormRow } from './FormRow';
+import { GlossaryTerm } from './Glossary';
+
+/** Sampler parameters that are glossary terms (parameter name → glossary id, symbol shown). */
+const paramTerms: Readonly<Record<string, { id: string; symbol: string }>> = {
+  snr: { id: 'snr-r', symbol: 'r' },
+};
 
 interface ParamControlProps {
   samplerId: string;
@@ -28,8 +34,15 @@ export function ParamControl({ samplerId, spec, value, onChange }: ParamControlP
     case 'number':
     case 'int': {
       const n = Number(value);
+      const term = paramTerms[spec.name];
       return (
-        <FormRow id={id} label={spec.label} help={spec.help} value={formatNumber(n)}>
+        <FormRow
+          id={id}
+          label={spec.label}
+          help={spec.help}
+          value={formatNumber(n)}
+          terms={term && <GlossaryTerm id={term.id}>{term.symbol}</GlossaryTerm>}
+        >
           <input
             id={id}
             type="range"

@@ -3,6 +3,7 @@ import { useAppState, useActions, useCurrentModel, useVisible } from '../context
 import { limits, scheduleKinds, scheduleLabels, sdeKinds, sdeLabels } from '../state/settings';
 import type { ScheduleKind, SdeKind } from '../../core/types';
 import { FormRow } from './FormRow';
+import { GlossaryTerm } from './Glossary';
 import { NumberField } from './NumberField';
 
 function SdePicker() {
@@ -13,6 +14,11 @@ function SdePicker() {
     <FormRow
       id="sde"
       label="SDE"
+      terms={
+        <>
+          <GlossaryTerm id="vp" /> · <GlossaryTerm id="sub-vp" /> · <GlossaryTerm id="ve" />
+        </>
+      }
       help="Forward process. Switching mid-run is a change of coordinates: the trajectory continues."
     >
       <select id="sde" value={sde} onChange={(e) => actions.setSde(e.target.value as SdeKind)}>
@@ -141,6 +147,7 @@ function ConditioningControls() {
         <FormRow
           id="guidance"
           label="Guidance"
+          terms={<GlossaryTerm id="guidance-w">w</GlossaryTerm>}
           value={guidance.toFixed(1)}
           help="Classifier-free guidance weight w, D = D_u + w(D_c − D_u): 0 = unconditional model, 1 = conditional model alone, above 1 = more typical of the class, less diverse (Ho & Salimans 2022)."
         >

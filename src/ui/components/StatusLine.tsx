@@ -1,6 +1,7 @@
 /** Backend, cost per step (model vs the rest), measured steps/s, NFE, σ and t. */
 import { useAppState, useReadout, useCurrentModel } from '../contexts';
 import { formatNumber } from './format';
+import { GlossaryTerm } from './Glossary';
 import { ForwardStatus } from './ForwardStatus';
 import { CompareCalls } from './CompareViews';
 
@@ -80,15 +81,21 @@ export function StatusLine() {
         </>
       )}
       <div>
-        <dt>NFE</dt>
+        <dt>
+          <GlossaryTerm id="nfe" />
+        </dt>
         <dd data-testid="nfe">{forward ? (forwardFrame?.nfeTotal ?? 0) : run.nfeTotal}</dd>
       </div>
       <div>
-        <dt>σ</dt>
+        <dt>
+          <GlossaryTerm id="sigma" />
+        </dt>
         <dd>{shown === null ? '–' : formatNumber(shown.sigma)}</dd>
       </div>
       <div>
-        <dt>t</dt>
+        <dt>
+          <GlossaryTerm id="t" />
+        </dt>
         <dd>{shown === null ? '–' : shown.t.toFixed(3)}</dd>
       </div>
       <div>

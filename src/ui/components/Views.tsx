@@ -18,6 +18,7 @@ import type { ViewHighlight } from '../state/update-rule';
 import { asTime } from '../../core/types';
 import { marginalDensityGrid } from '../../core/forward';
 import { gridSize } from '../../shared/grid-layout';
+import { GlossaryTerm } from './Glossary';
 import { CompareViews } from './CompareViews';
 import { InpaintOverlay } from './InpaintOverlay';
 import { DrawingOverlay } from './DrawingOverlay';
@@ -40,6 +41,17 @@ function useViewClass(base: string, ...views: ViewHighlight[]): string {
   );
 }
 const denoisedCaption = "x̂₀ — the denoiser's guess of the clean image";
+
+/** The caption as shown: its symbol a glossary term (definition on hover and focus). */
+function CaptionText({ view, caption }: { view: ViewHighlight; caption: string }) {
+  const [symbol, rest] = caption.split(' — ', 2);
+  if (rest === undefined || (view !== 'xt' && view !== 'x0')) return <>{caption}</>;
+  return (
+    <>
+      <GlossaryTerm id={view === 'xt' ? 'x-t' : 'x0-hat'}>{symbol}</GlossaryTerm> — {rest}
+    </>
+  );
+}
 
 /**
  * At step 0 nothing has been denoised yet (the frame's x̂₀ is x̃ itself, pure noise): the x̂₀ view
@@ -88,7 +100,9 @@ function GridCanvas({ testId, view, caption, x, batch, shape, range, noEstimate 
         {noEstimate && <NoEstimateYet />}
         {view === 'xt' && <InpaintOverlay batch={batch} shape={shape} />}
       </div>
-      <figcaption>{caption}</figcaption>
+      <figcaption>
+        <CaptionText view={view} caption={caption} />
+      </figcaption>
     </figure>
   );
 }
@@ -140,7 +154,9 @@ function EngineDrawnViews({ batch, shape, xCaption, denoisedCaption, noEstimate 
         {noEstimate && <NoEstimateYet />}
         {view === 'xt' && <InpaintOverlay batch={batch} shape={shape} />}
       </div>
-      <figcaption>{caption}</figcaption>
+      <figcaption>
+        <CaptionText view={view} caption={caption} />
+      </figcaption>
     </figure>
   );
   return (
@@ -285,14 +301,29 @@ function PointsView() {
               {mixture !== null ? ' · shading: exact p_t' : ''} ·{' '}
             </>
           )}
-          <span className="key key-x">●</span> x_t particles · <span className="key key-x0">●</span> x̂₀
-          estimates{frame?.i === 0 && frame.forward === undefined ? ' (from step 1)' : ''} ·{' '}
-          <span className="key-score">arrows: score ∇log p_t</span>
-          {mixture !== null
-            ? ' (exact)'
-            : model?.id === DRAWING_ID
-              ? ' (exact, empirical)'
-              : ' (the network’s)'}
+          {/* The key names only what is drawn (a lesson step may turn layers off). */}
+          <span className="key key-x">●</span> <GlossaryTerm id="x-t">x_t</GlossaryTerm> particles
+          {view.trajectories && ' and their paths'}
+          {view.denoisedPoints && (
+            <>
+              {' · '}
+              <span className="key key-x0">●</span> <GlossaryTerm id="x0-hat">x̂₀</GlossaryTerm> estimates
+              {frame?.i === 0 && frame.forward === undefined ? ' (from step 1)' : ''}
+            </>
+          )}
+          {view.scoreField && (
+            <>
+              {' · '}
+              <span className="key-score">
+                arrows: <GlossaryTerm id="score">score ∇log p_t</GlossaryTerm>
+              </span>
+              {mixture !== null
+                ? ' (exact)'
+                : model?.id === DRAWING_ID
+                  ? ' (exact, empirical)'
+                  : ' (the network’s)'}
+            </>
+          )}
         </figcaption>
       </figure>
     </div>

@@ -115,6 +115,8 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     closeSweep: (): void => compare.closeSweep(session),
 
     dismissNotice: (id: number): void => dismissNotice(store, id),
+    /** The first visit's welcome card goes (the component remembers it in localStorage). */
+    dismissWelcome: (): void => store.setState({ welcome: false }),
     notify: (notice: Omit<Notice, 'id'>): void => addNotice(store, notice),
     /** Draws one view highlighted (a term of the Update rule is hovered or focused), or none. */
     highlight: (view: ViewHighlight | null): void => setHighlight(store, view),

@@ -109,6 +109,10 @@ export const controlNames = [
   'Export',
   'View',
   'Update rule',
+  // Teaching UI (issue 12): hide=lessons hides the Lessons button and an open lesson, hide=glossary
+  // the terms' definitions.
+  'Lessons',
+  'Glossary',
   'Direction',
 ] as const;
 export type ControlName = (typeof controlNames)[number];

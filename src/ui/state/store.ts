@@ -17,6 +17,7 @@ import type { ModelCard } from '../../core/card';
 import { FrameLog } from './frame-log';
 import { defaultSettings, type Settings } from './settings';
 import type { ViewHighlight } from './update-rule';
+import type { Lesson } from '../../shared/lesson-format';
 import type { CompareView } from './compare';
 
 /** One entry of the model list (from models/manifest.json), enough to draw the picker. */
@@ -91,6 +92,27 @@ export interface LearnedScore {
   /** The grid points (scale-free) and the score there, count × 2. */
   points: Float32Array;
   score: Float32Array;
+}
+
+/** The open lesson (issue 12), shown in the "Lesson" region; the player is engine-io/lesson-player.ts. */
+export interface LessonView {
+  /** The `lesson=` value: a shipped lesson's id, or `url:<path>` for a teacher's file. */
+  key: string;
+  /** The parsed lesson; null while its file loads. */
+  lesson: Lesson | null;
+  /** The step shown, 1-based. */
+  step: number;
+  /** The option the student picked in this step's question, if any. */
+  chosen: number | null;
+  /** Whether this step's answer has been revealed. */
+  revealed: boolean;
+  /** What this step asks for that this page does not have yet, in words (e.g. "Direction: Forward"). */
+  missing: string[];
+  /**
+   * The step's experiment is not run: it needs Forward (noising real data), which this page does
+   * not have yet, and a play would show sampling instead.
+   */
+  held: boolean;
 }
 
 // ---- controllable generation (issue 13) ----
@@ -226,6 +248,10 @@ export interface AppState {
   learnedScore: LearnedScore | null;
   /** The view a hovered or focused term of the Update rule points at (drawn highlighted). */
   highlight: ViewHighlight | null;
+  /** The open lesson, or null. */
+  lesson: LessonView | null;
+  /** The page was opened bare (no settings, no lesson) and the welcome card was never dismissed. */
+  welcome: boolean;
   /** Compare mode: the two panes (0-based) the difference image subtracts. */
   differencePanes: readonly [number, number];
   /** Controllable generation's pictures and job (issue 13). */
@@ -266,6 +292,8 @@ export function createAppStore(settings: Settings = defaultSettings): AppStore {
     engineEpoch: 0,
     learnedScore: null,
     highlight: null,
+    lesson: null,
+    welcome: false,
     differencePanes: [0, 1],
     toolData: emptyToolData,
     drawing: {

@@ -546,3 +546,17 @@ export function shareableUrl(settings: Settings, vocabulary: UrlVocabulary): str
   const { origin, pathname, search } = window.location;
   return `${origin}${pathname}${search}#${serialiseSettings(settings, vocabulary)}`;
 }
+
+// Lesson player (issue 12): the `lesson` and `lstep` keys, written without a history entry.
+/**
+ * Writes the open lesson's keys (`lesson=<value>&lstep=<k>`, value already encoded) into the
+ * page's hash, keeping its settings; null removes them (the lesson was closed).
+ */
+export function writeLessonKeys(keys: string | null): void {
+  const settingsParts = hashParts(window.location.hash).filter((p) => !isPassivePart(p));
+  const hash = `#${[...settingsParts, ...(keys === null ? [] : [keys])].join('&')}`;
+  if (window.location.hash !== hash) window.history.replaceState(null, '', hash);
+}
+
+/** The setting keys of the page's URL vocabulary (what a lesson step's hash may hold). */
+export const urlSettingKeys: readonly string[] = urlProperties.map((p) => p.name);
