@@ -63,6 +63,23 @@ async function settle(page: Page, target: number | null): Promise<void> {
   await page.waitForSelector('[aria-label="Step counter"]:not([data-computing])', { timeout: TIMEOUT_MS });
 }
 
+/**
+ * A Forward step (`dir=forward`) shows the forward process at a time t: the step's `t=`, or k/steps
+ * after a play or seek to k (the lesson player's reading of a step in Forward). Null in Reverse.
+ */
+function forwardTime(hash: string, actions: readonly LessonAction[]): number | null {
+  const keys = new URLSearchParams(hash);
+  if (keys.get('dir') !== 'forward') return null;
+  const target = lastTarget(actions);
+  if (target === null) return Number(keys.get('t') ?? 0.5);
+  return Math.min(1, target / Number(keys.get('steps') ?? 100));
+}
+
+/** Waits until the Forward view shows time t (its frame has arrived). */
+async function settleForward(page: Page, t: number): Promise<void> {
+  await page.waitForSelector(`[aria-label="Forward time"][data-t="${t}"]`, { timeout: TIMEOUT_MS });
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes('--build') || !existsSync('dist/index.html')) {
     execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
@@ -80,13 +97,15 @@ async function main(): Promise<void> {
       await page.goto(`${site.url}#lesson=${id}&lstep=${k}`);
       const region = page.getByRole('region', { name: 'Lesson' });
       await region.getByText(`Step ${k} of ${lesson.steps.length}`).waitFor({ timeout: TIMEOUT_MS });
-      await settle(page, lastTarget(step.actions ?? []));
+      const shownAt = forwardTime(step.hash, step.actions ?? []);
+      if (shownAt === null) await settle(page, lastTarget(step.actions ?? []));
+      else await settleForward(page, shownAt);
       if (step.question !== undefined) {
         await region.getByRole('radio').nth(step.question.answer).check();
         await region.getByRole('button', { name: 'Reveal' }).click();
-        // A step whose experiment the page cannot run yet (Forward) says so and runs nothing.
-        const held = (await region.getByText('its experiment is not run').count()) > 0;
-        await settle(page, held ? null : lastTarget(step.question.actions ?? []));
+        const revealAt = forwardTime(step.hash, step.question.actions ?? []);
+        if (revealAt === null) await settle(page, lastTarget(step.question.actions ?? []));
+        else await settleForward(page, revealAt);
       }
       const note = page.getByTestId('wasm-note');
       if ((await note.count()) > 0)
@@ -94,9 +113,11 @@ async function main(): Promise<void> {
       await page.mouse.move(0, 0);
       const out = `docs/lessons/${id}.png`;
       await page.screenshot({ path: out });
-      console.log(
-        `Wrote ${out} (lesson step ${k}, run step ${await page.getByLabel('Step counter').getAttribute('data-step')}).`,
-      );
+      const where =
+        shownAt === null
+          ? `run step ${await page.getByLabel('Step counter').getAttribute('data-step')}`
+          : `forward t = ${await page.getByLabel('Forward time').getAttribute('data-t')}`;
+      console.log(`Wrote ${out} (lesson step ${k}, ${where}).`);
       await page.close();
     }
   } finally {
