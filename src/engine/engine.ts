@@ -22,6 +22,21 @@ import { nextTask, StepCancelled } from './next-task';
 import { forwardData } from './forward-data';
 import { advanceCompare, CompareRun, playCompare, type ComparePlayer } from './compare-run';
 
+/**
+ * Refuses a run over the memory cap before anything is allocated (src/core/memory-cap.ts).
+ * Guidance counts whenever the model has classes: a run may switch it on mid-run
+ * (setConditioning) without restarting. Compare panes join one network call, so they count too.
+ */
+function refuseOversize(model: LoadedModel, batch: number, panes: number): void {
+  const tooLarge = runSizeProblem({
+    sampleElements: model.card.shape.reduce((a, b) => a * b, 1),
+    batch,
+    guided: (model.card.classes?.length ?? 0) > 0,
+    panes,
+  });
+  if (tooLarge !== null) throw new Error(tooLarge);
+}
+
 /** Frames posted but not yet acknowledged before the play loop waits. */
 export const MAX_IN_FLIGHT = 2;
 
@@ -110,15 +125,7 @@ export class Engine {
       );
     }
     const model = await loading;
-    // Refused before anything is allocated (src/core/memory-cap.ts). Guidance counts whenever the
-    // model has classes: a run may switch it on mid-run (setConditioning) without restarting.
-    const tooLarge = runSizeProblem({
-      sampleElements: model.card.shape.reduce((a, b) => a * b, 1),
-      batch: request.batch,
-      guided: (model.card.classes?.length ?? 0) > 0,
-      panes: 1,
-    });
-    if (tooLarge !== null) throw new Error(tooLarge);
+    refuseOversize(model, request.batch, 1);
     this.stopCurrent();
     this.stopCompare();
     // The page may have heard of another model's backend since (it starts a loaded model without
@@ -340,14 +347,7 @@ export class Engine {
       );
     }
     const model = await loading;
-    // Every pane's request joins one network call, so the cap counts the panes.
-    const tooLarge = runSizeProblem({
-      sampleElements: model.card.shape.reduce((a, b) => a * b, 1),
-      batch: request.batch,
-      guided: (model.card.classes?.length ?? 0) > 0,
-      panes: request.panes.length,
-    });
-    if (tooLarge !== null) throw new Error(tooLarge);
+    refuseOversize(model, request.batch, request.panes.length);
     this.stopCurrent();
     this.stopCompare();
     this.emit({ type: 'backend', ...model.backend });
