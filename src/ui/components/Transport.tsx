@@ -159,6 +159,10 @@ export function Transport() {
             <span aria-hidden="true">↺</span> Reset
           </button>
         )}
+      </div>
+      {/* The Timeline and Speed share a row, so the transport stays two rows high on a projector. */}
+      <div className="timeline-row">
+        <Timeline />
         {show.speed && (
           <div className="speed">
             <label htmlFor="speed">Speed</label>
@@ -174,7 +178,6 @@ export function Transport() {
           </div>
         )}
       </div>
-      <Timeline />
     </section>
   );
 }
