@@ -85,19 +85,31 @@ function drawArrows(ctx: CanvasRenderingContext2D, arrows: Arrow[], px: Map1, py
   ctx.strokeStyle = pointColours.arrow;
   ctx.lineWidth = 1.5;
   ctx.beginPath();
-  for (const a of arrows) {
-    const [x0, y0, x1, y1] = [px(a.x), py(a.y), px(a.x + a.dx), py(a.y + a.dy)];
-    const len = Math.hypot(x1 - x0, y1 - y0);
-    if (len < 1) continue;
-    const [ux, uy] = [(x1 - x0) / len, (y1 - y0) / len];
-    const head = Math.min(6, len * 0.4);
-    ctx.moveTo(x0, y0);
-    ctx.lineTo(x1, y1);
-    ctx.lineTo(x1 - head * (ux + 0.5 * uy), y1 - head * (uy - 0.5 * ux));
-    ctx.moveTo(x1, y1);
-    ctx.lineTo(x1 - head * (ux - 0.5 * uy), y1 - head * (uy + 0.5 * ux));
-  }
+  for (const a of arrows) arrowPath(ctx, px(a.x), py(a.y), px(a.x + a.dx), py(a.y + a.dy), 6);
   ctx.stroke();
+}
+
+/**
+ * Adds an arrow from (x0, y0) to (x1, y1), in canvas pixels, to the current path: the shaft and a
+ * two-stroke head of at most `maxHead` px. Arrows shorter than a pixel (or not finite) are skipped.
+ */
+export function arrowPath(
+  ctx: CanvasRenderingContext2D,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  maxHead: number,
+): void {
+  const len = Math.hypot(x1 - x0, y1 - y0);
+  if (!(len >= 1)) return;
+  const [ux, uy] = [(x1 - x0) / len, (y1 - y0) / len];
+  const head = Math.min(maxHead, len * 0.4);
+  ctx.moveTo(x0, y0);
+  ctx.lineTo(x1, y1);
+  ctx.lineTo(x1 - head * (ux + 0.5 * uy), y1 - head * (uy - 0.5 * ux));
+  ctx.moveTo(x1, y1);
+  ctx.lineTo(x1 - head * (ux - 0.5 * uy), y1 - head * (uy + 0.5 * ux));
 }
 
 function drawPaths(

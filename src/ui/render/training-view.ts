@@ -5,6 +5,7 @@
  * the current network.
  */
 import type { TrainSnapshot } from '../state/store';
+import { arrowPath } from './points';
 
 export const trainingColours = {
   background: '#11141a',
@@ -74,17 +75,8 @@ function arrows(
   ctx.lineWidth = 1.5;
   ctx.beginPath();
   for (let k = 0; k + 1 < grid.length; k += 2) {
-    const [x0, y0] = [px(grid[k]), py(grid[k + 1])];
-    const [x1, y1] = [px(grid[k] + factor * score[k]), py(grid[k + 1] + factor * score[k + 1])];
-    const len = Math.hypot(x1 - x0, y1 - y0);
-    if (!(len >= 1)) continue;
-    const [ux, uy] = [(x1 - x0) / len, (y1 - y0) / len];
-    const head = Math.min(5, len * 0.4);
-    ctx.moveTo(x0, y0);
-    ctx.lineTo(x1, y1);
-    ctx.lineTo(x1 - head * (ux + 0.5 * uy), y1 - head * (uy - 0.5 * ux));
-    ctx.moveTo(x1, y1);
-    ctx.lineTo(x1 - head * (ux - 0.5 * uy), y1 - head * (uy + 0.5 * ux));
+    const [x, y] = [grid[k], grid[k + 1]];
+    arrowPath(ctx, px(x), py(y), px(x + factor * score[k]), py(y + factor * score[k + 1]), 5);
   }
   ctx.stroke();
 }
