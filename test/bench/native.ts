@@ -2,14 +2,16 @@
 import { performance } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
 import type { SessionOptions, TimingBudget } from './config';
-import { benchInput, type Backend, type TimedRuns } from './backend';
+import { benchInput, sampleShapeOf, type Backend, type TimedRuns } from './backend';
 
 type Session = ort.InferenceSession;
 
 function feedsFor(session: Session, batch: number): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
+  const shape = sampleShapeOf(session.inputMetadata);
+  const count = batch * shape.reduce((a, b) => a * b, 1);
   for (const name of session.inputNames) {
-    if (name === 'x') feeds.x = new ort.Tensor('float32', benchInput(batch), [batch, 1, 28, 28]);
+    if (name === 'x') feeds.x = new ort.Tensor('float32', benchInput(count), [batch, ...shape]);
     else if (name === 't') feeds.t = new ort.Tensor('float32', new Float32Array(batch).fill(0.5), [batch]);
     else if (name === 'y') feeds.y = new ort.Tensor('int64', new BigInt64Array(batch).fill(3n), [batch]);
     else throw new Error(`unexpected model input "${name}" (expected x, t, y)`);
@@ -23,8 +25,8 @@ async function runOnce(session: Session, batch: number): Promise<number> {
   const eps = outputs[session.outputNames[0]];
   const data = eps.data as Float32Array;
   const elapsed = performance.now() - start;
-  if (data.length !== batch * 784)
-    throw new Error(`output has ${data.length} values, expected ${batch * 784}`);
+  const expected = batch * sampleShapeOf(session.inputMetadata).reduce((a, b) => a * b, 1);
+  if (data.length !== expected) throw new Error(`output has ${data.length} values, expected ${expected}`);
   return elapsed;
 }
 

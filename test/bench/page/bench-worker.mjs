@@ -20,18 +20,28 @@ const ortReady = import(`/ort/${bundleFiles[bundle]}`).then((module) => {
 });
 const sessions = new Map();
 
+/** One sample's [C, H, W] from the model's input "x" ([N, C, H, W]); as sampleShapeOf in ../backend.ts. */
+function sampleShape(session) {
+  const x = session.inputMetadata.find((m) => m.name === 'x');
+  const dims = x?.shape?.slice(1) ?? [];
+  if (dims.length === 0 || dims.some((d) => typeof d !== 'number' || d <= 0))
+    throw new Error(`the model's input "x" has shape [${(x?.shape ?? []).join(', ')}], not [N, C, H, W]`);
+  return dims;
+}
+
 /** Inputs x (deterministic values in [-1, 1]), t = 0.5, y = class 3, for a batch. */
 function feedsFor(session, batch) {
   const feeds = {};
+  const shape = sampleShape(session);
   for (const name of session.inputNames) {
     if (name === 'x') {
-      const data = new Float32Array(batch * 784);
+      const data = new Float32Array(batch * shape.reduce((a, b) => a * b, 1));
       let state = 12345;
       for (let i = 0; i < data.length; i++) {
         state = (Math.imul(state, 1103515245) + 12345) >>> 0;
         data[i] = state / 2147483648 - 1;
       }
-      feeds.x = new ort.Tensor('float32', data, [batch, 1, 28, 28]);
+      feeds.x = new ort.Tensor('float32', data, [batch, ...shape]);
     } else if (name === 't') feeds.t = new ort.Tensor('float32', new Float32Array(batch).fill(0.5), [batch]);
     else if (name === 'y') feeds.y = new ort.Tensor('int64', new BigInt64Array(batch).fill(3n), [batch]);
     else throw new Error(`unexpected model input "${name}" (expected x, t, y)`);
@@ -45,8 +55,8 @@ async function runOnce(session, batch) {
   const eps = outputs[session.outputNames[0]];
   const data = await eps.getData(true);
   const elapsed = performance.now() - start;
-  if (data.length !== batch * 784)
-    throw new Error(`output has ${data.length} values, expected ${batch * 784}`);
+  const expected = batch * sampleShape(session).reduce((a, b) => a * b, 1);
+  if (data.length !== expected) throw new Error(`output has ${data.length} values, expected ${expected}`);
   return elapsed;
 }
 
