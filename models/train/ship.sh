@@ -8,16 +8,16 @@
 #
 # Image models are judged by their data set's classifier (models/train/classifier.py --data
 # mnist|fashion|emoji; evaluate.py's DATASET_OF says which). Every image model gets: guided samples
-# (conditional models only), unguided samples, the Fréchet distance of the unguided samples to the
-# reference set ÷ the real-vs-real floor (evaluate.py --fd-reference test; FD_N samples, default 1000)
-# and the nearest-neighbour memorisation check (--nn). A model without a classifier ships with its grid
-# only, and says so in its card.
-# EVAL_N (default 200) guided samples; EVAL_STEPS (default 100) steps.
+# (conditional models only, w = 2, every class equally often), unguided samples, the Fréchet distance
+# of each to the reference set ÷ the real-vs-real floor (evaluate.py --fd-reference test; FD_N
+# samples, default 1000) and the nearest-neighbour memorisation check (--nn). A model without a
+# classifier ships with its grid only, and says so in its card.
+# EVAL_N (default FD_N) guided samples; EVAL_STEPS (default 100) steps.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 id="$1"
-n="${EVAL_N:-200}"
 fd_n="${FD_N:-1000}"
+n="${EVAL_N:-$fd_n}"
 steps="${EVAL_STEPS:-100}"
 /usr/bin/python3 models/train/export.py --model "$id" 2> >(grep -v -e Warning -e '^  ' >&2)
 card="models/$id.json"
