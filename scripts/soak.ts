@@ -12,6 +12,12 @@ import { chromiumArgs, chromiumPath } from '../test/chromium';
 import { subPath, tinyModelOverrides } from '../test/e2e/fixtures';
 import { startStaticServer } from '../test/e2e/static-server';
 
+if (process.argv.includes('--help')) {
+  console.log(
+    'Usage: npm run build && npx tsx scripts/soak.ts [model (ring8)] [batch (16)] [runs of 1,000 steps (10)]',
+  );
+  process.exit(0);
+}
 const model = process.argv[2] ?? 'ring8';
 const batch = Number(process.argv[3] ?? 16);
 const runs = Number(process.argv[4] ?? 10);
