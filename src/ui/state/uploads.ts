@@ -26,7 +26,7 @@ export const MAX_UPLOAD_BYTES: Record<UploadKind, number> = {
 const advice: Record<UploadKind, string> = {
   csv: `a drawing keeps at most ${MAX_DRAWING_POINTS} points, which fit in far less: upload fewer rows`,
   card: `an uploaded card's network has at most ${MAX_MLP_PARAMS} weights: upload a card that Download card or npm run train2d wrote`,
-  picture: "the picture is shrunk to the model's resolution anyway: upload a smaller PNG",
+  picture: "the picture is shrunk to the model's resolution anyway, so upload a smaller PNG",
 };
 
 const megabytes = (bytes: number): string => `${(bytes / MIB).toFixed(bytes < 10 * MIB ? 1 : 0)} MB`;
