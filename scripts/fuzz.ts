@@ -10,8 +10,18 @@ import { subPath, tinyModelOverrides } from '../test/e2e/fixtures';
 import { fuzzPage } from '../test/e2e/fuzz-actions';
 import { startStaticServer } from '../test/e2e/static-server';
 
+const usage =
+  'Usage: npm run build && npx tsx scripts/fuzz.ts [actions (default 1000)] [seed (default: from the clock)]';
+if (process.argv.includes('--help')) {
+  console.log(usage);
+  process.exit(0);
+}
 const actions = Number(process.argv[2] ?? 1000);
 const seed = Number(process.argv[3] ?? Date.now() % 2 ** 31);
+if (!(Number.isInteger(actions) && actions > 0 && Number.isInteger(seed))) {
+  console.error(usage);
+  process.exit(2);
+}
 console.log(`fuzz: ${actions} actions, seed ${seed}`);
 
 const site = await startStaticServer({ root: 'dist', base: subPath, overrides: tinyModelOverrides() });

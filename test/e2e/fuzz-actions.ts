@@ -95,7 +95,8 @@ async function act(page: Page, random: Random): Promise<string> {
   const [tag, type, label] = await control.evaluate((el) => [
     el.tagName.toLowerCase(),
     (el as HTMLInputElement).type ?? '',
-    el.getAttribute('aria-label') ?? el.id ?? el.textContent?.slice(0, 30) ?? '',
+    // The first that says something (an element without an id has id ''), for the log.
+    el.getAttribute('aria-label') || el.id || el.textContent?.trim().slice(0, 30) || '',
   ]);
   if (tag === 'select') {
     const values = await control.evaluate((el) =>

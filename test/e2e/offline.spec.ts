@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, runToEnd, subPath, test, tinyModelOverrides, waitForFirstFrame } from './fixtures';
 import { startStaticServer } from './static-server';
+import { encodeDrawing } from '../../src/ui/state/drawing';
 
 test.use({ serviceWorkers: 'allow' });
 
@@ -42,6 +43,21 @@ test('after one visit the page reloads offline, runs the models used, and a depl
     await runToEnd(page);
     await model.selectOption('ring8');
     await waitForFirstFrame(page);
+    await runToEnd(page);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    // Models that need no download are marked so: the exact mixtures and the page's own drawing,
+    // which a link holds, so a reload offline restores it and it runs.
+    await expect(model.locator('option[value="ring8"]')).toHaveAttribute('data-offline', 'yes');
+    await expect(model.locator('option[value="drawing"]')).toHaveAttribute('data-offline', 'yes');
+    await expect(model.locator('option[value="drawing"]')).toHaveText('Your drawing · no download');
+    const points = Float32Array.of(0, 0, 1, 1, -1, 0.5, 2, -2);
+    await page.evaluate((data) => {
+      location.hash = `#model=drawing&steps=8&seed=3&data=${data}`;
+    }, encodeDrawing(points));
+    await page.reload();
+    await waitForFirstFrame(page);
+    await expect(model).toHaveValue('drawing');
+    await expect(page.getByTestId('drawing-count')).toContainText('4 points');
     await runToEnd(page);
     await expect(page.getByRole('alert')).toHaveCount(0);
     await page.context().setOffline(false);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EngineRequest, FrameEvent, ModelSummary } from '../../src/engine/protocol';
 import type { Params } from '../../src/core/types';
 import { createActions } from '../../src/ui/engine-io/actions';
+import { STALE_STEP_PATIENCE_MS } from '../../src/ui/engine-io/stale-step';
 import { createAppStore } from '../../src/ui/state/store';
 import { defaultSettings } from '../../src/ui/state/settings';
 import { wasmNote } from '../../src/ui/components/Banners';
@@ -368,6 +369,63 @@ describe('a slow step', () => {
     expect(store.getState().engineEpoch).toBe(1);
     actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
     expect(sent.at(-1)).toMatchObject({ type: 'start', autoplay: false, seed: 42 });
+  });
+});
+
+describe('a new run behind a step of the run it replaced', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('waits for no stuck network call: after the patience the worker is replaced and the new run plays', () => {
+    vi.useFakeTimers();
+    const { actions, sent, store, restarts, frame } = booted();
+    actions.play();
+    actions.handleEvent({ type: 'stepStarted', runId: 1, i: 1 });
+    // A pasted link: its run is asked for, but the engine is still inside step 1's network call.
+    actions.applyLink({ ...store.getState().settings, seed: 7 });
+    expect(sent.at(-1)).toMatchObject({ type: 'start', runId: 2, seed: 7 });
+    actions.play();
+    expect(store.getState().run.status).toBe('playing');
+    sent.length = 0;
+    vi.advanceTimersByTime(STALE_STEP_PATIENCE_MS - 1);
+    expect(restarts).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(restarts).toHaveLength(1);
+    expect(sent).toEqual([{ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' }]);
+    expect(store.getState().notices.at(-1)).toMatchObject({
+      title: 'The engine was restarted',
+      message: expect.stringMatching(/^Step 1 of the previous run was still inside one network call/),
+    });
+    actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    expect(sent.at(-1)).toMatchObject({ type: 'start', runId: 3, autoplay: true, seed: 7 });
+    actions.handleEvent(frame(0, 3));
+    actions.handleEvent(frame(1, 3));
+    expect(store.getState().run).toMatchObject({ runId: 3, i: 1, status: 'playing' });
+  });
+
+  it('keeps the worker when the new run answers in time, or when no step was in flight', () => {
+    vi.useFakeTimers();
+    const { actions, store, restarts, frame } = booted();
+    actions.play();
+    actions.handleEvent({ type: 'stepStarted', runId: 1, i: 1 });
+    actions.applyLink({ ...store.getState().settings, seed: 7 });
+    actions.handleEvent(frame(0, 2));
+    vi.advanceTimersByTime(60_000);
+    actions.reset();
+    vi.advanceTimersByTime(60_000);
+    expect(restarts).toEqual([]);
+    expect(store.getState().run).toMatchObject({ runId: 3, status: 'paused' });
+  });
+
+  it('a model asked for behind a stuck step is loaded by a fresh worker', () => {
+    vi.useFakeTimers();
+    const { actions, sent, restarts } = booted();
+    actions.play();
+    actions.handleEvent({ type: 'stepStarted', runId: 1, i: 1 });
+    actions.selectModel('digits');
+    sent.length = 0;
+    vi.advanceTimersByTime(STALE_STEP_PATIENCE_MS);
+    expect(restarts).toHaveLength(1);
+    expect(sent).toEqual([{ type: 'loadModel', modelId: 'digits', baseUrl: 'http://x/sub/models/' }]);
   });
 });
 

@@ -193,9 +193,18 @@ export function readMlpBlock(card: CardReader, dim: number): MlpBlock | undefine
   };
   const problem = architectureProblem(block);
   if (problem) mlp.fail(problem[0], problem[1]);
+  const expected = mlpParamCount(block);
+  // Before decoding: a card's text may claim anything, and decoding costs memory per character.
+  const characters = 4 * Math.ceil((4 * expected) / 3);
+  if (block.weights.length > characters + 1024) {
+    mlp.fail(
+      'weights',
+      `is ${block.weights.length} characters long, but width ${block.width}, ${block.blocks} blocks and ` +
+        `${block.timeEmbedding.features} time features need ${expected} numbers (${characters} characters of base64)`,
+    );
+  }
   const weights = decodeWeights(block.weights);
   if (!weights) return mlp.fail('weights', 'must be base64 of little-endian float32 values');
-  const expected = mlpParamCount(block);
   if (weights.length !== expected) {
     mlp.fail(
       'weights',

@@ -7,6 +7,7 @@ import { useId, useState, type ChangeEvent } from 'react';
 import { useActions, useAppState } from '../contexts';
 import { DRAWING_ID, PRESETS, presetPoints, pointsFromCsv, TRAINED_ID } from '../state/drawing';
 import type { TrainingState } from '../state/store';
+import { uploadSizeProblem, type UploadKind } from '../state/uploads';
 import { meanDisagreement } from '../render/training-view';
 import { DrawingToolbar } from './DrawingToolbar';
 import type { ToyName } from '../../core/toy-data';
@@ -74,10 +75,16 @@ export function DrawingPanel() {
       actions.setDrawingError(e instanceof Error ? e.message : String(e));
     }
   };
-  const readFile = (e: ChangeEvent<HTMLInputElement>, use: (text: string, name: string) => void) => {
+  const readFile = (
+    e: ChangeEvent<HTMLInputElement>,
+    kind: UploadKind,
+    use: (text: string, name: string) => void,
+  ) => {
     const file = e.target.files?.[0];
     e.target.value = '';
     if (!file) return;
+    const tooBig = uploadSizeProblem(file, kind);
+    if (tooBig !== null) return actions.setDrawingError(tooBig);
     file.text().then(
       (text) => use(text, file.name),
       () => actions.setDrawingError(`${file.name} could not be read. Choose the file again.`),
@@ -143,7 +150,7 @@ export function DrawingPanel() {
               <input
                 type="file"
                 accept=".csv,.txt,text/csv,text/plain"
-                onChange={(e) => readFile(e, applyCsv)}
+                onChange={(e) => readFile(e, 'csv', applyCsv)}
               />
             </label>
           </div>
@@ -212,7 +219,7 @@ export function DrawingPanel() {
           <input
             type="file"
             accept=".json,application/json"
-            onChange={(e) => readFile(e, (text, name) => actions.uploadCard(text, name))}
+            onChange={(e) => readFile(e, 'card', (text, name) => actions.uploadCard(text, name))}
           />
         </label>
       </div>

@@ -14,13 +14,17 @@ function megabytes(bytes: number): string {
 
 function optionLabel(entry: CatalogueEntry, offline: boolean): string {
   if (entry.analytic) return `${entry.title} (exact, 2D)`;
+  // Made in this page (the drawn points, a trained or uploaded card): nothing to download.
+  if (isLocal(entry)) return `${entry.title} · no download`;
   const size = entry.bytes > 0 ? ` (${megabytes(entry.bytes)})` : '';
   return `${entry.title}${size}${offline ? ' · available offline' : ''}`;
 }
 
 /**
- * Ids of the network models whose verified file is in the offline cache (src/shared/model-cache.ts),
- * looked up again whenever a model finishes loading.
+ * Which models run offline (data-offline on each option): an exact mixture and a model made in this
+ * page need no download (the service worker keeps the cards and the page), a network only once its
+ * verified file is in the offline cache. This hook gives the ids of those networks (the cache is
+ * src/shared/model-cache.ts), looked up again whenever a model finishes loading.
  */
 function useOfflineModels(catalogue: readonly CatalogueEntry[]): ReadonlySet<string> {
   const models = useAppState((s) => s.models);
@@ -82,7 +86,7 @@ export function ModelPicker() {
         {analytic.length > 0 && (
           <optgroup label="2D toys (exact score, no download)">
             {analytic.map((m) => (
-              <option key={m.id} value={m.id}>
+              <option key={m.id} value={m.id} data-offline="yes">
                 {optionLabel(m, false)}
               </option>
             ))}
@@ -100,8 +104,8 @@ export function ModelPicker() {
         {local.length > 0 && (
           <optgroup label="Your own data (2D)">
             {local.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.title}
+              <option key={m.id} value={m.id} data-offline="yes">
+                {optionLabel(m, true)}
               </option>
             ))}
           </optgroup>

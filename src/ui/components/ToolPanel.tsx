@@ -48,7 +48,7 @@ function useUpload(onImage: (image: Float32Array, name: string) => void) {
     event.currentTarget.value = '';
     if (!file || info === null) return;
     try {
-      onImage(await fileToModel(file, info.shape, info.range), `upload ${file.name}`);
+      onImage(await fileToModel(file, file.name, info.shape, info.range), `upload ${file.name}`);
     } catch (e) {
       actions.notify({ kind: 'warning', title: 'The picture was not used', message: (e as Error).message });
     }

@@ -12,6 +12,7 @@ import { loadModel, startRun } from './run-start';
 import { onScoreField, refreshScoreField } from './score-field';
 import { onToolEvent } from './tool-actions';
 import { forwardAfterFrame, onForwardError, onForwardFrame } from './forward-actions';
+import { engineReplaced, noteEngineEvent } from './stale-step';
 
 function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   if (frame.forward !== undefined) {
@@ -125,6 +126,7 @@ function onError(session: RunSession, event: Extract<EngineEvent, { type: 'error
  */
 export function afterEngineRestart(session: RunSession): void {
   const { store } = session;
+  engineReplaced(session);
   store.setState({ models: {}, engineEpoch: store.getState().engineEpoch + 1 });
   loadModel(session, store.getState().settings.modelId, false);
 }
@@ -132,6 +134,7 @@ export function afterEngineRestart(session: RunSession): void {
 /** Handles one event; `now` is when it arrived (deps.now), for the measured steps/s. */
 export function handleEngineEvent(session: RunSession, event: EngineEvent, now: number): void {
   const { store } = session;
+  noteEngineEvent(session, event, now);
   switch (event.type) {
     case 'backend':
       // The WASM note is derived from this and the model (components/Banners.tsx): a toy needs no backend.

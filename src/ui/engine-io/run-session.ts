@@ -99,6 +99,11 @@ export class RunSession {
     this.queuedStart = autoplay;
   }
 
+  /** The queued start's autoplay flag, or null when none waits (the queue is kept). */
+  get queuedAutoplay(): boolean | null {
+    return this.queuedStart;
+  }
+
   /** The queued start's autoplay flag, or null when none waits; the queue is emptied. */
   takeQueuedStart(): boolean | null {
     const autoplay = this.queuedStart;

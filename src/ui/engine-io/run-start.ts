@@ -9,6 +9,7 @@ import { idleRun, setModelState, updateRun, type AppState } from '../state/store
 import { toolStart } from '../state/tool-start';
 import type { RunSession } from './run-session';
 import { localDefinition } from './local-models';
+import { watchEngine } from './stale-step';
 
 /** The current sampler's parameters as the engine gets them (registry defaults under the user's). */
 export function currentSamplerParams(session: RunSession): Params {
@@ -128,10 +129,12 @@ export function startRun(session: RunSession, autoplay: boolean): void {
       compare: emptyCompareView(compare.sweep),
     });
     deps.send(startCompareRequest(session, id, autoplay, compare.panes, compare.sweep));
+    watchEngine(session, { kind: 'run', runId: id });
     return;
   }
   updateRun(store, { ...idleRun, runId: id, status, steps });
   deps.send(startRequest(session, id, autoplay));
+  watchEngine(session, { kind: 'run', runId: id });
 }
 
 /** Loads a model; a run starts (playing when `autoplay`) when it is ready and still chosen. */
@@ -149,6 +152,7 @@ export function loadModel(session: RunSession, modelId: string, autoplay: boolea
   updateRun(store, { ...idleRun, status: 'loading' });
   if (local !== null) deps.send({ type: 'defineModel', modelId, ...local });
   else deps.send({ type: 'loadModel', modelId, baseUrl: deps.modelsUrl });
+  watchEngine(session, { kind: 'model', modelId });
 }
 
 /** Starts a run of the current model, loading it first when needed. */

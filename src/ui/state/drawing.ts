@@ -5,7 +5,7 @@
  * upload). No DOM, no worker: tested in Node.
  */
 import { parseCard, type ModelCard } from '../../core/card';
-import { parsePointsCsv, PointSetError } from '../../core/point-set';
+import { parsePointsCsv, PointSetError, TooManyPointsError } from '../../core/point-set';
 import { uniform } from '../../core/rng';
 import { toyPoints, type ToyName } from '../../core/toy-data';
 import type { CatalogueEntry } from './store';
@@ -171,16 +171,15 @@ export function presetPoints(name: ToyName, seed = 1): Float32Array {
 export function pointsFromCsv(text: string, source = 'The CSV'): Float32Array {
   let points: Float32Array;
   try {
-    points = parsePointsCsv(text, source);
+    points = parsePointsCsv(text, source, MAX_DRAWING_POINTS);
   } catch (e) {
+    if (e instanceof TooManyPointsError) {
+      throw new DrawingError(
+        `${source} holds more than ${MAX_DRAWING_POINTS} points (row ${e.row} is point ${MAX_DRAWING_POINTS + 1}); a drawing keeps at most ${MAX_DRAWING_POINTS}. Use fewer rows (train bigger sets with npm run train2d).`,
+      );
+    }
     if (e instanceof PointSetError) throw new DrawingError(e.message);
     throw e;
-  }
-  const count = points.length / 2;
-  if (count > MAX_DRAWING_POINTS) {
-    throw new DrawingError(
-      `${source} holds ${count} points; a drawing keeps at most ${MAX_DRAWING_POINTS}. Use fewer rows (train bigger sets with npm run train2d).`,
-    );
   }
   for (let e = 0; e < points.length; e++) {
     if (Math.abs(points[e]) > MAX_DRAWING_COORDINATE) {
