@@ -93,7 +93,7 @@ describe('worker client', () => {
     expect(workers[0].terminated).toBe(true);
     expect(workers).toHaveLength(2);
     expect(workers[1].posted).toEqual([{ type: 'init', ep: 'wasm' }]);
-    expect(events[0]).toMatchObject({ type: 'error', scope: 'worker', recoverable: true });
+    expect(events[0]).toMatchObject({ type: 'error', scope: 'worker', recoverable: true, restarted: true });
     expect((events[0] as { message: string }).message).toContain('boom');
   });
 

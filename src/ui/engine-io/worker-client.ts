@@ -86,11 +86,8 @@ export function createEngineClient(
   const crashed = (what: string): void => {
     if (disposed) return;
     worker?.terminate();
-    onEvent(
-      workerError(
-        `The engine worker stopped (${what}). A fresh one was started: load the model and press play again.`,
-      ),
-    );
+    // The page resumes the run in the fresh worker (engine-events.ts); the message says why it stopped.
+    onEvent({ type: 'error', scope: 'worker', message: what, recoverable: true, restarted: true });
     spawn();
   };
 
