@@ -86,9 +86,10 @@ export function createEngineClient(
   const crashed = (what: string): void => {
     if (disposed) return;
     worker?.terminate();
+    // The fresh worker first, so what the page sends on hearing of the crash reaches it.
+    spawn();
     // The page resumes the run in the fresh worker (engine-events.ts); the message says why it stopped.
     onEvent({ type: 'error', scope: 'worker', message: what, recoverable: true, restarted: true });
-    spawn();
   };
 
   function spawn(): void {
