@@ -16,6 +16,7 @@ import type { LoadedModel } from './model';
 import { loadModel, localModel, summarize } from './model';
 import { WorkerTrajectory } from './worker-trajectory';
 import { errorText } from './backend';
+import { DownloadCancelled } from './fetch-model';
 import { carriesArrays } from '../shared/frame-schedule';
 import { ViewPainter, type AttachedViews } from './views';
 import { nextTask, StepCancelled } from './next-task';
@@ -89,6 +90,8 @@ export class Engine {
   private queue: Promise<unknown> = Promise.resolve();
   /** Tool jobs asked for and not finished (issue 13), with whether each was cancelled. */
   private readonly toolJobs = new Map<number, { cancelled: boolean }>();
+  /** Downloads in progress by model id, for the page's Cancel. */
+  private readonly downloads = new Map<string, AbortController>();
   /** WebGPU devices whose loss is watched (faults, issue 16). */
   private readonly watched = new WeakSet<GPUDevice>();
   private disposed = false;
@@ -107,8 +110,27 @@ export class Engine {
       this.emit({ type: 'ready', modelId, model: summarize(model.card) });
       return;
     }
-    const model = await this.register(modelId, baseUrl, loadModel(modelId, baseUrl, this.ep, this.emit));
+    const download = new AbortController();
+    this.downloads.set(modelId, download);
+    let model: LoadedModel;
+    try {
+      model = await this.register(
+        modelId,
+        baseUrl,
+        loadModel(modelId, baseUrl, this.ep, this.emit, download.signal),
+      );
+    } catch (e) {
+      if (e instanceof DownloadCancelled || download.signal.aborted) return; // the page asked for it
+      throw e;
+    } finally {
+      if (this.downloads.get(modelId) === download) this.downloads.delete(modelId);
+    }
     this.emit({ type: 'ready', modelId, model: summarize(model.card) });
+  }
+
+  /** The page's Cancel: the model's download stops, and the model is not loaded (it may be asked again). */
+  async cancelLoad(modelId: string): Promise<void> {
+    this.downloads.get(modelId)?.abort();
   }
 
   /** Keeps a model's loading under its id (a failed load is forgotten, so it may be retried). */

@@ -171,6 +171,11 @@ export interface RunReplay {
 export type EngineRequest =
   | { type: 'init'; ep: EpPreference }
   | { type: 'loadModel'; modelId: string; baseUrl: string }
+  /**
+   * Faults (issue 16): stop loading this model (its download is aborted). Nothing answers: the page
+   * has moved on; a load that already finished still ends with `ready`.
+   */
+  | { type: 'cancelLoad'; modelId: string }
   // Your own data (issue 15): a model defined by the page. With `points` (count × 2) the model is
   // the exact empirical denoiser of those points and `card` its plain facts; without, `card` is a
   // model card with an "mlp" block, checked like a fetched one.
@@ -572,6 +577,7 @@ const isComparePaneFrame = (v: unknown): boolean =>
 const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   init: (m) => m.ep === 'auto' || m.ep === 'webgpu' || m.ep === 'wasm',
   loadModel: (m) => isStr(m.modelId) && isStr(m.baseUrl),
+  cancelLoad: (m) => isStr(m.modelId),
   defineModel: (m) => isStr(m.modelId) && isObject(m.card) && (m.points === null || isFloats(m.points)),
   start: (m) =>
     isInt(m.runId) &&

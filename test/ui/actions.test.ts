@@ -395,6 +395,46 @@ describe('faults: a crashed worker and a lost GPU device', () => {
     expect(store.getState().models.toy?.state).toBe('ready');
   });
 
+  it('Cancel during a download aborts it and goes back to the model before, still loaded', () => {
+    const { actions, sent, store } = booted();
+    store.setState({
+      catalogue: [
+        { id: 'toy', title: 'Toy', task: 'points', analytic: true, classes: [], bytes: 0, card: {} as never },
+        {
+          id: 'digits',
+          title: 'Digits',
+          task: 'image',
+          analytic: false,
+          classes: [],
+          bytes: 9e6,
+          card: {} as never,
+        },
+      ],
+    });
+    actions.selectModel('digits');
+    actions.handleEvent({ type: 'progress', modelId: 'digits', loaded: 3e6, total: 9e6 });
+    sent.length = 0;
+    actions.cancelDownload();
+    expect(sent[0]).toEqual({ type: 'cancelLoad', modelId: 'digits' });
+    // The toy is still loaded: its run starts at once, without loading anything.
+    expect(sent.slice(1)).toEqual([
+      expect.objectContaining({ type: 'start', model: 'toy', autoplay: false }),
+    ]);
+    expect(store.getState().settings.modelId).toBe('toy');
+    expect(store.getState().notices.at(-1)).toMatchObject({
+      kind: 'info',
+      title: 'Download cancelled',
+      message:
+        'The download of "Digits" was stopped after 3.0 MB of 9.0 MB. "Toy" is shown again; it was still loaded. ' +
+        'To try again, choose "Digits" in the Model list.',
+    });
+    // A late chunk of the cancelled download changes nothing; choosing it again downloads it.
+    actions.handleEvent({ type: 'progress', modelId: 'digits', loaded: 4e6, total: 9e6 });
+    expect(store.getState().models.digits).toBeUndefined();
+    actions.selectModel('digits');
+    expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'digits', baseUrl: 'http://x/sub/models/' });
+  });
+
   it('a lost GPU device without a run to replay says to press Reset', () => {
     const { actions, store } = booted();
     actions.play();

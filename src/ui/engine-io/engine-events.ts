@@ -221,9 +221,12 @@ export function handleEngineEvent(session: RunSession, event: EngineEvent, now: 
       store.setState({ backend: { ep: event.ep, threads: event.threads, reason: event.reason } });
       return;
     case 'progress':
+      // A download the page cancelled may still report a last chunk.
+      if (session.cancelledLoads.has(event.modelId)) return;
       setModelState(store, event.modelId, { state: 'loading', loaded: event.loaded, total: event.total });
       return;
     case 'ready':
+      session.cancelledLoads.delete(event.modelId);
       onReady(session, event);
       return;
     case 'frame':

@@ -68,6 +68,10 @@ export class RunSession {
   recipe: RunRecipe | null = null;
   /** A run to compute again once its model is loaded in a fresh worker. */
   private queuedReplay: QueuedReplay | null = null;
+  /** The model chosen before the current one (a cancelled download goes back to it). */
+  previousModel: string | null = null;
+  /** Models whose download the page cancelled: their late progress events are ignored. */
+  readonly cancelledLoads = new Set<string>();
   /** A replayed run whose first frame should say so: its runId and why the worker stopped. */
   replayNotice: { runId: number; what: string; playing: boolean } | null = null;
 

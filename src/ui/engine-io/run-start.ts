@@ -175,6 +175,7 @@ export function loadModel(session: RunSession, modelId: string, autoplay: boolea
     return;
   }
   session.queueStart(autoplay);
+  session.cancelledLoads.delete(modelId);
   setModelState(store, modelId, { state: 'loading', loaded: 0, total: 0 });
   updateRun(store, keepRun ? { status: 'loading', pendingStep: null } : { ...idleRun, status: 'loading' });
   if (local !== null) deps.send({ type: 'defineModel', modelId, ...local });
