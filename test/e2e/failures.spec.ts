@@ -166,7 +166,7 @@ test('Cancel during a stalled download stops it, goes back to the model before, 
     faults,
   });
   try {
-    await page.goto(`${server.url}#model=ring8&steps=30`);
+    await page.goto(`${server.url}#model=ring8&steps=1000`);
     await waitForFirstFrame(page);
     await page.getByLabel('Model', { exact: true }).selectOption('tiny');
     const progress = page.locator('.load-progress');
