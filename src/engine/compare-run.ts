@@ -220,6 +220,11 @@ export class CompareRun<V = unknown> {
     };
   }
 
+  /** Whether the panes live in GPU buffers. */
+  get onGpu(): boolean {
+    return this.backing.onGpu;
+  }
+
   destroy(): void {
     this.backing.destroy();
   }

@@ -9,13 +9,14 @@
  * on the schedule of shared/frame-schedule.ts or when asked (readFrame).
  */
 import { asSigma, type Params, type SdeConfig } from '../core/types';
-import type { EngineEvent, EngineRequest, EpPreference, FrameEvent, ToolJob } from './protocol';
+import type { EngineEvent, EngineRequest, EpPreference, FrameEvent, RunChange, ToolJob } from './protocol';
 import { runToolJob } from './tool-jobs';
 import { runSizeProblem } from '../core/memory-cap';
 import type { LoadedModel } from './model';
 import { loadModel, localModel, summarize } from './model';
 import { WorkerTrajectory } from './worker-trajectory';
 import { errorText } from './backend';
+import { DownloadCancelled } from './fetch-model';
 import { carriesArrays } from '../shared/frame-schedule';
 import { ViewPainter, type AttachedViews } from './views';
 import { nextTask, StepCancelled } from './next-task';
@@ -45,6 +46,8 @@ type StartCompareRequest = Extract<EngineRequest, { type: 'startCompare' }>;
 
 interface Run {
   runId: number;
+  /** What started it (faults, issue 16: the run is computed again from it on WASM after a device loss). */
+  request: StartRequest;
   model: LoadedModel;
   trajectory: WorkerTrajectory;
   /** Draws this run's frames into the attached canvases (made on first use, per pair of canvases). */
@@ -60,12 +63,24 @@ interface Run {
   cancels: number;
   /** A step of this run is running now. */
   stepping: boolean;
+  /** The trajectory's recipe version the page last heard of (see `announceRecipe`). */
+  recipeVersion: number;
+}
+
+/** A model loaded (or loading) for a backend preference, and where its files are. */
+interface ModelEntry {
+  ep: EpPreference;
+  loading: Promise<LoadedModel>;
+  /** The loaded model, once it is (read when the GPU device is lost). */
+  loaded?: LoadedModel;
+  /** The models/ address it came from; null for a model the page defined. */
+  baseUrl: string | null;
 }
 
 export class Engine {
   private ep: EpPreference = 'auto';
   /** Loaded (or loading) models by id, with the backend preference they were loaded for. */
-  private readonly models = new Map<string, { ep: EpPreference; loading: Promise<LoadedModel> }>();
+  private readonly models = new Map<string, ModelEntry>();
   private run: Run | null = null;
   /** The comparison (compare mode, issue 14), when one is the current run instead. */
   private compare: CompareRun | null = null;
@@ -75,6 +90,11 @@ export class Engine {
   private queue: Promise<unknown> = Promise.resolve();
   /** Tool jobs asked for and not finished (issue 13), with whether each was cancelled. */
   private readonly toolJobs = new Map<number, { cancelled: boolean }>();
+  /** Downloads in progress by model id, for the page's Cancel. */
+  private readonly downloads = new Map<string, AbortController>();
+  /** WebGPU devices whose loss is watched (faults, issue 16). */
+  private readonly watched = new WeakSet<GPUDevice>();
+  private disposed = false;
 
   constructor(private readonly emit: (event: EngineEvent) => void) {}
 
@@ -90,14 +110,47 @@ export class Engine {
       this.emit({ type: 'ready', modelId, model: summarize(model.card) });
       return;
     }
-    const loading = loadModel(modelId, baseUrl, this.ep, this.emit);
-    const entry = { ep: this.ep, loading };
-    this.models.set(modelId, entry);
-    loading.catch(() => {
-      if (this.models.get(modelId) === entry) this.models.delete(modelId); // a failed load may be retried
-    });
-    const model = await loading;
+    const download = new AbortController();
+    this.downloads.set(modelId, download);
+    let model: LoadedModel;
+    try {
+      model = await this.register(
+        modelId,
+        baseUrl,
+        loadModel(modelId, baseUrl, this.ep, this.emit, download.signal),
+      );
+    } catch (e) {
+      if (e instanceof DownloadCancelled || download.signal.aborted) return; // the page asked for it
+      throw e;
+    } finally {
+      if (this.downloads.get(modelId) === download) this.downloads.delete(modelId);
+    }
     this.emit({ type: 'ready', modelId, model: summarize(model.card) });
+  }
+
+  /** The page's Cancel: the model's download stops, and the model is not loaded (it may be asked again). */
+  async cancelLoad(modelId: string): Promise<void> {
+    this.downloads.get(modelId)?.abort();
+  }
+
+  /** Keeps a model's loading under its id (a failed load is forgotten, so it may be retried). */
+  private register(
+    modelId: string,
+    baseUrl: string | null,
+    loading: Promise<LoadedModel>,
+  ): Promise<LoadedModel> {
+    const entry: ModelEntry = { ep: this.ep, loading, baseUrl };
+    this.models.set(modelId, entry);
+    loading.then(
+      (model) => {
+        entry.loaded = model;
+        if (model.device) this.watchDevice(model.device);
+      },
+      () => {
+        if (this.models.get(modelId) === entry) this.models.delete(modelId);
+      },
+    );
+    return loading;
   }
 
   /**
@@ -108,12 +161,7 @@ export class Engine {
     const known = this.models.get(modelId);
     if (known && this.run && (await known.loading.catch(() => null)) === this.run.model) this.stopCurrent();
     const loading = Promise.resolve().then(() => localModel(card, points, this.emit));
-    const entry = { ep: this.ep, loading };
-    this.models.set(modelId, entry);
-    loading.catch(() => {
-      if (this.models.get(modelId) === entry) this.models.delete(modelId);
-    });
-    const model = await loading;
+    const model = await this.register(modelId, null, loading);
     this.emit({ type: 'ready', modelId, model: { ...summarize(model.card), id: modelId } });
   }
 
@@ -134,6 +182,7 @@ export class Engine {
     const trajectory = WorkerTrajectory.create(model, request);
     const run: Run = {
       runId: request.runId,
+      request,
       model,
       trajectory,
       painter: null,
@@ -144,9 +193,29 @@ export class Engine {
       stopped: false,
       cancels: 0,
       stepping: false,
+      recipeVersion: 0,
     };
     this.run = run;
-    await this.exclusive(async () => this.post(run, (await this.frameOf(run)).frame));
+    const { replay } = request;
+    await this.exclusive(async () => {
+      if (replay !== undefined && replay.to > 0) {
+        try {
+          await trajectory.replay(
+            replay.to,
+            replay.recipe,
+            () => forwardData(model, trajectory.batch, trajectory.seed),
+            () => run.stopped,
+          );
+        } catch (e) {
+          if (run.stopped) return;
+          throw new Error(
+            `The run could not be computed again up to step ${replay.to} (${errorText(e)}). ` +
+              'Press Reset to start it at step 0.',
+          );
+        }
+      }
+      if (this.run === run) this.post(run, (await this.frameOf(run, replay !== undefined)).frame);
+    });
     if (request.autoplay) await this.play(request.runId);
   }
 
@@ -205,18 +274,29 @@ export class Engine {
   }
 
   async setSampler(runId: number, sampler: string, params: Params): Promise<void> {
-    const run = this.current(runId);
-    if (run) await this.exclusive(async () => run.trajectory.setSampler(sampler, params));
+    await this.swap(runId, { kind: 'sampler', sampler, params });
   }
 
   async setSde(runId: number, sde: SdeConfig): Promise<void> {
-    const run = this.current(runId);
-    if (run) await this.exclusive(async () => run.trajectory.setSde(sde));
+    await this.swap(runId, { kind: 'sde', sde });
   }
 
   async setConditioning(runId: number, classLabel: number | null, guidance: number): Promise<void> {
-    const run = this.current(runId);
-    if (run) await this.exclusive(async () => run.trajectory.setConditioning(classLabel, guidance));
+    await this.swap(runId, { kind: 'conditioning', classLabel, guidance });
+  }
+
+  /**
+   * A live change between steps; the page hears of the run's new recipe. The run is looked up
+   * when the change's turn comes: after a GPU device loss it is the run computed again on WASM.
+   */
+  private async swap(runId: number, change: RunChange): Promise<void> {
+    if (!this.current(runId)) return;
+    await this.exclusive(async () => {
+      const run = this.current(runId);
+      if (!run) return;
+      run.trajectory.apply(change);
+      this.announceRecipe(run);
+    });
   }
 
   async setSpeed(runId: number, stepsPerSecond: number): Promise<void> {
@@ -505,6 +585,7 @@ export class Engine {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     this.views = null;
     this.stopCurrent();
     this.stopCompare();
@@ -618,6 +699,7 @@ export class Engine {
         await run.trajectory.step(cancelled);
         ({ frame, finite } = await this.frameOf(run));
       } catch (e) {
+        if (this.run !== run) return false; // replaced (a lost GPU device): the new run says why
         if (e instanceof StepCancelled) {
           run.playing = false;
           if (this.run === run)
@@ -629,6 +711,8 @@ export class Engine {
       } finally {
         run.stepping = false;
       }
+      // Replaced meanwhile (the GPU device was lost and the run is computed again on WASM).
+      if (this.run !== run) return false;
       if (!finite) {
         run.trajectory.seek(frame.i - 1);
         this.halt(run, 'nonfinite', nonFiniteMessage(frame, run.trajectory.samplerId));
@@ -652,8 +736,117 @@ export class Engine {
   }
 
   private post(run: Run, frame: FrameEvent): void {
+    this.announceRecipe(run);
     run.unacked += 1;
     this.emit(frame);
+  }
+
+  /** Tells the page the run's replay recipe when it changed (the page keeps it for a crash). */
+  private announceRecipe(run: Run): void {
+    const { recipe } = run.trajectory;
+    if (recipe.version === run.recipeVersion) return;
+    run.recipeVersion = recipe.version;
+    this.emit({ type: 'recipe', runId: run.runId, recipe: recipe.snapshot() });
+  }
+
+  // ---- faults (issue 16): a lost WebGPU device ----
+
+  private watchDevice(device: GPUDevice): void {
+    if (this.watched.has(device)) return;
+    this.watched.add(device);
+    void device.lost.then((info) => {
+      if (this.disposed) return;
+      const reason =
+        info.message || (info.reason === 'destroyed' ? 'the device was destroyed' : 'no reason given');
+      this.onDeviceLost(device, reason).catch((e: unknown) =>
+        this.emit({
+          type: 'error',
+          scope: 'backend',
+          message:
+            `The GPU device was lost (${reason}) and the run could not be moved to WASM (${errorText(e)}). ` +
+            'Reload the page.',
+          recoverable: true,
+        }),
+      );
+    });
+  }
+
+  /**
+   * The GPU device is gone, and with it every buffer of a GPU-resident run: nothing on it can be
+   * read back. Models on it are forgotten, WASM is used from now on, and the current run is
+   * computed again on WASM from step 0 to the step it had reached, along its recipe (same seed,
+   * settings, live changes and branch): the honest way to continue. Its step in flight is not
+   * waited for (it may never finish on a lost device); the run is replaced under the same id.
+   */
+  private async onDeviceLost(device: GPUDevice, reason: string): Promise<void> {
+    this.ep = 'wasm';
+    const unloaded: string[] = [];
+    const addresses = new Map<string, string | null>();
+    for (const [id, entry] of [...this.models]) {
+      if (entry.loaded?.device !== device) continue;
+      this.models.delete(id);
+      unloaded.push(id);
+      addresses.set(id, entry.baseUrl);
+    }
+    if (this.compare !== null && this.compare.onGpu) {
+      this.queue = Promise.resolve(); // its tick in flight may never settle
+      this.stopCompare();
+      this.emit({ type: 'deviceLost', reason, unloaded, replayed: null });
+      return;
+    }
+    const old = this.run;
+    if (old === null || old.model.device !== device) {
+      this.emit({ type: 'deviceLost', reason, unloaded, replayed: null });
+      return;
+    }
+    const wasPlaying = old.playing;
+    old.playing = false;
+    old.stopped = true;
+    old.wakeOnAck?.();
+    const to = old.trajectory.i;
+    const recipe = old.trajectory.recipe.snapshot();
+    const modelId = old.request.model;
+    const baseUrl = addresses.get(modelId) ?? null;
+    // A step in flight on the lost device may never settle: later tasks do not wait for it.
+    this.queue = Promise.resolve();
+    this.run = null;
+    try {
+      old.painter?.destroy();
+      old.trajectory.destroy();
+    } catch {
+      // Its buffers went with the device.
+    }
+    if (baseUrl === null) throw new Error(`the address of model "${modelId}" is not known`);
+    const model = await this.register(modelId, baseUrl, loadModel(modelId, baseUrl, 'wasm', this.emit));
+    this.emit({ type: 'ready', modelId, model: summarize(model.card) });
+    const trajectory = WorkerTrajectory.create(model, old.request);
+    const run: Run = {
+      ...old,
+      model,
+      trajectory,
+      painter: null,
+      playing: false,
+      unacked: 0,
+      wakeOnAck: null,
+      stopped: false,
+      cancels: 0,
+      stepping: false,
+      recipeVersion: 0,
+    };
+    this.run = run;
+    await this.exclusive(async () => {
+      await trajectory.replay(
+        to,
+        recipe,
+        () => forwardData(model, trajectory.batch, trajectory.seed),
+        () => run.stopped,
+      );
+      if (this.run !== run) return;
+      this.emit({ type: 'backend', ...model.backend });
+      this.emit({ type: 'deviceLost', reason, unloaded, replayed: { runId: run.runId, to: trajectory.i } });
+      this.post(run, (await this.frameOf(run, true)).frame);
+    });
+    if (wasPlaying && this.run === run) await this.play(run.runId);
   }
 
   private async waitForAcks(run: Run): Promise<void> {

@@ -25,8 +25,8 @@ export interface ExpectedFile {
 export type ProgressFn = (loaded: number, total: number) => void;
 
 /** Fetches JSON, turning HTTP and parse failures into messages that say what to do. */
-export async function fetchJson(modelId: string, url: string): Promise<unknown> {
-  const response = await fetchOrExplain(modelId, url);
+export async function fetchJson(modelId: string, url: string, signal?: AbortSignal): Promise<unknown> {
+  const response = await fetchOrExplain(modelId, url, signal);
   try {
     return (await response.json()) as unknown;
   } catch {
@@ -37,8 +37,15 @@ export async function fetchJson(modelId: string, url: string): Promise<unknown> 
   }
 }
 
-/** The verified ONNX bytes, from the cache when a valid copy is there, else from the network. */
-export async function loadVerifiedBytes(file: ExpectedFile, onProgress: ProgressFn): Promise<Uint8Array> {
+/**
+ * The verified ONNX bytes, from the cache when a valid copy is there, else from the network. An
+ * aborted `signal` (the page's Cancel) stops the download with a DownloadCancelled.
+ */
+export async function loadVerifiedBytes(
+  file: ExpectedFile,
+  onProgress: ProgressFn,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
   const cache = await openCache();
   const cached = await cache?.match(cacheKey(file));
   if (cached) {
@@ -49,7 +56,7 @@ export async function loadVerifiedBytes(file: ExpectedFile, onProgress: Progress
     }
     await cache?.delete(cacheKey(file)); // stale or damaged copy: fetch again
   }
-  const bytes = await download(file, onProgress);
+  const bytes = await download(file, onProgress, signal);
   await verify(file, bytes);
   await cache?.put(cacheKey(file), new Response(bytes.slice().buffer)).catch(() => undefined);
   return bytes;
@@ -93,8 +100,20 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function download(file: ExpectedFile, onProgress: ProgressFn): Promise<Uint8Array> {
-  const response = await fetchOrExplain(file.modelId, file.url);
+/** The page cancelled a download (faults, issue 16): not a failure, nothing to report. */
+export class DownloadCancelled extends Error {
+  constructor(readonly modelId: string) {
+    super(`The download of model "${modelId}" was cancelled.`);
+    this.name = 'DownloadCancelled';
+  }
+}
+
+async function download(
+  file: ExpectedFile,
+  onProgress: ProgressFn,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  const response = await fetchOrExplain(file.modelId, file.url, signal);
   const total = file.bytes;
   if (!response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
@@ -107,6 +126,7 @@ async function download(file: ExpectedFile, onProgress: ProgressFn): Promise<Uin
   for (;;) {
     const { done, value } = await readOrStall(reader, STALL_MS).catch((e: unknown) => {
       void reader.cancel().catch(() => undefined);
+      if (signal?.aborted) throw new DownloadCancelled(file.modelId);
       const why =
         e instanceof StalledError
           ? `no data arrived for ${STALL_MS / 1000} s`
@@ -147,11 +167,12 @@ function readOrStall<T>(
 
 const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
-async function fetchOrExplain(modelId: string, url: string): Promise<Response> {
+async function fetchOrExplain(modelId: string, url: string, signal?: AbortSignal): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, signal ? { signal } : undefined);
   } catch (e) {
+    if (signal?.aborted) throw new DownloadCancelled(modelId);
     throw new ModelLoadError(
       modelId,
       `Model "${modelId}": could not download ${url} (${String(e)}). Check the connection and reload.`,

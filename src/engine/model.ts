@@ -17,7 +17,7 @@ import { gpuNetworkGate } from '../gpu/gpu-pane-gate';
 import type { Backend } from './backend';
 import { analyticBackend, createSession, ortWebGpuDevice } from './backend';
 import { CapturedGraphs, OrtGpuNetwork } from './gpu-network';
-import { fetchJson, loadVerifiedBytes, ModelLoadError } from './fetch-model';
+import { DownloadCancelled, fetchJson, loadVerifiedBytes, ModelLoadError } from './fetch-model';
 import { networkDenoiser, networkFn } from './network-denoiser';
 import type { GraphContract, OnnxNetwork } from './onnx-network';
 import { onnxNetwork } from './onnx-network';
@@ -97,17 +97,19 @@ export async function loadModel(
   baseUrl: string,
   ep: EpPreference,
   emit: (event: EngineEvent) => void,
+  signal?: AbortSignal,
 ): Promise<LoadedModel> {
   const cardUrl = new URL(`${modelId}.json`, withSlash(baseUrl)).href;
   let card: ModelCard;
   try {
-    card = parseCard(await fetchJson(modelId, cardUrl), cardUrl);
+    card = parseCard(await fetchJson(modelId, cardUrl, signal), cardUrl);
   } catch (e) {
-    throw e instanceof ModelLoadError ? e : new ModelLoadError(modelId, (e as Error).message);
+    if (e instanceof ModelLoadError || e instanceof DownloadCancelled) throw e;
+    throw new ModelLoadError(modelId, (e as Error).message);
   }
   if (card.analytic) return { ...analyticModel(card, emit), cardUrl };
   if (card.mlp) return { ...mlpModel(card, emit), cardUrl };
-  const { network, backend, session, bytes } = await loadNetwork(card, cardUrl, ep, emit);
+  const { network, backend, session, bytes } = await loadNetwork(card, cardUrl, ep, emit, signal);
   const device = backend.ep === 'webgpu' ? await ortWebGpuDevice() : null;
   const captured = device && new CapturedGraphs(bytes, graphContract(card), device);
   return {
@@ -228,6 +230,7 @@ async function loadNetwork(
   cardUrl: string,
   ep: EpPreference,
   emit: (event: EngineEvent) => void,
+  signal?: AbortSignal,
 ): Promise<{ network: OnnxNetwork; backend: Backend; session: ort.InferenceSession; bytes: Uint8Array }> {
   const missing = (['onnx', 'bytes', 'sha256', 'inputs', 'output'] as const).filter(
     (k) => card[k] === undefined,
@@ -244,9 +247,12 @@ async function loadNetwork(
     bytes: card.bytes!,
     sha256: card.sha256!,
   };
-  const bytes = await loadVerifiedBytes(file, (loaded, total) =>
-    emit({ type: 'progress', modelId: card.id, loaded, total }),
+  const bytes = await loadVerifiedBytes(
+    file,
+    (loaded, total) => emit({ type: 'progress', modelId: card.id, loaded, total }),
+    signal,
   );
+  if (signal?.aborted) throw new DownloadCancelled(card.id);
   const { session, backend } = await createSession(bytes, ep).catch((e: unknown) => {
     throw new ModelLoadError(
       card.id,

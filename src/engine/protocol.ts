@@ -136,16 +136,52 @@ export type ToolResult =
     }
   | { kind: 'sdeditStrip'; t0s: number[]; images: Float32Array; nfe: number };
 
+// ---- faults (issue 16): deterministic replay ----
+
+/** A live change of a run (a swap between steps: the trajectory continues from its state). */
+export type RunChange =
+  | { kind: 'sampler'; sampler: string; params: Params }
+  | { kind: 'sde'; sde: SdeConfig }
+  | { kind: 'conditioning'; classLabel: number | null; guidance: number };
+
+/**
+ * How the engine reached a run's current branch from its `start` request, so that it can compute
+ * it again exactly (a fresh worker after a crash; WASM after the GPU device was lost):
+ * - `changes`: the live changes, in the order they were applied;
+ * - `marks`: from step `step` on (until the next mark), the first `applied` changes were in force
+ *   when the step was computed; before the first mark, `origin.after` (or 0);
+ * - `origin`: "Reverse from here" restarted the reverse process from the forward state at time `t`,
+ *   after the first `after` changes; null when the run starts where its `start` says.
+ * Rewinds need no entry: a step from an earlier state starts a new branch, and the marks after it go.
+ */
+export interface RunRecipe {
+  changes: RunChange[];
+  marks: { step: number; applied: number }[];
+  origin: { t: number; after: number } | null;
+}
+
+/** Compute the run up to step `to` along `recipe` before its first frame is posted. */
+export interface RunReplay {
+  to: number;
+  recipe: RunRecipe;
+}
+
 // ---- requests: page → worker ----
 
 export type EngineRequest =
   | { type: 'init'; ep: EpPreference }
   | { type: 'loadModel'; modelId: string; baseUrl: string }
+  /**
+   * Faults (issue 16): stop loading this model (its download is aborted). Nothing answers: the page
+   * has moved on; a load that already finished still ends with `ready`.
+   */
+  | { type: 'cancelLoad'; modelId: string }
   // Your own data (issue 15): a model defined by the page. With `points` (count × 2) the model is
   // the exact empirical denoiser of those points and `card` its plain facts; without, `card` is a
   // model card with an "mlp" block, checked like a fetched one.
   | { type: 'defineModel'; modelId: string; card: unknown; points: Float32Array | null }
-  | ({ type: 'start'; runId: number; autoplay: boolean } & RunSettings)
+  /** With `replay` (faults, issue 16), the run is computed again up to a step before its frame. */
+  | ({ type: 'start'; runId: number; autoplay: boolean; replay?: RunReplay } & RunSettings)
   | { type: 'play'; runId: number }
   | { type: 'pause'; runId: number }
   | { type: 'step'; runId: number }
@@ -342,6 +378,20 @@ export type EngineEvent =
   | { type: 'toolProgress'; jobId: number; fraction: number; nfe: number }
   /** A tool job ended: its result, or cancelled, or the error message. */
   | { type: 'toolDone'; jobId: number; result: ToolResult | null; cancelled: boolean; error: string | null }
+  // ---- faults (issue 16) ----
+  /** The run's replay recipe changed (a live change, the first step after one, a branch). */
+  | { type: 'recipe'; runId: number; recipe: RunRecipe }
+  /**
+   * The WebGPU device was lost (`reason`, the browser's words). Models on it are unloaded
+   * (`unloaded`; the run's own is loaded again on WASM), and the current run, if any, was computed
+   * again on WASM from step 0 to step `replayed.to` (its frame follows).
+   */
+  | {
+      type: 'deviceLost';
+      reason: string;
+      unloaded: string[];
+      replayed: { runId: number; to: number } | null;
+    }
   | {
       type: 'error';
       scope: ErrorScope;
@@ -349,6 +399,11 @@ export type EngineEvent =
       runId?: number;
       message: string;
       recoverable: boolean;
+      /**
+       * Scope 'worker': the worker crashed and the page's client started a fresh one (`message`
+       * then says how it stopped).
+       */
+      restarted?: boolean;
     };
 
 export type EngineEventType = EngineEvent['type'];
@@ -421,6 +476,41 @@ function isToolJob(v: unknown): v is ToolJob {
   );
 }
 
+const isRunChange = (v: unknown): v is RunChange =>
+  isObject(v) &&
+  ((v.kind === 'sampler' && isStr(v.sampler) && isParams(v.params)) ||
+    (v.kind === 'sde' && isSde(v.sde)) ||
+    (v.kind === 'conditioning' && (v.classLabel === null || isInt(v.classLabel)) && isNum(v.guidance)));
+
+/** Plain-data check of a RunRecipe: marks in step order, counts within the changes. */
+function isRunRecipe(v: unknown): v is RunRecipe {
+  if (!isObject(v) || !Array.isArray(v.changes) || !v.changes.every(isRunChange)) return false;
+  const count = v.changes.length;
+  const origin = v.origin;
+  if (
+    origin !== null &&
+    !(
+      isObject(origin) &&
+      isNum(origin.t) &&
+      isInt(origin.after) &&
+      origin.after >= 0 &&
+      origin.after <= count
+    )
+  )
+    return false;
+  if (!Array.isArray(v.marks)) return false;
+  let last = 0;
+  for (const mark of v.marks as unknown[]) {
+    if (!isObject(mark) || !isInt(mark.step) || !isInt(mark.applied)) return false;
+    if (mark.step <= last || mark.applied < 0 || mark.applied > count) return false;
+    last = mark.step;
+  }
+  return true;
+}
+
+const isReplay = (v: unknown): v is RunReplay =>
+  isObject(v) && isInt(v.to) && v.to >= 0 && isRunRecipe(v.recipe);
+
 function isRunSettings(m: Fields): boolean {
   return (
     isStr(m.model) &&
@@ -487,8 +577,13 @@ const isComparePaneFrame = (v: unknown): boolean =>
 const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   init: (m) => m.ep === 'auto' || m.ep === 'webgpu' || m.ep === 'wasm',
   loadModel: (m) => isStr(m.modelId) && isStr(m.baseUrl),
+  cancelLoad: (m) => isStr(m.modelId),
   defineModel: (m) => isStr(m.modelId) && isObject(m.card) && (m.points === null || isFloats(m.points)),
-  start: (m) => isInt(m.runId) && isBool(m.autoplay) && isRunSettings(m),
+  start: (m) =>
+    isInt(m.runId) &&
+    isBool(m.autoplay) &&
+    isRunSettings(m) &&
+    (m.replay === undefined || isReplay(m.replay)),
   play: (m) => isInt(m.runId),
   pause: (m) => isInt(m.runId),
   step: (m) => isInt(m.runId),
@@ -586,6 +681,12 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isBool(m.cancelled) &&
     (m.error === null || isStr(m.error)) &&
     (m.result === null || (isObject(m.result) && isStr(m.result.kind))),
+  recipe: (m) => isInt(m.runId) && isRunRecipe(m.recipe),
+  deviceLost: (m) =>
+    isStr(m.reason) &&
+    Array.isArray(m.unloaded) &&
+    m.unloaded.every(isStr) &&
+    (m.replayed === null || (isObject(m.replayed) && isInt(m.replayed.runId) && isInt(m.replayed.to))),
   error: (m) => isStr(m.scope) && isStr(m.message) && isBool(m.recoverable),
 };
 

@@ -14,8 +14,9 @@ import { forwardAt } from '../core/forward';
 import { SamplingLoop, type LoopSettings } from '../core/sampling-loop';
 import { asSigma, type Denoiser, type Params, type SdeConfig, type Sigma } from '../core/types';
 import type { LoadedModel } from './model';
-import type { FrameEvent, RunSettings, RunStart } from './protocol';
+import type { FrameEvent, RunChange, RunRecipe, RunSettings, RunStart } from './protocol';
 import { nextTask, StepCancelled } from './next-task';
+import { appliedBefore, RecipeRecorder } from './run-recipe';
 
 /**
  * Where frame() draws a frame besides (or instead of) sending its arrays: the page's canvases
@@ -159,7 +160,9 @@ interface GpuState {
 export class WorkerTrajectory<V = unknown> {
   private last: StepReport<V>;
   /** The forward state showForward made (its vectors live until the loop's next collect). */
-  private forwardShown: { xTilde: V; sigma: Sigma } | null = null;
+  private forwardShown: { xTilde: V; sigma: Sigma; t: number } | null = null;
+  /** How the current branch was reached from the start (faults, issue 16: replay). */
+  readonly recipe = new RecipeRecorder();
   private lastTimings = { modelMs: 0, otherMs: 0 };
   /** The class and guidance the run's denoiser has now (core's values; for the tool jobs). */
   conditioning: { classLabel: number | null; guidance: number } = { classLabel: null, guidance: 1 };
@@ -253,11 +256,13 @@ export class WorkerTrajectory<V = unknown> {
       await nextTask();
       if (cancelled()) throw new StepCancelled();
     };
+    const before = this.last.i;
     try {
       this.last = await this.loop.step();
     } finally {
       this.timed.gate = null;
     }
+    if (this.last.i > before) this.recipe.stepped(this.last.i);
     const modelMs = this.timed.elapsedMs - modelBefore;
     this.lastTimings = { modelMs, otherMs: Math.max(0, performance.now() - began - modelMs) };
   }
@@ -283,7 +288,7 @@ export class WorkerTrajectory<V = unknown> {
     const modelBefore = this.timed.elapsedMs;
     const clean = field.upload(x0);
     const state = forwardAt(field, sde, clean, t, seed);
-    this.forwardShown = { xTilde: state.xTilde, sigma: state.sigma };
+    this.forwardShown = { xTilde: state.xTilde, sigma: state.sigma, t };
     const calls = state.sigma > 0 ? 1 : 0;
     const denoised = calls > 0 ? await this.timed.denoise(state.xTilde, state.sigma, this.batch) : clean;
     this.last = {
@@ -316,16 +321,55 @@ export class WorkerTrajectory<V = unknown> {
       );
     }
     this.last = this.loop.startFrom(shown.xTilde, shown.sigma);
+    this.recipe.restarted(shown.t);
     this.forwardShown = null;
     this.lastTimings = { modelMs: 0, otherMs: 0 };
   }
 
   setSampler(id: string, params: Params): void {
     this.loop.setSampler(id, params);
+    this.recipe.record({ kind: 'sampler', sampler: id, params: { ...params } });
   }
 
   setSde(sde: SdeConfig): void {
     this.loop.setSde(resolveSde(this.card, sde));
+    this.recipe.record({ kind: 'sde', sde: { ...sde } });
+  }
+
+  /** A recorded live change, applied as when it was made. */
+  apply(change: RunChange): void {
+    if (change.kind === 'sampler') this.setSampler(change.sampler, change.params);
+    else if (change.kind === 'sde') this.setSde(change.sde);
+    else this.setConditioning(change.classLabel, change.guidance);
+  }
+
+  /**
+   * Computes this (fresh) run again up to step `to` along `recipe` (faults, issue 16): the same
+   * live changes before the same steps, and the same "Reverse from here" start, whose clean data
+   * `origin` gives; then every change made since, so the run goes on as the lost one would. The
+   * trajectory is deterministic given its seed, so this is the state the lost run held.
+   */
+  async replay(
+    to: number,
+    recipe: RunRecipe,
+    origin: () => Promise<Float32Array>,
+    cancelled: () => boolean = () => false,
+  ): Promise<void> {
+    let applied = 0;
+    const applyUpTo = (count: number): void => {
+      while (applied < count) this.apply(recipe.changes[applied++]);
+    };
+    if (recipe.origin !== null) {
+      applyUpTo(recipe.origin.after);
+      await this.showForward(await origin(), recipe.origin.t);
+      this.reverseFromForward();
+    }
+    for (let step = 1; step <= to && !this.done; step++) {
+      applyUpTo(appliedBefore(recipe, step));
+      await this.step(cancelled);
+      if (cancelled()) throw new StepCancelled();
+    }
+    applyUpTo(recipe.changes.length);
   }
 
   /**
@@ -335,6 +379,7 @@ export class WorkerTrajectory<V = unknown> {
   setConditioning(classLabel: number | null, guidance: number): void {
     this.timed.use(this.backing.condition(classLabel, guidance));
     this.conditioning = conditioningOf(this.card, classLabel, guidance);
+    this.recipe.record({ kind: 'conditioning', classLabel, guidance });
   }
 
   /**

@@ -22,6 +22,8 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.init(request.ep);
     case 'loadModel':
       return engine.loadModel(request.modelId, request.baseUrl);
+    case 'cancelLoad':
+      return engine.cancelLoad(request.modelId);
     case 'defineModel':
       return engine.defineModel(request.modelId, request.card, request.points);
     case 'start':

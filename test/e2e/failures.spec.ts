@@ -154,3 +154,43 @@ test('a stalled download shows its progress, gives up with a message, and Retry 
     await server.close();
   }
 });
+
+test('Cancel during a stalled download stops it, goes back to the model before, and says so', async ({
+  page,
+}) => {
+  const faults: Record<string, NetworkFault> = { 'models/tiny.onnx': 'stalled' };
+  const server = await startStaticServer({
+    root: 'dist',
+    base: subPath,
+    overrides: tinyModelOverrides(),
+    faults,
+  });
+  try {
+    await page.goto(`${server.url}#model=ring8&steps=1000`);
+    await waitForFirstFrame(page);
+    await page.getByLabel('Model', { exact: true }).selectOption('tiny');
+    const progress = page.locator('.load-progress');
+    await expect(progress.getByRole('progressbar', { name: 'Model download' })).toBeVisible();
+    await progress.getByRole('button', { name: 'Cancel' }).click();
+    const notice = page.getByRole('status').filter({ hasText: 'Download cancelled' });
+    await expect(notice).toContainText('The download of "');
+    await expect(notice).toContainText('was stopped after 0.0 MB of 0.0 MB.');
+    await expect(notice).toContainText('is shown again; it was still loaded.');
+    await expect(notice).toContainText('To try again, choose "');
+    await expect(progress).toHaveCount(0);
+    // The model before is back and plays; the cancelled download never turns into an error.
+    await expect(page.getByLabel('Model', { exact: true })).toHaveValue('ring8');
+    await waitForFirstFrame(page);
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await expect.poll(() => currentStep(page)).toBeGreaterThan(3);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    // Choosing it again downloads it afresh.
+    delete faults['models/tiny.onnx'];
+    await page.getByLabel('Model', { exact: true }).selectOption('tiny');
+    await waitForFirstFrame(page);
+    await expect(page.getByTestId('xt-canvas')).toBeVisible();
+  } finally {
+    await server.close();
+  }
+});

@@ -93,8 +93,25 @@ describe('worker client', () => {
     expect(workers[0].terminated).toBe(true);
     expect(workers).toHaveLength(2);
     expect(workers[1].posted).toEqual([{ type: 'init', ep: 'wasm' }]);
-    expect(events[0]).toMatchObject({ type: 'error', scope: 'worker', recoverable: true });
+    expect(events[0]).toMatchObject({ type: 'error', scope: 'worker', recoverable: true, restarted: true });
     expect((events[0] as { message: string }).message).toContain('boom');
+  });
+
+  it('what the page sends on hearing of a crash reaches the fresh worker', () => {
+    const workers: FakeWorker[] = [];
+    const client = createEngineClient(
+      (event) => {
+        if (event.type === 'error') client.send({ type: 'loadModel', modelId: 'ring8', baseUrl: '/m/' });
+      },
+      { createWorker: () => workers[workers.push(new FakeWorker()) - 1] as unknown as Worker },
+    );
+    client.send({ type: 'init', ep: 'auto' });
+    workers[0].onerror?.(new ErrorEvent('error', { message: 'boom' }));
+    expect(workers[0].posted).toEqual([{ type: 'init', ep: 'auto' }]);
+    expect(workers[1].posted).toEqual([
+      { type: 'init', ep: 'auto' },
+      { type: 'loadModel', modelId: 'ring8', baseUrl: '/m/' },
+    ]);
   });
 
   it('hands attachViews canvases over as transferables and validates the views requests', () => {

@@ -293,22 +293,156 @@ describe('store actions', () => {
     ]);
   });
 
-  it('a non-finite pause and a worker crash each leave a notice; the backend is recorded', () => {
-    const { actions, store, sent } = booted();
+  it('a non-finite pause and a worker crash before any run each leave a notice; the backend is recorded', () => {
+    const { actions, store, sent } = setup();
+    actions.boot();
     actions.handleEvent({ type: 'paused', runId: 1, reason: 'nonfinite', i: 4 });
     actions.handleEvent({ type: 'backend', ep: 'wasm', threads: 2, reason: 'navigator.gpu is missing' });
     actions.handleEvent({
       type: 'error',
       scope: 'worker',
-      message: 'The engine worker stopped.',
+      message: 'uncaught error',
       recoverable: true,
+      restarted: true,
     });
-    const titles = store.getState().notices.map((n) => n.title);
-    expect(titles).toEqual(['Paused: the sample blew up', 'The engine restarted']);
+    const notices = store.getState().notices;
+    expect(notices.map((n) => n.title)).toEqual(['Paused: the sample blew up', 'The engine restarted']);
+    expect(notices[1].message).toMatch(/stopped \(uncaught error\).*starts over at step 0/);
     expect(store.getState().backend).toEqual({ ep: 'wasm', threads: 2, reason: 'navigator.gpu is missing' });
     expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' });
-    actions.dismissNotice(store.getState().notices[0].id);
+    actions.dismissNotice(notices[0].id);
     expect(store.getState().notices).toHaveLength(1);
+  });
+});
+
+describe('faults: a crashed worker and a lost GPU device', () => {
+  const crash = { type: 'error', scope: 'worker', message: 'x', recoverable: true, restarted: true } as const;
+
+  it('a crashed worker: the model reloads and the run is replayed to the step shown, with its live changes', () => {
+    const { actions, sent, store, frame } = booted();
+    actions.play();
+    for (let i = 1; i <= 3; i++) actions.handleEvent(frame(i));
+    actions.setSampler('euler_maruyama');
+    const recipe = {
+      changes: [{ kind: 'sampler' as const, sampler: 'euler_maruyama', params: {} }],
+      marks: [{ step: 4, applied: 1 }],
+      origin: null,
+    };
+    actions.handleEvent({ type: 'recipe', runId: 1, recipe });
+    actions.handleEvent(frame(4));
+    actions.pause();
+    sent.length = 0;
+    actions.handleEvent(crash);
+    // The run stays at step 4 while the fresh worker loads the model.
+    expect(sent).toEqual([{ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' }]);
+    expect(store.getState().run).toMatchObject({ i: 4, status: 'loading' });
+    expect(store.getState().engineEpoch).toBe(1);
+    actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    // The original start (sampler pc, seed 1), with the recipe, up to step 4, paused as it was.
+    expect(sent.at(-1)).toMatchObject({
+      type: 'start',
+      runId: 2,
+      autoplay: false,
+      sampler: 'pc',
+      seed: 1,
+      replay: { to: 4, recipe },
+    });
+    expect(store.getState().run).toMatchObject({ runId: 2, i: 4, status: 'paused' });
+    expect(store.getState().notices).toEqual([]);
+    actions.handleEvent(frame(4, 2));
+    const notice = store.getState().notices.at(-1);
+    expect(notice?.title).toBe('The engine restarted');
+    expect(notice?.message).toMatch(/stopped \(x\).*replayed from step 0 to step 4 .*paused/);
+    // The frames before it are kept: the Timeline still reaches back to step 0.
+    expect(store.getState().frameLog.at(2)?.i).toBe(2);
+    expect(store.getState().run.reached).toBe(4);
+  });
+
+  it('a crash during the replay replays the same again; a playing run plays on', () => {
+    const { actions, sent, frame } = booted();
+    actions.play();
+    for (let i = 1; i <= 5; i++) actions.handleEvent(frame(i));
+    actions.handleEvent(crash);
+    actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    expect(sent.at(-1)).toMatchObject({ type: 'start', runId: 2, autoplay: true, replay: { to: 5 } });
+    actions.handleEvent(crash);
+    actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    expect(sent.at(-1)).toMatchObject({ type: 'start', runId: 3, autoplay: true, replay: { to: 5 } });
+  });
+
+  it('a malformed message is reported without restarting anything', () => {
+    const { actions, sent, store } = booted();
+    sent.length = 0;
+    actions.handleEvent({ type: 'error', scope: 'worker', message: 'Reload the page.', recoverable: true });
+    expect(sent).toEqual([]);
+    expect(store.getState().notices.at(-1)).toMatchObject({ title: 'The engine failed' });
+  });
+
+  it('a lost GPU device says the run was replayed on WASM to step k; other models on it are forgotten', () => {
+    const { actions, store, frame } = booted();
+    actions.handleEvent({ type: 'ready', modelId: 'digits', model: digits });
+    actions.handleEvent(frame(3));
+    actions.handleEvent({
+      type: 'deviceLost',
+      reason: 'the device was destroyed',
+      unloaded: ['toy', 'digits'],
+      replayed: { runId: 1, to: 3 },
+    });
+    const notice = store.getState().notices.at(-1);
+    expect(notice?.title).toBe('The GPU device was lost');
+    expect(notice?.message).toContain('The GPU device was lost (the device was destroyed)');
+    expect(notice?.message).toMatch(/replayed on WASM \(the CPU\) from step 0 to step 3/);
+    expect(store.getState().models.digits).toBeUndefined();
+    expect(store.getState().models.toy?.state).toBe('ready');
+  });
+
+  it('Cancel during a download aborts it and goes back to the model before, still loaded', () => {
+    const { actions, sent, store } = booted();
+    store.setState({
+      catalogue: [
+        { id: 'toy', title: 'Toy', task: 'points', analytic: true, classes: [], bytes: 0, card: {} as never },
+        {
+          id: 'digits',
+          title: 'Digits',
+          task: 'image',
+          analytic: false,
+          classes: [],
+          bytes: 9e6,
+          card: {} as never,
+        },
+      ],
+    });
+    actions.selectModel('digits');
+    actions.handleEvent({ type: 'progress', modelId: 'digits', loaded: 3e6, total: 9e6 });
+    sent.length = 0;
+    actions.cancelDownload();
+    expect(sent[0]).toEqual({ type: 'cancelLoad', modelId: 'digits' });
+    // The toy is still loaded: its run starts at once, without loading anything.
+    expect(sent.slice(1)).toEqual([
+      expect.objectContaining({ type: 'start', model: 'toy', autoplay: false }),
+    ]);
+    expect(store.getState().settings.modelId).toBe('toy');
+    expect(store.getState().notices.at(-1)).toMatchObject({
+      kind: 'info',
+      title: 'Download cancelled',
+      message:
+        'The download of "Digits" was stopped after 3.0 MB of 9.0 MB. "Toy" is shown again; it was still loaded. ' +
+        'To try again, choose "Digits" in the Model list.',
+    });
+    // A late chunk of the cancelled download changes nothing; choosing it again downloads it.
+    actions.handleEvent({ type: 'progress', modelId: 'digits', loaded: 4e6, total: 9e6 });
+    expect(store.getState().models.digits).toBeUndefined();
+    actions.selectModel('digits');
+    expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'digits', baseUrl: 'http://x/sub/models/' });
+  });
+
+  it('a lost GPU device without a run to replay says to press Reset', () => {
+    const { actions, store } = booted();
+    actions.play();
+    actions.handleEvent({ type: 'deviceLost', reason: 'gone', unloaded: ['toy'], replayed: null });
+    expect(store.getState().notices.at(-1)?.message).toMatch(/lost \(gone\).*press Reset/);
+    expect(store.getState().run.status).toBe('paused');
+    expect(store.getState().models.toy).toBeUndefined();
   });
 });
 

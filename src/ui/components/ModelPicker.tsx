@@ -57,6 +57,7 @@ function useOfflineModels(catalogue: readonly CatalogueEntry[]): ReadonlySet<str
 }
 
 function LoadState({ state }: { state: ModelLoadState | undefined }) {
+  const actions = useActions();
   if (state === undefined || state.state === 'ready') return null;
   if (state.state === 'failed')
     return <p className="help error-text">Failed to load: see the banner above.</p>;
@@ -65,6 +66,14 @@ function LoadState({ state }: { state: ModelLoadState | undefined }) {
     <div className="load-progress">
       <progress aria-label="Model download" max={1} value={state.total > 0 ? fraction : undefined} />
       <span>{state.total > 0 ? `${megabytes(state.loaded)} of ${megabytes(state.total)}` : 'Loading…'}</span>
+      <button
+        type="button"
+        className="quiet"
+        title="Stop loading this model and go back to the one before"
+        onClick={() => actions.cancelDownload()}
+      >
+        Cancel
+      </button>
     </div>
   );
 }

@@ -22,7 +22,7 @@ import { currentFrame } from './current-frame';
 import * as compare from './compare-actions';
 import type { ComparePane } from '../state/compare';
 import type { CompareAdvance } from '../../engine/protocol';
-import { applyLink, boot, retryModel, selectModel } from './model-actions';
+import { applyLink, boot, cancelDownload, retryModel, selectModel } from './model-actions';
 import {
   setDrawingPoints,
   setDrawingTool,
@@ -79,6 +79,8 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     boot: (): void => boot(session),
     selectModel: (modelId: string): void => selectModel(session, modelId),
     retryModel: (modelId: string): void => retryModel(session, modelId),
+    /** Cancel while the current model downloads: back to the model before (model-actions.ts). */
+    cancelDownload: (): void => cancelDownload(session),
     /** A link pasted into the open page: its settings, as a fresh load of it would apply them. */
     applyLink: (settings: Settings): void => applyLink(session, settings),
 

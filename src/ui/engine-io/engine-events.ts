@@ -8,7 +8,7 @@ import {
 import { emptyCompareView, withFrame } from '../state/compare';
 import { addNotice, idleRun, setModelState, updateRun } from '../state/store';
 import type { RunSession } from './run-session';
-import { loadModel, startRun } from './run-start';
+import { loadModel, startReplay, startRun } from './run-start';
 import { onScoreField, refreshScoreField } from './score-field';
 import { onToolEvent } from './tool-actions';
 import { forwardAfterFrame, onForwardError, onForwardFrame } from './forward-actions';
@@ -43,6 +43,19 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   if (frame.requested) session.answerFrameRequests(frame);
   else refreshScoreField(session);
   forwardAfterFrame(session, frame);
+  const replayed = session.replayNotice;
+  if (replayed !== null && replayed.runId === frame.runId) {
+    session.replayNotice = null;
+    addNotice(session.store, {
+      kind: 'warning',
+      title: 'The engine restarted',
+      message:
+        `The engine worker stopped (${replayed.what}). A fresh one was started with your settings and the model ` +
+        `loaded again, and the run was replayed from step 0 to step ${frame.i} with the same seed, settings and ` +
+        `sampler changes, so it is exactly where it was${replayed.playing ? ' and plays on' : ', paused'}. ` +
+        'Nothing needs doing; if this keeps happening, reload the page or choose a smaller batch.',
+    });
+  }
 }
 
 /** A comparison's tick: the Timeline follows the pane furthest along; the error lines grow. */
@@ -68,7 +81,9 @@ function onReady(session: RunSession, event: Extract<EngineEvent, { type: 'ready
   setModelState(store, event.modelId, { state: 'ready', summary: event.model });
   if (event.modelId !== store.getState().settings.modelId) return;
   const autoplay = session.takeQueuedStart();
-  if (autoplay !== null) startRun(session, autoplay);
+  const replay = session.takeQueuedReplay();
+  if (replay !== null) startReplay(session, replay);
+  else if (autoplay !== null) startRun(session, autoplay);
 }
 
 function onPaused(session: RunSession, reason: string, i: number): void {
@@ -112,12 +127,80 @@ function onError(session: RunSession, event: Extract<EngineEvent, { type: 'error
       onForwardError(session, event);
       return;
     case 'worker':
-      addNotice(store, { kind: 'error', title: 'The engine restarted', message: event.message });
-      afterEngineRestart(session);
+      if (event.restarted === true) afterWorkerCrash(session, event.message);
+      else addNotice(store, { kind: 'error', title: 'The engine failed', message: event.message });
       return;
     default:
       assertNever(event.scope, 'error scope');
   }
+}
+
+/**
+ * The engine worker crashed (`what` says how) and a fresh one has started (worker-client.ts). A
+ * single run the page was showing is computed again there (startReplay, once the model is loaded):
+ * the trajectory is deterministic given its seed, settings and live changes, so this puts it back
+ * at the same step. Anything else (a comparison, no run yet) starts again at step 0, and says so.
+ */
+function afterWorkerCrash(session: RunSession, what: string): void {
+  const { store } = session;
+  const { run, settings } = store.getState();
+  const start = session.startSent;
+  const resumable =
+    start !== null &&
+    start.runId === run.runId &&
+    run.compare === null &&
+    (run.status === 'paused' || run.status === 'playing' || run.status === 'done');
+  if (!resumable) {
+    addNotice(store, {
+      kind: 'error',
+      title: 'The engine restarted',
+      message: `The engine worker stopped (${what}). A fresh one was started with your settings and the model is loaded again; the run starts over at step 0, paused. Press Play to go on.`,
+    });
+    afterEngineRestart(session);
+    return;
+  }
+  session.queueReplay({
+    start,
+    to: run.i,
+    recipe: session.recipe ?? { changes: [], marks: [], origin: null },
+    playing: run.status === 'playing',
+    what,
+  });
+  store.setState({ models: {}, engineEpoch: store.getState().engineEpoch + 1 });
+  loadModel(session, settings.modelId, false, true);
+}
+
+/**
+ * Faults (issue 16): the GPU device was lost. The engine forgot the models on it (the run's own is
+ * loaded again on WASM) and computed the run again on WASM up to the step it had reached.
+ */
+function onDeviceLost(session: RunSession, event: Extract<EngineEvent, { type: 'deviceLost' }>): void {
+  const { store } = session;
+  const { models, settings, run } = store.getState();
+  const kept = { ...models };
+  for (const id of event.unloaded) {
+    if (event.replayed === null || id !== settings.modelId) delete kept[id];
+  }
+  store.setState({ models: kept });
+  if (event.replayed !== null) {
+    addNotice(store, {
+      kind: 'warning',
+      title: 'The GPU device was lost',
+      message:
+        `The GPU device was lost (${event.reason}). What it held cannot be read back, so the run was replayed ` +
+        `on WASM (the CPU) from step 0 to step ${event.replayed.to} with the same seed, settings and sampler ` +
+        'changes, and it continues on WASM from there. Reload the page to use the GPU again.',
+    });
+    return;
+  }
+  if (run.status === 'playing') updateRun(store, { status: 'paused' });
+  addNotice(store, {
+    kind: 'warning',
+    title: 'The GPU device was lost',
+    message:
+      `The GPU device was lost (${event.reason}). Models run on WASM (the CPU) from now on: press Reset to ` +
+      'start the run again there, or reload the page to use the GPU again.',
+  });
 }
 
 /**
@@ -141,9 +224,12 @@ export function handleEngineEvent(session: RunSession, event: EngineEvent, now: 
       store.setState({ backend: { ep: event.ep, threads: event.threads, reason: event.reason } });
       return;
     case 'progress':
+      // A download the page cancelled may still report a last chunk.
+      if (session.cancelledLoads.has(event.modelId)) return;
       setModelState(store, event.modelId, { state: 'loading', loaded: event.loaded, total: event.total });
       return;
     case 'ready':
+      session.cancelledLoads.delete(event.modelId);
       onReady(session, event);
       return;
     case 'frame':
@@ -170,6 +256,12 @@ export function handleEngineEvent(session: RunSession, event: EngineEvent, now: 
       return;
     case 'error':
       onError(session, event);
+      return;
+    case 'recipe':
+      session.recipe = event.recipe;
+      return;
+    case 'deviceLost':
+      onDeviceLost(session, event);
       return;
     default:
       assertNever(event, 'engine event');

@@ -1,6 +1,14 @@
 /** The page's first command, picking a model, retrying one that failed to load, and a pasted link. */
 import type { Settings } from '../state/settings';
-import { addNotice, dismissNotice, idleRun, updateForward, updateRun, updateSettings } from '../state/store';
+import {
+  addNotice,
+  dismissNotice,
+  idleRun,
+  updateForward,
+  updateRun,
+  updateSettings,
+  type ModelLoadState,
+} from '../state/store';
 import type { RunSession } from './run-session';
 import { loadModel, startOrLoad } from './run-start';
 import { drawingFromSettings } from './drawing-load';
@@ -43,11 +51,62 @@ export function selectModel(session: RunSession, modelId: string): void {
   const wasPlaying = session.isPlaying;
   // The old run stops now (its step in flight too), not when the new model is ready.
   session.sendToRun((id) => ({ type: 'stop', runId: id }));
+  const previous = store.getState().settings.modelId;
+  if (previous !== modelId) session.previousModel = previous;
   updateSettings(store, { modelId });
   updateRun(store, idleRun);
   checkClass(session);
   if (store.getState().models[modelId]?.state === 'failed') loadModel(session, modelId, wasPlaying);
   else startOrLoad(session, wasPlaying);
+}
+
+const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/**
+ * Faults (issue 16): Cancel while the current model downloads. The engine aborts the download,
+ * the model counts as not loaded (choosing it again downloads it), and the page goes back to the
+ * model chosen before — still loaded, so its run starts at once — or, with none, to the first
+ * exact 2D toy, which needs no download. A notice says so.
+ */
+export function cancelDownload(session: RunSession): void {
+  const { store, deps } = session;
+  const { settings, models, catalogue } = store.getState();
+  const modelId = settings.modelId;
+  const state: ModelLoadState | undefined = models[modelId];
+  if (state?.state !== 'loading') return;
+  deps.send({ type: 'cancelLoad', modelId });
+  session.cancelledLoads.add(modelId);
+  session.takeQueuedStart();
+  session.takeQueuedReplay();
+  const rest = { ...models };
+  delete rest[modelId];
+  store.setState({ models: rest });
+  const titleOf = (id: string): string => catalogue.find((m) => m.id === id)?.title ?? id;
+  const previous = session.previousModel;
+  const back =
+    previous !== null && previous !== modelId && catalogue.some((m) => m.id === previous)
+      ? previous
+      : (catalogue.find((m) => m.analytic)?.id ?? null);
+  const progress = state.total > 0 ? ` after ${megabytes(state.loaded)} of ${megabytes(state.total)}` : '';
+  const where =
+    back === null
+      ? 'No model is chosen now: pick one in the Model list.'
+      : back === previous && rest[back]?.state === 'ready'
+        ? `"${titleOf(back)}" is shown again; it was still loaded.`
+        : `"${titleOf(back)}" is shown instead; it needs no download.`;
+  addNotice(store, {
+    kind: 'info',
+    title: 'Download cancelled',
+    message:
+      `The download of "${titleOf(modelId)}" was stopped${progress}. ${where} ` +
+      `To try again, choose "${titleOf(modelId)}" in the Model list.`,
+  });
+  updateRun(store, idleRun);
+  if (back === null) return;
+  updateSettings(store, { modelId: back });
+  session.previousModel = null;
+  checkClass(session);
+  startOrLoad(session, false);
 }
 
 /** The banner's Retry: its notices go, and the model loads again (paused at step 0 when chosen). */
@@ -67,6 +126,8 @@ export function applyLink(session: RunSession, settings: Settings): void {
   const { store } = session;
   session.sendToRun((id) => ({ type: 'stop', runId: id }));
   session.sweep = false;
+  const previous = store.getState().settings.modelId;
+  if (previous !== settings.modelId) session.previousModel = previous;
   store.setState({ settings });
   updateRun(store, idleRun);
   drawingFromSettings(store);

@@ -6,7 +6,7 @@
  * its own about the run.
  */
 import type { Params } from '../../core/types';
-import type { EngineRequest, FrameEvent } from '../../engine/protocol';
+import type { EngineRequest, FrameEvent, RunRecipe } from '../../engine/protocol';
 import type { AppStore } from '../state/store';
 
 export interface ActionDeps {
@@ -23,6 +23,20 @@ export interface ActionDeps {
    * no model loaded and no run.
    */
   restartEngine(): void;
+}
+
+export type StartRequest = Extract<EngineRequest, { type: 'start' }>;
+
+/**
+ * A run to compute again in a fresh worker (faults, issue 16): its start request, the step the
+ * page showed, the recipe of live changes, whether it was playing, and why the worker stopped.
+ */
+export interface QueuedReplay {
+  start: StartRequest;
+  to: number;
+  recipe: RunRecipe;
+  playing: boolean;
+  what: string;
 }
 
 /** A readFrame waiting for its answer (a frame with `requested: true` of this run). */
@@ -48,6 +62,18 @@ export class RunSession {
   sweep = false;
   /** readFrame requests not answered yet. */
   private frameRequests: FrameRequest[] = [];
+  /** The `start` request of the current single run (null for a comparison or no run). */
+  startSent: StartRequest | null = null;
+  /** The current run's replay recipe, as the engine last announced it (null: no live change yet). */
+  recipe: RunRecipe | null = null;
+  /** A run to compute again once its model is loaded in a fresh worker. */
+  private queuedReplay: QueuedReplay | null = null;
+  /** The model chosen before the current one (a cancelled download goes back to it). */
+  previousModel: string | null = null;
+  /** Models whose download the page cancelled: their late progress events are ignored. */
+  readonly cancelledLoads = new Set<string>();
+  /** A replayed run whose first frame should say so: its runId and why the worker stopped. */
+  replayNotice: { runId: number; what: string; playing: boolean } | null = null;
 
   constructor(
     readonly store: AppStore,
@@ -69,6 +95,9 @@ export class RunSession {
     this.seekPending = null;
     this.arrivals = [];
     this.scoreAsked = null;
+    this.startSent = null;
+    this.recipe = null;
+    this.replayNotice = null;
     this.store.setState({ learnedScore: null });
     for (const request of this.frameRequests.splice(0)) {
       request.reject(
@@ -92,6 +121,18 @@ export class RunSession {
     if (this.seekPending !== i) return false;
     this.seekPending = null;
     return true;
+  }
+
+  /** A run should be computed again once the current model is ready (it replaces a queued start). */
+  queueReplay(replay: QueuedReplay): void {
+    this.queuedReplay = replay;
+  }
+
+  /** The queued replay, or null; the queue is emptied. */
+  takeQueuedReplay(): QueuedReplay | null {
+    const replay = this.queuedReplay;
+    this.queuedReplay = null;
+    return replay;
   }
 
   /** A run should start (playing when `autoplay`) once the current model is ready. */

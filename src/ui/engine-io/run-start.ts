@@ -7,7 +7,7 @@ import { compareBatch, emptyCompareView, sweepPanes, type ComparePane } from '..
 import type { Params } from '../../core/types';
 import { idleRun, setModelState, updateRun, type AppState } from '../state/store';
 import { toolStart } from '../state/tool-start';
-import type { RunSession } from './run-session';
+import type { QueuedReplay, RunSession, StartRequest } from './run-session';
 import { localDefinition } from './local-models';
 import { watchEngine } from './stale-step';
 
@@ -32,7 +32,7 @@ export function modelDim(state: AppState): number {
 }
 
 /** The `start` request for the current settings. */
-function startRequest(session: RunSession, runId: number, autoplay: boolean): EngineRequest {
+function startRequest(session: RunSession, runId: number, autoplay: boolean): StartRequest {
   const state = session.store.getState();
   const { settings: s } = state;
   // Controllable generation (issue 13): an open tool's start goes with every run.
@@ -133,12 +133,42 @@ export function startRun(session: RunSession, autoplay: boolean): void {
     return;
   }
   updateRun(store, { ...idleRun, runId: id, status, steps });
-  deps.send(startRequest(session, id, autoplay));
+  const request = startRequest(session, id, autoplay);
+  session.startSent = request;
+  deps.send(request);
   watchEngine(session, { kind: 'run', runId: id });
 }
 
-/** Loads a model; a run starts (playing when `autoplay`) when it is ready and still chosen. */
-export function loadModel(session: RunSession, modelId: string, autoplay: boolean): void {
+/**
+ * Faults (issue 16): the run a crashed worker held, computed again in the fresh one — same start,
+ * same live changes before the same steps, up to the step the page showed — then paused or playing
+ * as it was. The page keeps its frames and the step it shows meanwhile; the first frame of the new
+ * run (at that step) says it was replayed.
+ */
+export function startReplay(session: RunSession, replay: QueuedReplay): void {
+  const { store, deps } = session;
+  const id = deps.nextRunId();
+  session.beginRun();
+  const request: StartRequest = {
+    ...replay.start,
+    runId: id,
+    autoplay: replay.playing,
+    stepsPerSecond: store.getState().settings.stepsPerSecond,
+    replay: { to: replay.to, recipe: replay.recipe },
+  };
+  session.startSent = request;
+  // A crash during the replay replays the same again.
+  session.recipe = replay.recipe;
+  session.replayNotice = { runId: id, what: replay.what, playing: replay.playing };
+  updateRun(store, { runId: id, status: replay.playing ? 'playing' : 'paused', pendingStep: null });
+  deps.send(request);
+}
+
+/**
+ * Loads a model; a run starts (playing when `autoplay`) when it is ready and still chosen. With
+ * `keepRun` the run's step and frame stay shown while it loads (a replay follows).
+ */
+export function loadModel(session: RunSession, modelId: string, autoplay: boolean, keepRun = false): void {
   const { store, deps } = session;
   const local = localDefinition(store.getState(), modelId);
   if (local === 'empty') {
@@ -148,8 +178,9 @@ export function loadModel(session: RunSession, modelId: string, autoplay: boolea
     return;
   }
   session.queueStart(autoplay);
+  session.cancelledLoads.delete(modelId);
   setModelState(store, modelId, { state: 'loading', loaded: 0, total: 0 });
-  updateRun(store, { ...idleRun, status: 'loading' });
+  updateRun(store, keepRun ? { status: 'loading', pendingStep: null } : { ...idleRun, status: 'loading' });
   if (local !== null) deps.send({ type: 'defineModel', modelId, ...local });
   else deps.send({ type: 'loadModel', modelId, baseUrl: deps.modelsUrl });
   watchEngine(session, { kind: 'model', modelId });

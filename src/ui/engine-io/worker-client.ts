@@ -86,12 +86,10 @@ export function createEngineClient(
   const crashed = (what: string): void => {
     if (disposed) return;
     worker?.terminate();
-    onEvent(
-      workerError(
-        `The engine worker stopped (${what}). A fresh one was started: load the model and press play again.`,
-      ),
-    );
+    // The fresh worker first, so what the page sends on hearing of the crash reaches it.
     spawn();
+    // The page resumes the run in the fresh worker (engine-events.ts); the message says why it stopped.
+    onEvent({ type: 'error', scope: 'worker', message: what, recoverable: true, restarted: true });
   };
 
   function spawn(): void {
