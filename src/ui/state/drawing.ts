@@ -59,7 +59,8 @@ function fromBase64Url(text: string): Uint8Array | null {
 
 /** Rounds each coordinate to the link's grid (what a shared link gives back). */
 export function quantise(points: Float32Array): Float32Array {
-  return points.map((v) => Math.round(v * QUANT) / QUANT);
+  // `+ 0` turns −0 (a small negative value rounded) into 0, which is what a link decodes.
+  return points.map((v) => Math.round(v * QUANT) / QUANT + 0);
 }
 
 /** The `data=` value of a point set (row-major count × 2, |coordinates| ≤ 20). */
