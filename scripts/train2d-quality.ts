@@ -65,7 +65,7 @@ async function empiricalSamples(training: Float32Array): Promise<Float32Array> {
     snapshotBudgetBytes: 4 * 1024 * 1024,
   });
   while (!runner.done) await runner.step();
-  return runner.xTilde;
+  return runner.loop.xTilde;
 }
 
 for (const toy of toys) {

@@ -125,6 +125,52 @@ describe('2D toy data: the distributions of models/train/data.py toy_points', ()
   });
 });
 
+describe("2D toy data, stratified (the page's presets)", () => {
+  const ringCounts = (pts: Float32Array) => {
+    const counts = new Array<number>(8).fill(0);
+    for (let i = 0; i < pts.length / 2; i++) {
+      counts[((Math.round((Math.atan2(pts[2 * i + 1], pts[2 * i]) / (2 * Math.PI)) * 8) % 8) + 8) % 8]++;
+    }
+    return counts;
+  };
+
+  it('gives each Gaussian of the ring exactly n/8 points, where independent draws do not', () => {
+    expect(ringCounts(toyPoints('eight_gaussians', 800, 1, { stratified: true }))).toEqual(
+      new Array(8).fill(100),
+    );
+    expect(ringCounts(toyPoints('eight_gaussians', 800, 1))).not.toEqual(new Array(8).fill(100));
+  });
+
+  it('gives each moon exactly half the points', () => {
+    const pts = toyPoints('two_moons', 800, 2, { stratified: true });
+    // The upper moon's points lie within 4 noise std of the circle about (−0.75, −0.375), the lower one's not.
+    let upper = 0;
+    for (let i = 0; i < 800; i++) {
+      const r = Math.hypot(pts[2 * i] + 0.75, pts[2 * i + 1] + 0.375);
+      if (Math.abs(r - 1.5) < 0.24 && pts[2 * i + 1] > -0.375 - 0.24) upper++;
+    }
+    expect(upper).toBe(400);
+  });
+
+  it.for(TOY_NAMES)('%s: draws the same distribution as independent points, reproducibly', (name) => {
+    const [n, sets] = [2000, 4];
+    let stratifiedToFresh = 0;
+    let freshToFresh = 0;
+    for (let k = 0; k < sets; k++) {
+      const fresh = toyPoints(name, n, 300 + k);
+      const stratified = toyPoints(name, n, 21 + k, { stratified: true });
+      stratifiedToFresh += slicedWasserstein1(stratified, n, fresh, n, 2) / sets;
+      freshToFresh += slicedWasserstein1(toyPoints(name, n, 21 + k), n, fresh, n, 2) / sets;
+    }
+    // Balanced strata remove the draw's own imbalance: no farther from fresh data than a fresh set.
+    expect(stratifiedToFresh).toBeLessThan(1.1 * freshToFresh);
+    expect(toyPoints(name, 100, 9, { stratified: true })).toEqual(
+      toyPoints(name, 100, 9, { stratified: true }),
+    );
+    expect(toyPoints(name, 100, 9, { stratified: true })).not.toEqual(toyPoints(name, 100, 9));
+  });
+});
+
 const PYTHON = '/usr/bin/python3';
 const hasNumpy = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 

@@ -55,6 +55,16 @@ describe('drawing: the link (data=)', () => {
     expect(Array.from(decodeDrawing(encodeDrawing(preset)))).toEqual(Array.from(preset));
   });
 
+  it('draws the ring preset with exactly 100 points on each of its 8 Gaussians', () => {
+    const preset = presetPoints('eight_gaussians');
+    const counts = new Array<number>(8).fill(0);
+    for (let k = 0; k < preset.length / 2; k++) {
+      const angle = Math.atan2(preset[2 * k + 1], preset[2 * k]);
+      counts[((Math.round((angle / (2 * Math.PI)) * 8) % 8) + 8) % 8]++;
+    }
+    expect(counts).toEqual(new Array(8).fill(100));
+  });
+
   it('says what is wrong with a damaged value', () => {
     expect(() => decodeDrawing('AQ!!')).toThrow(/not base64url/);
     expect(() => decodeDrawing('Ag')).toThrow(/unknown format/);
