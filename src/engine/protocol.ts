@@ -186,6 +186,11 @@ export type EngineRequest =
   | { type: 'toolJob'; runId: number; jobId: number; job: ToolJob }
   /** Stops a tool job at its next network call (answered by toolDone with `cancelled`). */
   | { type: 'cancelToolJob'; jobId: number }
+  /**
+   * Real examples k of a loaded image model (its card's `examples` file, checked like the network):
+   * the picture a tool starts from with `src=example:k`. Answered by an `examples` event.
+   */
+  | { type: 'examples'; requestId: number; modelId: string; indices: number[] }
   // ---- Forward process (issue 12) ----
   /**
    * Shows the forward process of the run's model at time t ∈ [0, 1] along the run's SDE, from
@@ -342,6 +347,20 @@ export type EngineEvent =
   | { type: 'toolProgress'; jobId: number; fraction: number; nfe: number }
   /** A tool job ended: its result, or cancelled, or the error message. */
   | { type: 'toolDone'; jobId: number; result: ToolResult | null; cancelled: boolean; error: string | null }
+  /**
+   * The answer to `examples`: the images (indices × dim, the model's data range), how many the file
+   * holds and whether the model never trained on them; or, when they cannot be had, `error`.
+   */
+  | {
+      type: 'examples';
+      requestId: number;
+      modelId: string;
+      indices: number[];
+      images: Float32Array;
+      count: number;
+      heldOut: boolean;
+      error: string | null;
+    }
   | {
       type: 'error';
       scope: ErrorScope;
@@ -507,6 +526,8 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   scoreField: (m) => isInt(m.runId) && isNum(m.sigma) && m.sigma > 0 && isFloats(m.points),
   toolJob: (m) => isInt(m.runId) && isInt(m.jobId) && isToolJob(m.job),
   cancelToolJob: (m) => isInt(m.jobId),
+  examples: (m) =>
+    isInt(m.requestId) && isStr(m.modelId) && Array.isArray(m.indices) && m.indices.every(isInt),
   forward: (m) => isInt(m.runId) && isNum(m.t) && m.t >= 0 && m.t <= 1,
   reverseFromHere: (m) => isInt(m.runId) && isBool(m.autoplay),
   dispose: () => true,
@@ -586,6 +607,14 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isBool(m.cancelled) &&
     (m.error === null || isStr(m.error)) &&
     (m.result === null || (isObject(m.result) && isStr(m.result.kind))),
+  examples: (m) =>
+    isInt(m.requestId) &&
+    isStr(m.modelId) &&
+    isNumArray(m.indices) &&
+    isFloats(m.images) &&
+    isInt(m.count) &&
+    isBool(m.heldOut) &&
+    (m.error === null || isStr(m.error)),
   error: (m) => isStr(m.scope) && isStr(m.message) && isBool(m.recoverable),
 };
 

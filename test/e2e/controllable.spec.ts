@@ -3,7 +3,10 @@
  * the x_t view keeps its known pixels through a whole run, and a drawing SDEdited at t₀ = 0.5 gives
  * a finite result that differs from it, with t₀ marked on the σ plot and a strip over t₀.
  */
+import { readFileSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
+import { decodePng } from '../../src/cli/png';
+import { GUTTER, gridSize } from '../../src/shared/grid-layout';
 import { expect, runToEnd, test, waitForFirstFrame } from './fixtures';
 
 /** Drags the mouse across a canvas from (fx0, fy0) to (fx1, fy1), fractions of its box. */
@@ -41,6 +44,49 @@ test.describe('controllable generation', () => {
     expect(Number(known)).toBeGreaterThan(4 * 32);
     expect(Number(kept)).toBe(Number(known));
     await expect(page).toHaveURL(/tool=inpaint/);
+  });
+
+  test('a link at real example 3 with the bottom half to fill keeps its top half in the final frame', async ({
+    page,
+    site,
+  }) => {
+    const batch = 2;
+    await page.goto(
+      `${site.url}#v=2&model=mnist&steps=6&seed=7&batch=${batch}&sampler=ddim&tool=inpaint&src=example:3&mask=bottom`,
+    );
+    await expect(page.getByText('Known image: real example 3 (in the training set)')).toBeVisible({
+      timeout: 240_000,
+    });
+    await waitForFirstFrame(page);
+    await runToEnd(page);
+    await expect(page.getByTestId('known-kept')).toContainText(
+      `${batch * 14 * 28} of ${batch * 14 * 28} (all of them)`,
+    );
+    expect(decodeURIComponent(page.url())).toContain('src=example:3');
+    // The exported picture of the final frame, against the bytes of models/mnist.examples.bin.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export PNG' }).click();
+    const path = await (await download).path();
+    const png = decodePng(readFileSync(path));
+    const digit = readFileSync('models/mnist.examples.bin').subarray(3 * 784, 4 * 784);
+    const scale = png.width / gridSize(batch, [1, 28, 28]).width;
+    expect(Number.isInteger(scale)).toBe(true);
+    const shown = (tile: number, y: number, x: number) => {
+      const px = (tile * (28 + GUTTER) + x) * scale + scale / 2;
+      const py = y * scale + scale / 2;
+      return png.pixels[(Math.floor(py) * png.width + Math.floor(px)) * png.channels];
+    };
+    let differ = 0;
+    for (let tile = 0; tile < batch; tile++) {
+      for (let y = 0; y < 28; y++) {
+        for (let x = 0; x < 28; x++) {
+          if (y < 14) expect(shown(tile, y, x)).toBe(digit[y * 28 + x]);
+          else if (shown(tile, y, x) !== digit[y * 28 + x]) differ += 1;
+        }
+      }
+    }
+    // The bottom half was generated, not copied.
+    expect(differ).toBeGreaterThan(20);
   });
 
   test('draw a digit, SDEdit at t₀ = 0.5: the result is finite and differs from the drawing', async ({

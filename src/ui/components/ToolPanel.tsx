@@ -13,7 +13,14 @@ import { drawGrid } from '../render/canvas';
 import { fileToModel, paintDisc, pointerToPixel } from '../render/image-input';
 import { renderImageGrid } from '../render/image-grid';
 import { limits, maskPresets, type MaskPreset, type ToolKind } from '../state/settings';
-import { compareToDrawing, knownKept, STRIP_T0S, toolStart } from '../state/tool-start';
+import {
+  compareToDrawing,
+  exampleFrom,
+  exampleIndex,
+  knownKept,
+  STRIP_T0S,
+  toolStart,
+} from '../state/tool-start';
 import { chw } from '../../shared/grid-layout';
 import { DrawingToolbar } from './DrawingToolbar';
 
@@ -53,6 +60,58 @@ function useUpload(onImage: (image: Float32Array, name: string) => void) {
       actions.notify({ kind: 'warning', title: 'The picture was not used', message: (e as Error).message });
     }
   };
+}
+
+/**
+ * Real example k of the model (URL `src=example:k`; the same verified file the Forward direction
+ * shows) as what the tool starts from. Shown for image models whose card ships examples.
+ */
+function ExamplePicker() {
+  const actions = useActions();
+  const model = useCurrentModel();
+  const src = useAppState((s) => s.settings.tool.src);
+  const chosen = exampleIndex(src);
+  const [value, setValue] = useState(chosen ?? 0);
+  const count = model?.task === 'image' ? (model.card.examples?.count ?? 0) : 0;
+  if (count === 0) return null;
+  // The link form names examples 0 … 99 (url-state.ts).
+  const max = Math.min(count, 100) - 1;
+  return (
+    <p className="note">
+      <label>
+        Real example{' '}
+        <input
+          aria-label="Real example"
+          type="number"
+          min={0}
+          max={max}
+          step={1}
+          value={value}
+          onChange={(e) => {
+            const k = Math.round(Number(e.currentTarget.value));
+            if (k >= 0 && k <= max) setValue(k);
+          }}
+        />
+      </label>{' '}
+      <button type="button" onClick={() => actions.setToolSource(value)}>
+        Use real example
+      </button>
+      {chosen !== null && (
+        <>
+          {' '}
+          (now: example {chosen}, of {count})
+        </>
+      )}
+    </p>
+  );
+}
+
+/** The real example the open tool starts from (`src=example:k`), once it has arrived. */
+function useChosenExample(): { k: number; image: Float32Array; heldOut: boolean } | null {
+  const src = useAppState((s) => s.settings.tool.src);
+  const example = useAppState((s) => s.toolData.example);
+  const k = exampleIndex(src);
+  return example !== null && example.k === k ? example : null;
 }
 
 function Toolbar({ onClear, onInvert }: { onClear: () => void; onInvert: () => void }) {
@@ -106,6 +165,7 @@ function InpaintControls() {
           />
         </label>
       </p>
+      <ExamplePicker />
       <label>
         Mask preset{' '}
         <select
@@ -305,6 +365,7 @@ function SdeditControls() {
           onChange={(e) => void upload(e)}
         />
       </label>
+      <ExamplePicker />
       <label>
         Strength t₀ ({settings.tool.t0.toFixed(2)}){' '}
         <input
@@ -349,9 +410,44 @@ function useCurrentSamples(): Float32Array | null {
   return frame !== null && frame.x.length > 0 ? frame.x : null;
 }
 
+/**
+ * What an on-demand job runs on: the real example of `src=example:k` once it has come, else the
+ * current samples; with the words its button and note use.
+ */
+function useJobInput(): { data: Float32Array | null; what: string; fromExample: boolean } {
+  const samples = useCurrentSamples();
+  const example = useChosenExample();
+  const src = useAppState((s) => s.settings.tool.src);
+  const k = exampleIndex(src);
+  if (k !== null) {
+    return { data: example?.image ?? null, what: `real example ${k}`, fromExample: true };
+  }
+  return { data: samples, what: 'the current samples', fromExample: false };
+}
+
+/** The example picker with a way back to the current samples (encode and likelihood). */
+function JobSource() {
+  const actions = useActions();
+  const example = useChosenExample();
+  const { fromExample } = useJobInput();
+  return (
+    <>
+      <ExamplePicker />
+      {fromExample && (
+        <p className="note">
+          Input: {example ? exampleFrom(example.k, example.heldOut) : 'the real example (loading)'}.{' '}
+          <button type="button" onClick={() => actions.setToolSource(null)}>
+            Use the current samples
+          </button>
+        </p>
+      )}
+    </>
+  );
+}
+
 function EncodeControls() {
   const actions = useActions();
-  const x = useCurrentSamples();
+  const { data: x, what } = useJobInput();
   const job = useAppState((s) => s.toolData.job);
   const running = job?.status === 'running';
   const result = job?.result?.kind === 'roundTrip' ? job.result : null;
@@ -362,12 +458,13 @@ function EncodeControls() {
         latent that identifies the sample, and integrating back returns it (Song et al. 2021, §4.3). RK45 at
         rtol = atol = 10⁻⁴ both ways.
       </p>
+      <JobSource />
       <button
         type="button"
         disabled={x === null || running}
         onClick={() => x && actions.runToolJob({ kind: 'roundTrip', data: Float32Array.from(x) })}
       >
-        Encode and decode the current samples
+        Encode and decode {what}
       </button>
       <JobProgress />
       {result !== null && (
@@ -382,7 +479,7 @@ function EncodeControls() {
 
 function LikelihoodControls() {
   const actions = useActions();
-  const x = useCurrentSamples();
+  const { data: x, what } = useJobInput();
   const model = useCurrentModel();
   const [probes, setProbes] = useState(4);
   const job = useAppState((s) => s.toolData.job);
@@ -410,13 +507,14 @@ function LikelihoodControls() {
             setProbes(Math.min(64, Math.max(1, Math.round(Number(e.currentTarget.value)) || 1)))
           }
         />
-      </label>{' '}
+      </label>
+      <JobSource />
       <button
         type="button"
         disabled={x === null || running}
         onClick={() => x && actions.runToolJob({ kind: 'likelihood', data: Float32Array.from(x), probes })}
       >
-        Compute the likelihood of the current samples
+        Compute the likelihood of {what}
       </button>
       <JobProgress />
       {result !== null && (

@@ -48,6 +48,17 @@ export function presetMask(preset: MaskPreset, shape: readonly number[]): Float3
   return mask;
 }
 
+/** The k of `src=example:k` (a tool starts from real example k), or null (the current sample). */
+export function exampleIndex(src: string): number | null {
+  const match = /^example:(\d+)$/.exec(src);
+  return match ? Number(match[1]) : null;
+}
+
+/** Where a real example came from, in words (the model trained on it, or never saw it). */
+export function exampleFrom(k: number, heldOut: boolean): string {
+  return `real example ${k} (${heldOut ? 'held out from training' : 'in the training set'})`;
+}
+
 /** A fixed pseudo-random number in [0, 1) per pixel (an integer hash: no Math.random, no state). */
 function hashUnit(k: number): number {
   let h = Math.imul(k + 0x9e3779b9, 0x85ebca6b);
