@@ -49,6 +49,11 @@ export interface DensityMap {
 
 export interface OdeMapOptions {
   sde: SdeConfig;
+  /**
+   * The exact mixture behind `denoiser` when it is wrapped (e.g. to count calls): its divergence is
+   * then exact. A bare MixtureDenoiser is recognised without it.
+   */
+  mixture?: MixtureDenoiser;
   solver?: FlowSolver;
   /** Probes for a network's divergence (ignored for an exact mixture). */
   probes?: ProbeOptions;
@@ -71,9 +76,10 @@ export async function odeLogDensityMap(
   checkGrid(denoiser, cells);
   const n = cells * cells;
   const field = cpuField(n, 2);
-  const exact = denoiser instanceof MixtureDenoiser;
+  const mixture = options.mixture ?? (denoiser instanceof MixtureDenoiser ? denoiser : null);
+  const exact = mixture !== null;
   const divergence = exact
-    ? exactDivergence(denoiser, n)
+    ? exactDivergence(mixture, n)
     : probeDivergence(field, denoiser, options.probes ?? { kind: 'rademacher', count: 1, seed: 0 });
   const result = await logLikelihood(field, denoiser, mapPoints(bounds, cells), divergence, {
     sde: options.sde,

@@ -108,7 +108,12 @@ export type RunStart =
 export type ToolJob =
   | { kind: 'roundTrip'; data: Float32Array }
   | { kind: 'likelihood'; data: Float32Array; probes: number }
-  | { kind: 'sdeditStrip'; data: Float32Array; t0s: number[] };
+  | { kind: 'sdeditStrip'; data: Float32Array; t0s: number[] }
+  /** 2D models: log p_ε on a cells × cells grid over the card's range (core's density-map.ts). */
+  | { kind: 'likelihoodMap'; cells: number; probes: number };
+
+/** Cells per side of a 2D log-density map in the page (each cell one sample of one ODE solve). */
+export const MAX_MAP_CELLS = 48;
 
 export type ToolResult =
   | {
@@ -134,7 +139,22 @@ export type ToolResult =
       exact: boolean;
       tolerance: number;
     }
-  | { kind: 'sdeditStrip'; t0s: number[]; images: Float32Array; nfe: number };
+  | { kind: 'sdeditStrip'; t0s: number[]; images: Float32Array; nfe: number }
+  | {
+      kind: 'likelihoodMap';
+      cells: number;
+      bounds: [number, number];
+      /** log p_ε by the PF-ODE per cell (nats), row 0 at the top; its standard error over probes. */
+      logp: number[];
+      stdErr: number[];
+      /** An exact mixture: the closed-form log p_ε per cell, and the largest gap to it; else null. */
+      exactLogp: number[] | null;
+      maxGap: number | null;
+      nfe: number;
+      /** 0 for the exact divergence of a mixture. */
+      probes: number;
+      tolerance: number;
+    };
 
 // ---- requests: page → worker ----
 
@@ -429,6 +449,16 @@ function isRunStart(v: unknown): v is RunStart {
 const MAX_PROBES = 64;
 
 function isToolJob(v: unknown): v is ToolJob {
+  if (isObject(v) && v.kind === 'likelihoodMap') {
+    return (
+      isInt(v.cells) &&
+      v.cells >= 2 &&
+      v.cells <= MAX_MAP_CELLS &&
+      isInt(v.probes) &&
+      v.probes >= 1 &&
+      v.probes <= MAX_PROBES
+    );
+  }
   if (!isObject(v) || !isFloats(v.data)) return false;
   if (v.kind === 'roundTrip') return true;
   if (v.kind === 'likelihood') return isInt(v.probes) && v.probes >= 1 && v.probes <= MAX_PROBES;

@@ -8,6 +8,7 @@ import { decode, encode } from '../core/encode';
 import { cpuField } from '../core/field-cpu';
 import { noisedStart } from '../core/inpaint';
 import { bitsPerDim, dequantize, exactDivergence, logLikelihood, probeDivergence } from '../core/likelihood';
+import { exactLogDensityMap, odeLogDensityMap } from '../core/density-map';
 import { MixtureDenoiser } from '../core/mixture';
 import { SamplingLoop, type LoopSettings } from '../core/sampling-loop';
 import { asTime, type Denoiser, type SdeConfig, type Sigma } from '../core/types';
@@ -70,6 +71,7 @@ export async function runToolJob(
   const { model, settings } = ctx;
   const inner = model.denoiser(ctx.classLabel, ctx.guidance);
   const dim = inner.dim;
+  if (job.kind === 'likelihoodMap') return likelihoodMap(ctx, inner, job, progress, cancelled);
   if (job.data.length === 0 || job.data.length % dim !== 0) {
     throw new Error(
       `The tool got ${job.data.length} values, not whole samples of ${dim}: draw or upload again.`,
@@ -172,4 +174,45 @@ export async function runToolJob(
       return { kind: 'sdeditStrip', t0s: [...job.t0s], images: out, nfe };
     }
   }
+}
+
+/**
+ * A 2D model's log-density map by the PF-ODE (every cell one sample of one solve), and beside it
+ * the closed form when the model is an exact mixture. Progress runs along ln σ from σ(ε) to σ(1).
+ */
+async function likelihoodMap(
+  ctx: JobContext,
+  inner: Denoiser,
+  job: Extract<ToolJob, { kind: 'likelihoodMap' }>,
+  progress: ProgressFn,
+  cancelled: () => boolean,
+): Promise<ToolResult> {
+  const { model, settings } = ctx;
+  if (model.card.task !== 'points') {
+    throw new Error('A log-density map is drawn for 2D models: choose a 2D model, or score images instead.');
+  }
+  const sde = settings.sde;
+  const watched = new WatchedDenoiser(inner, progress, cancelled);
+  watched.span = { from: sde.sigma(sde.tEnd), to: sde.sigma(asTime(1)), base: 0, share: 1 };
+  const mixture = inner instanceof MixtureDenoiser ? inner : undefined;
+  const bounds = model.card.range;
+  const map = await odeLogDensityMap(watched, bounds, job.cells, {
+    sde: sdeConfigOf(settings),
+    solver: { method: 'rk45', rtol: PAGE_TOLERANCE, atol: PAGE_TOLERANCE },
+    probes: { kind: 'rademacher', count: job.probes, seed: settings.seed },
+    mixture,
+  });
+  const exact = mixture ? exactLogDensityMap(mixture, bounds, job.cells, sdeConfigOf(settings)) : null;
+  return {
+    kind: 'likelihoodMap',
+    cells: job.cells,
+    bounds: [bounds[0], bounds[1]],
+    logp: Array.from(map.logp),
+    stdErr: Array.from(map.stdErr),
+    exactLogp: exact ? Array.from(exact.logp) : null,
+    maxGap: exact ? Math.max(...map.logp.map((v, k) => Math.abs(v - exact.logp[k]))) : null,
+    nfe: watched.calls,
+    probes: map.exact ? 0 : job.probes,
+    tolerance: PAGE_TOLERANCE,
+  };
 }

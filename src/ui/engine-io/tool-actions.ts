@@ -39,12 +39,13 @@ export function setTool(session: RunSession, patch: Partial<ToolSettings>): void
   updateSettings(store, { tool });
   const data = ownData(session);
   const k = exampleIndex(tool.src);
-  if (k !== null && tool.kind !== null && (patch.src !== undefined || patch.kind !== undefined)) {
+  const points = shapeOf(session).length === 1;
+  if (k !== null && !points && tool.kind !== null && (patch.src !== undefined || patch.kind !== undefined)) {
     // Real example k (src=example:k): inpainting and SDEdit restart from it once it arrives.
     requestExample(session);
     if (tool.kind === 'inpaint' || tool.kind === 'sdedit') return;
   }
-  if (tool.kind === 'inpaint' && data.known === null && tool.src === 'sample') {
+  if (tool.kind === 'inpaint' && !points && data.known === null && tool.src === 'sample') {
     void takeCurrentSample(session);
     return;
   }
@@ -55,7 +56,10 @@ export function setTool(session: RunSession, patch: Partial<ToolSettings>): void
   const startChanged =
     tool.kind !== before.kind ||
     (tool.kind === 'sdedit' && tool.t0 !== before.t0) ||
-    (tool.kind === 'inpaint' && tool.resample !== before.resample);
+    (tool.kind === 'inpaint' && tool.resample !== before.resample) ||
+    (tool.kind === 'inpaint' &&
+      points &&
+      (tool.line.axis !== before.line.axis || tool.line.at !== before.line.at));
   const startsElsewhere = before.kind === 'inpaint' || before.kind === 'sdedit';
   const willStartElsewhere = tool.kind === 'inpaint' || tool.kind === 'sdedit';
   if (startChanged && (startsElsewhere || willStartElsewhere)) restart(session);
