@@ -61,6 +61,36 @@ describe('controllable generation in the engine', () => {
     });
   }
 
+  // The GPU-resident path against the CPU path with the same WebGPU network (RunSettings.residency):
+  // the blend, the observation path's Brownian noise and the RePaint passes in WGSL against core's
+  // CPU field, within the GPU-vs-CPU tolerance of test/gpu/resident-path.test.ts.
+  it('inpainting and SDEdit on the GPU-resident path equal the CPU path within 1e-4', async () => {
+    const c = await ready('webgpu');
+    const starts: RunStart[] = [inpaint, { kind: 'data', data: known, t0: 0.6, mask, resample: 1 }];
+    let runId = 10;
+    for (const from of starts) {
+      const results: FrameEvent[] = [];
+      for (const residency of ['gpu', 'cpu'] as const) {
+        runId += 1;
+        c.client.send(
+          startRequest(runId, { sampler: 'euler_maruyama', steps: 6, denoiseFinal: true, from, residency }),
+        );
+        await c.next((e) => e.type === 'paused' && e.runId === runId);
+        const last = frames(c.events, runId).at(-1);
+        expect(last?.done).toBe(true);
+        expect(last?.onGpu).toBe(residency === 'gpu');
+        results.push(last!);
+      }
+      const [gpu, cpu] = results;
+      let maxDiff = 0;
+      gpu.x.forEach((v, e) => {
+        maxDiff = Math.max(maxDiff, Math.abs(v - cpu.x[e]));
+        if (mask[e] === 1) expect(v).toBe(known[e]);
+      });
+      expect(maxDiff).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
   it('SDEdit starts at σ(t₀) and takes the grid points below it', async () => {
     const c = await ready('wasm');
     const steps = 10;
