@@ -299,6 +299,18 @@ function DrawingCanvas() {
   );
 }
 
+/** Where the on-demand jobs run (the runs themselves stay GPU-resident on WebGPU). */
+function CpuPathNote() {
+  const ep = useAppState((s) => s.backend.ep);
+  if (ep !== 'webgpu') return null;
+  return (
+    <p className="note" data-testid="cpu-path-note">
+      This job runs on the CPU path: its vectors stay in JavaScript arrays and each network call copies its
+      batch to the GPU and back. Inpainting and SDEdit runs stay on the GPU.
+    </p>
+  );
+}
+
 function JobProgress() {
   const actions = useActions();
   const job = useAppState((s) => s.toolData.job);
@@ -315,6 +327,7 @@ function JobProgress() {
       )}
       {job.status === 'cancelled' && <p className="note">Cancelled after {job.nfe} NFE.</p>}
       {job.status === 'failed' && <p className="error-text">The tool failed: {job.error}</p>}
+      {job.status === 'running' && <CpuPathNote />}
     </div>
   );
 }
@@ -688,7 +701,8 @@ function DensityMapControls() {
     <div className="tool-body">
       <p className="note">
         The log-density map: every cell centre is one sample of one ODE solve, log p at t = ε (the smallest
-        noise level). {model?.analytic ? 'Beside it, the exact log p of the mixture at the same σ(ε).' : ''}
+        noise level) by the instantaneous change of variables (Song et al. 2021, eq. 39).{' '}
+        {model?.analytic ? 'Beside it, the exact log p of the mixture at the same σ(ε).' : ''}
       </p>
       <label>
         Cells per side{' '}
