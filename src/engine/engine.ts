@@ -426,6 +426,7 @@ export class Engine {
             model: run.model,
             settings: run.trajectory.settings,
             ...run.trajectory.conditioning,
+            onGpu: run.trajectory.onGpu,
           },
           job,
           (fraction, nfe) => this.emit({ type: 'toolProgress', jobId, fraction, nfe }),

@@ -139,7 +139,8 @@ export type ToolResult =
       exact: boolean;
       tolerance: number;
     }
-  | { kind: 'sdeditStrip'; t0s: number[]; images: Float32Array; nfe: number }
+  /** onGpu: the strip ran GPU-resident (beside a GPU-resident run). */
+  | { kind: 'sdeditStrip'; t0s: number[]; images: Float32Array; nfe: number; onGpu: boolean }
   | {
       kind: 'likelihoodMap';
       cells: number;

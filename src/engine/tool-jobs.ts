@@ -5,6 +5,7 @@
  * settings, reports progress per network call and stops at the next call once cancelled.
  */
 import { decode, encode } from '../core/encode';
+import type { Field } from '../core/field';
 import { cpuField } from '../core/field-cpu';
 import { noisedStart } from '../core/inpaint';
 import { bitsPerDim, dequantize, exactDivergence, logLikelihood, probeDivergence } from '../core/likelihood';
@@ -22,6 +23,8 @@ export interface JobContext {
   settings: Readonly<LoopSettings>;
   classLabel: number | null;
   guidance: number;
+  /** The run is GPU-resident: a job that is a run (SDEdit's strip) runs on the GPU too. */
+  onGpu?: boolean;
 }
 
 /** Progress as a fraction of the job (0 … 1) and the network evaluations so far. */
@@ -35,18 +38,18 @@ export const PAGE_TOLERANCE = 1e-4;
  * the way in ln σ between `from` and `to`, on top of `base` of `share`), and lets queued messages in
  * before each call, throwing StepCancelled once `cancelled()` says so.
  */
-class WatchedDenoiser implements Denoiser {
+class WatchedDenoiser<V = Float32Array> implements Denoiser<V> {
   calls = 0;
   span = { from: 1, to: 1, base: 0, share: 1 };
   constructor(
-    private readonly inner: Denoiser,
+    private readonly inner: Denoiser<V>,
     private readonly progress: ProgressFn,
     private readonly cancelled: () => boolean,
   ) {}
   get dim(): number {
     return this.inner.dim;
   }
-  async denoise(x: Float32Array, sigma: Sigma, batch: number): Promise<Float32Array> {
+  async denoise(x: V, sigma: Sigma, batch: number): Promise<V> {
     await nextTask();
     if (this.cancelled()) throw new StepCancelled();
     this.calls += 1;
@@ -140,38 +143,17 @@ export async function runToolJob(
       };
     }
     case 'sdeditStrip': {
-      const images: Float32Array[] = [];
-      let nfe = 0;
-      for (const [k, t0] of job.t0s.entries()) {
-        const loop = new SamplingLoop(field, {
-          denoiser: watched,
-          sde: sdeConfigOf(settings),
-          schedule: settings.schedule,
-          steps: settings.steps,
-          samplerId: settings.sampler.id,
-          params: settings.params,
-          // One seed for every t₀: the same observation path and the same reverse noise.
-          seed: settings.seed,
-          batch,
-          denoiseFinal: settings.denoiseFinal,
-          noise: settings.noise,
-          snapshotBudgetBytes: 1 << 20,
-        });
-        const start = noisedStart(field, sde, job.data, t0, settings.seed);
-        watched.span = {
-          from: start.sigma,
-          to: sigmaMin,
-          base: k / job.t0s.length,
-          share: 1 / job.t0s.length,
-        };
-        loop.startFrom(start.xTilde, start.sigma);
-        while (!loop.done) await loop.step();
-        images.push(Float32Array.from(loop.xTilde));
-        nfe += loop.nfeTotal;
+      if (ctx.onGpu && model.gpu) {
+        // Runs with a start are what the GPU path does: the strip stays on the GPU like its run.
+        const gpu = model.gpu(batch, ctx.classLabel, ctx.guidance, { graphCapture: false });
+        try {
+          const onGpu = new WatchedDenoiser(gpu.denoiser, progress, cancelled);
+          return await sdeditStrip(gpu.field, onGpu, job, ctx, true);
+        } finally {
+          gpu.destroy();
+        }
       }
-      const out = new Float32Array(images.length * job.data.length);
-      images.forEach((img, k) => out.set(img, k * job.data.length));
-      return { kind: 'sdeditStrip', t0s: [...job.t0s], images: out, nfe };
+      return sdeditStrip(field, watched, job, ctx, false);
     }
   }
 }
@@ -215,4 +197,54 @@ async function likelihoodMap(
     probes: map.exact ? 0 : job.probes,
     tolerance: PAGE_TOLERANCE,
   };
+}
+
+/**
+ * SDEdit's strip on any field (CPU arrays or GPU buffers): one run per t₀ from the drawing noised
+ * there, all with the run's seed (the same observation path and reverse noise), read back at the
+ * end. The drawing is uploaded for each run: a loop hands the vectors it does not hold back to its
+ * field, and a GPU field reuses them.
+ */
+async function sdeditStrip<V>(
+  field: Field<V>,
+  watched: WatchedDenoiser<V>,
+  job: Extract<ToolJob, { kind: 'sdeditStrip' }>,
+  ctx: JobContext,
+  onGpu: boolean,
+): Promise<ToolResult> {
+  const { settings } = ctx;
+  const sde = settings.sde;
+  const sigmaMin = sde.sigma(sde.tEnd);
+  const images: Float32Array[] = [];
+  let nfe = 0;
+  for (const [k, t0] of job.t0s.entries()) {
+    const loop = new SamplingLoop(field, {
+      denoiser: watched,
+      sde: sdeConfigOf(settings),
+      schedule: settings.schedule,
+      steps: settings.steps,
+      samplerId: settings.sampler.id,
+      params: settings.params,
+      // One seed for every t₀: the same observation path and the same reverse noise.
+      seed: settings.seed,
+      batch: field.batch,
+      denoiseFinal: settings.denoiseFinal,
+      noise: settings.noise,
+      snapshotBudgetBytes: 1 << 20,
+    });
+    const start = noisedStart(field, sde, field.upload(job.data), t0, settings.seed);
+    watched.span = {
+      from: start.sigma,
+      to: sigmaMin,
+      base: k / job.t0s.length,
+      share: 1 / job.t0s.length,
+    };
+    loop.startFrom(start.xTilde, start.sigma);
+    while (!loop.done) await loop.step();
+    images.push(Float32Array.from(await field.read(loop.xTilde)));
+    nfe += loop.nfeTotal;
+  }
+  const out = new Float32Array(images.length * job.data.length);
+  images.forEach((img, k) => out.set(img, k * job.data.length));
+  return { kind: 'sdeditStrip', t0s: [...job.t0s], images: out, nfe, onGpu };
 }

@@ -91,6 +91,30 @@ describe('controllable generation in the engine', () => {
     }
   });
 
+  it("SDEdit's strip runs GPU-resident beside a GPU-resident run, equal to the CPU path within 1e-4", async () => {
+    const c = await ready('webgpu');
+    const strips: Float32Array[] = [];
+    for (const [k, residency] of (['gpu', 'cpu'] as const).entries()) {
+      const runId = 30 + k;
+      c.client.send(startRequest(runId, { sampler: 'euler_maruyama', steps: 6, residency }));
+      await c.next((e) => e.type === 'frame' && e.runId === runId);
+      const job = { kind: 'sdeditStrip' as const, data: known.slice(0, dim), t0s: [0.3, 0.7] };
+      c.client.send({ type: 'toolJob', runId, jobId: 30 + k, job });
+      const done = await c.next((e) => e.type === 'toolDone' && e.jobId === 30 + k);
+      expect(done).toMatchObject({
+        error: null,
+        result: { kind: 'sdeditStrip', onGpu: residency === 'gpu' },
+      });
+      strips.push((done as { result: { images: Float32Array } }).result.images);
+    }
+    const [gpu, cpu] = strips;
+    expect(gpu.length).toBe(2 * dim);
+    expect(gpu.every(Number.isFinite)).toBe(true);
+    let maxDiff = 0;
+    gpu.forEach((v, e) => (maxDiff = Math.max(maxDiff, Math.abs(v - cpu[e]))));
+    expect(maxDiff).toBeLessThanOrEqual(1e-4);
+  });
+
   it('SDEdit starts at σ(t₀) and takes the grid points below it', async () => {
     const c = await ready('wasm');
     const steps = 10;

@@ -306,7 +306,8 @@ function CpuPathNote() {
   return (
     <p className="note" data-testid="cpu-path-note">
       This job runs on the CPU path: its vectors stay in JavaScript arrays and each network call copies its
-      batch to the GPU and back. Inpainting and SDEdit runs stay on the GPU.
+      batch to the GPU and back (the adaptive solver and the probes&apos; finite differences are written for
+      the CPU here). Inpainting and SDEdit runs and the SDEdit strip stay on the GPU.
     </p>
   );
 }
@@ -327,7 +328,7 @@ function JobProgress() {
       )}
       {job.status === 'cancelled' && <p className="note">Cancelled after {job.nfe} NFE.</p>}
       {job.status === 'failed' && <p className="error-text">The tool failed: {job.error}</p>}
-      {job.status === 'running' && <CpuPathNote />}
+      {job.status === 'running' && job.kind !== 'sdeditStrip' && <CpuPathNote />}
     </div>
   );
 }
