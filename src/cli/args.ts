@@ -91,7 +91,8 @@ export const ENCODE_USAGE = `usage: npm run encode -- --model <id|card.json> --i
 
 export const LIKELIHOOD_USAGE = `usage: npm run likelihood -- --model <id|card.json> --in IN.json|IN.png --out OUT.json
   [--probes K] [--probe rademacher|gaussian|basis] [--seed S] [--sde vp|subvp|ve]
-  [--param rtol=1e-5 --param atol=1e-5] [--class K|all] [--guidance W] [--progress]`;
+  [--param rtol=1e-5 --param atol=1e-5] [--class K|all] [--guidance W] [--progress]
+       npm run likelihood -- --model <2D id> --grid N --out MAP.json   (log-density map, N × N)`;
 
 /** Flags every command takes. */
 const COMMON_VALUE_FLAGS = ['model', 'sde', 'class', 'guidance', 'param', 'out'];
@@ -116,7 +117,7 @@ const SAMPLE_FLAGS = {
 };
 const ENCODE_FLAGS = { value: [...COMMON_VALUE_FLAGS, 'in', 'sampler', 'steps', 'schedule'], bool: ['help'] };
 const LIKELIHOOD_FLAGS = {
-  value: [...COMMON_VALUE_FLAGS, 'in', 'probes', 'probe', 'seed'],
+  value: [...COMMON_VALUE_FLAGS, 'in', 'probes', 'probe', 'seed', 'grid'],
   bool: ['progress', 'help'],
 };
 export const MAX_PROBES = 256;
@@ -187,6 +188,15 @@ function single(flags: Map<string, string[]>, name: string): string | undefined 
   if (values && values.length > 1)
     throw new UsageError(`--${name} was given ${values.length} times; give it once`);
   return values?.[0];
+}
+
+/** Either --in (the data to score) or --grid N (a 2D log-density map), not both. */
+function inputOrGrid(flags: Map<string, string[]>): { input: string; grid: number | null } {
+  const grid = single(flags, 'grid');
+  if (grid === undefined)
+    return { input: required(flags, 'in', 'the data to score, .json or .png'), grid: null };
+  if (single(flags, 'in') !== undefined) throw new UsageError('give --in or --grid, not both');
+  return { input: '', grid: intIn('grid', grid, 2, 128) };
 }
 
 function required(flags: Map<string, string[]>, name: string, hint: string): string {
@@ -343,7 +353,10 @@ export function parseEncodeArgs(argv: readonly string[]): EncodeArgs | 'help' {
 export type ProbeFlag = 'rademacher' | 'gaussian' | 'basis';
 
 export interface LikelihoodArgs extends ReturnType<typeof commonArgs> {
+  /** The data to score; empty with --grid. */
   input: string;
+  /** A 2D log-density map of grid × grid cells over the card's range instead of --in, or null. */
+  grid: number | null;
   probes: number;
   probe: ProbeFlag;
   seed: number;
@@ -356,7 +369,7 @@ export function parseLikelihoodArgs(argv: readonly string[]): LikelihoodArgs | '
   if (flags.has('help')) return 'help';
   return {
     ...commonArgs(flags),
-    input: required(flags, 'in', 'the data to score, .json or .png'),
+    ...inputOrGrid(flags),
     probes: intIn('probes', single(flags, 'probes') ?? '1', 1, MAX_PROBES),
     probe: oneOf('probe', single(flags, 'probe') ?? 'rademacher', [
       'rademacher',

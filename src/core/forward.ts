@@ -85,6 +85,31 @@ export function exampleBatch(
 }
 
 /**
+ * Chosen images from a model's examples file (same byte map as exampleBatch): example k of
+ * `indices`, in order; an index outside 0 … count − 1 is refused with the range.
+ */
+export function exampleImages(
+  bytes: Uint8Array,
+  count: number,
+  dim: number,
+  range: readonly [number, number],
+  indices: readonly number[],
+): Float32Array {
+  if (bytes.length !== count * dim) {
+    throw new Error(`The examples file has ${bytes.length} bytes, not ${count} × ${dim}.`);
+  }
+  const [lo, hi] = range;
+  const out = new Float32Array(indices.length * dim);
+  indices.forEach((k, j) => {
+    if (!Number.isInteger(k) || k < 0 || k >= count) {
+      throw new Error(`There is no real example ${k}: this model ships examples 0 to ${count - 1}.`);
+    }
+    for (let e = 0; e < dim; e++) out[j * dim + e] = lo + ((hi - lo) * bytes[k * dim + e]) / 255;
+  });
+  return out;
+}
+
+/**
  * log p_t(x) of a Gaussian mixture's forward marginal in native coordinates at `count` points
  * (row-major): each component is N(s·μ_k, s²(Σ_k + σ²I)), so log p_t(x) = log p_σ(x/s) − d·log s,
  * with p_σ = Σ π_k N(μ_k, Σ_k + σ²I) the mixture in x̃ (MixtureDenoiser.logDensity).

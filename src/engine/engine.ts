@@ -20,7 +20,7 @@ import { DownloadCancelled } from './fetch-model';
 import { carriesArrays } from '../shared/frame-schedule';
 import { ViewPainter, type AttachedViews } from './views';
 import { nextTask, StepCancelled } from './next-task';
-import { forwardData } from './forward-data';
+import { chosenExamples, forwardData } from './forward-data';
 import { advanceCompare, CompareRun, playCompare, type ComparePlayer } from './compare-run';
 
 /**
@@ -506,6 +506,7 @@ export class Engine {
             model: run.model,
             settings: run.trajectory.settings,
             ...run.trajectory.conditioning,
+            onGpu: run.trajectory.onGpu,
           },
           job,
           (fraction, nfe) => this.emit({ type: 'toolProgress', jobId, fraction, nfe }),
@@ -555,6 +556,29 @@ export class Engine {
         });
       }
     });
+  }
+
+  /**
+   * Real examples of a loaded image model (issue 13, `src=example:k`): answered by an `examples`
+   * event, with `error` set when the model has none or the file fails its check.
+   */
+  async examples(requestId: number, modelId: string, indices: number[]): Promise<void> {
+    const answer = { type: 'examples' as const, requestId, modelId, indices };
+    try {
+      const loading = this.models.get(modelId)?.loading;
+      if (!loading)
+        throw new Error(`Model "${modelId}" is not loaded yet: choose it again, then pick the example.`);
+      const model = await loading;
+      if (model.card.task !== 'image') {
+        throw new Error(
+          `Model "${modelId}" is a 2D model: its tools start from points, not real example images.`,
+        );
+      }
+      const { images, count, heldOut } = await chosenExamples(model, indices);
+      this.emit({ ...answer, images, count, heldOut, error: null });
+    } catch (e) {
+      this.emit({ ...answer, images: new Float32Array(0), count: 0, heldOut: false, error: errorText(e) });
+    }
   }
 
   async cancelToolJob(jobId: number): Promise<void> {

@@ -4,7 +4,7 @@
  * network, kept in the Cache API), exact samples of a 2D mixture, or a learned toy's training
  * generator (core's forward.ts picks which).
  */
-import { exampleBatch, pointData } from '../core/forward';
+import { exampleBatch, exampleImages, pointData } from '../core/forward';
 import { mixtureFromAnalytic } from '../core/mixture';
 import { loadVerifiedBytes, ModelLoadError } from './fetch-model';
 import type { LoadedModel } from './model';
@@ -12,19 +12,19 @@ import type { LoadedModel } from './model';
 /** Verified example bytes per examples URL (a model's file is fetched and checked once). */
 const verified = new Map<string, Promise<Uint8Array>>();
 
-async function exampleBytes(model: LoadedModel): Promise<Uint8Array> {
+async function exampleBytes(model: LoadedModel, instead = 'choose Reverse'): Promise<Uint8Array> {
   const { card } = model;
   const examples = card.examples;
   if (examples === undefined) {
     throw new Error(
-      `Model "${card.id}" ships no real examples, so its forward process cannot be shown. ` +
-        `Add them with models/train/make_examples.py --model ${card.id}, or choose Reverse.`,
+      `Model "${card.id}" ships no real examples. ` +
+        `Add them with models/train/make_examples.py --model ${card.id}, or ${instead}.`,
     );
   }
   if (model.cardUrl === null) {
     throw new Error(
       `Model "${card.id}" was made in the page, so the examples file its card names cannot be found. ` +
-        'Choose Reverse, or load the model from its card file.',
+        `Load the model from its card file, or ${instead}.`,
     );
   }
   const url = new URL(examples.file, model.cardUrl).href;
@@ -63,4 +63,29 @@ export async function forwardData(model: LoadedModel, batch: number, seed: numbe
     );
   }
   return points;
+}
+
+/**
+ * Real examples `indices` of an image model (controllable generation, issue 13: `src=example:k`),
+ * from the same verified, cached file the forward process uses.
+ */
+export async function chosenExamples(
+  model: LoadedModel,
+  indices: readonly number[],
+): Promise<{ images: Float32Array; count: number; heldOut: boolean }> {
+  const { card } = model;
+  const dim = card.shape.reduce((a, b) => a * b, 1);
+  let bytes: Uint8Array;
+  try {
+    bytes = await exampleBytes(model, 'start from the current sample or an uploaded PNG');
+  } catch (e) {
+    const reason = e instanceof ModelLoadError || e instanceof Error ? e.message : String(e);
+    throw new Error(`The real examples could not be used. ${reason}`);
+  }
+  const count = card.examples!.count;
+  return {
+    images: exampleImages(bytes, count, dim, card.range, indices),
+    count,
+    heldOut: card.examples!.heldOut,
+  };
 }

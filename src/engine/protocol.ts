@@ -108,7 +108,12 @@ export type RunStart =
 export type ToolJob =
   | { kind: 'roundTrip'; data: Float32Array }
   | { kind: 'likelihood'; data: Float32Array; probes: number }
-  | { kind: 'sdeditStrip'; data: Float32Array; t0s: number[] };
+  | { kind: 'sdeditStrip'; data: Float32Array; t0s: number[] }
+  /** 2D models: log p_ε on a cells × cells grid over the card's range (core's density-map.ts). */
+  | { kind: 'likelihoodMap'; cells: number; probes: number };
+
+/** Cells per side of a 2D log-density map in the page (each cell one sample of one ODE solve). */
+export const MAX_MAP_CELLS = 48;
 
 export type ToolResult =
   | {
@@ -134,7 +139,23 @@ export type ToolResult =
       exact: boolean;
       tolerance: number;
     }
-  | { kind: 'sdeditStrip'; t0s: number[]; images: Float32Array; nfe: number };
+  /** onGpu: the strip ran GPU-resident (beside a GPU-resident run). */
+  | { kind: 'sdeditStrip'; t0s: number[]; images: Float32Array; nfe: number; onGpu: boolean }
+  | {
+      kind: 'likelihoodMap';
+      cells: number;
+      bounds: [number, number];
+      /** log p_ε by the PF-ODE per cell (nats), row 0 at the top; its standard error over probes. */
+      logp: number[];
+      stdErr: number[];
+      /** An exact mixture: the closed-form log p_ε per cell, and the largest gap to it; else null. */
+      exactLogp: number[] | null;
+      maxGap: number | null;
+      nfe: number;
+      /** 0 for the exact divergence of a mixture. */
+      probes: number;
+      tolerance: number;
+    };
 
 // ---- faults (issue 16): deterministic replay ----
 
@@ -222,6 +243,11 @@ export type EngineRequest =
   | { type: 'toolJob'; runId: number; jobId: number; job: ToolJob }
   /** Stops a tool job at its next network call (answered by toolDone with `cancelled`). */
   | { type: 'cancelToolJob'; jobId: number }
+  /**
+   * Real examples k of a loaded image model (its card's `examples` file, checked like the network):
+   * the picture a tool starts from with `src=example:k`. Answered by an `examples` event.
+   */
+  | { type: 'examples'; requestId: number; modelId: string; indices: number[] }
   // ---- Forward process (issue 12) ----
   /**
    * Shows the forward process of the run's model at time t ∈ [0, 1] along the run's SDE, from
@@ -392,6 +418,20 @@ export type EngineEvent =
       unloaded: string[];
       replayed: { runId: number; to: number } | null;
     }
+  /**
+   * The answer to `examples`: the images (indices × dim, the model's data range), how many the file
+   * holds and whether the model never trained on them; or, when they cannot be had, `error`.
+   */
+  | {
+      type: 'examples';
+      requestId: number;
+      modelId: string;
+      indices: number[];
+      images: Float32Array;
+      count: number;
+      heldOut: boolean;
+      error: string | null;
+    }
   | {
       type: 'error';
       scope: ErrorScope;
@@ -465,6 +505,16 @@ function isRunStart(v: unknown): v is RunStart {
 const MAX_PROBES = 64;
 
 function isToolJob(v: unknown): v is ToolJob {
+  if (isObject(v) && v.kind === 'likelihoodMap') {
+    return (
+      isInt(v.cells) &&
+      v.cells >= 2 &&
+      v.cells <= MAX_MAP_CELLS &&
+      isInt(v.probes) &&
+      v.probes >= 1 &&
+      v.probes <= MAX_PROBES
+    );
+  }
   if (!isObject(v) || !isFloats(v.data)) return false;
   if (v.kind === 'roundTrip') return true;
   if (v.kind === 'likelihood') return isInt(v.probes) && v.probes >= 1 && v.probes <= MAX_PROBES;
@@ -602,6 +652,8 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   scoreField: (m) => isInt(m.runId) && isNum(m.sigma) && m.sigma > 0 && isFloats(m.points),
   toolJob: (m) => isInt(m.runId) && isInt(m.jobId) && isToolJob(m.job),
   cancelToolJob: (m) => isInt(m.jobId),
+  examples: (m) =>
+    isInt(m.requestId) && isStr(m.modelId) && Array.isArray(m.indices) && m.indices.every(isInt),
   forward: (m) => isInt(m.runId) && isNum(m.t) && m.t >= 0 && m.t <= 1,
   reverseFromHere: (m) => isInt(m.runId) && isBool(m.autoplay),
   dispose: () => true,
@@ -687,6 +739,14 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     Array.isArray(m.unloaded) &&
     m.unloaded.every(isStr) &&
     (m.replayed === null || (isObject(m.replayed) && isInt(m.replayed.runId) && isInt(m.replayed.to))),
+  examples: (m) =>
+    isInt(m.requestId) &&
+    isStr(m.modelId) &&
+    isNumArray(m.indices) &&
+    isFloats(m.images) &&
+    isInt(m.count) &&
+    isBool(m.heldOut) &&
+    (m.error === null || isStr(m.error)),
   error: (m) => isStr(m.scope) && isStr(m.message) && isBool(m.recoverable),
 };
 

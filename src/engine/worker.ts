@@ -62,6 +62,8 @@ async function handle(request: EngineRequest): Promise<void> {
       return engine.toolJob(request.runId, request.jobId, request.job);
     case 'cancelToolJob':
       return engine.cancelToolJob(request.jobId);
+    case 'examples':
+      return engine.examples(request.requestId, request.modelId, request.indices);
     case 'forward':
       return engine.forward(request.runId, request.t);
     case 'reverseFromHere':

@@ -61,6 +61,60 @@ describe('controllable generation in the engine', () => {
     });
   }
 
+  // The GPU-resident path against the CPU path with the same WebGPU network (RunSettings.residency):
+  // the blend, the observation path's Brownian noise and the RePaint passes in WGSL against core's
+  // CPU field, within the GPU-vs-CPU tolerance of test/gpu/resident-path.test.ts.
+  it('inpainting and SDEdit on the GPU-resident path equal the CPU path within 1e-4', async () => {
+    const c = await ready('webgpu');
+    const starts: RunStart[] = [inpaint, { kind: 'data', data: known, t0: 0.6, mask, resample: 1 }];
+    let runId = 10;
+    for (const from of starts) {
+      const results: FrameEvent[] = [];
+      for (const residency of ['gpu', 'cpu'] as const) {
+        runId += 1;
+        c.client.send(
+          startRequest(runId, { sampler: 'euler_maruyama', steps: 6, denoiseFinal: true, from, residency }),
+        );
+        await c.next((e) => e.type === 'paused' && e.runId === runId);
+        const last = frames(c.events, runId).at(-1);
+        expect(last?.done).toBe(true);
+        expect(last?.onGpu).toBe(residency === 'gpu');
+        results.push(last!);
+      }
+      const [gpu, cpu] = results;
+      let maxDiff = 0;
+      gpu.x.forEach((v, e) => {
+        maxDiff = Math.max(maxDiff, Math.abs(v - cpu.x[e]));
+        if (mask[e] === 1) expect(v).toBe(known[e]);
+      });
+      expect(maxDiff).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  it("SDEdit's strip runs GPU-resident beside a GPU-resident run, equal to the CPU path within 1e-4", async () => {
+    const c = await ready('webgpu');
+    const strips: Float32Array[] = [];
+    for (const [k, residency] of (['gpu', 'cpu'] as const).entries()) {
+      const runId = 30 + k;
+      c.client.send(startRequest(runId, { sampler: 'euler_maruyama', steps: 6, residency }));
+      await c.next((e) => e.type === 'frame' && e.runId === runId);
+      const job = { kind: 'sdeditStrip' as const, data: known.slice(0, dim), t0s: [0.3, 0.7] };
+      c.client.send({ type: 'toolJob', runId, jobId: 30 + k, job });
+      const done = await c.next((e) => e.type === 'toolDone' && e.jobId === 30 + k);
+      expect(done).toMatchObject({
+        error: null,
+        result: { kind: 'sdeditStrip', onGpu: residency === 'gpu' },
+      });
+      strips.push((done as { result: { images: Float32Array } }).result.images);
+    }
+    const [gpu, cpu] = strips;
+    expect(gpu.length).toBe(2 * dim);
+    expect(gpu.every(Number.isFinite)).toBe(true);
+    let maxDiff = 0;
+    gpu.forEach((v, e) => (maxDiff = Math.max(maxDiff, Math.abs(v - cpu[e]))));
+    expect(maxDiff).toBeLessThanOrEqual(1e-4);
+  });
+
   it('SDEdit starts at σ(t₀) and takes the grid points below it', async () => {
     const c = await ready('wasm');
     const steps = 10;

@@ -8,16 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCard } from '../../src/core/card';
+import { mixtureConditional } from '../../src/core/conditional';
 import { cpuField } from '../../src/core/field-cpu';
 import { sigmaGrid } from '../../src/core/grids';
 import { forwardNoised, noisedStart, observationSeed, repeatSeed } from '../../src/core/inpaint';
-import {
-  MixtureDenoiser,
-  mixtureFromAnalytic,
-  sampleMixture,
-  type GaussianMixture,
-} from '../../src/core/mixture';
-import { gaussianNoise, uniform } from '../../src/core/rng';
+import { MixtureDenoiser, mixtureFromAnalytic, sampleMixture } from '../../src/core/mixture';
 import { samplerIds } from '../../src/core/samplers/registry';
 import { SamplingLoop, type LoopOptions } from '../../src/core/sampling-loop';
 import { makeSde } from '../../src/core/sde';
@@ -239,32 +234,6 @@ describe('inpainting by replacement', () => {
 });
 
 /** The exact conditional p(x₂ | x₁) of a 2D Gaussian mixture: a 1D mixture. */
-function conditional(mix: GaussianMixture, x1: number) {
-  const parts = mix.weights.map((w, k) => {
-    const c = mix.covs[k];
-    const [s11, s12, s22] =
-      c.kind === 'full' ? [c.matrix[0], c.matrix[1], c.matrix[3]] : [c.diag[0], 0, c.diag[1]];
-    const [m1, m2] = mix.means[k];
-    const logWeight = Math.log(w) - 0.5 * Math.log(2 * Math.PI * s11) - (x1 - m1) ** 2 / (2 * s11);
-    return { logWeight, mean: m2 + (s12 / s11) * (x1 - m1), std: Math.sqrt(s22 - (s12 * s12) / s11) };
-  });
-  const top = Math.max(...parts.map((p) => p.logWeight));
-  const weights = parts.map((p) => Math.exp(p.logWeight - top));
-  const total = weights.reduce((a, b) => a + b, 0);
-  /** n sorted exact draws. */
-  const sample = (n: number, seed: number) => {
-    const pick = uniform(seed, 0, n);
-    const z = gaussianNoise(seed, 0, 1, n);
-    return Float64Array.from({ length: n }, (_, i) => {
-      let k = 0;
-      for (let acc = weights[0] / total; pick[i] > acc && k < weights.length - 1;)
-        acc += weights[++k] / total;
-      return parts[k].mean + parts[k].std * z[i];
-    }).sort();
-  };
-  return { sample, weights: weights.map((w) => w / total), parts };
-}
-
 describe('imputation of one coordinate against the exact conditional p(x₂ | x₁)', () => {
   // anisotropic3 at x₁ = 0: p(x₂ | x₁) puts 98% of its mass in the thin component at x₂ = 1.5, while
   // the marginal of x₂ puts only a third there. At high noise the known x̃₁ cannot tell the
@@ -276,7 +245,7 @@ describe('imputation of one coordinate against the exact conditional p(x₂ | x�
   const mixture = mixtureOf('anisotropic3');
   const x1 = 0;
   const n = 1000;
-  const exact = conditional(mixture.mixture, x1);
+  const exact = mixtureConditional(mixture.mixture, 0, x1);
   const reference = exact.sample(n, 1);
 
   async function impute(resample: number) {

@@ -3,7 +3,10 @@
  * the x_t view keeps its known pixels through a whole run, and a drawing SDEdited at t₀ = 0.5 gives
  * a finite result that differs from it, with t₀ marked on the σ plot and a strip over t₀.
  */
+import { readFileSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
+import { decodePng } from '../../src/cli/png';
+import { GUTTER, gridSize } from '../../src/shared/grid-layout';
 import { expect, runToEnd, test, waitForFirstFrame } from './fixtures';
 
 /** Drags the mouse across a canvas from (fx0, fy0) to (fx1, fy1), fractions of its box. */
@@ -41,6 +44,49 @@ test.describe('controllable generation', () => {
     expect(Number(known)).toBeGreaterThan(4 * 32);
     expect(Number(kept)).toBe(Number(known));
     await expect(page).toHaveURL(/tool=inpaint/);
+  });
+
+  test('a link at real example 3 with the bottom half to fill keeps its top half in the final frame', async ({
+    page,
+    site,
+  }) => {
+    const batch = 2;
+    await page.goto(
+      `${site.url}#v=2&model=mnist&steps=6&seed=7&batch=${batch}&sampler=ddim&tool=inpaint&src=example:3&mask=bottom`,
+    );
+    await expect(page.getByText('Known image: real example 3 (in the training set)')).toBeVisible({
+      timeout: 240_000,
+    });
+    await waitForFirstFrame(page);
+    await runToEnd(page);
+    await expect(page.getByTestId('known-kept')).toContainText(
+      `${batch * 14 * 28} of ${batch * 14 * 28} (all of them)`,
+    );
+    expect(decodeURIComponent(page.url())).toContain('src=example:3');
+    // The exported picture of the final frame, against the bytes of models/mnist.examples.bin.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export PNG' }).click();
+    const path = await (await download).path();
+    const png = decodePng(readFileSync(path));
+    const digit = readFileSync('models/mnist.examples.bin').subarray(3 * 784, 4 * 784);
+    const scale = png.width / gridSize(batch, [1, 28, 28]).width;
+    expect(Number.isInteger(scale)).toBe(true);
+    const shown = (tile: number, y: number, x: number) => {
+      const px = (tile * (28 + GUTTER) + x) * scale + scale / 2;
+      const py = y * scale + scale / 2;
+      return png.pixels[(Math.floor(py) * png.width + Math.floor(px)) * png.channels];
+    };
+    let differ = 0;
+    for (let tile = 0; tile < batch; tile++) {
+      for (let y = 0; y < 28; y++) {
+        for (let x = 0; x < 28; x++) {
+          if (y < 14) expect(shown(tile, y, x)).toBe(digit[y * 28 + x]);
+          else if (shown(tile, y, x) !== digit[y * 28 + x]) differ += 1;
+        }
+      }
+    }
+    // The bottom half was generated, not copied.
+    expect(differ).toBeGreaterThan(20);
   });
 
   test('draw a digit, SDEdit at t₀ = 0.5: the result is finite and differs from the drawing', async ({
@@ -94,5 +140,48 @@ test.describe('controllable generation', () => {
         timeout: 60_000,
       },
     );
+  });
+
+  test('2D: drag the line x = c, play: every particle keeps x = c and y follows p(y | x = c)', async ({
+    page,
+    site,
+  }) => {
+    await page.goto(
+      `${site.url}#v=2&model=ring8&steps=50&seed=3&batch=64&sampler=euler_maruyama&tool=inpaint&at=1`,
+    );
+    await waitForFirstFrame(page);
+    const line = page.getByTestId('impute-line');
+    await expect(line).toHaveAttribute('data-at', '1');
+    // Drag the line to about x = −1.5 (ring8's plot spans −3 … 3, a centred square in the box).
+    const box = await line.boundingBox();
+    if (box === null) throw new Error('the line overlay is not rendered');
+    const side = Math.min(box.width, box.height);
+    const xAt = (v: number) => (box.width - side) / 2 / box.width + (((v + 3) / 6) * side) / box.width;
+    await stroke(page, line, [xAt(1), 0.5], [xAt(-1.5), 0.5]);
+    await expect(line).toHaveAttribute('data-at', /^-1\.[45]/);
+    await expect(page).toHaveURL(/at=-1\.[45]/);
+    await waitForFirstFrame(page);
+    await runToEnd(page);
+    const check = page.getByTestId('impute-check');
+    await expect(check).toHaveAttribute('data-on-line', '64');
+    await expect(check).toContainText('Particles on the line: 64 of 64');
+    const tv = Number(await check.getAttribute('data-tv'));
+    console.info(`ring8, 64 particles on the dragged line: total variation to p(y | x = c) ${tv.toFixed(3)}`);
+    // The unconditional y is about 0.5 away from p(y | x = ±1); exact samples of 64 about 0.3.
+    expect(tv).toBeLessThan(0.5);
+  });
+
+  test('2D: the log-density map by the PF-ODE matches the exact one on ring8', async ({ page, site }) => {
+    await page.goto(`${site.url}#v=2&model=ring8&steps=20&seed=3&batch=16&tool=likelihood`);
+    await waitForFirstFrame(page);
+    await page.getByLabel('Cells per side').fill('8');
+    await page.getByRole('button', { name: 'Compute the log-density map' }).click();
+    const map = page.getByTestId('density-map');
+    await expect(map).toBeVisible({ timeout: 60_000 });
+    await expect(map.getByRole('img', { name: 'exact log p' })).toHaveCount(0);
+    await expect(map.locator('canvas')).toHaveCount(2);
+    const gap = Number(await map.getAttribute('data-max-gap'));
+    console.info(`ring8 8 × 8 map in the page: largest gap to the exact log p ${gap} nats`);
+    expect(gap).toBeLessThan(0.05);
   });
 });

@@ -286,6 +286,28 @@ test.describe('1280×720 with a controllable-generation tool open', () => {
       await expectSettingsScrollOnTheirOwn(page);
     }
   });
+
+  test('2D imputation and the log-density map: Play, Timeline and the plot stay on screen', async ({
+    page,
+    site,
+  }) => {
+    await page.goto(`${site.url}#model=ring8&steps=20&batch=16&tool=likelihood`);
+    await waitForFirstFrame(page);
+    await page.getByLabel('Cells per side').fill('6');
+    await page.getByRole('button', { name: 'Compute the log-density map' }).click();
+    await expect(page.getByTestId('density-map')).toBeAttached({ timeout: 60_000 });
+    await page.getByLabel('Tool', { exact: true }).selectOption('inpaint');
+    await expect(page.getByTestId('impute-line')).toBeVisible();
+    for (const tool of ['inpaint', 'likelihood']) {
+      await page.getByLabel('Tool', { exact: true }).selectOption(tool);
+      await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
+      await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
+      const plot = await expectOnScreen(page, `${tool} points-canvas`, page.getByTestId('points-canvas'));
+      expect(Math.min(plot.width, plot.height)).toBeGreaterThanOrEqual(320);
+      await expectNoPageScroll(page);
+      await expectSettingsScrollOnTheirOwn(page);
+    }
+  });
 });
 
 test.describe('390×844 phone', () => {

@@ -17,7 +17,7 @@ import {
   type SampleArgs,
 } from '../../src/cli/args';
 import { encodeFile } from '../../src/cli/encode';
-import { likelihoodFile } from '../../src/cli/likelihood';
+import { likelihoodFile, likelihoodMapFile } from '../../src/cli/likelihood';
 import { encodePng } from '../../src/cli/png';
 import { sample } from '../../src/cli/sample';
 import { parseCard } from '../../src/core/card';
@@ -192,6 +192,18 @@ describe('encode, decode and likelihood on ring8', () => {
     record.nll_nats.forEach((nll, k) =>
       expect(Math.abs(nll + exact[k] - 2 * Math.log(scale))).toBeLessThan(0.02),
     );
+  });
+
+  it('--grid N writes a log-density map beside the exact one; --in with --grid is refused', async () => {
+    const args = likelihoodArgs(['--model', 'ring8', '--grid', '4', '--out', path('map.json')]);
+    const map = await likelihoodMapFile({ ...args, grid: 4 });
+    expect(map).toMatchObject({ model: 'ring8', grid: 4, bounds: [-3, 3], divergence: 'exact', probes: 0 });
+    expect(map.logp).toHaveLength(16);
+    expect(map.logp_exact).toHaveLength(16);
+    expect(map.max_abs_gap).toBeLessThan(0.02);
+    expect(() =>
+      parseLikelihoodArgs(['--model', 'ring8', '--grid', '4', '--in', pointsFile, '--out', path('m.json')]),
+    ).toThrow(/--in or --grid, not both/);
   });
 });
 

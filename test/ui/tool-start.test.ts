@@ -5,7 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSettings, type Settings } from '../../src/ui/state/settings';
 import { emptyToolData, type ToolData } from '../../src/ui/state/store';
-import { compareToDrawing, knownKept, presetMask, tile, toolStart } from '../../src/ui/state/tool-start';
+import { logDensityImage } from '../../src/ui/render/density-map';
+import {
+  compareToDrawing,
+  exampleIndex,
+  imputeCheck,
+  knownKept,
+  presetMask,
+  tile,
+  toolStart,
+} from '../../src/ui/state/tool-start';
 
 const shape = [1, 4, 4];
 const dim = 16;
@@ -73,5 +82,56 @@ describe('tool starts', () => {
       rms: 0,
     });
     expect(compareToDrawing(Float32Array.from([NaN, 3]), Float32Array.from([1])).finite).toBe(false);
+  });
+});
+
+describe('2D tools', () => {
+  const settings: Settings = {
+    ...defaultSettings,
+    modelId: 'ring8',
+    batch: 3,
+    tool: { ...defaultSettings.tool, kind: 'inpaint', resample: 2, line: { axis: 'y', at: -1.5 } },
+  };
+
+  it('imputation knows the fixed coordinate of every particle and nothing else', () => {
+    const start = toolStart(settings, emptyToolData, 2);
+    expect(start).toMatchObject({ kind: 'data', t0: null, resample: 2 });
+    if (start?.kind !== 'data') throw new Error('no start');
+    expect(Array.from(start.mask ?? [])).toEqual([0, 1, 0, 1, 0, 1]);
+    expect(Array.from(start.data)).toEqual([0, -1.5, 0, -1.5, 0, -1.5]);
+  });
+
+  it('a real example index is read from src=example:k, and only from that form', () => {
+    expect(exampleIndex('example:3')).toBe(3);
+    expect(exampleIndex('sample')).toBeNull();
+    expect(exampleIndex('example:-1')).toBeNull();
+    expect(exampleIndex('example:3x')).toBeNull();
+  });
+
+  it("the imputation check counts particles on the line and measures the free coordinate's histogram", () => {
+    // Particles on y = -1.5 whose x sits in one of two bins [1, 1.25) and [-1, -0.75), each holding
+    // half the exact mass.
+    const x = Float32Array.from([1.1, -1.5, -0.9, -1.5, 1.1, -1.5, -0.9, -1.4]);
+    const inBin = (b: number) => (b >= 1 && b < 1.25) || (b >= -1 && b < -0.75);
+    const exact = { density: (b: number) => (inBin(b) ? 2 : 0) };
+    const check = imputeCheck(x, { axis: 'y', at: -1.5 }, [-3, 3], exact);
+    expect(check.onLine).toBe(3);
+    expect(check.count).toBe(4);
+    expect(check.hist.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+    // Two bins of mass 1/2 each (up to Simpson's rule at the jumps), half the particles in each.
+    expect(check.tv).toBeLessThan(0.05);
+    const one = Float32Array.from([1.1, -1.5, 1.1, -1.5]);
+    expect(imputeCheck(one, { axis: 'y', at: -1.5 }, [-3, 3], exact).tv).toBeGreaterThan(0.45);
+  });
+
+  it('the log-density map shares one colour scale: the same log p gives the same colour', () => {
+    const scale = [-10, 0];
+    const a = logDensityImage([-10, -5, 0, -Infinity], 2, scale);
+    const b = logDensityImage([0, -5, -10, -10], 2, scale);
+    expect(Array.from(a.subarray(0, 4))).toEqual(Array.from(b.subarray(8, 12)));
+    expect(Array.from(a.subarray(8, 12))).toEqual(Array.from(b.subarray(0, 4)));
+    expect(a[8 + 2]).toBeGreaterThan(a[2]);
+    // Not finite: the background.
+    expect(Array.from(a.subarray(12, 16))).toEqual(Array.from(a.subarray(0, 4)));
   });
 });

@@ -74,7 +74,14 @@ const everythingChanged: Settings = {
   ],
   advance: 'nfe',
   hidden: ['Batch size', 'SDE'],
-  tool: { kind: 'inpaint', t0: 0.3, src: 'example:3', mask: 'bottom', resample: 2 },
+  tool: {
+    kind: 'inpaint',
+    t0: 0.3,
+    src: 'example:3',
+    mask: 'bottom',
+    resample: 2,
+    line: { axis: 'y', at: -1.25 },
+  },
 };
 
 describe('url-state', () => {

@@ -22,6 +22,7 @@ import { GlossaryTerm } from './Glossary';
 import { CompareViews } from './CompareViews';
 import { InpaintOverlay } from './InpaintOverlay';
 import { DrawingOverlay } from './DrawingOverlay';
+import { LineOverlay } from './LineOverlay';
 import { DRAWING_ID, TRAINED_ID } from '../state/drawing';
 
 const xCaption = (i: number): string => `x_t — the sample at step ${i}`;
@@ -237,6 +238,8 @@ function PointsView() {
   const mixture = useMixture(model);
   const sde = useSde(model, sdeKind);
   const local = model?.id === DRAWING_ID || model?.id === TRAINED_ID;
+  // 2D imputation (issue 13): the known coordinate's line, dragged on the plot.
+  const imputing = useAppState((s) => s.settings.tool.kind === 'inpaint') && !local;
   useLayoutEffect(() => {
     const ctx = ref.current?.getContext('2d');
     if (!ctx || model === undefined) return;
@@ -293,6 +296,7 @@ function PointsView() {
             aria-label="Particles x_t, their x̂₀ and the score field"
           />
           {local && model !== undefined && <DrawingOverlay size={viewSize} bounds={model.card.range} />}
+          {imputing && model !== undefined && <LineOverlay size={viewSize} bounds={model.card.range} />}
         </div>
         <figcaption>
           {frame?.forward !== undefined && (

@@ -46,6 +46,7 @@ import {
   setTool,
   setToolBrush,
   takeCurrentSample,
+  setSource,
   setKnownImage,
 } from './tool-actions';
 import {
@@ -137,6 +138,8 @@ export function createActions(store: AppStore, deps: ActionDeps) {
     setToolBrush: (patch: Partial<Pick<ToolData, 'brush' | 'brushSize'>>): void =>
       setToolBrush(session, patch),
     takeCurrentSample: (): Promise<void> => takeCurrentSample(session),
+    /** Tools start from real example k (`src=example:k`), or the current sample (null). */
+    setToolSource: (k: number | null): void => setSource(session, k),
     setKnownImage: (image: Float32Array, name: string): void => setKnownImage(session, image, name),
     setMask: (mask: Float32Array): void => setMask(session, mask),
     setMaskPreset: (preset: MaskPreset): void => setMaskPreset(session, preset),

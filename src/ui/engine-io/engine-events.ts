@@ -10,7 +10,7 @@ import { addNotice, idleRun, setModelState, updateRun } from '../state/store';
 import type { RunSession } from './run-session';
 import { loadModel, startReplay, startRun } from './run-start';
 import { onScoreField, refreshScoreField } from './score-field';
-import { onToolEvent } from './tool-actions';
+import { onExamples, onToolEvent, requestExample } from './tool-actions';
 import { forwardAfterFrame, onForwardError, onForwardFrame } from './forward-actions';
 import { engineReplaced, noteEngineEvent } from './stale-step';
 
@@ -84,6 +84,8 @@ function onReady(session: RunSession, event: Extract<EngineEvent, { type: 'ready
   const replay = session.takeQueuedReplay();
   if (replay !== null) startReplay(session, replay);
   else if (autoplay !== null) startRun(session, autoplay);
+  // A tool opened by a link at a real example (src=example:k) fetches it now the model is here.
+  requestExample(session);
 }
 
 function onPaused(session: RunSession, reason: string, i: number): void {
@@ -253,6 +255,9 @@ export function handleEngineEvent(session: RunSession, event: EngineEvent, now: 
     case 'toolProgress':
     case 'toolDone':
       onToolEvent(session, event);
+      return;
+    case 'examples':
+      onExamples(session, event);
       return;
     case 'error':
       onError(session, event);

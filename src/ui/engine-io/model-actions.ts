@@ -13,6 +13,7 @@ import type { RunSession } from './run-session';
 import { loadModel, startOrLoad } from './run-start';
 import { drawingFromSettings } from './drawing-load';
 import { localDefinition } from './local-models';
+import { requestExample } from './tool-actions';
 
 /**
  * The chosen class must be one of the model's (on a model with classes): a link or a model switch
@@ -137,4 +138,6 @@ export function applyLink(session: RunSession, settings: Settings): void {
   if (store.getState().models[settings.modelId]?.state === 'failed')
     loadModel(session, settings.modelId, false);
   else startOrLoad(session, false);
+  // A link at a real example (src=example:k) of a model already loaded: the tool starts from it.
+  requestExample(session);
 }

@@ -36,9 +36,25 @@ export interface ToolSettings {
   mask: MaskPreset | null;
   /** RePaint resampling passes per step of an inpainting run (0 = plain replacement). */
   resample: number;
+  /**
+   * 2D imputation: the coordinate held fixed (x: a vertical line x = at; y: a horizontal one) and
+   * its value, known for every particle; the other coordinate is sampled.
+   */
+  line: { axis: LineAxis; at: number };
 }
 
-export const defaultTool: ToolSettings = { kind: null, t0: 0.5, src: 'sample', mask: null, resample: 0 };
+/** The coordinate a 2D imputation fixes. */
+export type LineAxis = 'x' | 'y';
+export const lineAxes: readonly LineAxis[] = ['x', 'y'];
+
+export const defaultTool: ToolSettings = {
+  kind: null,
+  t0: 0.5,
+  src: 'sample',
+  mask: null,
+  resample: 0,
+  line: { axis: 'x', at: 0 },
+};
 export type Direction = 'forward' | 'reverse';
 export const directions: readonly Direction[] = ['forward', 'reverse'];
 
@@ -135,6 +151,8 @@ export const limits = {
   stepsPerSecond: { min: 1, max: 120 },
   t0: { min: 0.01, max: 1 },
   resample: { min: 0, max: 10 },
+  /** 2D imputation's known value (plot units; every 2D model's range lies inside). */
+  at: { min: -100, max: 100 },
 } as const;
 
 export const defaultSettings: Settings = {

@@ -139,6 +139,8 @@ export interface ToolData {
   mask: Float32Array | null;
   /** SDEdit's drawing (dim values, the model's data range), or null before one is made. */
   drawing: Float32Array | null;
+  /** The real example `src=example:k` named (one image, the model's data range), once it came. */
+  example: { k: number; image: Float32Array; heldOut: boolean } | null;
   /** The model the pictures belong to (they are dropped when another is chosen). */
   modelId: string | null;
   job: ToolJobState | null;
@@ -153,6 +155,7 @@ export const emptyToolData: ToolData = {
   knownFrom: '',
   mask: null,
   drawing: null,
+  example: null,
   modelId: null,
   job: null,
   brush: 'brush',

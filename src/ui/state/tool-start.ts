@@ -3,6 +3,7 @@
  * a run (RunStart, sent with every `start` while the tool is open), and the checks the panel shows
  * (known pixels kept, the SDEdit result against its drawing). No DOM, no engine.
  */
+import { binMasses, histogram, totalVariation } from '../../core/conditional';
 import type { RunStart } from '../../engine/protocol';
 import { chw, toByte } from '../../shared/grid-layout';
 import type { MaskPreset, Settings } from './settings';
@@ -48,6 +49,17 @@ export function presetMask(preset: MaskPreset, shape: readonly number[]): Float3
   return mask;
 }
 
+/** The k of `src=example:k` (a tool starts from real example k), or null (the current sample). */
+export function exampleIndex(src: string): number | null {
+  const match = /^example:(\d+)$/.exec(src);
+  return match ? Number(match[1]) : null;
+}
+
+/** Where a real example came from, in words (the model trained on it, or never saw it). */
+export function exampleFrom(k: number, heldOut: boolean): string {
+  return `real example ${k} (${heldOut ? 'held out from training' : 'in the training set'})`;
+}
+
 /** A fixed pseudo-random number in [0, 1) per pixel (an integer hash: no Math.random, no state). */
 function hashUnit(k: number): number {
   let h = Math.imul(k + 0x9e3779b9, 0x85ebca6b);
@@ -74,6 +86,7 @@ export function tile(images: Float32Array, samples: number, batch: number, dim: 
  */
 export function toolStart(settings: Settings, data: ToolData, dim: number): RunStart | null {
   const { tool, batch } = settings;
+  if (tool.kind === 'inpaint' && dim === 2) return lineStart(settings);
   if (data.modelId !== settings.modelId) return null;
   if (tool.kind === 'inpaint') {
     const { known, mask } = data;
@@ -94,6 +107,23 @@ export function toolStart(settings: Settings, data: ToolData, dim: number): RunS
     return { kind: 'data', data: tile(data.drawing, 1, batch, dim), t0: tool.t0, mask: null, resample: 0 };
   }
   return null;
+}
+
+/**
+ * 2D imputation (Song et al. 2021, App. I.2, one coordinate known): every particle knows the fixed
+ * coordinate (mask 1 there, 0 on the other) with the line's value; the run samples the other one,
+ * so its final particles should follow p(other | fixed = at).
+ */
+export function lineStart(settings: Settings): RunStart {
+  const { batch, tool } = settings;
+  const axis = tool.line.axis === 'x' ? 0 : 1;
+  const data = new Float32Array(batch * 2);
+  const mask = new Float32Array(batch * 2);
+  for (let b = 0; b < batch; b++) {
+    data[2 * b + axis] = tool.line.at;
+    mask[2 * b + axis] = 1;
+  }
+  return { kind: 'data', data, t0: null, mask, resample: tool.resample };
 }
 
 /**
@@ -127,4 +157,32 @@ export function compareToDrawing(x: Float32Array, reference: Float32Array): { fi
     sum += d * d;
   }
   return { finite, rms: x.length > 0 ? Math.sqrt(sum / x.length) : 0 };
+}
+
+/** Bins of the 2D imputation's histogram over the plot's range. */
+export const IMPUTE_BINS = 24;
+
+/**
+ * 2D imputation's check on a frame: how many particles kept the known coordinate exactly, the free
+ * coordinate's histogram (fractions per bin over `range`) and, for an exact mixture, the exact
+ * conditional's bin masses and the total variation distance between the two.
+ */
+export function imputeCheck(
+  x: Float32Array,
+  line: { axis: 'x' | 'y'; at: number },
+  range: readonly [number, number],
+  exact: { density: (b: number) => number } | null,
+): { onLine: number; count: number; hist: Float64Array; masses: Float64Array | null; tv: number | null } {
+  const fixed = line.axis === 'x' ? 0 : 1;
+  const count = Math.floor(x.length / 2);
+  const free = new Float64Array(count);
+  let onLine = 0;
+  const at = Math.fround(line.at);
+  for (let b = 0; b < count; b++) {
+    if (x[2 * b + fixed] === at) onLine += 1;
+    free[b] = x[2 * b + 1 - fixed];
+  }
+  const hist = histogram(free, range[0], range[1], IMPUTE_BINS);
+  const masses = exact ? binMasses(exact.density, range[0], range[1], IMPUTE_BINS) : null;
+  return { onLine, count, hist, masses, tv: masses ? totalVariation(hist, masses) : null };
 }

@@ -12,6 +12,8 @@ import {
   directions,
   limits,
   maskPresets,
+  lineAxes,
+  type LineAxis,
   scheduleKinds,
   toolKinds,
   sdeKinds,
@@ -238,6 +240,21 @@ export const urlProperties: readonly UrlProperty[] = [
     (s) => s.tool.resample,
     (s, resample: number) => ({ ...s, tool: { ...s.tool, resample } }),
     (s) => s.tool.kind !== 'inpaint' || s.tool.resample === 0,
+  ),
+  // 2D imputation (issue 13): the fixed coordinate and its value (the line dragged on the plot).
+  prop(
+    'line',
+    { type: 'choice', values: () => lineAxes },
+    (s) => s.tool.line.axis,
+    (s, axis: LineAxis) => ({ ...s, tool: { ...s.tool, line: { ...s.tool.line, axis } } }),
+    (s) => s.tool.kind !== 'inpaint' || s.tool.line.axis === 'x',
+  ),
+  prop(
+    'at',
+    { type: 'number', ...limits.at },
+    (s) => s.tool.line.at,
+    (s, at: number) => ({ ...s, tool: { ...s.tool, line: { ...s.tool.line, at } } }),
+    (s) => s.tool.kind !== 'inpaint' || s.tool.line.at === 0,
   ),
 ];
 
