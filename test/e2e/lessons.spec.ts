@@ -206,4 +206,17 @@ test.describe('lessons', () => {
     await expect(page.getByRole('region', { name: 'Update rule' })).toHaveCount(0);
     await expect(page.locator('.glossary-term')).toHaveCount(0);
   });
+  test('a link pasted while the list of lessons is open closes it and the page plays', async ({
+    page,
+    site,
+  }) => {
+    await page.goto(`${site.url}#model=ring8&steps=50`);
+    await expect(page.getByTestId('run-status')).toHaveText('paused');
+    await page.getByRole('button', { name: 'Lessons', exact: true }).click();
+    await expect(page.getByRole('dialog', { name: 'Lessons' })).toBeVisible();
+    await page.goto(`${site.url}#model=ring8&steps=50&speed=120&seed=1`);
+    await expect(page.getByRole('dialog', { name: 'Lessons' })).toBeHidden();
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await expect(page.getByTestId('run-status')).toHaveText(/playing|done/);
+  });
 });

@@ -17,6 +17,12 @@ export function LessonsButton() {
   const dialog = useRef<HTMLDialogElement>(null);
   const [entries, setEntries] = useState<LessonIndexEntry[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  // A link followed or pasted while the list is open shows what it links to: the modal list goes.
+  useEffect(() => {
+    const closeOnLink = (): void => dialog.current?.close();
+    window.addEventListener('hashchange', closeOnLink);
+    return () => window.removeEventListener('hashchange', closeOnLink);
+  }, []);
   if (!visible || player === null) return null;
   const openList = (): void => {
     dialog.current?.showModal();

@@ -511,10 +511,13 @@ function LikelihoodControls() {
   return (
     <div className="tool-body">
       <p className="note">
-        log p(x) by the instantaneous change of variables along the PF-ODE (Song et al. 2021, eq. 39). The
-        divergence of the drift is {model?.analytic ? 'exact for this mixture' : 'estimated'} with
-        Hutchinson–Skilling probes, each a finite-difference Jacobian-vector product of the network; images
-        are dequantised on the 8-bit scale and reported in bits/dim. The ± is the standard error over probes.
+        log p(x) by the instantaneous change of variables along the PF-ODE (Song et al. 2021, eq. 39).{' '}
+        {model?.analytic
+          ? 'For this mixture the divergence of the drift is computed exactly, so the probes are not used.'
+          : 'The divergence of the drift is estimated with K Hutchinson–Skilling probes, each a ' +
+            'finite-difference Jacobian-vector product of the network; the ± is the standard error over ' +
+            'probes.'}{' '}
+        Images are dequantised on the 8-bit scale and reported in bits/dim.
       </p>
       <label>
         Probes K{' '}
