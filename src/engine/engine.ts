@@ -67,6 +67,31 @@ interface Run {
   recipeVersion: number;
 }
 
+/** A run not yet playing, painting or stepping (started, or computed again on another backend). */
+function newRun(
+  runId: number,
+  request: StartRequest,
+  stepsPerSecond: number,
+  model: LoadedModel,
+  trajectory: WorkerTrajectory,
+): Run {
+  return {
+    runId,
+    request,
+    model,
+    trajectory,
+    painter: null,
+    stepsPerSecond,
+    playing: false,
+    unacked: 0,
+    wakeOnAck: null,
+    stopped: false,
+    cancels: 0,
+    stepping: false,
+    recipeVersion: 0,
+  };
+}
+
 /** A model loaded (or loading) for a backend preference, and where its files are. */
 interface ModelEntry {
   ep: EpPreference;
@@ -180,21 +205,7 @@ export class Engine {
     // asking to load it again): say where this run's model runs.
     this.emit({ type: 'backend', ...model.backend });
     const trajectory = WorkerTrajectory.create(model, request);
-    const run: Run = {
-      runId: request.runId,
-      request,
-      model,
-      trajectory,
-      painter: null,
-      stepsPerSecond: request.stepsPerSecond,
-      playing: false,
-      unacked: 0,
-      wakeOnAck: null,
-      stopped: false,
-      cancels: 0,
-      stepping: false,
-      recipeVersion: 0,
-    };
+    const run = newRun(request.runId, request, request.stepsPerSecond, model, trajectory);
     this.run = run;
     const { replay } = request;
     await this.exclusive(async () => {
@@ -844,19 +855,7 @@ export class Engine {
     const model = await this.register(modelId, baseUrl, loadModel(modelId, baseUrl, 'wasm', this.emit));
     this.emit({ type: 'ready', modelId, model: summarize(model.card) });
     const trajectory = WorkerTrajectory.create(model, old.request);
-    const run: Run = {
-      ...old,
-      model,
-      trajectory,
-      painter: null,
-      playing: false,
-      unacked: 0,
-      wakeOnAck: null,
-      stopped: false,
-      cancels: 0,
-      stepping: false,
-      recipeVersion: 0,
-    };
+    const run = newRun(old.runId, old.request, old.stepsPerSecond, model, trajectory);
     this.run = run;
     await this.exclusive(async () => {
       await trajectory.replay(
