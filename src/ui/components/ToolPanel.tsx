@@ -519,19 +519,7 @@ function LikelihoodControls() {
             'probes.'}{' '}
         Images are dequantised on the 8-bit scale and reported in bits/dim.
       </p>
-      <label>
-        Probes K{' '}
-        <input
-          aria-label="Probes K"
-          type="number"
-          min={1}
-          max={64}
-          value={probes}
-          onChange={(e) =>
-            setProbes(Math.min(64, Math.max(1, Math.round(Number(e.currentTarget.value)) || 1)))
-          }
-        />
-      </label>
+      <ProbesField label="Probes K" max={64} value={probes} onChange={setProbes} />
       <JobSource />
       <button
         type="button"
@@ -721,22 +709,7 @@ function DensityMapControls() {
           }
         />
       </label>
-      {!model?.analytic && (
-        <label>
-          {' '}
-          Map probes{' '}
-          <input
-            aria-label="Map probes"
-            type="number"
-            min={1}
-            max={16}
-            value={probes}
-            onChange={(e) =>
-              setProbes(Math.min(16, Math.max(1, Math.round(Number(e.currentTarget.value)) || 1)))
-            }
-          />
-        </label>
-      )}{' '}
+      {!model?.analytic && <ProbesField label="Map probes" max={16} value={probes} onChange={setProbes} />}{' '}
       <button
         type="button"
         disabled={running}
@@ -840,5 +813,23 @@ export function ToolPanel() {
       {kind === 'likelihood' && <LikelihoodControls />}
       {kind === 'likelihood' && !image && model !== undefined && <DensityMapControls />}
     </div>
+  );
+}
+
+/** A whole number of Hutchinson probes, 1 … max (a typed value outside is clamped). */
+function ProbesField(props: { label: string; max: number; value: number; onChange: (k: number) => void }) {
+  const { label, max, value, onChange } = props;
+  return (
+    <label>
+      {label}{' '}
+      <input
+        aria-label={label}
+        type="number"
+        min={1}
+        max={max}
+        value={value}
+        onChange={(e) => onChange(Math.min(max, Math.max(1, Math.round(Number(e.currentTarget.value)) || 1)))}
+      />
+    </label>
   );
 }
