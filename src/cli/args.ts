@@ -5,6 +5,7 @@
  */
 import { NOISE_KEYINGS, type NoiseKeying } from '../core/sampling-loop';
 import type { ParamValue, ScheduleKind, SdeKind } from '../core/types';
+import { MAX_FLOW_LINES } from '../core/flow-map';
 
 /** A mistake in the command line: printed as one line, exit status 2. */
 export class UsageError extends Error {
@@ -87,7 +88,9 @@ export const USAGE = `usage: npm run sample -- --model <id|card.json> --sampler 
 
 export const ENCODE_USAGE = `usage: npm run encode -- --model <id|card.json> --in IN.json|IN.png --out LAT.json
   [--sampler ode_rk45|ode_heun] [--steps N] [--schedule uniform|karras|logsnr] [--sde vp|subvp|ve]
-  [--param rtol=1e-5 --param atol=1e-5] [--class K|all] [--guidance W]`;
+  [--param rtol=1e-5 --param atol=1e-5] [--class K|all] [--guidance W]
+  [--slerp F]   F latents along the slerp from the first input's latent to the second's
+       npm run encode -- --model <2D id> --grid N --out FLOW.json   (flow map: N + N grid lines)`;
 
 export const LIKELIHOOD_USAGE = `usage: npm run likelihood -- --model <id|card.json> --in IN.json|IN.png --out OUT.json
   [--probes K] [--probe rademacher|gaussian|basis] [--seed S] [--sde vp|subvp|ve]
@@ -115,7 +118,12 @@ const SAMPLE_FLAGS = {
   ],
   bool: ['denoise-final', 'progress', 'help'],
 };
-const ENCODE_FLAGS = { value: [...COMMON_VALUE_FLAGS, 'in', 'sampler', 'steps', 'schedule'], bool: ['help'] };
+const ENCODE_FLAGS = {
+  value: [...COMMON_VALUE_FLAGS, 'in', 'sampler', 'steps', 'schedule', 'grid', 'slerp'],
+  bool: ['help'],
+};
+/** Most frames of `npm run encode -- --slerp F`. */
+export const MAX_SLERP_FRAMES = 64;
 const LIKELIHOOD_FLAGS = {
   value: [...COMMON_VALUE_FLAGS, 'in', 'probes', 'probe', 'seed', 'grid'],
   bool: ['progress', 'help'],
@@ -197,6 +205,21 @@ function inputOrGrid(flags: Map<string, string[]>): { input: string; grid: numbe
     return { input: required(flags, 'in', 'the data to score, .json or .png'), grid: null };
   if (single(flags, 'in') !== undefined) throw new UsageError('give --in or --grid, not both');
   return { input: '', grid: intIn('grid', grid, 2, 128) };
+}
+
+function encodeInput(flags: Map<string, string[]>): {
+  input: string;
+  grid: number | null;
+  slerp: number | null;
+} {
+  const grid = single(flags, 'grid');
+  const slerpFlag = single(flags, 'slerp');
+  const slerp = slerpFlag === undefined ? null : intIn('slerp', slerpFlag, 2, MAX_SLERP_FRAMES);
+  if (grid === undefined)
+    return { input: required(flags, 'in', 'the data to encode, .json or .png'), grid: null, slerp };
+  if (single(flags, 'in') !== undefined) throw new UsageError('give --in or --grid, not both');
+  if (slerp !== null) throw new UsageError('--slerp interpolates between two inputs: give --in, not --grid');
+  return { input: '', grid: intIn('grid', grid, 2, MAX_FLOW_LINES), slerp: null };
 }
 
 function required(flags: Map<string, string[]>, name: string, hint: string): string {
@@ -330,7 +353,12 @@ export function parseSampleArgs(argv: readonly string[]): SampleArgs | 'help' {
 export type EncodeMethod = 'ode_rk45' | 'ode_heun';
 
 export interface EncodeArgs extends ReturnType<typeof commonArgs> {
+  /** The data to encode; empty with --grid. */
   input: string;
+  /** A 2D flow map: grid lines per direction over the card's range instead of --in, or null. */
+  grid: number | null;
+  /** Frames of a latent interpolation between the first two inputs, or null. */
+  slerp: number | null;
   sampler: EncodeMethod;
   steps: number;
   schedule: ScheduleKind;
@@ -342,7 +370,7 @@ export function parseEncodeArgs(argv: readonly string[]): EncodeArgs | 'help' {
   if (flags.has('help')) return 'help';
   return {
     ...commonArgs(flags),
-    input: required(flags, 'in', 'the data to encode, .json or .png'),
+    ...encodeInput(flags),
     sampler: oneOf('sampler', single(flags, 'sampler') ?? 'ode_rk45', ['ode_rk45', 'ode_heun'] as const),
     steps: intIn('steps', single(flags, 'steps') ?? '100', 1, MAX_STEPS),
     schedule: oneOf('schedule', single(flags, 'schedule') ?? 'uniform', SCHEDULES),

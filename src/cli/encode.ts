@@ -5,9 +5,16 @@
  * -- --model M --latents LAT.json --sampler ode_rk45` decodes it. RK45 runs at rtol = atol = 1e-5
  * unless `--param rtol=… --param atol=…` say otherwise; Heun takes the grid of `--steps` and
  * `--schedule`, which decoding with ode_heun should repeat.
+ *
+ * - `--slerp F`: the samples are F latents along the slerp from the first input's latent to the
+ *   second's (`slerp: {frames, from: 0, to: 1}` in the record); decoding them is the interpolation.
+ * - `--grid N` (2D models): the inputs are the flow map's grid (core/flow-map.ts), N vertical then N
+ *   horizontal lines of 4(N − 1) + 1 points over the card's range (`grid: {lines, perLine, bounds}`
+ *   and `points`, the grid itself, in the record); decoding returns the grid.
  */
 import { writeFileSync } from 'node:fs';
-import { encode, type EncodeSolver } from '../core/encode';
+import { encode, slerp, type EncodeSolver } from '../core/encode';
+import { flowGrid } from '../core/flow-map';
 import { cpuField } from '../core/field-cpu';
 import { makeSde } from '../core/sde';
 import { ENCODE_USAGE, parseEncodeArgs, UsageError, type EncodeArgs } from './args';
@@ -45,27 +52,49 @@ export async function encodeFile(args: EncodeArgs): Promise<{ count: number; nfe
   const { card } = loaded;
   const sde = resolveSde(card, args);
   const solver = solverOf(args);
-  const inputs = readInputs(args.input, card, '--in');
+  const layout = args.grid === null ? null : { lines: args.grid, perLine: 4 * (args.grid - 1) + 1 };
+  let inputs: Float32Array[];
+  if (layout === null) inputs = readInputs(args.input, card, '--in');
+  else if (card.task !== 'points') {
+    throw new UsageError(`--grid makes a 2D flow map, and "${card.id}" is an image model: use --in instead.`);
+  } else {
+    const grid = flowGrid(card.range, layout);
+    inputs = Array.from({ length: grid.length / 2 }, (_, k) => grid.slice(2 * k, 2 * k + 2));
+  }
   const count = inputs.length;
+  if (args.slerp !== null && count < 2) {
+    throw new UsageError(
+      `--slerp interpolates between the first two inputs, and ${args.input} has ${count}.`,
+    );
+  }
   const labels = resolveLabels(card, { ...args, n: count });
+  if (args.slerp !== null && labels && labels[0] !== labels[1]) {
+    throw new UsageError('--slerp between inputs of two classes: give one --class, or none.');
+  }
   const denoiser = await makeDenoiser(loaded, labels, args.guidance);
   const field = cpuField(count, denoiser.dim);
   const data = new Float32Array(count * denoiser.dim);
   inputs.forEach((x, k) => data.set(x, k * denoiser.dim));
   const { latent, nfe } = await encode(field, denoiser, data, sde, solver);
   const dim = denoiser.dim;
+  let samples = inputs.map((_, k) => latent.subarray(k * dim, (k + 1) * dim));
+  if (args.slerp !== null) samples = slerp(samples[0], samples[1], args.slerp);
   const record = {
     model: card.id,
     sde: sde.kind,
     eps: makeSde(sde).tEnd,
-    shape: [count, ...card.shape],
-    samples: inputs.map((_, k) => Array.from(latent.subarray(k * dim, (k + 1) * dim), compact)),
+    shape: [samples.length, ...card.shape],
+    samples: samples.map((z) => Array.from(z, compact)),
     nfe,
     sampler: args.sampler,
-    ...(labels ? { labels } : {}),
+    ...(labels ? { labels: args.slerp === null ? labels : samples.map(() => labels[0]) } : {}),
+    ...(args.slerp !== null ? { slerp: { frames: args.slerp, from: 0, to: 1 } } : {}),
+    ...(layout !== null
+      ? { grid: { ...layout, bounds: card.range }, points: inputs.map((p) => Array.from(p, compact)) }
+      : {}),
   };
   writeFileSync(args.out, JSON.stringify(record) + '\n');
-  return { count, nfe, seconds: (performance.now() - started) / 1000 };
+  return { count: samples.length, nfe, seconds: (performance.now() - started) / 1000 };
 }
 
 export const encodeCommand: Command<EncodeArgs> = {

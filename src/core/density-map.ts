@@ -12,8 +12,10 @@
  * The ODE map is the model's own density at t = ε, so on an exact mixture it must match the closed
  * form up to the solver's tolerance (and the prior's mismatch at σmax): test/core/density-map.test.ts.
  */
+import type { FieldAndDenoiser } from './encode';
 import { cpuField } from './field-cpu';
 import { marginalLogDensity } from './forward';
+import type { DivergenceMethod } from './hutchinson';
 import { exactDivergence, logLikelihood, probeDivergence, type ProbeOptions } from './likelihood';
 import { MixtureDenoiser } from './mixture';
 import type { FlowSolver } from './pf-ode';
@@ -66,7 +68,7 @@ function checkGrid(denoiser: { dim: number }, cells: number): void {
   }
 }
 
-/** log p_ε on the grid by the PF-ODE: one solve with every cell centre a sample. */
+/** log p_ε on the grid by the PF-ODE on the CPU: one solve with every cell centre a sample. */
 export async function odeLogDensityMap(
   denoiser: Denoiser,
   bounds: readonly [number, number],
@@ -77,13 +79,35 @@ export async function odeLogDensityMap(
   const n = cells * cells;
   const field = cpuField(n, 2);
   const mixture = options.mixture ?? (denoiser instanceof MixtureDenoiser ? denoiser : null);
-  const exact = mixture !== null;
-  const divergence = exact
-    ? exactDivergence(mixture, n)
-    : probeDivergence(field, denoiser, options.probes ?? { kind: 'rademacher', count: 1, seed: 0 });
-  const result = await logLikelihood(field, denoiser, mapPoints(bounds, cells), divergence, {
+  const exact = mixture ? exactDivergence(mixture, n) : undefined;
+  return odeLogDensityMapOn({ field, denoiser }, bounds, cells, { ...options, exact });
+}
+
+/**
+ * The same on any field of batch cells² (CPU arrays or GPU buffers), with Hutchinson probes unless
+ * `exact` gives the divergence in closed form (an exact mixture). The field is collected after every step of the solve: it must hold no run.
+ */
+export async function odeLogDensityMapOn<V>(
+  on: FieldAndDenoiser<V>,
+  bounds: readonly [number, number],
+  cells: number,
+  options: Omit<OdeMapOptions, 'mixture'> & { exact?: DivergenceMethod<V> },
+): Promise<DensityMap> {
+  const { field, denoiser } = on;
+  checkGrid(denoiser, cells);
+  if (field.batch !== cells * cells) {
+    throw new Error(
+      `A map of ${cells}² cells needs a field of ${cells * cells} samples, not ${field.batch}.`,
+    );
+  }
+  const divergence =
+    options.exact ??
+    probeDivergence(field, denoiser, options.probes ?? { kind: 'rademacher', count: 1, seed: 0 });
+  const x = field.upload(mapPoints(bounds, cells));
+  const result = await logLikelihood(field, denoiser, x, divergence, {
     sde: options.sde,
     solver: options.solver,
+    retain: () => [x],
   });
   return {
     bounds: [bounds[0], bounds[1]],
@@ -91,7 +115,7 @@ export async function odeLogDensityMap(
     logp: result.logp,
     stdErr: result.stdErr,
     nfe: result.nfe,
-    exact,
+    exact: options.exact !== undefined,
   };
 }
 

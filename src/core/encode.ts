@@ -132,3 +132,118 @@ export function slerp(a: ArrayLike<number>, b: ArrayLike<number>, frames = 8): F
     return Float32Array.from(a, (v, e) => wa * v + wb * b[e]);
   });
 }
+
+/** A vector field and a denoiser on it: where a job's vectors live (CPU arrays or GPU buffers). */
+export interface FieldAndDenoiser<V> {
+  field: Field<V>;
+  denoiser: Denoiser<V>;
+}
+
+export interface RoundTripOptions {
+  sde: SdeConfig;
+  encoder: EncodeSolver;
+  /** The ODE sampler that decodes (its `sde` is the encoder's). */
+  decoder: Omit<DecodeOptions, 'sde'>;
+  /** Told when decoding starts (after the latents are read back), e.g. for progress. */
+  onDecode?: () => void;
+}
+
+export interface RoundTrip {
+  /** The latents (unit prior variance), read back: batch × dim. */
+  latent: Float32Array;
+  /** decode(encode(x)), read back. */
+  decoded: Float32Array;
+  /** RMSE and largest absolute error of decoded against x. */
+  rmse: number;
+  maxError: number;
+  nfeEncode: number;
+  nfeDecode: number;
+}
+
+/** The RMSE and the largest absolute difference of two equally long arrays. */
+export function errorOf(a: ArrayLike<number>, b: ArrayLike<number>): { rmse: number; maxError: number } {
+  let sum = 0;
+  let max = 0;
+  for (let e = 0; e < a.length; e++) {
+    const d = Math.abs(a[e] - b[e]);
+    sum += d * d;
+    max = Math.max(max, d);
+  }
+  return { rmse: Math.sqrt(sum / Math.max(1, a.length)), maxError: max };
+}
+
+/**
+ * x (batch × dim on the CPU) encoded and decoded again on `on`'s field: the latents and the
+ * decoded points read back, and the round trip's error. The encoder collects the field after every
+ * step (a GPU field would otherwise keep every stage's buffers), so the field must not hold a run.
+ */
+export async function roundTrip<V>(
+  on: FieldAndDenoiser<V>,
+  x: Float32Array,
+  options: RoundTripOptions,
+): Promise<RoundTrip> {
+  const { field, denoiser } = on;
+  const enc = await encode(field, denoiser, field.upload(x), options.sde, options.encoder, {
+    retain: () => [],
+  });
+  const latent = Float32Array.from(await field.read(enc.latent));
+  options.onDecode?.();
+  const dec = await decode(field, denoiser, enc.latent, { ...options.decoder, sde: options.sde });
+  const decoded = Float32Array.from(await field.read(dec.xTilde));
+  return { latent, decoded, ...errorOf(decoded, x), nfeEncode: enc.nfe, nfeDecode: dec.nfe };
+}
+
+export interface Interpolation {
+  /** frames × dim: decode(slerp(z_a, z_b)) from a to b inclusive. */
+  images: Float32Array;
+  /** The latents of a and b (unit prior variance). */
+  ends: [Float32Array, Float32Array];
+  /** The larger RMSE of the first frame against a and the last against b (their round trips). */
+  endError: number;
+  nfeEncode: number;
+  nfeDecode: number;
+}
+
+/**
+ * Latent interpolation (Song et al. 2021, §4.3 and Fig. 3): a and b encoded together (`pair`, a
+ * field of batch 2), their latents joined by `slerp` in `frames` steps, and every frame decoded at
+ * once (`strip`, a field of batch `frames`). Because the flow is a bijection the end frames are a
+ * and b again, up to the solvers' tolerance; the middle frames are the model's own images, not
+ * blends of pixels.
+ */
+export async function interpolate<V, W>(
+  pair: FieldAndDenoiser<V>,
+  strip: FieldAndDenoiser<W>,
+  a: Float32Array,
+  b: Float32Array,
+  options: RoundTripOptions,
+): Promise<Interpolation> {
+  const dim = pair.field.dim;
+  if (a.length !== dim || b.length !== dim) {
+    throw new Error(`Interpolation needs two samples of ${dim} values (got ${a.length} and ${b.length}).`);
+  }
+  if (pair.field.batch !== 2) throw new Error(`Interpolation encodes a pair, not ${pair.field.batch}.`);
+  const both = new Float32Array(2 * dim);
+  both.set(a);
+  both.set(b, dim);
+  const { field, denoiser } = pair;
+  const enc = await encode(field, denoiser, field.upload(both), options.sde, options.encoder, {
+    retain: () => [],
+  });
+  const latents = Float32Array.from(await field.read(enc.latent));
+  const ends: [Float32Array, Float32Array] = [latents.slice(0, dim), latents.slice(dim)];
+  const frames = strip.field.batch;
+  const path = new Float32Array(frames * dim);
+  slerp(ends[0], ends[1], frames).forEach((z, f) => path.set(z, f * dim));
+  options.onDecode?.();
+  const dec = await decode(strip.field, strip.denoiser, strip.field.upload(path), {
+    ...options.decoder,
+    sde: options.sde,
+  });
+  const images = Float32Array.from(await strip.field.read(dec.xTilde));
+  const endError = Math.max(
+    errorOf(images.subarray(0, dim), a).rmse,
+    errorOf(images.subarray((frames - 1) * dim), b).rmse,
+  );
+  return { images, ends, endError, nfeEncode: enc.nfe, nfeDecode: dec.nfe };
+}

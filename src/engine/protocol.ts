@@ -5,6 +5,7 @@
  */
 import type { NoiseKeying } from '../core/sampling-loop';
 import type { Params, ScheduleKind, SdeConfig, StepTrace } from '../core/types';
+import { MAX_FLOW_LINES, MAX_FLOW_POINTS_PER_LINE } from '../core/flow-map';
 
 /** Which execution provider to use; 'auto' tries WebGPU and falls back to WASM. */
 export type EpPreference = 'auto' | 'webgpu' | 'wasm';
@@ -106,11 +107,35 @@ export type RunStart =
  * several t₀ from the same noise.
  */
 export type ToolJob =
-  | { kind: 'roundTrip'; data: Float32Array }
-  | { kind: 'likelihood'; data: Float32Array; probes: number }
+  | { kind: 'roundTrip'; data: Float32Array; tolerance?: number }
+  | { kind: 'likelihood'; data: Float32Array; probes: number; tolerance?: number }
   | { kind: 'sdeditStrip'; data: Float32Array; t0s: number[] }
   /** 2D models: log p_ε on a cells × cells grid over the card's range (core's density-map.ts). */
-  | { kind: 'likelihoodMap'; cells: number; probes: number };
+  | { kind: 'likelihoodMap'; cells: number; probes: number; tolerance?: number }
+  /**
+   * Latent interpolation: the two ends encoded, their latents joined by slerp in `frames` steps and
+   * decoded (core's encode.ts `interpolate`). An end is a sample of the page's or real example k.
+   */
+  | { kind: 'interpolate'; from: InterpolationEnd; to: InterpolationEnd; frames: number; tolerance?: number }
+  /**
+   * 2D models: the flow map, a grid of lines over the card's range (core's flow-map.ts) and the
+   * given `points` (the current samples, maybe none) encoded and decoded together.
+   */
+  | { kind: 'flowMap'; lines: number; perLine: number; points: Float32Array; tolerance?: number };
+
+/**
+ * The ODE jobs (all but the SDEdit strip) take an optional `tolerance`: rtol = atol of their RK45
+ * solves, from MIN_JOB_TOLERANCE to MAX_JOB_TOLERANCE; the page's default is tool-jobs.ts's
+ * PAGE_TOLERANCE.
+ */
+export const MIN_JOB_TOLERANCE = 1e-6;
+export const MAX_JOB_TOLERANCE = 1e-1;
+
+/** One end of a latent interpolation: values the page holds, or an image model's real example. */
+export type InterpolationEnd = { data: Float32Array } | { example: number };
+
+/** Frames of a latent interpolation in the page (the issue's strip has 8). */
+export const MAX_INTERPOLATION_FRAMES = 16;
 
 /** Cells per side of a 2D log-density map in the page (each cell one sample of one ODE solve). */
 export const MAX_MAP_CELLS = 48;
@@ -124,6 +149,10 @@ export type ToolResult =
       nfeEncode: number;
       nfeDecode: number;
       decoded: Float32Array;
+      /** The latents (unit prior variance). */
+      latent: Float32Array;
+      /** Where the job ran: GPU-resident (beside a GPU-resident run) or on the CPU path. */
+      onGpu: boolean;
     }
   | {
       kind: 'likelihood';
@@ -138,6 +167,7 @@ export type ToolResult =
       probes: number;
       exact: boolean;
       tolerance: number;
+      onGpu: boolean;
     }
   /** onGpu: the strip ran GPU-resident (beside a GPU-resident run). */
   | { kind: 'sdeditStrip'; t0s: number[]; images: Float32Array; nfe: number; onGpu: boolean }
@@ -155,6 +185,35 @@ export type ToolResult =
       /** 0 for the exact divergence of a mixture. */
       probes: number;
       tolerance: number;
+      onGpu: boolean;
+    }
+  | {
+      kind: 'interpolate';
+      /** frames × dim, from the first end to the second. */
+      images: Float32Array;
+      /** The larger RMSE of the end frames against the ends (their round trips). */
+      endError: number;
+      /** The two ends themselves (2 × dim), for a blend of their pixels beside the path. */
+      ends: Float32Array;
+      nfeEncode: number;
+      nfeDecode: number;
+      onGpu: boolean;
+    }
+  | {
+      kind: 'flowMap';
+      lines: number;
+      perLine: number;
+      /** The grid's points, then `points`; their latents (unit prior variance); their decoding. */
+      grid: Float32Array;
+      latent: Float32Array;
+      decoded: Float32Array;
+      /** The number of the job's `points` after the grid's. */
+      extra: number;
+      rmse: number;
+      maxError: number;
+      nfeEncode: number;
+      nfeDecode: number;
+      onGpu: boolean;
     };
 
 // ---- faults (issue 16): deterministic replay ----
@@ -504,7 +563,17 @@ function isRunStart(v: unknown): v is RunStart {
 
 const MAX_PROBES = 64;
 
+const isEnd = (v: unknown): v is InterpolationEnd =>
+  isObject(v) && (isFloats(v.data) || (isInt(v.example) && v.example >= 0));
+
 function isToolJob(v: unknown): v is ToolJob {
+  if (!isObject(v)) return false;
+  const tolerance = v.tolerance;
+  if (
+    tolerance !== undefined &&
+    !(isNum(tolerance) && tolerance >= MIN_JOB_TOLERANCE && tolerance <= MAX_JOB_TOLERANCE)
+  )
+    return false;
   if (isObject(v) && v.kind === 'likelihoodMap') {
     return (
       isInt(v.cells) &&
@@ -513,6 +582,22 @@ function isToolJob(v: unknown): v is ToolJob {
       isInt(v.probes) &&
       v.probes >= 1 &&
       v.probes <= MAX_PROBES
+    );
+  }
+  if (isObject(v) && v.kind === 'interpolate') {
+    return (
+      isEnd(v.from) && isEnd(v.to) && isInt(v.frames) && v.frames >= 2 && v.frames <= MAX_INTERPOLATION_FRAMES
+    );
+  }
+  if (isObject(v) && v.kind === 'flowMap') {
+    return (
+      isInt(v.lines) &&
+      v.lines >= 2 &&
+      v.lines <= MAX_FLOW_LINES &&
+      isInt(v.perLine) &&
+      v.perLine >= 2 &&
+      v.perLine <= MAX_FLOW_POINTS_PER_LINE &&
+      isFloats(v.points)
     );
   }
   if (!isObject(v) || !isFloats(v.data)) return false;

@@ -14,6 +14,7 @@ import { connectEngine } from '../helpers/engine-connection';
 import { startRequest } from '../helpers/start-request';
 
 const FIXTURES = new URL('/test/fixtures/', location.href).href;
+const MODELS = new URL('/models/', location.href).href;
 const open: EngineClient[] = [];
 afterAll(() => open.splice(0).forEach((c) => c.dispose()));
 
@@ -113,6 +114,116 @@ describe('controllable generation in the engine', () => {
     let maxDiff = 0;
     gpu.forEach((v, e) => (maxDiff = Math.max(maxDiff, Math.abs(v - cpu[e]))));
     expect(maxDiff).toBeLessThanOrEqual(1e-4);
+  });
+
+  // Encode/decode, interpolation, the likelihood and the 2D flow map beside a GPU-resident run run on
+  // GPU buffers of their own; beside a CPU-path run on the CPU. The adaptive solver may take other
+  // steps on the two paths (float32 rounding differs), so they agree to its tolerance, not to 1e-6.
+  // A loose tolerance keeps SwiftShader's slow network calls few (the page's default is 1e-4).
+  const tolerance = 1e-3;
+  it('encode/decode, interpolation and the likelihood run GPU-resident beside a GPU-resident run', async () => {
+    const c = await ready('webgpu');
+    const jobs = [
+      { kind: 'roundTrip' as const, data: known, tolerance },
+      { kind: 'likelihood' as const, data: known, probes: 2, tolerance },
+      {
+        kind: 'interpolate' as const,
+        from: { data: known.slice(0, dim) },
+        to: { data: known.slice(dim) },
+        frames: 4,
+        tolerance,
+      },
+    ];
+    const results: Record<string, Record<string, unknown>>[] = [];
+    for (const [k, residency] of (['gpu', 'cpu'] as const).entries()) {
+      const runId = 40 + k;
+      c.client.send(startRequest(runId, { sampler: 'euler_maruyama', steps: 6, residency }));
+      await c.next((e) => e.type === 'frame' && e.runId === runId);
+      const byKind: Record<string, Record<string, unknown>> = {};
+      for (const [j, job] of jobs.entries()) {
+        const jobId = 40 + 10 * k + j;
+        c.client.send({ type: 'toolJob', runId, jobId, job });
+        const done = await c.next((e) => e.type === 'toolDone' && e.jobId === jobId);
+        expect(done).toMatchObject({ error: null, result: { kind: job.kind, onGpu: residency === 'gpu' } });
+        byKind[job.kind] = (done as { result: Record<string, unknown> }).result;
+      }
+      results.push(byKind);
+    }
+    const [gpu, cpu] = results;
+    const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+      Math.max(...Array.from(a, (v, e) => Math.abs(v - b[e])));
+    const trip = (r: Record<string, unknown>) =>
+      r as { latent: Float32Array; decoded: Float32Array; maxError: number };
+    // The tiny network is random, so its round trip is only as good as its flow's conditioning:
+    // the two paths must agree, not reach a bound of their own.
+    expect(Math.abs(trip(gpu.roundTrip).maxError - trip(cpu.roundTrip).maxError)).toBeLessThan(1e-2);
+    expect(maxDiff(trip(gpu.roundTrip).latent, trip(cpu.roundTrip).latent)).toBeLessThan(1e-2);
+    expect(maxDiff(trip(gpu.roundTrip).decoded, trip(cpu.roundTrip).decoded)).toBeLessThan(1e-2);
+    const nll = (r: Record<string, unknown>) => (r as { nll: number[] }).nll;
+    expect(nll(gpu.likelihood).every(Number.isFinite)).toBe(true);
+    expect(maxDiff(nll(gpu.likelihood), nll(cpu.likelihood))).toBeLessThan(0.05);
+    const strip = (r: Record<string, unknown>) => r as { images: Float32Array; endError: number };
+    expect(strip(gpu.interpolate).images).toHaveLength(4 * dim);
+    expect(Number.isFinite(strip(gpu.interpolate).endError)).toBe(true);
+    expect(maxDiff(strip(gpu.interpolate).images, strip(cpu.interpolate).images)).toBeLessThan(1e-2);
+  });
+
+  // On SwiftShader a GPU-resident solve of the learned toy costs about 0.1 s per network call, so
+  // the grid is the smallest there is and the tolerance loose: this checks where the jobs run and
+  // what they return; the arithmetic on GPU buffers is checked in test/gpu/controllable.test.ts.
+  it("a 2D model's flow map and log-density map run GPU-resident beside a GPU-resident run", async () => {
+    const loose = 0.1;
+    const c = connectEngine('webgpu');
+    open.push(c.client);
+    c.client.send({ type: 'loadModel', modelId: 'toy_two_moons', baseUrl: MODELS });
+    const ready2d = await c.next(
+      (e) => (e.type === 'ready' || e.type === 'error') && e.modelId === 'toy_two_moons',
+    );
+    expect(ready2d.type).toBe('ready');
+    const model = {
+      model: 'toy_two_moons',
+      classLabel: null,
+      sampler: 'euler_maruyama',
+      params: {},
+      steps: 6,
+    };
+    const points = Float32Array.from([0.5, 0.25, -0.8, 0.6]);
+    const results: { flow: Record<string, unknown>; map: Record<string, unknown> }[] = [];
+    // (Its accuracy at a loose tolerance is not the point here.)
+    for (const [k, residency] of (['gpu', 'cpu'] as const).entries()) {
+      const runId = 60 + k;
+      c.client.send(startRequest(runId, { ...model, residency }));
+      await c.next((e) => e.type === 'frame' && e.runId === runId);
+      const flowJob = { kind: 'flowMap' as const, lines: 2, perLine: 3, points, tolerance: loose };
+      c.client.send({ type: 'toolJob', runId, jobId: 60 + 2 * k, job: flowJob });
+      const flow = await c.next((e) => e.type === 'toolDone' && e.jobId === 60 + 2 * k);
+      expect(flow).toMatchObject({
+        error: null,
+        result: { kind: 'flowMap', lines: 2, perLine: 3, extra: 2, onGpu: residency === 'gpu' },
+      });
+      const mapJob = { kind: 'likelihoodMap' as const, cells: 2, probes: 1, tolerance: loose };
+      c.client.send({ type: 'toolJob', runId, jobId: 61 + 2 * k, job: mapJob });
+      const map = await c.next((e) => e.type === 'toolDone' && e.jobId === 61 + 2 * k);
+      expect(map).toMatchObject({
+        error: null,
+        result: { kind: 'likelihoodMap', onGpu: residency === 'gpu' },
+      });
+      results.push({
+        flow: (flow as { result: Record<string, unknown> }).result,
+        map: (map as { result: Record<string, unknown> }).result,
+      });
+    }
+    const [gpu, cpu] = results;
+    const grid = gpu.flow.grid as Float32Array;
+    expect(grid).toHaveLength(2 * 2 * 3 * 2 + 4);
+    expect(Array.from(grid.subarray(grid.length - 4))).toEqual(Array.from(points));
+    for (const r of [gpu.flow, cpu.flow]) {
+      expect((r.latent as Float32Array).every(Number.isFinite)).toBe(true);
+      expect((r.decoded as Float32Array).every(Number.isFinite)).toBe(true);
+    }
+    const logp = [gpu.map.logp, cpu.map.logp] as number[][];
+    expect(logp[0]).toHaveLength(4);
+    expect(logp.flat().every(Number.isFinite)).toBe(true);
   });
 
   it('SDEdit starts at σ(t₀) and takes the grid points below it', async () => {

@@ -142,6 +142,43 @@ test.describe('controllable generation', () => {
     );
   });
 
+  test('latent interpolation between two samples: a strip of 8 decoded frames beside the pixel blend', async ({
+    page,
+    site,
+  }) => {
+    await page.goto(`${site.url}#model=tiny&steps=6&seed=7&batch=2&sampler=ddim&tool=encode`);
+    await waitForFirstFrame(page);
+    await runToEnd(page);
+    await expect(page.getByLabel('Interpolation ends')).toHaveValue('sample');
+    await page.getByRole('button', { name: 'Interpolate (8 frames)' }).click();
+    const strip = page.getByTestId('interpolation-strip');
+    await expect(strip).toBeVisible({ timeout: 60_000 });
+    await expect(strip.locator('canvas')).toHaveCount(8);
+    await expect(page.getByTestId('pixel-blend-strip').locator('canvas')).toHaveCount(8);
+    await expect(page.getByTestId('interpolation')).toContainText(
+      /The end frames are the two inputs again up to an RMSE of \d\.\d+e[-+]\d+.*NFE \d+ to encode the pair/,
+    );
+  });
+
+  test('2D: the flow map carries a grid to the latent space and back', async ({ page, site }) => {
+    await page.goto(`${site.url}#v=2&model=ring8&steps=20&seed=3&batch=16&tool=encode`);
+    await waitForFirstFrame(page);
+    await page.getByLabel('Lines per direction').fill('5');
+    await page.getByRole('button', { name: 'Carry the grid through the flow' }).click();
+    const map = page.getByTestId('flow-map');
+    await expect(map).toBeVisible({ timeout: 60_000 });
+    await expect(map.getByRole('img', { name: 'Latent (t = 1)' })).toBeVisible();
+    const decoded = map.getByRole('img', { name: 'Data (t = ε): red points did not come back' });
+    // Ten lines of the grid.
+    await expect(decoded.locator('polyline')).toHaveCount(10);
+    await expect(map).toContainText('10 lines of 17 points and 16 samples');
+    const back = Number(await page.getByTestId('flow-back').textContent());
+    console.info(`ring8 flow map, 5 + 5 lines: ${back} of 186 points back within 1e-2`);
+    // The 16 samples and the grid where the data lives come back; the empty centre does not.
+    expect(back).toBeGreaterThan(93);
+    expect(back).toBeLessThan(186);
+  });
+
   test('2D: drag the line x = c, play: every particle keeps x = c and y follows p(y | x = c)', async ({
     page,
     site,

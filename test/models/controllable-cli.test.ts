@@ -175,6 +175,59 @@ describe('encode, decode and likelihood on ring8', () => {
     ).rejects.toThrow(/encoded by model "ring8", not "anisotropic3"/);
   });
 
+  it('--slerp F writes F latents from the first input to the second; decoding returns both ends', async () => {
+    const [ends, path8] = [path('ends.json'), path('slerp.json')];
+    await encodeFile(encodeArgs(['--model', 'ring8', '--in', pointsFile, '--out', ends]));
+    await encodeFile(encodeArgs(['--model', 'ring8', '--in', pointsFile, '--slerp', '8', '--out', path8]));
+    const [z, frames] = [read(ends).samples, read(path8)];
+    expect(frames).toMatchObject({ shape: [8, 2], slerp: { frames: 8, from: 0, to: 1 } });
+    frames.samples[0].forEach((v, j) => expect(v).toBeCloseTo(z[0][j], 5));
+    frames.samples[7].forEach((v, j) => expect(v).toBeCloseTo(z[1][j], 5));
+    const decoded = path('slerp-decoded.json');
+    const tight = ['--param', 'rtol=1e-5', '--param', 'atol=1e-5'];
+    await sample(
+      sampleArgs([
+        '--model',
+        'ring8',
+        '--latents',
+        path8,
+        '--sampler',
+        'ode_rk45',
+        ...tight,
+        '--out',
+        decoded,
+      ]),
+    );
+    const [input, out] = [read(pointsFile).samples, read(decoded).samples];
+    expect(out).toHaveLength(8);
+    out[0].forEach((v, j) => expect(Math.abs(v - input[0][j])).toBeLessThan(1e-3));
+    out[7].forEach((v, j) => expect(Math.abs(v - input[1][j])).toBeLessThan(1e-3));
+    expect(() =>
+      parseEncodeArgs(['--model', 'ring8', '--grid', '3', '--slerp', '4', '--out', path('no.json')]),
+    ).toThrow(/--slerp interpolates between two inputs/);
+  });
+
+  it('--grid N encodes the flow map: N + N lines of 4(N − 1) + 1 points and their latents', async () => {
+    const flow = path('flow.json');
+    await encodeFile(encodeArgs(['--model', 'ring8', '--grid', '3', '--out', flow]));
+    const record = read(flow);
+    expect(record).toMatchObject({ shape: [54, 2], grid: { lines: 3, perLine: 9, bounds: [-3, 3] } });
+    const points = record.points as number[][];
+    expect(points).toHaveLength(54);
+    // Line 1 is the vertical line x = 0 from y = −3 to 3; the corner (−3, −3) starts line 0.
+    expect(points[9]).toEqual([0, -3]);
+    expect(points[17]).toEqual([0, 3]);
+    expect(points[0]).toEqual([-3, -3]);
+    // By symmetry, ring8's flow keeps the axes: (0, y) encodes to (0, z) with z of y's sign.
+    for (const k of [10, 12, 14, 16]) {
+      expect(Math.abs(record.samples[k][0])).toBeLessThan(1e-6);
+      expect(Math.sign(record.samples[k][1])).toBe(Math.sign(points[k][1]));
+    }
+    const refused = run('src/cli/encode.ts', ['--model', 'mnist', '--grid', '3', '--out', path('f.json')]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--grid makes a 2D flow map, and "mnist" is an image model/);
+  });
+
   it('gives −log p of each point, exact divergence, within 0.02 nats of the closed form', async () => {
     const record = await likelihoodFile(
       likelihoodArgs(['--model', 'ring8', '--in', pointsFile, '--out', path('ll.json')]),

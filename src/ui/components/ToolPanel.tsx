@@ -4,7 +4,8 @@
  *   x_t view (InpaintOverlay); Play fills the rest, by replacement (Song et al. 2021, App. I.2);
  * - SDEdit: a drawing at the model's resolution; the reverse process starts from it noised to t₀
  *   (Meng et al. 2022), with a strip of results at t₀ = 0.2 … 0.8 from the same noise;
- * - Encode/decode: the round trip through the probability-flow ODE, its error and NFE;
+ * - Encode/decode: the round trip through the probability-flow ODE, its error and NFE, latent
+ *   interpolation (images) and the flow map (2D), in EncodeTools.tsx;
  * - Likelihood: bits/dim (images) or −log p (points) by the PF-ODE, ± over Hutchinson probes.
  */
 import { useId, useLayoutEffect, useRef, useState, type ChangeEvent } from 'react';
@@ -20,8 +21,6 @@ import { useMixture } from '../state/model-math';
 import { limits, maskPresets, type LineAxis, type MaskPreset, type ToolKind } from '../state/settings';
 import {
   compareToDrawing,
-  exampleFrom,
-  exampleIndex,
   imputeCheck,
   IMPUTE_BINS,
   knownKept,
@@ -30,6 +29,8 @@ import {
 } from '../state/tool-start';
 import { chw } from '../../shared/grid-layout';
 import { DrawingToolbar } from './DrawingToolbar';
+import { EncodeControls } from './EncodeTools';
+import { ExamplePicker, JobProgress, JobSource, ProbesField, useJobInput, useShape } from './tool-parts';
 
 const toolLabels: Record<ToolKind, string> = {
   inpaint: 'Inpainting',
@@ -46,13 +47,6 @@ const presetLabels: Record<MaskPreset, string> = {
   random50: 'Generate a random half of the pixels',
 };
 
-function useShape(): { shape: number[]; range: [number, number]; dim: number } | null {
-  const model = useCurrentModel();
-  if (model === undefined) return null;
-  const shape = model.card.shape;
-  return { shape, range: model.card.range, dim: shape.reduce((a, b) => a * b, 1) };
-}
-
 /** Reads an uploaded picture into one image of the model; errors become a notice. */
 function useUpload(onImage: (image: Float32Array, name: string) => void) {
   const actions = useActions();
@@ -67,58 +61,6 @@ function useUpload(onImage: (image: Float32Array, name: string) => void) {
       actions.notify({ kind: 'warning', title: 'The picture was not used', message: (e as Error).message });
     }
   };
-}
-
-/**
- * Real example k of the model (URL `src=example:k`; the same verified file the Forward direction
- * shows) as what the tool starts from. Shown for image models whose card ships examples.
- */
-function ExamplePicker() {
-  const actions = useActions();
-  const model = useCurrentModel();
-  const src = useAppState((s) => s.settings.tool.src);
-  const chosen = exampleIndex(src);
-  const [value, setValue] = useState(chosen ?? 0);
-  const count = model?.task === 'image' ? (model.card.examples?.count ?? 0) : 0;
-  if (count === 0) return null;
-  // The link form names examples 0 … 99 (url-state.ts).
-  const max = Math.min(count, 100) - 1;
-  return (
-    <p className="note">
-      <label>
-        Real example{' '}
-        <input
-          aria-label="Real example"
-          type="number"
-          min={0}
-          max={max}
-          step={1}
-          value={value}
-          onChange={(e) => {
-            const k = Math.round(Number(e.currentTarget.value));
-            if (k >= 0 && k <= max) setValue(k);
-          }}
-        />
-      </label>{' '}
-      <button type="button" onClick={() => actions.setToolSource(value)}>
-        Use real example
-      </button>
-      {chosen !== null && (
-        <>
-          {' '}
-          (now: example {chosen}, of {count})
-        </>
-      )}
-    </p>
-  );
-}
-
-/** The real example the open tool starts from (`src=example:k`), once it has arrived. */
-function useChosenExample(): { k: number; image: Float32Array; heldOut: boolean } | null {
-  const src = useAppState((s) => s.settings.tool.src);
-  const example = useAppState((s) => s.toolData.example);
-  const k = exampleIndex(src);
-  return example !== null && example.k === k ? example : null;
 }
 
 function Toolbar({ onClear, onInvert }: { onClear: () => void; onInvert: () => void }) {
@@ -299,40 +241,6 @@ function DrawingCanvas() {
   );
 }
 
-/** Where the on-demand jobs run (the runs themselves stay GPU-resident on WebGPU). */
-function CpuPathNote() {
-  const ep = useAppState((s) => s.backend.ep);
-  if (ep !== 'webgpu') return null;
-  return (
-    <p className="note" data-testid="cpu-path-note">
-      This job runs on the CPU path: its vectors stay in JavaScript arrays and each network call copies its
-      batch to the GPU and back (the adaptive solver and the probes&apos; finite differences are written for
-      the CPU here). Inpainting and SDEdit runs and the SDEdit strip stay on the GPU.
-    </p>
-  );
-}
-
-function JobProgress() {
-  const actions = useActions();
-  const job = useAppState((s) => s.toolData.job);
-  if (job === null) return null;
-  return (
-    <div className="job" aria-live="polite">
-      {job.status === 'running' && (
-        <>
-          <progress aria-label="Tool progress" max={1} value={job.fraction} /> {job.nfe} NFE{' '}
-          <button type="button" onClick={() => actions.cancelToolJob()}>
-            Cancel
-          </button>
-        </>
-      )}
-      {job.status === 'cancelled' && <p className="note">Cancelled after {job.nfe} NFE.</p>}
-      {job.status === 'failed' && <p className="error-text">The tool failed: {job.error}</p>}
-      {job.status === 'running' && job.kind !== 'sdeditStrip' && <CpuPathNote />}
-    </div>
-  );
-}
-
 function Strip() {
   const job = useAppState((s) => s.toolData.job);
   const info = useShape();
@@ -419,79 +327,6 @@ function SdeditControls() {
         <p data-testid="sdedit-check" className="note">
           Result: {check.finite ? 'finite' : 'NOT finite'}; RMS difference from the drawing{' '}
           {check.rms.toFixed(3)}.
-        </p>
-      )}
-    </div>
-  );
-}
-
-/** The current frame's samples, for the on-demand jobs. */
-function useCurrentSamples(): Float32Array | null {
-  const frame = useAppState((s) => s.run.frame);
-  return frame !== null && frame.x.length > 0 ? frame.x : null;
-}
-
-/**
- * What an on-demand job runs on: the real example of `src=example:k` once it has come, else the
- * current samples; with the words its button and note use.
- */
-function useJobInput(): { data: Float32Array | null; what: string; fromExample: boolean } {
-  const samples = useCurrentSamples();
-  const example = useChosenExample();
-  const src = useAppState((s) => s.settings.tool.src);
-  const k = exampleIndex(src);
-  if (k !== null) {
-    return { data: example?.image ?? null, what: `real example ${k}`, fromExample: true };
-  }
-  return { data: samples, what: 'the current samples', fromExample: false };
-}
-
-/** The example picker with a way back to the current samples (encode and likelihood). */
-function JobSource() {
-  const actions = useActions();
-  const example = useChosenExample();
-  const { fromExample } = useJobInput();
-  return (
-    <>
-      <ExamplePicker />
-      {fromExample && (
-        <p className="note">
-          Input: {example ? exampleFrom(example.k, example.heldOut) : 'the real example (loading)'}.{' '}
-          <button type="button" onClick={() => actions.setToolSource(null)}>
-            Use the current samples
-          </button>
-        </p>
-      )}
-    </>
-  );
-}
-
-function EncodeControls() {
-  const actions = useActions();
-  const { data: x, what } = useJobInput();
-  const job = useAppState((s) => s.toolData.job);
-  const running = job?.status === 'running';
-  const result = job?.result?.kind === 'roundTrip' ? job.result : null;
-  return (
-    <div className="tool-body">
-      <p className="note">
-        The probability-flow ODE is a bijection: integrating it from the data at t = ε up to t = 1 gives a
-        latent that identifies the sample, and integrating back returns it (Song et al. 2021, §4.3). RK45 at
-        rtol = atol = 10⁻⁴ both ways.
-      </p>
-      <JobSource />
-      <button
-        type="button"
-        disabled={x === null || running}
-        onClick={() => x && actions.runToolJob({ kind: 'roundTrip', data: Float32Array.from(x) })}
-      >
-        Encode and decode {what}
-      </button>
-      <JobProgress />
-      {result !== null && (
-        <p data-testid="round-trip" className="note">
-          Round-trip RMSE {result.rmse.toExponential(2)} (largest error {result.maxError.toExponential(2)}),
-          NFE {result.nfeEncode} to encode + {result.nfeDecode} to decode.
         </p>
       )}
     </div>
@@ -813,23 +648,5 @@ export function ToolPanel() {
       {kind === 'likelihood' && <LikelihoodControls />}
       {kind === 'likelihood' && !image && model !== undefined && <DensityMapControls />}
     </div>
-  );
-}
-
-/** A whole number of Hutchinson probes, 1 … max (a typed value outside is clamped). */
-function ProbesField(props: { label: string; max: number; value: number; onChange: (k: number) => void }) {
-  const { label, max, value, onChange } = props;
-  return (
-    <label>
-      {label}{' '}
-      <input
-        aria-label={label}
-        type="number"
-        min={1}
-        max={max}
-        value={value}
-        onChange={(e) => onChange(Math.min(max, Math.max(1, Math.round(Number(e.currentTarget.value)) || 1)))}
-      />
-    </label>
   );
 }
