@@ -8,13 +8,14 @@
  *
  * Columns: median wall time (ms) over the rounds, NFE (network calls, each on the whole batch; a
  * Hutchinson probe's finite-difference JVP counts its calls), ms per NFE, and the time as a ratio
- * to the plain run. The examples are models/mnist.examples.bin 0 … 15.
+ * to the plain run. The examples are models/mnist.examples.bin 0 … 15; the interpolation runs
+ * between examples 0 and 1 (a batch of 2 to encode, 8 frames to decode), as the page's strip does.
  */
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web/wasm';
 import { parseCard } from '../src/core/card';
 import { denoiserForCard, type NetworkFn } from '../src/core/denoiser';
-import { decode, encode } from '../src/core/encode';
+import { decode, encode, interpolate } from '../src/core/encode';
 import { cpuField } from '../src/core/field-cpu';
 import { exampleImages } from '../src/core/forward';
 import { noisedStart } from '../src/core/inpaint';
@@ -159,6 +160,30 @@ const features: [string, Feature][] = [
         schedule: 'uniform',
         params: { rtol: TOL, atol: TOL },
       });
+      return d.calls;
+    },
+  ],
+  [
+    'latent interpolation (pair + 8 frames, RK45 1e-4)',
+    async () => {
+      const d = new Counted();
+      const options = {
+        sde: card.sde,
+        encoder: { method: 'ode_rk45' as const, rtol: TOL, atol: TOL },
+        decoder: {
+          samplerId: 'ode_rk45',
+          steps,
+          schedule: 'uniform' as const,
+          params: { rtol: TOL, atol: TOL },
+        },
+      };
+      await interpolate(
+        { field: cpuField(2, dim), denoiser: d },
+        { field: cpuField(8, dim), denoiser: d },
+        examples.slice(0, dim),
+        examples.slice(dim, 2 * dim),
+        options,
+      );
       return d.calls;
     },
   ],
