@@ -265,8 +265,8 @@ function FlowMapControls() {
         to t = 1 (right), and every point is decoded back. Where the data is dense the grid is stretched to
         fill the Gaussian latent; where it is empty the lines are squeezed together. Circles mark 1, 2 and 3
         standard deviations of the prior; white dots are the current samples. The flow is a bijection in exact
-        arithmetic, but the squeeze can be extreme: on ring8 the point (0, 0.375) in the empty centre lands
-        within 10⁻¹⁷ of z = 0, far inside the solver&apos;s tolerance, so decoding cannot tell such points
+        arithmetic, but the squeeze can be extreme: on ring8 the point (0, 0.75) in the empty centre lands
+        within 10⁻¹⁶ of z = 0, far inside the solver&apos;s tolerance, so decoding cannot tell such points
         apart and sends them to a nearby mode. Those points are red; points where the data lives come back to
         within the tolerance.
       </p>
