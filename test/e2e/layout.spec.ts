@@ -287,7 +287,7 @@ test.describe('1280×720 with a controllable-generation tool open', () => {
     }
   });
 
-  test('2D imputation and the log-density map: Play, Timeline and the plot stay on screen', async ({
+  test('2D imputation, the log-density map and the flow map: Play, Timeline and the plot stay on screen', async ({
     page,
     site,
   }) => {
@@ -296,9 +296,13 @@ test.describe('1280×720 with a controllable-generation tool open', () => {
     await page.getByLabel('Cells per side').fill('6');
     await page.getByRole('button', { name: 'Compute the log-density map' }).click();
     await expect(page.getByTestId('density-map')).toBeAttached({ timeout: 60_000 });
+    await page.getByLabel('Tool', { exact: true }).selectOption('encode');
+    await page.getByLabel('Lines per direction').fill('3');
+    await page.getByRole('button', { name: 'Carry the grid through the flow' }).click();
+    await expect(page.getByTestId('flow-map')).toBeAttached({ timeout: 60_000 });
     await page.getByLabel('Tool', { exact: true }).selectOption('inpaint');
     await expect(page.getByTestId('impute-line')).toBeVisible();
-    for (const tool of ['inpaint', 'likelihood']) {
+    for (const tool of ['inpaint', 'likelihood', 'encode']) {
       await page.getByLabel('Tool', { exact: true }).selectOption(tool);
       await expectOnScreen(page, 'Play', page.getByRole('button', { name: 'Play', exact: true }));
       await expectOnScreen(page, 'Timeline', page.getByLabel('Timeline'));
