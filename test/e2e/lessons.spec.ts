@@ -102,7 +102,7 @@ test.describe('lessons', () => {
   }) => {
     await page.goto(`${site.url}#lesson=sde-vs-ode&lstep=2`);
     const region = page.getByRole('region', { name: 'Lesson' });
-    await expect(region.getByLabel('Lesson step', { exact: true })).toHaveText('Step 2 of 4');
+    await expect(region.getByLabel('Lesson step', { exact: true })).toHaveText('Step 2 of 5');
     await expectStepApplied(page, lessonFile('sde-vs-ode').steps[1].hash, 'sde-vs-ode step 2');
     await expect(page.getByTestId('run-status')).toHaveText('paused');
     const reveal = region.getByRole('button', { name: 'Reveal' });
@@ -116,6 +116,32 @@ test.describe('lessons', () => {
     await expect(page.getByTestId('run-status')).toHaveText(/playing|done/);
     // Lesson maths is KaTeX, not source text.
     expect(await region.locator('.katex').count()).toBeGreaterThan(0);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('a step opens a tool under the panel: fold the lesson, use the tool, unfold', async ({
+    page,
+    site,
+    consoleErrors,
+  }) => {
+    await page.goto(`${site.url}#lesson=sde-vs-ode&lstep=5`);
+    const region = page.getByRole('region', { name: 'Lesson' });
+    await expect(region.getByLabel('Lesson step', { exact: true })).toHaveText('Step 5 of 5');
+    await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 60_000 });
+    const button = page.getByRole('button', { name: 'Carry the grid through the flow' });
+    await expect(button).toBeAttached();
+    await region.getByRole('button', { name: 'Fold the lesson' }).click();
+    await expect(region.locator('.lesson-text')).toBeHidden();
+    await expect(region.getByLabel('Lesson step', { exact: true })).toHaveText('Step 5 of 5');
+    await button.scrollIntoViewIfNeeded();
+    await button.click();
+    await expect(page.getByTestId('flow-map')).toBeVisible({ timeout: 60_000 });
+    await region.getByRole('button', { name: 'Unfold the lesson' }).click();
+    await expect(region.locator('.lesson-text')).toBeVisible();
+    // Folding lasts for its step only.
+    await region.getByRole('button', { name: 'Fold the lesson' }).click();
+    await region.getByRole('button', { name: 'Back', exact: true }).click();
+    await expect(region.locator('.lesson-text')).toBeVisible();
     expect(consoleErrors).toEqual([]);
   });
 

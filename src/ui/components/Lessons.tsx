@@ -92,6 +92,9 @@ export function LessonPanel() {
   const visible = useVisible('Lessons');
   const heading = useRef<HTMLHeadingElement>(null);
   const revealBox = useRef<HTMLDivElement>(null);
+  // Folded, the panel keeps its title and Back/Next and uncovers the settings under it (a step may
+  // ask the student to use a tool there).
+  const [folded, setFolded] = useState(false);
   const step = view?.step ?? 0;
   const revealed = view?.revealed ?? false;
   // The answer comes into view when it is revealed (the panel may have scrolled it out).
@@ -101,6 +104,7 @@ export function LessonPanel() {
   // A new step starts at its top (the panel scrolls on its own).
   useEffect(() => {
     heading.current?.parentElement?.parentElement?.scrollTo?.({ top: 0 });
+    setFolded(false);
   }, [step]);
   if (!visible || player === null || view === null) return null;
   const lesson = view.lesson;
@@ -118,11 +122,23 @@ export function LessonPanel() {
     <section className="area-lesson lesson-panel" aria-label="Lesson">
       <div className="lesson-head">
         <h2 ref={heading}>{lesson.title}</h2>
-        <button type="button" className="quiet" aria-label="Close the lesson" onClick={player.close}>
-          ×
-        </button>
+        <span className="lesson-head-buttons">
+          <button
+            type="button"
+            className="quiet"
+            aria-label={folded ? 'Unfold the lesson' : 'Fold the lesson'}
+            aria-expanded={!folded}
+            title={folded ? 'Show the lesson text again' : 'Fold the lesson to reach the settings under it'}
+            onClick={() => setFolded((f) => !f)}
+          >
+            {folded ? '▸' : '▾'}
+          </button>
+          <button type="button" className="quiet" aria-label="Close the lesson" onClick={player.close}>
+            ×
+          </button>
+        </span>
       </div>
-      <div className="lesson-body">
+      <div className="lesson-body" hidden={folded}>
         <RichText key={`text-${view.step}`} text={current.text} className="lesson-text" />
         {view.missing.length > 0 && (
           <p className="lesson-missing">
