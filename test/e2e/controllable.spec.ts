@@ -163,6 +163,9 @@ test.describe('controllable generation', () => {
   test('2D: the flow map carries a grid to the latent space and back', async ({ page, site }) => {
     await page.goto(`${site.url}#v=2&model=ring8&steps=20&seed=3&batch=16&tool=encode`);
     await waitForFirstFrame(page);
+    // Mid-run the particles are not data yet: the flow map leaves them out.
+    await expect(page.getByText('once the run has finished')).toBeVisible();
+    await runToEnd(page);
     await page.getByLabel('Lines per direction').fill('5');
     await page.getByRole('button', { name: 'Carry the grid through the flow' }).click();
     const map = page.getByTestId('flow-map');

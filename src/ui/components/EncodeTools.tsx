@@ -118,9 +118,11 @@ function InterpolationControls() {
       <h4>Latent interpolation</h4>
       <p className="note">
         Both images are encoded; their latents z_a and z_b are joined along the great circle, z(τ) = sin((1 −
-        τ)θ)/sin θ · z_a + sin(τθ)/sin θ · z_b with cos θ the cosine of the angle between them (slerp), and
-        each of the {FRAMES} frames is decoded. Latents of the prior have nearly the same length, which slerp
-        keeps and a straight line would shrink (Song et al. 2021, §4.3 and Fig. 3).
+        τ)θ)/sin θ · z_a + sin(τθ)/sin θ · z_b with θ = arccos(z_a·z_b / (|z_a| |z_b|)) (slerp), and each of
+        the {FRAMES} frames is decoded (Song et al. 2021, §4.3 and Fig. 3). Latents of the prior have nearly
+        the same length; slerp keeps it (exactly when |z_a| = |z_b|), while a straight line between two
+        independent latents, nearly orthogonal in high dimension, passes through a midpoint only about 0.71 as
+        long, where the prior has almost no mass.
       </p>
       <label>
         Ends{' '}
@@ -134,7 +136,7 @@ function InterpolationControls() {
         </select>
       </label>{' '}
       <label>
-        from{' '}
+        from {source === 'example' ? 'example' : 'sample'}{' '}
         <input
           aria-label="Interpolate from"
           type="number"
@@ -145,7 +147,7 @@ function InterpolationControls() {
         />
       </label>{' '}
       <label>
-        to{' '}
+        to {source === 'example' ? 'example' : 'sample'}{' '}
         <input
           aria-label="Interpolate to"
           type="number"
@@ -170,7 +172,7 @@ function InterpolationControls() {
           <ImageStrip
             images={result.images}
             frames={result.images.length / info.dim}
-            label="Latent path"
+            label="Latent path, τ from 0 to 1"
             testId="interpolation-strip"
           />
           {result.ends.length === 2 * info.dim && (
@@ -254,6 +256,8 @@ function FlowMapControls() {
   const samples = useCurrentSamples();
   const running = useRunning();
   const result = useResult('flowMap');
+  // Samples are data only at the end of a run; mid-run they are x_t at some t > ε.
+  const finished = useAppState((s) => s.run.frame?.done === true);
   const [lines, setLines] = useState(FLOW_LINES);
   const [withSamples, setWithSamples] = useState(true);
   if (model === undefined) return null;
@@ -261,14 +265,16 @@ function FlowMapControls() {
     <div className="tool-body">
       <h4>Flow map</h4>
       <p className="note">
-        A grid of lines over the data&apos;s square (left) is carried by the probability-flow ODE from t = ε
-        to t = 1 (right), and every point is decoded back. Where the data is dense the grid is stretched to
-        fill the Gaussian latent; where it is empty the lines are squeezed together. Circles mark 1, 2 and 3
-        standard deviations of the prior; white dots are the current samples. The flow is a bijection in exact
-        arithmetic, but the squeeze can be extreme: on ring8 the point (0, 0.75) in the empty centre lands
-        within 10⁻¹⁶ of z = 0, far inside the solver&apos;s tolerance, so decoding cannot tell such points
-        apart and sends them to a nearby mode. Those points are red; points where the data lives come back to
-        within the tolerance.
+        A grid of lines over the data&apos;s square (left; vertical lines blue, horizontal orange, lighter to
+        the right and top) is carried by the probability-flow ODE from t = ε to t = 1 (right), and every point
+        is decoded back. Where the data is dense the grid is stretched to fill the Gaussian latent; where it
+        is empty the lines are squeezed together. The circles have radius 1, 2 and 3: in 2D they hold 39 %, 86
+        % and 99 % of the prior. White dots are the current samples of a finished run (left: after the round
+        trip). The flow is a bijection in exact arithmetic, but the squeeze can be extreme: on ring8 the point
+        (0, 0.75) in the empty centre lands within 10⁻¹⁶ of z = 0, far inside the solver&apos;s tolerance, so
+        decoding cannot tell such points apart and sends them to a nearby mode. Grid points that miss their
+        place by 10⁻² or more are red: the empty regions, the centre and the gaps between and beyond the
+        modes. Where the data lives the grid comes back.
       </p>
       <label>
         Lines per direction{' '}
@@ -289,7 +295,7 @@ function FlowMapControls() {
           checked={withSamples}
           onChange={(e) => setWithSamples(e.currentTarget.checked)}
         />{' '}
-        with the current samples
+        with the current samples{finished ? '' : ' (once the run has finished: now they are not data yet)'}
       </label>{' '}
       <button
         type="button"
@@ -299,7 +305,7 @@ function FlowMapControls() {
             kind: 'flowMap',
             lines,
             perLine: pointsPerLine(lines),
-            points: withSamples && samples ? Float32Array.from(samples) : new Float32Array(0),
+            points: withSamples && finished && samples ? Float32Array.from(samples) : new Float32Array(0),
           })
         }
       >
