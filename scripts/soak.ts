@@ -1,11 +1,19 @@
 /**
- * Soak: consecutive 1,000-step runs on the built site (WASM path), then, after the first run and
- * after the last, the page's JS heap (after a forced GC), DOM node count and the engine worker's
- * memory, and their change. A heap snapshot at both points splits the heap's change into V8's
- * compiled code (functions optimised as they get hot: it grows while the page warms up, whatever
- * the page keeps) and everything else (the page's own objects, strings and arrays).
- * Usage: npm run build && npx tsx scripts/soak.ts [model] [batch] [runs]
+ * Soak: consecutive 1,000-step runs on the built site (WASM path). After every run: the page's JS
+ * heap (after forced GCs), DOM node count and the engine worker's memory, and a heap snapshot that
+ * splits the heap into V8's compiled code (functions optimised as they get hot: it grows while the
+ * page warms up, whatever the page keeps) and everything else (the page's own objects, strings and
+ * arrays; ArrayBuffer contents apart). Each run's line gives its change from run 1, so a soak
+ * stopped early still reports.
+ * With --no-jit V8 only interprets (no Sparkplug, Maglev or TurboFan code): this tells the
+ * compilers' warm-up, which grows the heap for the first ~10 runs, from a leak of the page's.
+ * With --gpu the page's engine is told to use WebGPU whatever the adapter (SwiftShader here), and
+ * each line also gives the GPU buffers the worker's fields hold at the run's last frame (a
+ * GPU-resident frame's gpuBuffers): it must come back to the same number after every run. Use a
+ * network model (exact mixtures never run on the GPU); the tiny test network is served as `tiny`.
+ * Usage: npm run build && npx tsx scripts/soak.ts [model] [batch] [runs] [--gpu] [--no-jit]
  *   e.g. npx tsx scripts/soak.ts ring8 16 10   ·   npx tsx scripts/soak.ts mnist 16 10
+ *        npx tsx scripts/soak.ts tiny 16 10 --gpu
  */
 import { chromium, type CDPSession, type Page } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from '../test/chromium';
@@ -14,19 +22,26 @@ import { startStaticServer } from '../test/e2e/static-server';
 
 if (process.argv.includes('--help')) {
   console.log(
-    'Usage: npm run build && npx tsx scripts/soak.ts [model (ring8)] [batch (16)] [runs of 1,000 steps (10)]',
+    'Usage: npm run build && npx tsx scripts/soak.ts [model (ring8)] [batch (16)] [runs of 1,000 steps (10)] ' +
+      '[--gpu: WebGPU, and count GPU buffers] [--no-jit: V8 interpreter only]',
   );
   process.exit(0);
 }
-const model = process.argv[2] ?? 'ring8';
-const batch = Number(process.argv[3] ?? 16);
-const runs = Number(process.argv[4] ?? 10);
+const gpu = process.argv.includes('--gpu');
+const noJit = process.argv.includes('--no-jit');
+const [model = 'ring8', batchArg = '16', runsArg = '10'] = process.argv
+  .slice(2)
+  .filter((a) => !a.startsWith('--'));
+const batch = Number(batchArg);
+const runs = Number(runsArg);
 
 interface Sample {
   heapMB: number;
   domNodes: number;
   /** The engine worker's memory (JS heap and WebAssembly), from measureUserAgentSpecificMemory. */
   workerMB: number;
+  /** With --gpu: the last GPU-resident frame's gpuBuffers (NaN when none came). */
+  gpuBuffers: number;
 }
 
 interface HeapSplit {
@@ -34,13 +49,20 @@ interface HeapSplit {
   codeMB: number;
   /** Everything else V8 holds for the page's JavaScript (not Blink's native objects). */
   objectsMB: number;
+  /** ArrayBuffer contents (outside V8's heap: frames' arrays, images). */
+  buffersMB: number;
   /** Bytes per constructor or kind, for the largest changes. */
   byName: Map<string, number>;
 }
 
 async function measure(page: Page): Promise<Sample> {
   return page.evaluate(async () => {
-    (globalThis as unknown as { gc?: () => void }).gc?.();
+    // Several full collections, a task apart: objects freed by a finaliser or a pending promise
+    // only go on the second or third.
+    for (let k = 0; k < 3; k++) {
+      (globalThis as unknown as { gc?: () => void }).gc?.();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
     const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
     type Breakdown = { bytes: number; attribution: { scope: string }[] };
     const measureAll = (
@@ -59,6 +81,7 @@ async function measure(page: Page): Promise<Sample> {
       heapMB: (memory?.usedJSHeapSize ?? NaN) / 2 ** 20,
       domNodes: document.getElementsByTagName('*').length,
       workerMB: workerBytes / 2 ** 20,
+      gpuBuffers: (globalThis as unknown as { soakGpuBuffers?: number }).soakGpuBuffers ?? NaN,
     };
   });
 }
@@ -78,10 +101,14 @@ async function heapSplit(cdp: CDPSession): Promise<HeapSplit> {
   const fields = snapshot.snapshot.meta.node_fields;
   const types = snapshot.snapshot.meta.node_types[0];
   const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
-  const split: HeapSplit = { codeMB: 0, objectsMB: 0, byName: new Map() };
+  const split: HeapSplit = { codeMB: 0, objectsMB: 0, buffersMB: 0, byName: new Map() };
   for (let k = 0; k < snapshot.nodes.length; k += fields.length) {
     const type = types[snapshot.nodes[k + typeAt]];
     const size = snapshot.nodes[k + sizeAt] / 2 ** 20;
+    if (type === 'native' && snapshot.strings[snapshot.nodes[k + nameAt]] === 'system / JSArrayBufferData') {
+      split.buffersMB += size;
+      continue;
+    }
     if (type === 'native' || type === 'synthetic') continue; // Blink's objects, roots
     if (type === 'code') split.codeMB += size;
     else split.objectsMB += size;
@@ -107,7 +134,31 @@ async function runToEnd(page: Page, seed: number): Promise<void> {
     .waitFor({ timeout: 1_800_000 });
 }
 
-const change = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(1)} %`;
+/**
+ * Runs in the page before its scripts (--gpu): the engine's init asks for WebGPU, and the last
+ * GPU-resident frame's gpuBuffers is kept on globalThis.soakGpuBuffers.
+ */
+function watchEngine(): void {
+  type Post = (this: Worker, message: unknown, transfer?: Transferable[]) => void;
+  const proto = Worker.prototype as unknown as { postMessage: Post };
+  const post = proto.postMessage;
+  const watched = new WeakSet<Worker>();
+  proto.postMessage = function (message, transfer) {
+    if (!watched.has(this)) {
+      watched.add(this);
+      this.addEventListener('message', (e: MessageEvent<{ type?: string; gpuBuffers?: number }>) => {
+        if (e.data?.type === 'frame' && typeof e.data.gpuBuffers === 'number') {
+          (globalThis as unknown as { soakGpuBuffers: number }).soakGpuBuffers = e.data.gpuBuffers;
+        }
+      });
+    }
+    const request = message as { type?: string; ep?: string } | null;
+    const sent = request?.type === 'init' && request.ep === 'auto' ? { ...request, ep: 'webgpu' } : message;
+    post.call(this, sent, transfer);
+  };
+}
+
+const change = (a: number, b: number) => `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)} %`;
 const mb = (v: number) => `${v.toFixed(2)} MB`;
 
 const site = await startStaticServer({ root: 'dist', base: subPath, overrides: tinyModelOverrides() });
@@ -115,7 +166,7 @@ const browser = await chromium.launch({
   executablePath: chromiumPath,
   args: [
     ...chromiumArgs,
-    '--js-flags=--expose-gc',
+    `--js-flags=--expose-gc${noJit ? ' --no-sparkplug --no-maglev --no-opt' : ''}`,
     '--enable-precise-memory-info',
     '--enable-blink-features=ForceEagerMeasureMemory',
   ],
@@ -123,6 +174,7 @@ const browser = await chromium.launch({
 try {
   const page = await (await browser.newContext({ serviceWorkers: 'block' })).newPage();
   const cdp = await page.context().newCDPSession(page);
+  if (gpu) await page.addInitScript(watchEngine);
   await page.goto(`${site.url}#model=${model}&batch=${batch}&steps=1000&speed=120&seed=1`);
   await page
     .getByTestId('run-status')
@@ -134,11 +186,19 @@ try {
   for (let k = 1; k <= runs; k++) {
     await runToEnd(page, k + 1);
     const s = await measure(page);
+    const split = await heapSplit(cdp);
     samples.push(s);
-    if (k === 1 || k === runs) splits.push(await heapSplit(cdp));
+    splits.push(split);
+    const [s1, h1] = [samples[0], splits[0]];
+    const gpuLine = gpu ? `, GPU buffers ${s.gpuBuffers}` : '';
     console.log(
-      `run ${k}: ${(k * 1000).toLocaleString('en-US')} steps, heap ${s.heapMB.toFixed(1)} MB, ${s.domNodes} DOM nodes, ` +
-        `worker ${s.workerMB.toFixed(1)} MB`,
+      `run ${k}: ${(k * 1000).toLocaleString('en-US')} steps ` +
+        `(${((Date.now() - started) / 60_000).toFixed(1)} min), heap ${mb(s.heapMB)} (${change(s1.heapMB, s.heapMB)}; ` +
+        `code ${mb(split.codeMB)} ${change(h1.codeMB, split.codeMB)}, ` +
+        `objects ${mb(split.objectsMB)} ${change(h1.objectsMB, split.objectsMB)}; ` +
+        `array buffers ${mb(split.buffersMB)}), ` +
+        `${s.domNodes} DOM nodes (${change(s1.domNodes, s.domNodes)}), ` +
+        `worker ${mb(s.workerMB)} (${change(s1.workerMB, s.workerMB)})${gpuLine}`,
     );
   }
   const [first, last] = [samples[0], samples[samples.length - 1]];
@@ -149,9 +209,20 @@ try {
       `  JS heap ${mb(first.heapMB)} → ${mb(last.heapMB)} (${change(first.heapMB, last.heapMB)})\n` +
       `    compiled code ${mb(a.codeMB)} → ${mb(b.codeMB)} (${change(a.codeMB, b.codeMB)}); ` +
       `objects ${mb(a.objectsMB)} → ${mb(b.objectsMB)} (${change(a.objectsMB, b.objectsMB)})\n` +
+      `    array buffers ${mb(a.buffersMB)} → ${mb(b.buffersMB)}\n` +
       `  DOM nodes ${first.domNodes} → ${last.domNodes} (${change(first.domNodes, last.domNodes)})\n` +
-      `  worker ${mb(first.workerMB)} → ${mb(last.workerMB)} (${change(first.workerMB, last.workerMB)})`,
+      `  worker ${mb(first.workerMB)} → ${mb(last.workerMB)} (${change(first.workerMB, last.workerMB)})` +
+      (gpu ? `\n  GPU buffers ${samples.map((x) => x.gpuBuffers).join(', ')}` : ''),
   );
+  if (runs >= 4) {
+    // Whether the heap has stopped growing: the second half of the runs alone.
+    const h = Math.floor(runs / 2);
+    const [mid, midSplit] = [samples[h - 1], splits[h - 1]];
+    console.log(
+      `  runs ${h} → ${runs}: JS heap ${mb(mid.heapMB)} → ${mb(last.heapMB)} (${change(mid.heapMB, last.heapMB)}), ` +
+        `compiled code ${change(midSplit.codeMB, b.codeMB)}, objects ${change(midSplit.objectsMB, b.objectsMB)}`,
+    );
+  }
   const names = new Set([...a.byName.keys(), ...b.byName.keys()]);
   const grown = [...names]
     .map((n) => ({ n, d: (b.byName.get(n) ?? 0) - (a.byName.get(n) ?? 0) }))

@@ -386,6 +386,13 @@ export interface FrameEvent {
    * and `origin` the clean data x₀ it was noised from (batch × prod(shape)).
    */
   forward?: { t: number; origin: Float32Array };
+  // ---- Soak (issue 16) ----
+  /**
+   * GPU-resident frames only: GPU buffers the worker's fields hold (GpuField.buffersAlive: vectors
+   * live and pooled, scratch, staging). Equal at the end of equal runs however many came before;
+   * a leak makes it grow.
+   */
+  gpuBuffers?: number;
 }
 
 /** What the page needs to know about a loaded model (plain data from the card). */
@@ -791,6 +798,7 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isBool(m.requested) &&
     (m.trace === null || isTrace(m.trace)) &&
     (m.forward === undefined || (isObject(m.forward) && isNum(m.forward.t) && isFloats(m.forward.origin))) &&
+    (m.gpuBuffers === undefined || (isInt(m.gpuBuffers) && m.gpuBuffers >= 0)) &&
     (m.drawn || m.x.length > 0),
   compareFrame: (m) =>
     isInt(m.runId) &&

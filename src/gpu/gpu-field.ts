@@ -104,6 +104,12 @@ export function onArrayBuffer(values: Float32Array): Float32Array<ArrayBuffer> {
     : Float32Array.from(values);
 }
 
+/**
+ * GPU buffers that GpuFields have made and not yet destroyed, over every field in this JavaScript
+ * realm (the engine worker): vectors live and pooled, scratch and parameter buffers, staging.
+ */
+let buffersAlive = 0;
+
 export interface GpuFieldOptions {
   /**
    * Largest workgroup count per grid dimension to use (default: the device's
@@ -166,6 +172,15 @@ export class GpuField implements Field<GPUBuffer> {
     this.flag = this.scratch('field flag', 4, usage.STORAGE | usage.COPY_SRC | usage.COPY_DST);
     this.dummy = this.scratch('field unused term', 4, usage.STORAGE);
     for (const kernel of Object.keys(SOURCES) as Kernel[]) pipelineFor(device, kernel);
+  }
+
+  /**
+   * Buffers every GpuField in this realm has made and not destroyed (vectors live and pooled,
+   * scratch, staging). The soak's count of the pool (issue 16): over repeated runs of the same
+   * length it returns to the same number, whatever the number of runs or steps before.
+   */
+  static get buffersAlive(): number {
+    return buffersAlive;
   }
 
   /** Buffers this field has created for vectors (live + pooled); stays flat in a collected loop. */
@@ -385,18 +400,25 @@ export class GpuField implements Field<GPUBuffer> {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const buffer of [...this.live, ...this.free]) buffer.destroy();
+    for (const buffer of [...this.live, ...this.free]) drop(buffer);
     this.live.clear();
     this.free.clear();
-    for (const list of this.staging.values()) for (const buffer of list) buffer.destroy();
+    for (const list of this.staging.values()) for (const buffer of list) drop(buffer);
     this.staging.clear();
     for (const buffer of [this.coefs, this.params, this.plan, this.sums, this.flag, this.dummy]) {
-      buffer.destroy();
+      drop(buffer);
     }
   }
 
+  /** Every buffer of this field is made here, so buffersAlive counts them all. */
+  private makeBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
+    const buffer = this.device.createBuffer(descriptor);
+    buffersAlive++;
+    return buffer;
+  }
+
   private scratch(label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer {
-    return this.device.createBuffer({ label, size, usage });
+    return this.makeBuffer({ label, size, usage });
   }
 
   /** A vector buffer from the pool, or a new one. */
@@ -409,7 +431,7 @@ export class GpuField implements Field<GPUBuffer> {
     }
     if (!buffer) {
       const usage = GPUBufferUsage;
-      buffer = this.device.createBuffer({
+      buffer = this.makeBuffer({
         label: `field vector ${this.created}`,
         size: this.bytes,
         usage: usage.STORAGE | usage.COPY_SRC | usage.COPY_DST,
@@ -492,7 +514,7 @@ export class GpuField implements Field<GPUBuffer> {
     const idle = this.staging.get(size);
     const staging =
       idle?.pop() ??
-      this.device.createBuffer({
+      this.makeBuffer({
         label: 'field staging',
         size,
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
@@ -506,7 +528,7 @@ export class GpuField implements Field<GPUBuffer> {
       return copy;
     } finally {
       if (this.destroyed) {
-        staging.destroy();
+        drop(staging);
       } else {
         const list = this.staging.get(size) ?? [];
         list.push(staging);
@@ -514,4 +536,10 @@ export class GpuField implements Field<GPUBuffer> {
       }
     }
   }
+}
+
+/** Destroys a buffer a GpuField made (see buffersAlive). */
+function drop(buffer: GPUBuffer): void {
+  buffer.destroy();
+  buffersAlive--;
 }

@@ -507,4 +507,21 @@ describe('GpuField buffers', () => {
     f.destroy();
     expect(() => f.noise(1, 2, 3)).toThrow(/destroyed/);
   });
+
+  it('buffersAlive counts every buffer a field makes and returns to where it was on destroy', async () => {
+    const before = GpuField.buffersAlive;
+    const f = await field(2, 8);
+    // The six scratch and parameter buffers.
+    expect(GpuField.buffersAlive).toBe(before + 6);
+    const x = f.noise(1, 0, 0);
+    const y = f.combine([[2, x]]);
+    await Promise.all([f.read(y), f.norms(y)]);
+    // Two vectors and one staging buffer per size read back (64 bytes of values, 8 of norms).
+    expect(GpuField.buffersAlive).toBe(before + 6 + 2 + 2);
+    f.collect([]);
+    // Pooled, not destroyed: the pool is counted.
+    expect(GpuField.buffersAlive).toBe(before + 10);
+    f.destroy();
+    expect(GpuField.buffersAlive).toBe(before);
+  });
 });
