@@ -163,9 +163,11 @@ test.describe('controllable generation', () => {
   test('2D: the flow map carries a grid to the latent space and back', async ({ page, site }) => {
     await page.goto(`${site.url}#v=2&model=ring8&steps=20&seed=3&batch=16&tool=encode`);
     await waitForFirstFrame(page);
-    // Mid-run the particles are not data yet: the flow map leaves them out.
-    await expect(page.getByText('once the run has finished')).toBeVisible();
+    // Mid-run the particles are not data yet: the tools leave them out and say so.
+    await expect(page.getByTestId('samples-not-data')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Encode and decode the current samples' })).toBeDisabled();
     await runToEnd(page);
+    await expect(page.getByTestId('samples-not-data')).toHaveCount(0);
     await page.getByLabel('Lines per direction').fill('5');
     await page.getByRole('button', { name: 'Carry the grid through the flow' }).click();
     const map = page.getByTestId('flow-map');

@@ -256,8 +256,8 @@ function FlowMapControls() {
   const samples = useCurrentSamples();
   const running = useRunning();
   const result = useResult('flowMap');
-  // Samples are data only at the end of a run; mid-run they are x_t at some t > ε.
-  const finished = useAppState((s) => s.run.frame?.done === true);
+  // Samples are data only at the end of a run (useCurrentSamples is null before).
+  const finished = samples !== null;
   const [lines, setLines] = useState(FLOW_LINES);
   const [withSamples, setWithSamples] = useState(true);
   if (model === undefined) return null;

@@ -106,7 +106,9 @@ export function JobProgress() {
 /** The current frame's samples, for the on-demand jobs. */
 export function useCurrentSamples(): Float32Array | null {
   const frame = useAppState((s) => s.run.frame);
-  return frame !== null && frame.x.length > 0 ? frame.x : null;
+  // Samples are data only at the end of a reverse run: before, they are x_t at some t > ε.
+  const data = frame !== null && frame.done && frame.forward === undefined && frame.x.length > 0;
+  return data ? frame.x : null;
 }
 
 /**
@@ -128,10 +130,18 @@ export function useJobInput(): { data: Float32Array | null; what: string; fromEx
 export function JobSource() {
   const actions = useActions();
   const example = useChosenExample();
-  const { fromExample } = useJobInput();
+  const { fromExample, data } = useJobInput();
+  const images = useCurrentModel()?.task === 'image';
   return (
     <>
       <ExamplePicker />
+      {!fromExample && data === null && (
+        <p className="note" data-testid="samples-not-data">
+          The current samples are data once the run has finished (before, they are x_t at some t &gt; ε):
+          press Play and wait for the end
+          {images ? ', or use a real example' : ''}.
+        </p>
+      )}
       {fromExample && (
         <p className="note">
           Input: {example ? exampleFrom(example.k, example.heldOut) : 'the real example (loading)'}.{' '}
