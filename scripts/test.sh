@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The project's one test command (`npm test`): static checks, Node tests (core maths, models, CLI,
 # Python smoke test), browser tests in Debian's Chromium, then end-to-end tests on the built site.
-# Ends with one line "N passed, M failed" summed over every runner.
+# Ends with one line "N passed, M failed" summed over every runner, then a line naming any stage
+# that failed (a static check or the build has no tests to count).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p out/test
 status=0
-stage() { echo; echo "=== $1"; }
-run() { "$@" || status=1; }
+current=""
+failed=""
+stage() { current="$1"; echo; echo "=== $1"; }
+run() { "$@" || { status=1; failed="$failed $current;"; }; }
 
 # The Debian packages the tests use (scripts/debian-packages.txt). Chromium is required; without the
 # others some tests skip, saying which package they miss.
@@ -38,4 +41,6 @@ if [ -f playwright.config.ts ]; then
   PLAYWRIGHT_JSON_OUTPUT_NAME=out/test/e2e.json run npx playwright test --reporter=list,json
 fi
 node scripts/test-summary.mjs out/test || status=1
+# The summary counts tests; a failed static check or build has none, so it is named here.
+[ -z "$failed" ] || echo "FAILED stages:${failed%;}"
 exit $status

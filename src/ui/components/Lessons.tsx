@@ -94,8 +94,10 @@ export function LessonPanel() {
   const revealBox = useRef<HTMLDivElement>(null);
   // Folded, the panel keeps its title and Back/Next and uncovers the settings under it (a step may
   // ask the student to use a tool there).
-  const [folded, setFolded] = useState(false);
   const step = view?.step ?? 0;
+  // The step the panel was folded at (a fold lasts for its step only).
+  const [foldedAt, setFoldedAt] = useState<number | null>(null);
+  const folded = foldedAt === step;
   const revealed = view?.revealed ?? false;
   // The answer comes into view when it is revealed (the panel may have scrolled it out).
   useEffect(() => {
@@ -104,7 +106,6 @@ export function LessonPanel() {
   // A new step starts at its top (the panel scrolls on its own).
   useEffect(() => {
     heading.current?.parentElement?.parentElement?.scrollTo?.({ top: 0 });
-    setFolded(false);
   }, [step]);
   if (!visible || player === null || view === null) return null;
   const lesson = view.lesson;
@@ -129,7 +130,7 @@ export function LessonPanel() {
             aria-label={folded ? 'Unfold the lesson' : 'Fold the lesson'}
             aria-expanded={!folded}
             title={folded ? 'Show the lesson text again' : 'Fold the lesson to reach the settings under it'}
-            onClick={() => setFolded((f) => !f)}
+            onClick={() => setFoldedAt(folded ? null : step)}
           >
             {folded ? '▸' : '▾'}
           </button>
