@@ -12,7 +12,14 @@ import { MAX_INTERPOLATION_FRAMES, type InterpolationEnd, type ToolResult } from
 import { useActions, useAppState, useCurrentModel } from '../contexts';
 import { drawGrid } from '../render/canvas';
 import { renderImageGrid } from '../render/image-grid';
-import { JobProgress, JobSource, useCurrentSamples, useJobInput, useShape } from './tool-parts';
+import {
+  JobProgress,
+  JobSource,
+  useCurrentSamples,
+  useJobInput,
+  useShape,
+  WholeNumberField,
+} from './tool-parts';
 
 /** Frames of the interpolation strip (the issue's 8). */
 const FRAMES = 8;
@@ -135,28 +142,21 @@ function InterpolationControls() {
           <option value="sample">current samples</option>
         </select>
       </label>{' '}
-      <label>
-        from {source === 'example' ? 'example' : 'sample'}{' '}
-        <input
-          aria-label="Interpolate from"
-          type="number"
-          min={0}
-          max={Math.max(0, count - 1)}
-          value={ends[0]}
-          onChange={(e) => setEnd(0, e.currentTarget.value)}
-        />
-      </label>{' '}
-      <label>
-        to {source === 'example' ? 'example' : 'sample'}{' '}
-        <input
-          aria-label="Interpolate to"
-          type="number"
-          min={0}
-          max={Math.max(0, count - 1)}
-          value={ends[1]}
-          onChange={(e) => setEnd(1, e.currentTarget.value)}
-        />
-      </label>{' '}
+      {([0, 1] as const).map((which) => (
+        <span key={which}>
+          <label>
+            {which === 0 ? 'from' : 'to'} {source === 'example' ? 'example' : 'sample'}{' '}
+            <input
+              aria-label={which === 0 ? 'Interpolate from' : 'Interpolate to'}
+              type="number"
+              min={0}
+              max={Math.max(0, count - 1)}
+              value={ends[which]}
+              onChange={(e) => setEnd(which, e.currentTarget.value)}
+            />
+          </label>{' '}
+        </span>
+      ))}
       <button type="button" disabled={!valid || running} onClick={run}>
         Interpolate ({FRAMES} frames)
       </button>
@@ -261,6 +261,7 @@ function FlowMapControls() {
   const [lines, setLines] = useState(FLOW_LINES);
   const [withSamples, setWithSamples] = useState(true);
   if (model === undefined) return null;
+  const lost = result === null ? [] : lostPoints(result.grid, result.decoded);
   return (
     <div className="tool-body">
       <h4>Flow map</h4>
@@ -276,19 +277,7 @@ function FlowMapControls() {
         place by 10⁻² or more are red: the empty regions, the centre and the gaps between and beyond the
         modes. Where the data lives the grid comes back.
       </p>
-      <label>
-        Lines per direction{' '}
-        <input
-          aria-label="Lines per direction"
-          type="number"
-          min={2}
-          max={17}
-          value={lines}
-          onChange={(e) =>
-            setLines(Math.min(17, Math.max(2, Math.round(Number(e.currentTarget.value)) || 2)))
-          }
-        />
-      </label>{' '}
+      <WholeNumberField label="Lines per direction" min={2} max={17} value={lines} onChange={setLines} />{' '}
       <label>
         <input
           type="checkbox"
@@ -317,7 +306,7 @@ function FlowMapControls() {
             <FlowPlot
               result={result}
               points={result.grid}
-              lost={lostPoints(result.grid, result.decoded)}
+              lost={lost}
               samples={result.decoded}
               bounds={model.card.range}
               label="Data (t = ε): red points did not come back"
@@ -335,7 +324,7 @@ function FlowMapControls() {
             {2 * result.lines} lines of {result.perLine} points
             {result.extra > 0 ? ` and ${result.extra} samples` : ''}; round-trip RMSE{' '}
             {result.rmse.toExponential(2)} (largest {result.maxError.toExponential(2)});{' '}
-            <span data-testid="flow-back">{pointsBack(result.grid, result.decoded)}</span> of{' '}
+            <span data-testid="flow-back">{lost.filter((gone) => !gone).length}</span> of{' '}
             {result.grid.length / 2} points back within 10⁻²; NFE {result.nfeEncode} to encode +{' '}
             {result.nfeDecode} to decode.
           </p>
@@ -354,11 +343,6 @@ function lostPoints(grid: Float32Array, decoded: Float32Array): boolean[] {
     { length: grid.length / 2 },
     (_, k) => Math.hypot(decoded[2 * k] - grid[2 * k], decoded[2 * k + 1] - grid[2 * k + 1]) >= 1e-2,
   );
-}
-
-/** How many 2D points of `decoded` lie within 10⁻² of their originals. */
-function pointsBack(grid: Float32Array, decoded: Float32Array): number {
-  return lostPoints(grid, decoded).filter((lost) => !lost).length;
 }
 
 /**

@@ -30,7 +30,7 @@ import {
 import { chw } from '../../shared/grid-layout';
 import { DrawingToolbar } from './DrawingToolbar';
 import { EncodeControls } from './EncodeTools';
-import { ExamplePicker, JobProgress, JobSource, ProbesField, useJobInput, useShape } from './tool-parts';
+import { ExamplePicker, JobProgress, JobSource, WholeNumberField, useJobInput, useShape } from './tool-parts';
 
 const toolLabels: Record<ToolKind, string> = {
   inpaint: 'Inpainting',
@@ -354,7 +354,7 @@ function LikelihoodControls() {
             'probes.'}{' '}
         Images are dequantised on the 8-bit scale and reported in bits/dim.
       </p>
-      <ProbesField label="Probes K" max={64} value={probes} onChange={setProbes} />
+      <WholeNumberField label="Probes K" min={1} max={64} value={probes} onChange={setProbes} />
       <JobSource />
       <button
         type="button"
@@ -531,20 +531,16 @@ function DensityMapControls() {
         noise level) by the instantaneous change of variables (Song et al. 2021, eq. 39).{' '}
         {model?.analytic ? 'Beside it, the exact log p of the mixture at the same σ(ε).' : ''}
       </p>
-      <label>
-        Cells per side{' '}
-        <input
-          aria-label="Cells per side"
-          type="number"
-          min={2}
-          max={MAX_MAP_CELLS}
-          value={cells}
-          onChange={(e) =>
-            setCells(Math.min(MAX_MAP_CELLS, Math.max(2, Math.round(Number(e.currentTarget.value)) || 2)))
-          }
-        />
-      </label>
-      {!model?.analytic && <ProbesField label="Map probes" max={16} value={probes} onChange={setProbes} />}{' '}
+      <WholeNumberField
+        label="Cells per side"
+        min={2}
+        max={MAX_MAP_CELLS}
+        value={cells}
+        onChange={setCells}
+      />
+      {!model?.analytic && (
+        <WholeNumberField label="Map probes" min={1} max={16} value={probes} onChange={setProbes} />
+      )}{' '}
       <button
         type="button"
         disabled={running}

@@ -154,24 +154,27 @@ export function JobSource() {
   );
 }
 
-/** A whole number of Hutchinson probes, 1 … max (a typed value outside is clamped). */
-export function ProbesField(props: {
+/** A whole number from `min` to `max` (a typed value outside is clamped; one not a number is `min`). */
+export function WholeNumberField(props: {
   label: string;
+  min: number;
   max: number;
   value: number;
   onChange: (k: number) => void;
 }) {
-  const { label, max, value, onChange } = props;
+  const { label, min, max, value, onChange } = props;
   return (
     <label>
       {label}{' '}
       <input
         aria-label={label}
         type="number"
-        min={1}
+        min={min}
         max={max}
         value={value}
-        onChange={(e) => onChange(Math.min(max, Math.max(1, Math.round(Number(e.currentTarget.value)) || 1)))}
+        onChange={(e) =>
+          onChange(Math.min(max, Math.max(min, Math.round(Number(e.currentTarget.value)) || min)))
+        }
       />
     </label>
   );
