@@ -16,6 +16,7 @@ import { brownianPlan, clockIndex } from './brownian';
 import type { Field } from './field';
 import { sigmaGrid, sigmaGridFrom, type GridOptions } from './grids';
 import { seedKey } from './rng';
+import { checkResumeNumbers, type ResumePoint } from './resume';
 import { inpaintedStep, replaceKnown, checkInpainting, type Inpainting } from './inpaint';
 import { getSampler } from './samplers/registry';
 import { PREDICTOR_STREAM } from './samplers/util';
@@ -257,6 +258,44 @@ export class SamplingLoop<V> {
     this.remember();
     this.collect();
     return this.reportFor(this.state, 0, {}, null);
+  }
+
+  /**
+   * Where the loop is, as a resume point (resume.ts): what its next step reads. Its vectors are the
+   * loop's own (read them back before the next step collects them).
+   */
+  resumePoint(): ResumePoint<V> {
+    const { i, sigma, xTilde, denoised, history, nfeTotal } = this.state;
+    return {
+      i,
+      sigma,
+      xTilde,
+      denoised,
+      history: history.map((entry) => ({ ...entry })),
+      nfeTotal,
+      sigmas: [...this.cfg.sigmas],
+      startSigma: this.startSigma,
+      trace: this.trace,
+    };
+  }
+
+  /**
+   * Goes on from a resume point of a loop with the same seed, settings and live changes in force
+   * (the vectors on this loop's field): its next step is the one that loop would have taken, to the
+   * bit on the same backend. Every snapshot goes: the point's step is the earliest a rewind reaches.
+   */
+  resumeAt(point: ResumePoint<V>): StepReport<V> {
+    this.assertIdle('resume');
+    checkResumeNumbers(point); // its vectors' lengths: uploadResumePoint, where they are arrays
+    const { i, sigma, xTilde, denoised, history, nfeTotal } = point;
+    this.snapshots.clear();
+    this.startSigma = point.startSigma === null ? null : asSigma(point.startSigma);
+    this.cfg = { ...this.cfg, sigmas: point.sigmas.map(asSigma) };
+    this.state = { i, sigma, xTilde, denoised, history: history.map((entry) => ({ ...entry })), nfeTotal };
+    this.trace = point.trace;
+    this.remember();
+    this.collect();
+    return this.reportFor(this.state, 0, {}, this.trace);
   }
 
   /** The noise level the next step should reach, or null when the trajectory is complete. */

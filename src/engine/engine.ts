@@ -8,8 +8,17 @@
  * on WebGPU, the engine draws every frame into them itself (views.ts) and sends the arrays only
  * on the schedule of shared/frame-schedule.ts or when asked (readFrame).
  */
+import { UnusableResumePoint } from '../core/resume';
 import { asSigma, type Params, type SdeConfig } from '../core/types';
-import type { EngineEvent, EngineRequest, EpPreference, FrameEvent, RunChange, ToolJob } from './protocol';
+import type {
+  EngineEvent,
+  EngineRequest,
+  EpPreference,
+  FrameEvent,
+  RunChange,
+  RunReplay,
+  ToolJob,
+} from './protocol';
 import { runToolJob } from './tool-jobs';
 import { runSizeProblem } from '../core/memory-cap';
 import type { LoadedModel } from './model';
@@ -209,14 +218,10 @@ export class Engine {
     this.run = run;
     const { replay } = request;
     await this.exclusive(async () => {
-      if (replay !== undefined && replay.to > 0) {
+      let replayedFrom: number | undefined;
+      if (replay !== undefined) {
         try {
-          await trajectory.replay(
-            replay.to,
-            replay.recipe,
-            () => forwardData(model, trajectory.batch, trajectory.seed),
-            () => run.stopped,
-          );
+          replayedFrom = await this.replayInto(run, replay);
         } catch (e) {
           if (run.stopped) return;
           throw new Error(
@@ -225,9 +230,56 @@ export class Engine {
           );
         }
       }
-      if (this.run === run) this.post(run, (await this.frameOf(run, replay !== undefined)).frame);
+      if (this.run !== run) return;
+      const { frame } = await this.frameOf(run, replay !== undefined);
+      this.post(run, replayedFrom === undefined ? frame : { ...frame, replayedFrom });
     });
     if (request.autoplay) await this.play(request.runId);
+  }
+
+  /**
+   * Computes a fresh run again up to `replay.to` (faults, issue 16): from the resume point given
+   * when it is usable, else from step 0 (a point this run cannot take — another batch, a damaged
+   * array — must not stop the replay). Returns the step it went on from.
+   */
+  private async replayInto(run: Run, replay: RunReplay): Promise<number> {
+    const { trajectory, model } = run;
+    const origin = () => forwardData(model, trajectory.batch, trajectory.seed);
+    if (replay.from !== undefined) {
+      try {
+        return await trajectory.replay(replay.to, replay.recipe, origin, () => run.stopped, replay.from);
+      } catch (e) {
+        if (run.stopped || !(e instanceof UnusableResumePoint)) throw e;
+        // Nothing was stepped yet: start the same trajectory afresh and go from step 0.
+        run.trajectory.destroy();
+        run.trajectory = WorkerTrajectory.create(model, run.request);
+      }
+    }
+    return run.trajectory.replay(replay.to, replay.recipe, origin, () => run.stopped);
+  }
+
+  /**
+   * A run resumed from a frame keeps only the steps from there on. A rewind before them computes
+   * the run again from step 0 up to the furthest step it holds (the same branch, along its recipe),
+   * then rewinds as usual: exact, and paid once.
+   */
+  private async recomputeFromStart(run: Run): Promise<void> {
+    const old = run.trajectory;
+    const fresh = WorkerTrajectory.create(run.model, run.request);
+    try {
+      await fresh.replay(
+        old.furthestKept,
+        old.recipe.snapshot(),
+        () => forwardData(run.model, fresh.batch, fresh.seed),
+        () => run.stopped,
+      );
+    } catch (e) {
+      fresh.destroy();
+      throw e;
+    }
+    fresh.conditioning = old.conditioning;
+    run.trajectory = fresh;
+    old.destroy();
   }
 
   async play(runId: number): Promise<void> {
@@ -279,6 +331,8 @@ export class Engine {
     if (!run) return;
     if (run.playing) await this.pause(runId);
     await this.exclusive(async () => {
+      if (k < run.trajectory.earliestKept) await this.recomputeFromStart(run);
+      if (this.run !== run) return;
       run.trajectory.seek(k);
       this.post(run, (await this.frameOf(run)).frame);
     });
@@ -808,40 +862,34 @@ export class Engine {
 
   /**
    * The GPU device is gone, and with it every buffer of a GPU-resident run: nothing on it can be
-   * read back. Models on it are forgotten, WASM is used from now on, and the current run is
-   * computed again on WASM from step 0 to the step it had reached, along its recipe (same seed,
-   * settings, live changes and branch): the honest way to continue. Its step in flight is not
-   * waited for (it may never finish on a lost device); the run is replaced under the same id.
+   * read back. Models on it are forgotten and WASM is used from now on. The run on it is stopped
+   * and the page told (`lostRun`): it holds the run's recent frames with their resume data, so it
+   * loads the model again (on WASM now) and starts the run again from the last of them, along the
+   * recipe — the honest way to continue. A step in flight is not waited for (it may never finish on
+   * a lost device).
    */
   private async onDeviceLost(device: GPUDevice, reason: string): Promise<void> {
     this.ep = 'wasm';
     const unloaded: string[] = [];
-    const addresses = new Map<string, string | null>();
     for (const [id, entry] of [...this.models]) {
       if (entry.loaded?.device !== device) continue;
       this.models.delete(id);
       unloaded.push(id);
-      addresses.set(id, entry.baseUrl);
     }
     if (this.compare !== null && this.compare.onGpu) {
       this.queue = Promise.resolve(); // its tick in flight may never settle
       this.stopCompare();
-      this.emit({ type: 'deviceLost', reason, unloaded, replayed: null });
+      this.emit({ type: 'deviceLost', reason, unloaded, lostRun: null });
       return;
     }
     const old = this.run;
     if (old === null || old.model.device !== device) {
-      this.emit({ type: 'deviceLost', reason, unloaded, replayed: null });
+      this.emit({ type: 'deviceLost', reason, unloaded, lostRun: null });
       return;
     }
-    const wasPlaying = old.playing;
     old.playing = false;
     old.stopped = true;
     old.wakeOnAck?.();
-    const to = old.trajectory.i;
-    const recipe = old.trajectory.recipe.snapshot();
-    const modelId = old.request.model;
-    const baseUrl = addresses.get(modelId) ?? null;
     // A step in flight on the lost device may never settle: later tasks do not wait for it.
     this.queue = Promise.resolve();
     this.run = null;
@@ -851,25 +899,7 @@ export class Engine {
     } catch {
       // Its buffers went with the device.
     }
-    if (baseUrl === null) throw new Error(`the address of model "${modelId}" is not known`);
-    const model = await this.register(modelId, baseUrl, loadModel(modelId, baseUrl, 'wasm', this.emit));
-    this.emit({ type: 'ready', modelId, model: summarize(model.card) });
-    const trajectory = WorkerTrajectory.create(model, old.request);
-    const run = newRun(old.runId, old.request, old.stepsPerSecond, model, trajectory);
-    this.run = run;
-    await this.exclusive(async () => {
-      await trajectory.replay(
-        to,
-        recipe,
-        () => forwardData(model, trajectory.batch, trajectory.seed),
-        () => run.stopped,
-      );
-      if (this.run !== run) return;
-      this.emit({ type: 'backend', ...model.backend });
-      this.emit({ type: 'deviceLost', reason, unloaded, replayed: { runId: run.runId, to: trajectory.i } });
-      this.post(run, (await this.frameOf(run, true)).frame);
-    });
-    if (wasPlaying && this.run === run) await this.play(run.runId);
+    this.emit({ type: 'deviceLost', reason, unloaded, lostRun: old.runId });
   }
 
   private async waitForAcks(run: Run): Promise<void> {

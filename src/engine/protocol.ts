@@ -4,7 +4,8 @@
  * objects). Both sides validate what they receive with `isRequest` / `isEvent`.
  */
 import type { NoiseKeying } from '../core/sampling-loop';
-import type { Params, ScheduleKind, SdeConfig, StepTrace } from '../core/types';
+import type { ResumePoint } from '../core/resume';
+import { asSigma, type Params, type ScheduleKind, type SdeConfig, type StepTrace } from '../core/types';
 import { MAX_FLOW_LINES, MAX_FLOW_POINTS_PER_LINE } from '../core/flow-map';
 
 /** Which execution provider to use; 'auto' tries WebGPU and falls back to WASM. */
@@ -240,10 +241,29 @@ export interface RunRecipe {
   origin: { t: number; after: number } | null;
 }
 
-/** Compute the run up to step `to` along `recipe` before its first frame is posted. */
+/**
+ * Compute the run up to step `to` along `recipe` before its first frame is posted: from `from`, the
+ * last frame the page holds with its resume data (a step ≤ `to` of the same branch), or from step
+ * 0 without one.
+ */
 export interface RunReplay {
   to: number;
   recipe: RunRecipe;
+  from?: ResumePoint;
+}
+
+/**
+ * What a frame carries, beside its own i, σ, NFE count and trace, for its run to go on from it
+ * exactly (core's ResumePoint): x̃ itself (x = s·x̃ does not give it back to the bit), the history a
+ * step reads, the σ grid and where a run started mid-way began. A vector the state shares (x̂₀ and
+ * the newest history entry) is one array.
+ */
+export type FrameResume = Omit<ResumePoint, 'i' | 'sigma' | 'nfeTotal' | 'trace'>;
+
+/** The resume point a frame with resume data gives. */
+export function resumePointOf(frame: FrameEvent & { resume: FrameResume }): ResumePoint {
+  const { i, sigma, nfeTotal, trace, resume } = frame;
+  return { ...resume, i, sigma: asSigma(sigma), nfeTotal, trace };
 }
 
 // ---- requests: page → worker ----
@@ -393,6 +413,14 @@ export interface FrameEvent {
    * a leak makes it grow.
    */
   gpuBuffers?: number;
+  // ---- Faults (issue 16) ----
+  /**
+   * On a run's frames that carry their arrays (not forward frames, not a comparison's): what the
+   * run needs to go on from this frame after a crash or a lost GPU device (see FrameResume).
+   */
+  resume?: FrameResume;
+  /** The first frame after a replay: the step the run was computed again from (0 or a held frame's). */
+  replayedFrom?: number;
 }
 
 /** What the page needs to know about a loaded model (plain data from the card). */
@@ -475,14 +503,14 @@ export type EngineEvent =
   | { type: 'recipe'; runId: number; recipe: RunRecipe }
   /**
    * The WebGPU device was lost (`reason`, the browser's words). Models on it are unloaded
-   * (`unloaded`; the run's own is loaded again on WASM), and the current run, if any, was computed
-   * again on WASM from step 0 to step `replayed.to` (its frame follows).
+   * (`unloaded`), WASM is used from now on, and the run on it (`lostRun`, or null) is stopped: the
+   * page computes it again on WASM from the last frame it holds (a `start` with `replay`).
    */
   | {
       type: 'deviceLost';
       reason: string;
       unloaded: string[];
-      replayed: { runId: number; to: number } | null;
+      lostRun: number | null;
     }
   /**
    * The answer to `examples`: the images (indices × dim, the model's data range), how many the file
@@ -530,9 +558,14 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
     return [...new Set(event.panes.flatMap((p) => [p.x.buffer, p.denoised.buffer]))] as Transferable[];
   }
   if (event.type !== 'frame') return [];
-  return event.x.buffer === event.denoised.buffer
-    ? [event.x.buffer]
-    : [event.x.buffer, event.denoised.buffer];
+  const buffers = new Set<ArrayBufferLike>([event.x.buffer, event.denoised.buffer]);
+  const { resume } = event;
+  if (resume !== undefined) {
+    buffers.add(resume.xTilde.buffer);
+    if (resume.denoised !== null) buffers.add(resume.denoised.buffer);
+    for (const entry of resume.history) buffers.add(entry.denoised.buffer);
+  }
+  return [...buffers] as Transferable[];
 }
 
 // ---- validation (messages cross a thread boundary, so check their shape) ----
@@ -650,8 +683,32 @@ function isRunRecipe(v: unknown): v is RunRecipe {
   return true;
 }
 
+/** Plain-data check of a FrameResume (what the numbers mean is checked by core's checkResumePoint). */
+function isFrameResume(v: unknown): v is FrameResume {
+  if (!isObject(v)) return false;
+  return (
+    isFloats(v.xTilde) &&
+    (v.denoised === null || isFloats(v.denoised)) &&
+    Array.isArray(v.history) &&
+    v.history.every((h: unknown) => isObject(h) && isNum(h.sigma) && isFloats(h.denoised)) &&
+    isNumArray(v.sigmas) &&
+    (v.startSigma === null || isNum(v.startSigma))
+  );
+}
+
+const isResumePoint = (v: unknown): v is ResumePoint =>
+  isFrameResume(v) &&
+  isInt((v as Fields).i) &&
+  isNum((v as Fields).sigma) &&
+  isInt((v as Fields).nfeTotal) &&
+  ((v as Fields).trace === null || isTrace((v as Fields).trace));
+
 const isReplay = (v: unknown): v is RunReplay =>
-  isObject(v) && isInt(v.to) && v.to >= 0 && isRunRecipe(v.recipe);
+  isObject(v) &&
+  isInt(v.to) &&
+  v.to >= 0 &&
+  isRunRecipe(v.recipe) &&
+  (v.from === undefined || (isResumePoint(v.from) && v.from.i <= v.to));
 
 function isRunSettings(m: Fields): boolean {
   return (
@@ -799,6 +856,8 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     (m.trace === null || isTrace(m.trace)) &&
     (m.forward === undefined || (isObject(m.forward) && isNum(m.forward.t) && isFloats(m.forward.origin))) &&
     (m.gpuBuffers === undefined || (isInt(m.gpuBuffers) && m.gpuBuffers >= 0)) &&
+    (m.resume === undefined || isFrameResume(m.resume)) &&
+    (m.replayedFrom === undefined || isInt(m.replayedFrom)) &&
     (m.drawn || m.x.length > 0),
   compareFrame: (m) =>
     isInt(m.runId) &&
@@ -831,7 +890,7 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     isStr(m.reason) &&
     Array.isArray(m.unloaded) &&
     m.unloaded.every(isStr) &&
-    (m.replayed === null || (isObject(m.replayed) && isInt(m.replayed.runId) && isInt(m.replayed.to))),
+    (m.lostRun === null || isInt(m.lostRun)),
   examples: (m) =>
     isInt(m.requestId) &&
     isStr(m.modelId) &&

@@ -56,6 +56,14 @@ export class RecipeRecorder {
     this.version += 1;
   }
 
+  /** Becomes `recipe` (a run resumed mid-way: its earlier steps were taken elsewhere). */
+  adopt(recipe: RunRecipe): void {
+    this.changes = recipe.changes.map((c) => ({ ...c }));
+    this.marks = recipe.marks.map((m) => ({ ...m }));
+    this.origin = recipe.origin && { ...recipe.origin };
+    this.version += 1;
+  }
+
   /** A plain copy (for a message, or a replay). */
   snapshot(): RunRecipe {
     return {

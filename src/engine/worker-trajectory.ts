@@ -9,13 +9,14 @@ import type { Field } from '../core/field';
 import { cpuField } from '../core/field-cpu';
 import { noisedStart } from '../core/inpaint';
 import { sdeForModel } from '../core/sde';
+import { readResumePoint, uploadResumePoint, type ResumePoint } from '../core/resume';
 import { readStepEvent, type StepReport } from '../core/step-event';
 import { forwardAt } from '../core/forward';
 import { SamplingLoop, type LoopSettings } from '../core/sampling-loop';
 import { asSigma, type Denoiser, type Params, type SdeConfig, type Sigma } from '../core/types';
 import { GpuField } from '../gpu/gpu-field';
 import type { LoadedModel } from './model';
-import type { FrameEvent, RunChange, RunRecipe, RunSettings, RunStart } from './protocol';
+import type { FrameEvent, FrameResume, RunChange, RunRecipe, RunSettings, RunStart } from './protocol';
 import { nextTask, StepCancelled } from './next-task';
 import { appliedBefore, RecipeRecorder } from './run-recipe';
 
@@ -346,31 +347,60 @@ export class WorkerTrajectory<V = unknown> {
 
   /**
    * Computes this (fresh) run again up to step `to` along `recipe` (faults, issue 16): the same
-   * live changes before the same steps, and the same "Reverse from here" start, whose clean data
-   * `origin` gives; then every change made since, so the run goes on as the lost one would. The
-   * trajectory is deterministic given its seed, so this is the state the lost run held.
+   * live changes before the same steps; then every change made since, so the run goes on as the
+   * lost one would. From `from`, a resume point of the same branch at a step ≤ `to` (the last frame
+   * the page holds), it goes on from there, with the changes in force when that step was computed;
+   * from step 0 otherwise, with the same "Reverse from here" start, whose clean data `origin` gives.
+   * The trajectory is deterministic given its seed, so this is the state the lost run held (to float
+   * rounding when the point came from another backend). Returns the step it was computed from.
    */
   async replay(
     to: number,
     recipe: RunRecipe,
     origin: () => Promise<Float32Array>,
     cancelled: () => boolean = () => false,
-  ): Promise<void> {
+    from?: ResumePoint,
+  ): Promise<number> {
     let applied = 0;
     const applyUpTo = (count: number): void => {
       while (applied < count) this.apply(recipe.changes[applied++]);
     };
-    if (recipe.origin !== null) {
+    let first = 0;
+    if (from !== undefined && from.i <= to) {
+      applyUpTo(appliedBefore(recipe, from.i));
+      await this.resumeAt(from);
+      first = from.i;
+    } else if (recipe.origin !== null) {
       applyUpTo(recipe.origin.after);
       await this.showForward(await origin(), recipe.origin.t);
       this.reverseFromForward();
     }
-    for (let step = 1; step <= to && !this.done; step++) {
+    for (let step = first + 1; step <= to && !this.done; step++) {
       applyUpTo(appliedBefore(recipe, step));
       await this.step(cancelled);
       if (cancelled()) throw new StepCancelled();
     }
     applyUpTo(recipe.changes.length);
+    // Resumed, the steps before `from` were not taken here: the recipe is the one given.
+    this.recipe.adopt(recipe);
+    return first;
+  }
+
+  /** Goes on from a resume point (its arrays uploaded to this trajectory's field). */
+  private async resumeAt(point: ResumePoint): Promise<void> {
+    this.forwardShown = null;
+    this.last = this.loop.resumeAt(await uploadResumePoint(this.backing.field, point));
+    this.lastTimings = { modelMs: 0, otherMs: 0 };
+  }
+
+  /** The earliest step a rewind reaches (0, or the step the run was resumed from). */
+  get earliestKept(): number {
+    return this.loop.snapshots.steps[0] ?? 0;
+  }
+
+  /** The furthest step of the current branch that is kept (a rewind keeps the steps after it). */
+  get furthestKept(): number {
+    return this.loop.snapshots.steps.at(-1) ?? this.i;
   }
 
   /**
@@ -412,6 +442,8 @@ export class WorkerTrajectory<V = unknown> {
         !drawn || (options.arrays ?? true) ? [e.x, e.denoised] : [new Float32Array(0), new Float32Array(0)];
     }
     const [x, denoised] = arrays;
+    // A run's frame with arrays carries what the run needs to go on from it (faults, issue 16).
+    const resume = x.length > 0 && this.forwardShown === null && finite ? await this.resumeData() : undefined;
     const readMs = performance.now() - began;
     const { last } = this;
     const frame: FrameEvent = {
@@ -435,6 +467,7 @@ export class WorkerTrajectory<V = unknown> {
       requested: false,
       trace: last.trace,
       ...(this.onGpu ? { gpuBuffers: GpuField.buffersAlive } : {}),
+      ...(resume !== undefined ? { resume } : {}),
     };
     return { frame, finite };
   }
@@ -461,6 +494,15 @@ export class WorkerTrajectory<V = unknown> {
     sink.drawBuffers(x, report.denoised);
     if (!arrays) return [new Float32Array(0), new Float32Array(0)];
     return Promise.all([field.read(x), field.read(report.denoised)]);
+  }
+
+  /** The loop's resume point read back, less what the frame has itself. */
+  private async resumeData(): Promise<FrameResume> {
+    const { xTilde, denoised, history, sigmas, startSigma } = await readResumePoint(
+      this.backing.field,
+      this.loop.resumePoint(),
+    );
+    return { xTilde, denoised, history, sigmas, startSigma };
   }
 
   /** The field and the last report as GPU buffers, when the trajectory is GPU-resident. */

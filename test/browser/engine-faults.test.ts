@@ -1,13 +1,21 @@
 /**
  * Faults (issue 16) at the engine: a run is computed again from its start and recipe (what a fresh
- * worker does after a crash), and a lost WebGPU device (device.destroy(), SwiftShader here) moves
- * the run to WASM by the same replay. The engine runs on this page's thread, so the test can reach
+ * worker does after a crash), from step 0 or from a frame's resume data, and a lost WebGPU device
+ * (device.destroy(), SwiftShader here) stops the run so the page can compute it again on WASM from
+ * the last frame it holds. The engine runs on this page's thread, so the test can reach
  * onnxruntime's device.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine';
 import { ortWebGpuDevice } from '../../src/engine/backend';
-import type { EngineEvent, EpPreference, FrameEvent, RunRecipe } from '../../src/engine/protocol';
+import {
+  resumePointOf,
+  type EngineEvent,
+  type EpPreference,
+  type FrameEvent,
+  type FrameResume,
+  type RunRecipe,
+} from '../../src/engine/protocol';
 import { startRequest, type StartRequest } from '../helpers/start-request';
 
 const FIXTURES = new URL('/test/fixtures/', location.href).href;
@@ -101,10 +109,56 @@ describe('faults: replaying a run', () => {
     expect(a.trace?.samplerId).toBe('pc');
     expect(Array.from(a.x)).toEqual(Array.from(originalOn.x));
   });
+
+  it('from a frame the page holds: the same steps to the bit, a rewind before it still works, a bad one falls back', async () => {
+    const c = engineOn('wasm');
+    await c.engine.loadModel('ring8', MODELS);
+    const start: StartRequest = startRequest(1, {
+      model: 'ring8',
+      classLabel: null,
+      batch: 32,
+      steps: 20,
+      sampler: 'euler_maruyama',
+      autoplay: false,
+    });
+    await c.engine.start(start);
+    for (let k = 0; k < 4; k++) await c.engine.stepOnce(1);
+    await c.engine.setSampler(1, 'dpmpp_2m', {});
+    for (let k = 0; k < 4; k++) await c.engine.stepOnce(1);
+    await c.engine.setSde(1, { kind: 've' });
+    for (let k = 0; k < 4; k++) await c.engine.stepOnce(1);
+    const frames = c.frames(1);
+    const at = (i: number) => frames.filter((f) => f.i === i).at(-1)!;
+    expect(at(12).resume).toBeDefined();
+    const recipe = c.recipe(1);
+    const from = (i: number) => resumePointOf({ ...at(i), resume: at(i).resume as FrameResume });
+
+    // From step 6 (DPM-Solver++ reads step 5's x̂₀ from the history) to 12, across the SDE change.
+    await c.engine.start({ ...start, runId: 2, replay: { to: 12, recipe, from: from(6) } });
+    const resumed = c.lastFrame(2);
+    expect(resumed).toMatchObject({ i: 12, replayedFrom: 6 });
+    expect(Array.from(resumed.x), 'resumed at 6, step 12').toEqual(Array.from(at(12).x));
+    expect(c.recipe(2)).toEqual(recipe);
+    // Steps 7–12 were computed (six network calls): the NFE count goes on from the frame's.
+    expect(resumed.nfeTotal).toBe(at(12).nfeTotal);
+    // A rewind to step 2, before the resume point: the run is computed again from step 0. It shows
+    // x = s·x̃ under the SDE in force now, VE, whose s is 1: the original's x̃ at step 2.
+    await c.engine.seek(2, 2);
+    expect(Array.from(c.lastFrame(2).x), 'rewound to 2').toEqual(Array.from(at(2).resume!.xTilde));
+    await c.engine.seek(2, 12);
+    expect(Array.from(c.lastFrame(2).x), 'forward to 12').toEqual(Array.from(at(12).x));
+
+    // A resume point this run cannot take (another batch's arrays): from step 0, and it says so.
+    const bad = { ...from(6), xTilde: new Float32Array(10) };
+    await c.engine.start({ ...start, runId: 3, replay: { to: 12, recipe, from: bad } });
+    expect(c.lastFrame(3)).toMatchObject({ i: 12, replayedFrom: 0 });
+    expect(Array.from(c.lastFrame(3).x), 'from step 0').toEqual(Array.from(at(12).x));
+    expect(c.events.filter((e) => e.type === 'error')).toEqual([]);
+  });
 });
 
 describe('faults: a lost WebGPU device', () => {
-  it('moves the run to WASM, replayed from step 0 to the step it reached, and says so', async () => {
+  it('stops the run and says which; computed again on WASM from the last GPU frame, it matches WASM to float rounding', async () => {
     const gpu = engineOn('webgpu');
     await gpu.engine.loadModel('tiny', FIXTURES);
     expect(gpu.events.find((e) => e.type === 'backend')).toMatchObject({ ep: 'webgpu' });
@@ -126,16 +180,28 @@ describe('faults: a lost WebGPU device', () => {
       { type: 'deviceLost' }
     >;
     expect(lost.unloaded).toEqual(['tiny']);
-    expect(lost.replayed?.runId).toBe(1);
-    const k = lost.replayed!.to;
+    expect(lost.lostRun).toBe(1);
+    // What the page does: the last frame it holds with resume data, read back from GPU buffers.
+    const held = gpu
+      .frames(1)
+      .filter((f) => f.onGpu && f.resume !== undefined)
+      .at(-1)!;
+    const k = held.i;
     expect(k).toBeGreaterThanOrEqual(8);
-    // The next frame is the replayed state at step k, on the CPU; then the run plays on to the end.
-    const after = gpu.events.indexOf(lost);
-    await gpu.next((e) => e.type === 'paused' && e.runId === 1 && e.reason === 'done');
-    const replayed = gpu.events.slice(after).find((e): e is FrameEvent => e.type === 'frame')!;
-    expect(replayed).toMatchObject({ runId: 1, i: k, onGpu: false });
-    expect(gpu.events.slice(after).filter((e) => e.type === 'error')).toEqual([]);
-    expect(gpu.lastFrame(1)).toMatchObject({ i: 40, done: true, onGpu: false });
+    await gpu.engine.loadModel('tiny', FIXTURES);
+    expect(gpu.events.filter((e) => e.type === 'backend').at(-1)).toMatchObject({ ep: 'wasm' });
+    const from = resumePointOf({ ...held, resume: held.resume! });
+    await gpu.engine.start({
+      ...start,
+      runId: 2,
+      autoplay: true,
+      replay: { to: k, recipe: gpu.recipe(1), from },
+    });
+    await gpu.next((e) => e.type === 'paused' && e.runId === 2 && e.reason === 'done');
+    const replayed = gpu.frames(2)[0];
+    expect(replayed).toMatchObject({ i: k, onGpu: false, replayedFrom: k });
+    expect(gpu.events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(gpu.lastFrame(2)).toMatchObject({ i: 40, done: true, onGpu: false });
 
     // The same run on WASM from the start, the same sampler change at step 3.
     const cpu = engineOn('wasm');
@@ -143,14 +209,11 @@ describe('faults: a lost WebGPU device', () => {
     await cpu.engine.start({ ...start, runId: 1 });
     for (let j = 0; j < 3; j++) await cpu.engine.stepOnce(1);
     await cpu.engine.setSampler(1, 'ode_heun', {});
-    for (let j = 3; j < k; j++) await cpu.engine.stepOnce(1);
-    const reference = cpu.lastFrame(1);
-    expect(reference.i).toBe(k);
-    expect(maxDifference(replayed.x, reference.x)).toBe(0);
-    expect(maxDifference(replayed.denoised, reference.denoised)).toBe(0);
-    // And the GPU frames before the loss agree with WASM to float rounding (as engine-worker's test).
-    const gpuBefore = gpu.frames(1).find((f) => f.i === 5 && f.onGpu)!;
-    const cpuAt5 = cpu.frames(1).find((f) => f.i === 5)!;
-    expect(maxDifference(gpuBefore.denoised, cpuAt5.denoised)).toBeLessThan(1e-4);
+    for (let j = 3; j < 40; j++) await cpu.engine.stepOnce(1);
+    const reference = cpu.frames(1);
+    // The frame the run went on from is the GPU's, so the rest agrees to float rounding.
+    expect(maxDifference(replayed.x, reference[k].x)).toBeLessThan(1e-4);
+    expect(maxDifference(gpu.lastFrame(2).x, reference[40].x)).toBeLessThan(1e-3);
+    expect(gpu.lastFrame(2).nfeTotal).toBe(reference[40].nfeTotal);
   });
 });

@@ -79,7 +79,7 @@ test('a crashed engine worker restarts and replays the run to the step shown, wi
   const notice = page.getByRole('status').filter({ hasText: 'The engine restarted' });
   await expect(notice).toContainText('The engine worker stopped (');
   await expect(notice).toContainText('injected fault');
-  await expect(notice).toContainText('replayed from step 0 to step 10');
+  await expect(notice).toContainText('went on from step 10, the last frame the page held');
   await expect(notice).toContainText('Nothing needs doing');
   expect(await currentStep(page)).toBe(10);
   await expect(page.getByTestId('run-status')).toHaveText('paused');

@@ -6,7 +6,7 @@ import { STALE_STEP_PATIENCE_MS } from '../../src/ui/engine-io/stale-step';
 import { createAppStore } from '../../src/ui/state/store';
 import { defaultSettings } from '../../src/ui/state/settings';
 import { wasmNote } from '../../src/ui/components/Banners';
-import { testFrame } from '../helpers/frames';
+import { resumableFrame, testFrame } from '../helpers/frames';
 
 const toy: ModelSummary = {
   id: 'toy',
@@ -352,7 +352,7 @@ describe('faults: a crashed worker and a lost GPU device', () => {
     actions.handleEvent(frame(4, 2));
     const notice = store.getState().notices.at(-1);
     expect(notice?.title).toBe('The engine restarted');
-    expect(notice?.message).toMatch(/stopped \(x\).*replayed from step 0 to step 4 .*paused/);
+    expect(notice?.message).toMatch(/stopped \(x\).*computed again from step 0 to step 4 with .*paused/);
     // The frames before it are kept: the Timeline still reaches back to step 0.
     expect(store.getState().frameLog.at(2)?.i).toBe(2);
     expect(store.getState().run.reached).toBe(4);
@@ -378,22 +378,56 @@ describe('faults: a crashed worker and a lost GPU device', () => {
     expect(store.getState().notices.at(-1)).toMatchObject({ title: 'The engine failed' });
   });
 
-  it('a lost GPU device says the run was replayed on WASM to step k; other models on it are forgotten', () => {
-    const { actions, store, frame } = booted();
+  it('a crashed worker: the run goes on from the last frame the page holds with its resume data', () => {
+    const { actions, sent, store } = booted();
+    actions.play();
+    for (let i = 1; i <= 6; i++) actions.handleEvent(i === 5 ? testFrame(1, i) : resumableFrame(1, i));
+    // Only the newest RESUME_KEPT frames keep their resume data.
+    expect(store.getState().frameLog.at(1)?.resume).toBeUndefined();
+    expect(store.getState().frameLog.at(2)?.resume).toBeDefined();
+    actions.pause();
+    actions.seek(5);
+    actions.handleEvent(testFrame(1, 5)); // the seek answer: step 5 holds no resume data
+    actions.handleEvent(crash);
+    actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    const start = sent.at(-1) as Extract<EngineRequest, { type: 'start' }>;
+    expect(start).toMatchObject({
+      type: 'start',
+      runId: 2,
+      replay: { to: 5, from: { i: 4, sigma: 6, nfeTotal: 4 } },
+    });
+    expect(Array.from(start.replay?.from?.xTilde ?? [])).toEqual([4, 4]);
+    expect(start.replay?.from?.history.map((h) => h.sigma)).toEqual([7]);
+    actions.handleEvent({ ...testFrame(2, 5), replayedFrom: 4 });
+    expect(store.getState().notices.at(-1)?.message).toMatch(
+      /computed again from step 4, the last frame the page held, to step 5 with the same seed/,
+    );
+  });
+
+  it('a lost GPU device: the model loads again on WASM and the run goes on from the frame the page holds', () => {
+    const { actions, store, sent } = booted();
     actions.handleEvent({ type: 'ready', modelId: 'digits', model: digits });
-    actions.handleEvent(frame(3));
+    for (let i = 1; i <= 3; i++) actions.handleEvent(resumableFrame(1, i));
+    sent.length = 0;
     actions.handleEvent({
       type: 'deviceLost',
       reason: 'the device was destroyed',
       unloaded: ['toy', 'digits'],
-      replayed: { runId: 1, to: 3 },
+      lostRun: 1,
     });
+    expect(sent).toEqual([{ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' }]);
+    expect(store.getState().models.digits).toBeUndefined();
+    expect(store.getState().models.toy?.state).toBe('loading');
+    expect(store.getState().run).toMatchObject({ i: 3, status: 'loading' });
+    actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    expect(sent.at(-1)).toMatchObject({ type: 'start', runId: 2, replay: { to: 3, from: { i: 3 } } });
+    actions.handleEvent({ ...testFrame(2, 3), replayedFrom: 3 });
     const notice = store.getState().notices.at(-1);
     expect(notice?.title).toBe('The GPU device was lost');
     expect(notice?.message).toContain('The GPU device was lost (the device was destroyed)');
-    expect(notice?.message).toMatch(/replayed on WASM \(the CPU\) from step 0 to step 3/);
-    expect(store.getState().models.digits).toBeUndefined();
-    expect(store.getState().models.toy?.state).toBe('ready');
+    expect(notice?.message).toMatch(
+      /loaded again on WASM \(the CPU\) and the run went on from step 3, the last frame/,
+    );
   });
 
   it('Cancel during a download aborts it and goes back to the model before, still loaded', () => {
@@ -439,7 +473,7 @@ describe('faults: a crashed worker and a lost GPU device', () => {
   it('a lost GPU device without a run to replay says to press Reset', () => {
     const { actions, store } = booted();
     actions.play();
-    actions.handleEvent({ type: 'deviceLost', reason: 'gone', unloaded: ['toy'], replayed: null });
+    actions.handleEvent({ type: 'deviceLost', reason: 'gone', unloaded: ['toy'], lostRun: null });
     expect(store.getState().notices.at(-1)?.message).toMatch(/lost \(gone\).*press Reset/);
     expect(store.getState().run.status).toBe('paused');
     expect(store.getState().models.toy).toBeUndefined();

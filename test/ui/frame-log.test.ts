@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FrameEvent } from '../../src/engine/protocol';
 import { FrameLog } from '../../src/ui/state/frame-log';
+import { asSigma } from '../../src/core/types';
 
 const DIM = 1000; // 4 kB per array, 8 kB per frame
 
@@ -92,5 +93,46 @@ describe('FrameLog', () => {
     expect(log.lastIndex).toBe(3);
     expect(log.upTo(6).map((f) => f.i)).toEqual([0]);
     expect(log.heldBytes).toBe(8000);
+  });
+});
+
+describe('resume data (faults: a run goes on from the last frame the page holds)', () => {
+  /** A frame with resume data: x̃ and a history entry sharing x̂₀'s array (4 kB each, 3 arrays). */
+  function resumable(i: number): FrameEvent {
+    const f = frame(i);
+    const denoised = new Float32Array(DIM).fill(i / 2);
+    return {
+      ...f,
+      resume: {
+        xTilde: new Float32Array(DIM).fill(i),
+        denoised,
+        history: [{ sigma: asSigma(2), denoised }],
+        sigmas: [1, 0.5],
+        startSigma: null,
+      },
+    };
+  }
+
+  it('keeps it on the newest RESUME_KEPT frames only, and counts its bytes (a shared array once)', () => {
+    const log = new FrameLog();
+    log.record(resumable(0), true);
+    expect(log.heldBytes).toBe(4 * DIM * 4);
+    for (let i = 1; i < 10; i++) log.record(resumable(i), true);
+    const held = Array.from({ length: 10 }, (_, i) => log.at(i)?.resume !== undefined);
+    expect(held).toEqual([false, false, false, false, false, false, true, true, true, true]);
+    expect(log.heldBytes).toBe(10 * 2 * DIM * 4 + 4 * 2 * DIM * 4);
+    expect(log.resumeFrom(100)?.i).toBe(9);
+    expect(log.resumeFrom(7)).toMatchObject({ i: 7, sigma: 1, nfeTotal: 7, trace: null, startSigma: null });
+    expect(log.resumeFrom(5)).toBeNull();
+  });
+
+  it('a branch drops the resume data of the frames after it', () => {
+    const log = new FrameLog();
+    for (let i = 0; i < 6; i++) log.record(resumable(i), true);
+    // Rewound to 3 (its frame answers without resume data), then a step: frame 4 is a new branch.
+    log.record(frame(3), false);
+    log.record(frame(4), true);
+    expect(log.resumeFrom(10)?.i).toBe(3);
+    expect(log.at(5)).toBeUndefined();
   });
 });

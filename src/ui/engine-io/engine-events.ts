@@ -6,8 +6,8 @@ import {
   type FrameEvent,
 } from '../../engine/protocol';
 import { emptyCompareView, withFrame } from '../state/compare';
-import { addNotice, idleRun, setModelState, updateRun } from '../state/store';
-import type { RunSession } from './run-session';
+import { addNotice, idleRun, setModelState, updateRun, type Notice } from '../state/store';
+import type { QueuedReplay, ReplayCause, RunSession } from './run-session';
 import { loadModel, startReplay, startRun } from './run-start';
 import { onScoreField, refreshScoreField } from './score-field';
 import { onExamples, onToolEvent, requestExample } from './tool-actions';
@@ -46,16 +46,43 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   const replayed = session.replayNotice;
   if (replayed !== null && replayed.runId === frame.runId) {
     session.replayNotice = null;
-    addNotice(session.store, {
+    addNotice(session.store, replayedNotice(replayed.cause, frame, replayed.playing));
+  }
+}
+
+/**
+ * What the page says once a run stopped by a crash or a lost GPU device is back: what happened,
+ * from which step it was computed again (the last frame the page held with its resume data, or
+ * step 0) and to which, and what, if anything, to do.
+ */
+function replayedNotice(cause: ReplayCause, frame: FrameEvent, playing: boolean): Omit<Notice, 'id'> {
+  const from = frame.replayedFrom ?? 0;
+  const span =
+    from === frame.i
+      ? `went on from step ${frame.i}, the last frame the page held`
+      : from > 0
+        ? `was computed again from step ${from}, the last frame the page held, to step ${frame.i}`
+        : `was computed again from step 0 to step ${frame.i}`;
+  const same = 'with the same seed, settings and sampler changes';
+  const state = playing ? ' and plays on' : ', paused';
+  if (cause.kind === 'crash') {
+    return {
       kind: 'warning',
       title: 'The engine restarted',
       message:
-        `The engine worker stopped (${replayed.what}). A fresh one was started with your settings and the model ` +
-        `loaded again, and the run was replayed from step 0 to step ${frame.i} with the same seed, settings and ` +
-        `sampler changes, so it is exactly where it was${replayed.playing ? ' and plays on' : ', paused'}. ` +
+        `The engine worker stopped (${cause.what}). A fresh one was started with your settings and the model ` +
+        `loaded again, and the run ${span} ${same}, so it is exactly where it was${state}. ` +
         'Nothing needs doing; if this keeps happening, reload the page or choose a smaller batch.',
-    });
+    };
   }
+  return {
+    kind: 'warning',
+    title: 'The GPU device was lost',
+    message:
+      `The GPU device was lost (${cause.reason}). What it held cannot be read back, so the model was loaded ` +
+      `again on WASM (the CPU) and the run ${span} ${same}${state}. It continues on WASM; reload the page ` +
+      'to use the GPU again.',
+  };
 }
 
 /** A comparison's tick: the Timeline follows the pane furthest along; the error lines grow. */
@@ -139,20 +166,12 @@ function onError(session: RunSession, event: Extract<EngineEvent, { type: 'error
 
 /**
  * The engine worker crashed (`what` says how) and a fresh one has started (worker-client.ts). A
- * single run the page was showing is computed again there (startReplay, once the model is loaded):
- * the trajectory is deterministic given its seed, settings and live changes, so this puts it back
- * at the same step. Anything else (a comparison, no run yet) starts again at step 0, and says so.
+ * single run the page was showing is computed again there (replayLostRun).
  */
 function afterWorkerCrash(session: RunSession, what: string): void {
   const { store } = session;
-  const { run, settings } = store.getState();
-  const start = session.startSent;
-  const resumable =
-    start !== null &&
-    start.runId === run.runId &&
-    run.compare === null &&
-    (run.status === 'paused' || run.status === 'playing' || run.status === 'done');
-  if (!resumable) {
+  const replay = lostRunReplay(session, { kind: 'crash', what });
+  if (replay === null) {
     addNotice(store, {
       kind: 'error',
       title: 'The engine restarted',
@@ -161,38 +180,55 @@ function afterWorkerCrash(session: RunSession, what: string): void {
     afterEngineRestart(session);
     return;
   }
-  session.queueReplay({
-    start,
-    to: run.i,
-    recipe: session.recipe ?? { changes: [], marks: [], origin: null },
-    playing: run.status === 'playing',
-    what,
-  });
   store.setState({ models: {}, engineEpoch: store.getState().engineEpoch + 1 });
-  loadModel(session, settings.modelId, false, true);
+  session.queueReplay(replay);
+  loadModel(session, store.getState().settings.modelId, false, true);
 }
 
 /**
- * Faults (issue 16): the GPU device was lost. The engine forgot the models on it (the run's own is
- * loaded again on WASM) and computed the run again on WASM up to the step it had reached.
+ * Faults (issue 16): the single run the page was showing stopped with its engine state (a crash,
+ * a lost GPU device). It is computed again once its model is loaded (startReplay): from the last
+ * frame the page holds with its resume data at or before the step shown (frame-log.ts), or from
+ * step 0, along the recipe of live changes. The trajectory is deterministic given its seed,
+ * settings and changes, so this puts it back at the same step. Null when there is no such run (a
+ * comparison, no run yet): the caller starts again at step 0.
+ */
+function lostRunReplay(session: RunSession, cause: ReplayCause): QueuedReplay | null {
+  const { run, frameLog } = session.store.getState();
+  const start = session.startSent;
+  const resumable =
+    start !== null &&
+    start.runId === run.runId &&
+    run.compare === null &&
+    (run.status === 'paused' || run.status === 'playing' || run.status === 'done');
+  if (!resumable) return null;
+  return {
+    start,
+    to: run.i,
+    recipe: session.recipe ?? { changes: [], marks: [], origin: null },
+    from: frameLog.resumeFrom(run.i),
+    playing: run.status === 'playing',
+    cause,
+  };
+}
+
+/**
+ * Faults (issue 16): the GPU device was lost. The engine forgot the models on it and uses WASM
+ * from now on; the run it held (if it was the one shown) is computed again there (replayLostRun).
  */
 function onDeviceLost(session: RunSession, event: Extract<EngineEvent, { type: 'deviceLost' }>): void {
   const { store } = session;
-  const { models, settings, run } = store.getState();
+  const { models, run } = store.getState();
   const kept = { ...models };
-  for (const id of event.unloaded) {
-    if (event.replayed === null || id !== settings.modelId) delete kept[id];
-  }
+  for (const id of event.unloaded) delete kept[id];
   store.setState({ models: kept });
-  if (event.replayed !== null) {
-    addNotice(store, {
-      kind: 'warning',
-      title: 'The GPU device was lost',
-      message:
-        `The GPU device was lost (${event.reason}). What it held cannot be read back, so the run was replayed ` +
-        `on WASM (the CPU) from step 0 to step ${event.replayed.to} with the same seed, settings and sampler ` +
-        'changes, and it continues on WASM from there. Reload the page to use the GPU again.',
-    });
+  const replay =
+    event.lostRun !== null && event.lostRun === run.runId
+      ? lostRunReplay(session, { kind: 'deviceLost', reason: event.reason })
+      : null;
+  if (replay !== null) {
+    session.queueReplay(replay);
+    loadModel(session, store.getState().settings.modelId, false, true);
     return;
   }
   if (run.status === 'playing') updateRun(store, { status: 'paused' });

@@ -5,6 +5,7 @@
  * frame. Every action module and the event handler take a RunSession; none of them keeps state of
  * its own about the run.
  */
+import type { ResumePoint } from '../../core/resume';
 import type { Params } from '../../core/types';
 import type { EngineRequest, FrameEvent, RunRecipe } from '../../engine/protocol';
 import type { AppStore } from '../state/store';
@@ -35,9 +36,14 @@ export interface QueuedReplay {
   start: StartRequest;
   to: number;
   recipe: RunRecipe;
+  /** The last frame the page holds with its resume data at or before `to` (null: from step 0). */
+  from: ResumePoint | null;
   playing: boolean;
-  what: string;
+  /** What stopped the run: the worker crashed (its words), or the GPU device was lost (the browser's). */
+  cause: ReplayCause;
 }
+
+export type ReplayCause = { kind: 'crash'; what: string } | { kind: 'deviceLost'; reason: string };
 
 /** A readFrame waiting for its answer (a frame with `requested: true` of this run). */
 export interface FrameRequest {
@@ -73,7 +79,7 @@ export class RunSession {
   /** Models whose download the page cancelled: their late progress events are ignored. */
   readonly cancelledLoads = new Set<string>();
   /** A replayed run whose first frame should say so: its runId and why the worker stopped. */
-  replayNotice: { runId: number; what: string; playing: boolean } | null = null;
+  replayNotice: { runId: number; cause: ReplayCause; playing: boolean } | null = null;
 
   constructor(
     readonly store: AppStore,

@@ -154,12 +154,12 @@ export function startReplay(session: RunSession, replay: QueuedReplay): void {
     runId: id,
     autoplay: replay.playing,
     stepsPerSecond: store.getState().settings.stepsPerSecond,
-    replay: { to: replay.to, recipe: replay.recipe },
+    replay: { to: replay.to, recipe: replay.recipe, ...(replay.from !== null ? { from: replay.from } : {}) },
   };
   session.startSent = request;
   // A crash during the replay replays the same again.
   session.recipe = replay.recipe;
-  session.replayNotice = { runId: id, what: replay.what, playing: replay.playing };
+  session.replayNotice = { runId: id, cause: replay.cause, playing: replay.playing };
   updateRun(store, { runId: id, status: replay.playing ? 'playing' : 'paused', pendingStep: null });
   deps.send(request);
 }

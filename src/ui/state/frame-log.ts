@@ -13,21 +13,43 @@
  * such a frame never replaces one with arrays at the same step unless the trajectory branched.
  */
 import { hasArrays } from '../../shared/frame-schedule';
-import type { FrameEvent } from '../../engine/protocol';
+import type { ResumePoint } from '../../core/resume';
+import { resumePointOf, type FrameEvent, type FrameResume } from '../../engine/protocol';
 
 /** Default budget: 64 MB of frame arrays (about 650 frames of MNIST at batch 16). */
 export const FRAME_LOG_BUDGET_BYTES = 64 * 2 ** 20;
 /** Frames at the head of the log that thinning never drops (the rate estimate reads the last one). */
 const KEEP_NEWEST = 8;
 
-const frameBytes = (f: FrameEvent): number =>
-  f.x.byteLength + (f.denoised.buffer === f.x.buffer ? 0 : f.denoised.byteLength);
+/**
+ * Frames whose resume data (x̃, the sampler's history, the grid) is kept: the most recently
+ * recorded ones. A crash or a lost GPU device resumes from the last of them at or before the step
+ * shown (engine-io/engine-events.ts); older frames keep only their pictures.
+ */
+export const RESUME_KEPT = 4;
+
+const resumeArrays = (r: FrameResume): Float32Array[] => [
+  r.xTilde,
+  ...(r.denoised === null ? [] : [r.denoised]),
+  ...r.history.map((h) => h.denoised),
+];
+
+/** Bytes of a frame's arrays, each buffer once. */
+const frameBytes = (f: FrameEvent): number => {
+  const buffers = new Set<ArrayBufferLike>([f.x.buffer, f.denoised.buffer]);
+  if (f.resume !== undefined) for (const a of resumeArrays(f.resume)) buffers.add(a.buffer);
+  let bytes = 0;
+  for (const b of buffers) bytes += b.byteLength;
+  return bytes;
+};
 
 export class FrameLog {
   private readonly byStep: (FrameEvent | undefined)[] = [];
   private bytes = 0;
   /** Older frames are kept only at multiples of this stride (1, 2, 4, …). */
   private stride = 1;
+  /** Steps of the frames that hold resume data, in the order they were recorded. */
+  private resumable: number[] = [];
 
   constructor(private readonly budgetBytes = FRAME_LOG_BUDGET_BYTES) {}
 
@@ -36,6 +58,7 @@ export class FrameLog {
     this.byStep.length = 0;
     this.bytes = 0;
     this.stride = 1;
+    this.resumable = [];
   }
 
   /**
@@ -47,9 +70,13 @@ export class FrameLog {
     const old = this.byStep[frame.i];
     // The same state again (a seek answer) without its arrays: keep the copy that has them.
     if (old && hasArrays(old) && !hasArrays(frame)) return;
+    // The same state again without its resume data: keep the data.
+    if (!branch && old?.resume !== undefined && frame.resume === undefined)
+      frame = { ...frame, resume: old.resume };
     if (old) this.bytes -= frameBytes(old);
     this.byStep[frame.i] = frame;
     this.bytes += frameBytes(frame);
+    if (frame.resume !== undefined) this.keepResume(frame.i);
     // The frame that just left the newest window follows the current stride.
     this.dropOffStride(this.byStep.length - KEEP_NEWEST - 1);
     while (this.bytes > this.budgetBytes && this.thin()) {
@@ -72,9 +99,35 @@ export class FrameLog {
     return this.bytes;
   }
 
+  /**
+   * The resume point of the latest frame at or before step `upTo` that holds one (see RESUME_KEPT),
+   * or null: a run computed again goes on from there (or from step 0 without one).
+   */
+  resumeFrom(upTo: number): ResumePoint | null {
+    for (let i = Math.min(upTo, this.byStep.length - 1); i >= 0; i--) {
+      const f = this.byStep[i];
+      if (f?.resume !== undefined) return resumePointOf({ ...f, resume: f.resume });
+    }
+    return null;
+  }
+
   /** Frames 0..upTo (inclusive) that exist with their arrays, in step order. */
   upTo(upTo: number): FrameEvent[] {
     return this.byStep.slice(0, upTo + 1).filter((f): f is FrameEvent => f !== undefined && hasArrays(f));
+  }
+
+  /** Step i's frame now holds resume data: the oldest beyond RESUME_KEPT lose theirs. */
+  private keepResume(i: number): void {
+    this.resumable = [...this.resumable.filter((k) => k !== i), i];
+    while (this.resumable.length > RESUME_KEPT) {
+      const k = this.resumable.shift() as number;
+      const f = this.byStep[k];
+      if (f?.resume === undefined) continue;
+      const { resume: _dropped, ...rest } = f;
+      this.bytes -= frameBytes(f);
+      this.byStep[k] = rest;
+      this.bytes += frameBytes(rest);
+    }
   }
 
   private truncate(length: number): void {
@@ -83,6 +136,7 @@ export class FrameLog {
       if (f) this.bytes -= frameBytes(f);
     }
     this.byStep.length = Math.min(this.byStep.length, length);
+    this.resumable = this.resumable.filter((k) => k < length);
   }
 
   /** Doubles the stride and drops older frames off it; false when no older frame is left to drop. */
