@@ -8,9 +8,11 @@
  * With --no-jit V8 only interprets (no Sparkplug, Maglev or TurboFan code): this tells the
  * compilers' warm-up, which grows the heap for the first ~10 runs, from a leak of the page's.
  * With --gpu the page's engine is told to use WebGPU whatever the adapter (SwiftShader here), and
- * each line also gives the GPU buffers the worker's fields hold at the run's last frame (a
- * GPU-resident frame's gpuBuffers): it must come back to the same number after every run. Use a
- * network model (exact mixtures never run on the GPU); the tiny test network is served as `tiny`.
+ * each line also gives, at the run's last frame, the GPU buffers the worker's fields hold (a
+ * GPU-resident frame's gpuBuffers) and the buffers and bytes alive on the whole device, whoever made
+ * them (deviceBuffers, deviceBufferBytes: onnxruntime's, the fields', the painter's): each must come
+ * back to the same number after every run. Use a network model (exact mixtures never run on the
+ * GPU); the tiny test network is served as `tiny`.
  * Usage: npm run build && npx tsx scripts/soak.ts [model] [batch] [runs] [--gpu] [--no-jit]
  *   e.g. npx tsx scripts/soak.ts ring8 16 10   ·   npx tsx scripts/soak.ts mnist 16 10
  *        npx tsx scripts/soak.ts tiny 16 10 --gpu
@@ -42,6 +44,16 @@ interface Sample {
   workerMB: number;
   /** With --gpu: the last GPU-resident frame's gpuBuffers (NaN when none came). */
   gpuBuffers: number;
+  /** With --gpu: the same frame's deviceBuffers and deviceBufferBytes (NaN when none came). */
+  deviceBuffers: number;
+  deviceBufferBytes: number;
+}
+
+/** What watchEngine keeps of the last GPU-resident frame. */
+interface GpuCounts {
+  gpuBuffers?: number;
+  deviceBuffers?: number;
+  deviceBufferBytes?: number;
 }
 
 interface HeapSplit {
@@ -63,6 +75,7 @@ async function measure(page: Page): Promise<Sample> {
       (globalThis as unknown as { gc?: () => void }).gc?.();
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
+    const counts = (globalThis as unknown as { soakGpuCounts?: GpuCounts }).soakGpuCounts;
     const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
     type Breakdown = { bytes: number; attribution: { scope: string }[] };
     const measureAll = (
@@ -81,7 +94,9 @@ async function measure(page: Page): Promise<Sample> {
       heapMB: (memory?.usedJSHeapSize ?? NaN) / 2 ** 20,
       domNodes: document.getElementsByTagName('*').length,
       workerMB: workerBytes / 2 ** 20,
-      gpuBuffers: (globalThis as unknown as { soakGpuBuffers?: number }).soakGpuBuffers ?? NaN,
+      gpuBuffers: counts?.gpuBuffers ?? NaN,
+      deviceBuffers: counts?.deviceBuffers ?? NaN,
+      deviceBufferBytes: counts?.deviceBufferBytes ?? NaN,
     };
   });
 }
@@ -136,7 +151,7 @@ async function runToEnd(page: Page, seed: number): Promise<void> {
 
 /**
  * Runs in the page before its scripts (--gpu): the engine's init asks for WebGPU, and the last
- * GPU-resident frame's gpuBuffers is kept on globalThis.soakGpuBuffers.
+ * GPU-resident frame's counts (GpuCounts) are kept on globalThis.soakGpuCounts.
  */
 function watchEngine(): void {
   type Post = (this: Worker, message: unknown, transfer?: Transferable[]) => void;
@@ -146,9 +161,14 @@ function watchEngine(): void {
   proto.postMessage = function (message, transfer) {
     if (!watched.has(this)) {
       watched.add(this);
-      this.addEventListener('message', (e: MessageEvent<{ type?: string; gpuBuffers?: number }>) => {
+      this.addEventListener('message', (e: MessageEvent<GpuCounts & { type?: string }>) => {
         if (e.data?.type === 'frame' && typeof e.data.gpuBuffers === 'number') {
-          (globalThis as unknown as { soakGpuBuffers: number }).soakGpuBuffers = e.data.gpuBuffers;
+          const { gpuBuffers, deviceBuffers, deviceBufferBytes } = e.data;
+          (globalThis as unknown as { soakGpuCounts: GpuCounts }).soakGpuCounts = {
+            gpuBuffers,
+            deviceBuffers,
+            deviceBufferBytes,
+          };
         }
       });
     }
@@ -190,7 +210,9 @@ try {
     samples.push(s);
     splits.push(split);
     const [s1, h1] = [samples[0], splits[0]];
-    const gpuLine = gpu ? `, GPU buffers ${s.gpuBuffers}` : '';
+    const gpuLine = gpu
+      ? `, GPU buffers: fields ${s.gpuBuffers}, device ${s.deviceBuffers} (${s.deviceBufferBytes} bytes)`
+      : '';
     console.log(
       `run ${k}: ${(k * 1000).toLocaleString('en-US')} steps ` +
         `(${((Date.now() - started) / 60_000).toFixed(1)} min), heap ${mb(s.heapMB)} (${change(s1.heapMB, s.heapMB)}; ` +
@@ -212,7 +234,11 @@ try {
       `    array buffers ${mb(a.buffersMB)} → ${mb(b.buffersMB)}\n` +
       `  DOM nodes ${first.domNodes} → ${last.domNodes} (${change(first.domNodes, last.domNodes)})\n` +
       `  worker ${mb(first.workerMB)} → ${mb(last.workerMB)} (${change(first.workerMB, last.workerMB)})` +
-      (gpu ? `\n  GPU buffers ${samples.map((x) => x.gpuBuffers).join(', ')}` : ''),
+      (gpu
+        ? `\n  GPU buffers: fields ${samples.map((x) => x.gpuBuffers).join(', ')}; ` +
+          `device ${samples.map((x) => x.deviceBuffers).join(', ')} ` +
+          `(${samples.map((x) => x.deviceBufferBytes).join(', ')} bytes)`
+        : ''),
   );
   if (runs >= 4) {
     // Whether the heap has stopped growing: the second half of the runs alone.

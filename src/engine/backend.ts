@@ -15,6 +15,7 @@ import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import jsepMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
 import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import plainMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
+import { countBuffers } from '../gpu/device-buffers';
 import type { EpPreference, ExecutionProvider } from './protocol';
 
 export interface Backend {
@@ -184,6 +185,7 @@ export async function createSession(bytes: Uint8Array, preference: EpPreference)
   let why = probe?.unavailable ?? null;
   if (why === null) {
     try {
+      await countOrtDeviceBuffers();
       const session = await ort.InferenceSession.create(bytes, {
         executionProviders: ['webgpu'],
         graphOptimizationLevel: 'all',
@@ -229,6 +231,28 @@ export function analyticBackend(): Backend {
 /** The GPUDevice onnxruntime's WebGPU backend runs on (valid once a WebGPU session exists). */
 export function ortWebGpuDevice(): Promise<GPUDevice> {
   return ort.env.webgpu.device;
+}
+
+/**
+ * Makes every buffer on onnxruntime's WebGPU device counted from its first one (countBuffers,
+ * `src/gpu/device-buffers.ts`): the fields, the network's inputs and the painter share that device,
+ * so the count covers them too. onnxruntime asks `env.webgpu.adapter` for its device when its first
+ * WebGPU session is made, so before then it is handed an adapter whose requestDevice wraps the device
+ * it returns. The adapter is the one onnxruntime would request itself (no options). Once
+ * onnxruntime has its device this does nothing: the adapter is fixed then.
+ */
+async function countOrtDeviceBuffers(): Promise<void> {
+  const flags = ort.env.webgpu as { adapter?: GPUAdapter };
+  if (flags.adapter !== undefined) return;
+  const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
+  if (!adapter) return; // onnxruntime then fails to find one and says so
+  const requestDevice = adapter.requestDevice.bind(adapter);
+  adapter.requestDevice = async (descriptor?: GPUDeviceDescriptor): Promise<GPUDevice> => {
+    const device = await requestDevice(descriptor);
+    countBuffers(device);
+    return device;
+  };
+  flags.adapter = adapter;
 }
 
 function absolute(url: string): string {

@@ -413,6 +413,14 @@ export interface FrameEvent {
    * a leak makes it grow.
    */
   gpuBuffers?: number;
+  /**
+   * GPU-resident frames only: GPU buffers alive on the whole device, whoever made them
+   * (onnxruntime's weights, activations and buffer cache, the fields, the network inputs, the
+   * painter), and their bytes (liveDeviceBuffers, src/gpu/device-buffers.ts). Equal at the end of
+   * equal runs too.
+   */
+  deviceBuffers?: number;
+  deviceBufferBytes?: number;
   // ---- Faults (issue 16) ----
   /**
    * On a run's frames that carry their arrays (not forward frames, not a comparison's): what the
@@ -856,6 +864,8 @@ const eventChecks: { [K in EngineEventType]: (m: Fields) => boolean } = {
     (m.trace === null || isTrace(m.trace)) &&
     (m.forward === undefined || (isObject(m.forward) && isNum(m.forward.t) && isFloats(m.forward.origin))) &&
     (m.gpuBuffers === undefined || (isInt(m.gpuBuffers) && m.gpuBuffers >= 0)) &&
+    (m.deviceBuffers === undefined || (isInt(m.deviceBuffers) && m.deviceBuffers >= 0)) &&
+    (m.deviceBufferBytes === undefined || (isInt(m.deviceBufferBytes) && m.deviceBufferBytes >= 0)) &&
     (m.resume === undefined || isFrameResume(m.resume)) &&
     (m.replayedFrom === undefined || isInt(m.replayedFrom)) &&
     (m.drawn || m.x.length > 0),

@@ -14,6 +14,7 @@ import { readStepEvent, type StepReport } from '../core/step-event';
 import { forwardAt } from '../core/forward';
 import { SamplingLoop, type LoopSettings } from '../core/sampling-loop';
 import { asSigma, type Denoiser, type Params, type SdeConfig, type Sigma } from '../core/types';
+import { liveDeviceBuffers } from '../gpu/device-buffers';
 import { GpuField } from '../gpu/gpu-field';
 import type { LoadedModel } from './model';
 import type { FrameEvent, FrameResume, RunChange, RunRecipe, RunSettings, RunStart } from './protocol';
@@ -467,6 +468,7 @@ export class WorkerTrajectory<V = unknown> {
       requested: false,
       trace: last.trace,
       ...(this.onGpu ? { gpuBuffers: GpuField.buffersAlive } : {}),
+      ...(this.onGpu ? liveDeviceBuffers() : null),
       ...(resume !== undefined ? { resume } : {}),
     };
     return { frame, finite };
