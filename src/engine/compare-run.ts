@@ -19,7 +19,13 @@ import { readStepEvent, type StepReport } from '../core/step-event';
 import type { Denoiser } from '../core/types';
 import type { LoadedModel } from './model';
 import { nextTask } from './next-task';
-import type { CompareFrameEvent, ComparePaneFrame, CompareSettings, EngineEvent } from './protocol';
+import type {
+  CompareFrameEvent,
+  ComparePaneFrame,
+  CompareReplay,
+  CompareSettings,
+  EngineEvent,
+} from './protocol';
 import { resolveSde } from './worker-trajectory';
 
 type StartCompare = CompareSettings & { runId: number };
@@ -228,6 +234,21 @@ export class CompareRun<V = unknown> {
   destroy(): void {
     this.backing.destroy();
   }
+}
+
+/**
+ * Ticks a fresh comparison again up to `replay.to` (faults, issue 16), with the advance mode in
+ * force at each tick, posting nothing: its ticks depend only on its settings, so this is the state
+ * the lost one held. A tick that fails (a NaN) stops it with the tick's message.
+ */
+export async function replayCompare(run: CompareRun, replay: CompareReplay): Promise<void> {
+  for (let tick = 1; tick <= replay.to && !run.done && !run.stopped; tick++) {
+    for (const change of replay.advances) if (change.tick === tick) run.advance = change.advance;
+    const { failure } = await run.step();
+    if (failure !== null) throw new Error(failure);
+    await nextTask(); // let a pause or a new run in
+  }
+  for (const change of replay.advances) if (change.tick > replay.to) run.advance = change.advance;
 }
 
 /** What the engine gives a comparison to play with. */

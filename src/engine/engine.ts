@@ -30,7 +30,7 @@ import { carriesArrays } from '../shared/frame-schedule';
 import { ViewPainter, type AttachedViews } from './views';
 import { nextTask, StepCancelled } from './next-task';
 import { chosenExamples, forwardData } from './forward-data';
-import { advanceCompare, CompareRun, playCompare, type ComparePlayer } from './compare-run';
+import { advanceCompare, CompareRun, playCompare, replayCompare, type ComparePlayer } from './compare-run';
 
 /**
  * Refuses a run over the memory cap before anything is allocated (src/core/memory-cap.ts).
@@ -498,9 +498,23 @@ export class Engine {
     this.emit({ type: 'backend', ...model.backend });
     const compare = CompareRun.create(model, request);
     this.compare = compare;
+    const { replay } = request;
     await this.exclusive(async () => {
+      if (replay !== undefined) {
+        try {
+          await replayCompare(compare, replay);
+        } catch (e) {
+          if (compare.stopped) return;
+          throw new Error(
+            `The comparison could not be ticked again up to tick ${replay.to} (${errorText(e)}). ` +
+              'Press Reset to start it at tick 0.',
+          );
+        }
+      }
+      if (this.compare !== compare) return;
       compare.unacked += 1;
-      this.emit(await compare.frame());
+      const frame = await compare.frame();
+      this.emit(replay === undefined ? frame : { ...frame, replayedFrom: 0 });
     });
     if (request.autoplay) await this.play(request.runId);
   }
@@ -877,9 +891,10 @@ export class Engine {
       unloaded.push(id);
     }
     if (this.compare !== null && this.compare.onGpu) {
+      const lostRun = this.compare.runId;
       this.queue = Promise.resolve(); // its tick in flight may never settle
       this.stopCompare();
-      this.emit({ type: 'deviceLost', reason, unloaded, lostRun: null });
+      this.emit({ type: 'deviceLost', reason, unloaded, lostRun });
       return;
     }
     const old = this.run;

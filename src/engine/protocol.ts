@@ -84,6 +84,16 @@ export interface CompareSettings extends Pick<
   errorPlot: boolean;
 }
 
+/**
+ * Faults (issue 16): tick the comparison up to tick `to` before its first frame is posted (a fresh
+ * worker after a crash). A comparison's ticks depend only on its settings and on when the advance
+ * mode changed: `advances` lists each change, in force from tick `tick` on.
+ */
+export interface CompareReplay {
+  to: number;
+  advances: { tick: number; advance: CompareAdvance }[];
+}
+
 /** At most this many panes in one comparison (4 in compare mode, 7 in the step sweep). */
 export const MAX_COMPARE_PANES = 8;
 // ---- controllable generation (issue 13) ----
@@ -347,7 +357,7 @@ export type EngineRequest =
    * and every network call (core's PaneBatch). play, pause, step, setSpeed, frameAck and stop
    * take its runId like a single run's; frames come as `compareFrame`.
    */
-  | ({ type: 'startCompare'; runId: number; autoplay: boolean } & CompareSettings)
+  | ({ type: 'startCompare'; runId: number; autoplay: boolean; replay?: CompareReplay } & CompareSettings)
   /** Lock-step on t or by NFE, from the next tick on. */
   | { type: 'setAdvance'; runId: number; advance: CompareAdvance };
 
@@ -484,6 +494,8 @@ export interface CompareFrameEvent {
   particles: number;
   done: boolean;
   onGpu: boolean;
+  /** The first frame after a replay (faults, issue 16): ticked again from 0 up to this tick. */
+  replayedFrom?: number;
 }
 
 export type PauseReason = 'user' | 'done' | 'nonfinite' | 'error' | 'cancelled';
@@ -814,7 +826,16 @@ const requestChecks: { [K in EngineRequestType]: (m: Fields) => boolean } = {
   forward: (m) => isInt(m.runId) && isNum(m.t) && m.t >= 0 && m.t <= 1,
   reverseFromHere: (m) => isInt(m.runId) && isBool(m.autoplay),
   dispose: () => true,
-  startCompare: (m) => isInt(m.runId) && isBool(m.autoplay) && isCompareSettings(m),
+  startCompare: (m) =>
+    isInt(m.runId) &&
+    isBool(m.autoplay) &&
+    isCompareSettings(m) &&
+    (m.replay === undefined ||
+      (isObject(m.replay) &&
+        isInt(m.replay.to) &&
+        m.replay.to >= 0 &&
+        Array.isArray(m.replay.advances) &&
+        m.replay.advances.every((a: unknown) => isObject(a) && isInt(a.tick) && isAdvance(a.advance)))),
   setAdvance: (m) => isInt(m.runId) && isAdvance(m.advance),
 };
 

@@ -92,3 +92,42 @@ describe('compare mode in the engine worker', () => {
     expect(maxDiff).toBeLessThan(5e-4);
   });
 });
+
+describe('a comparison ticked again (faults, issue 16)', () => {
+  it('to tick k with the advance mode changed on the way: the same panes as the comparison it replaces', async () => {
+    const c = connectEngine('wasm');
+    open.push(c.client);
+    c.client.send({ type: 'loadModel', modelId: 'tiny', baseUrl: FIXTURES });
+    await c.next((e) => e.type === 'ready' && e.modelId === 'tiny');
+    // Panes of different step counts, so lock-step on t and by NFE tick differently.
+    const request = startCompare(1) as Extract<EngineRequest, { type: 'startCompare' }>;
+    const panes = [
+      { ...request.panes[0], steps: 6 },
+      { ...request.panes[1], sampler: 'ode_heun', steps: 3 },
+    ];
+    const settings = { ...request, panes, autoplay: false };
+    c.client.send(settings);
+    await c.next((e) => e.type === 'compareFrame' && e.runId === 1);
+    const tick = async (runId: number, k: number) => {
+      c.client.send({ type: 'step', runId });
+      return (await c.next(
+        (e) => e.type === 'compareFrame' && e.runId === runId && e.tick === k,
+      )) as CompareFrameEvent;
+    };
+    await tick(1, 1);
+    await tick(1, 2);
+    c.client.send({ type: 'setAdvance', runId: 1, advance: 'nfe' });
+    await tick(1, 3);
+    const original = await tick(1, 4);
+    const advances = [{ tick: 3, advance: 'nfe' as const }];
+    c.client.send({ ...settings, runId: 2, replay: { to: 4, advances } });
+    const replayed = (await c.next((e) => e.type === 'compareFrame' && e.runId === 2)) as CompareFrameEvent;
+    expect(replayed).toMatchObject({ tick: 4, replayedFrom: 0, callsTotal: original.callsTotal });
+    expect(replayed.panes.map((p) => Array.from(p.x))).toEqual(original.panes.map((p) => Array.from(p.x)));
+    // Without the change of mode, tick 4 is elsewhere: the advances are needed.
+    c.client.send({ ...settings, runId: 3, replay: { to: 4, advances: [] } });
+    const unchanged = (await c.next((e) => e.type === 'compareFrame' && e.runId === 3)) as CompareFrameEvent;
+    expect(unchanged.panes.map((p) => p.i)).not.toEqual(original.panes.map((p) => p.i));
+    expect(c.events.filter((e) => e.type === 'error')).toEqual([]);
+  });
+});

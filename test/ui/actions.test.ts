@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { EngineRequest, FrameEvent, ModelSummary } from '../../src/engine/protocol';
+import type { CompareFrameEvent, EngineRequest, FrameEvent, ModelSummary } from '../../src/engine/protocol';
 import type { Params } from '../../src/core/types';
 import { createActions } from '../../src/ui/engine-io/actions';
 import { STALE_STEP_PATIENCE_MS } from '../../src/ui/engine-io/stale-step';
@@ -896,6 +896,66 @@ describe('compare mode actions (issue 14)', () => {
     if (start === undefined) throw new Error('no startCompare sent');
     return start;
   };
+
+  it('a crashed worker during a comparison: it is ticked again to the tick shown, advance changes included', () => {
+    const { actions, sent, store } = booted();
+    actions.toggleCompare();
+    const first = lastStart(sent);
+    const tick = (k: number, runId = first.runId): CompareFrameEvent => ({
+      type: 'compareFrame',
+      runId,
+      tick: k,
+      calls: 1,
+      callsTotal: k,
+      networkMs: 0,
+      batch: 1,
+      shape: [2],
+      panes: [0, 1].map(() => ({
+        sampler: 'pc',
+        i: k,
+        steps: 10,
+        t: 1 - k / 10,
+        sigma: 1,
+        nfe: 1,
+        nfeTotal: k,
+        msPerStep: 1,
+        x: new Float32Array(2),
+        denoised: new Float32Array(2),
+        error: null,
+        done: false,
+        failure: null,
+      })),
+      floor: null,
+      particles: 0,
+      done: false,
+      onGpu: false,
+    });
+    for (let k = 0; k <= 2; k++) actions.handleEvent(tick(k));
+    actions.setAdvance('nfe'); // in force from tick 3
+    actions.handleEvent(tick(3));
+    actions.handleEvent({
+      type: 'error',
+      scope: 'worker',
+      message: 'x',
+      recoverable: true,
+      restarted: true,
+    });
+    expect(sent.at(-1)).toEqual({ type: 'loadModel', modelId: 'toy', baseUrl: 'http://x/sub/models/' });
+    actions.handleEvent({ type: 'ready', modelId: 'toy', model: toy });
+    const again = lastStart(sent);
+    expect(again).toMatchObject({
+      runId: first.runId + 1,
+      panes: first.panes,
+      advance: 't',
+      replay: { to: 3, advances: [{ tick: 3, advance: 'nfe' }] },
+    });
+    actions.handleEvent({ ...tick(3, again.runId), replayedFrom: 0 });
+    expect(store.getState().run).toMatchObject({ i: 3, runId: again.runId });
+    expect(store.getState().run.compare).not.toBeNull();
+    expect(store.getState().notices.at(-1)?.message).toMatch(
+      /computed again from step 0 to step 3 with the same seed/,
+    );
+  });
 
   it('Compare starts two panes from the current settings; Add and Remove restart with the new panes', () => {
     const { actions, sent, store } = booted();

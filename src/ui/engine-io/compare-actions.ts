@@ -57,6 +57,10 @@ export function setPane(session: RunSession, k: number, patch: Partial<ComparePa
 /** Lock-step on t or by NFE: from the next tick on, the comparison continues. */
 export function setAdvance(session: RunSession, advance: CompareAdvance): void {
   updateSettings(session.store, { advance });
+  // In force from the next tick: a comparison ticked again after a crash changes there too.
+  const { run } = session.store.getState();
+  if (run.compare !== null)
+    session.compareAdvances = [...session.compareAdvances, { tick: run.i + 1, advance }];
   session.sendToRun((runId) => ({ type: 'setAdvance', runId, advance }));
 }
 

@@ -7,7 +7,7 @@ import {
 } from '../../engine/protocol';
 import { emptyCompareView, withFrame } from '../state/compare';
 import { addNotice, idleRun, setModelState, updateRun, type Notice } from '../state/store';
-import type { QueuedReplay, ReplayCause, RunSession } from './run-session';
+import type { QueuedCompareReplay, QueuedReplay, ReplayCause, RunSession } from './run-session';
 import { loadModel, startReplay, startRun } from './run-start';
 import { onScoreField, refreshScoreField } from './score-field';
 import { onExamples, onToolEvent, requestExample } from './tool-actions';
@@ -55,7 +55,11 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
  * from which step it was computed again (the last frame the page held with its resume data, or
  * step 0) and to which, and what, if anything, to do.
  */
-function replayedNotice(cause: ReplayCause, frame: FrameEvent, playing: boolean): Omit<Notice, 'id'> {
+function replayedNotice(
+  cause: ReplayCause,
+  frame: { i: number; replayedFrom?: number },
+  playing: boolean,
+): Omit<Notice, 'id'> {
   const from = frame.replayedFrom ?? 0;
   const span =
     from === frame.i
@@ -101,6 +105,14 @@ function onCompareFrame(session: RunSession, frame: CompareFrameEvent, now: numb
     status: frame.done ? 'done' : run.status,
     pendingStep: null,
   });
+  const replayed = session.replayNotice;
+  if (replayed !== null && replayed.runId === frame.runId) {
+    session.replayNotice = null;
+    addNotice(
+      session.store,
+      replayedNotice(replayed.cause, { i: frame.tick, replayedFrom: 0 }, replayed.playing),
+    );
+  }
 }
 
 function onReady(session: RunSession, event: Extract<EngineEvent, { type: 'ready' }>): void {
@@ -193,16 +205,25 @@ function afterWorkerCrash(session: RunSession, what: string): void {
  * settings and changes, so this puts it back at the same step. Null when there is no such run (a
  * comparison, no run yet): the caller starts again at step 0.
  */
-function lostRunReplay(session: RunSession, cause: ReplayCause): QueuedReplay | null {
+function lostRunReplay(session: RunSession, cause: ReplayCause): QueuedReplay | QueuedCompareReplay | null {
   const { run, frameLog } = session.store.getState();
+  const shown = run.status === 'paused' || run.status === 'playing' || run.status === 'done';
+  const compare = session.compareSent;
+  if (shown && run.compare !== null && compare !== null && compare.runId === run.runId) {
+    return {
+      kind: 'compare',
+      start: compare,
+      to: run.i,
+      advances: session.compareAdvances,
+      playing: run.status === 'playing',
+      cause,
+    };
+  }
   const start = session.startSent;
-  const resumable =
-    start !== null &&
-    start.runId === run.runId &&
-    run.compare === null &&
-    (run.status === 'paused' || run.status === 'playing' || run.status === 'done');
+  const resumable = shown && start !== null && start.runId === run.runId && run.compare === null;
   if (!resumable) return null;
   return {
+    kind: 'run',
     start,
     to: run.i,
     recipe: session.recipe ?? { changes: [], marks: [], origin: null },

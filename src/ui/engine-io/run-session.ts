@@ -7,7 +7,7 @@
  */
 import type { ResumePoint } from '../../core/resume';
 import type { Params } from '../../core/types';
-import type { EngineRequest, FrameEvent, RunRecipe } from '../../engine/protocol';
+import type { CompareAdvance, EngineRequest, FrameEvent, RunRecipe } from '../../engine/protocol';
 import type { AppStore } from '../state/store';
 
 export interface ActionDeps {
@@ -33,6 +33,7 @@ export type StartRequest = Extract<EngineRequest, { type: 'start' }>;
  * page showed, the recipe of live changes, whether it was playing, and why the worker stopped.
  */
 export interface QueuedReplay {
+  kind: 'run';
   start: StartRequest;
   to: number;
   recipe: RunRecipe;
@@ -44,6 +45,18 @@ export interface QueuedReplay {
 }
 
 export type ReplayCause = { kind: 'crash'; what: string } | { kind: 'deviceLost'; reason: string };
+
+export type StartCompareRequest = Extract<EngineRequest, { type: 'startCompare' }>;
+
+/** A comparison to tick again in a fresh worker (faults, issue 16): its start and the tick shown. */
+export interface QueuedCompareReplay {
+  kind: 'compare';
+  start: StartCompareRequest;
+  to: number;
+  advances: { tick: number; advance: CompareAdvance }[];
+  playing: boolean;
+  cause: ReplayCause;
+}
 
 /** A readFrame waiting for its answer (a frame with `requested: true` of this run). */
 export interface FrameRequest {
@@ -70,10 +83,14 @@ export class RunSession {
   private frameRequests: FrameRequest[] = [];
   /** The `start` request of the current single run (null for a comparison or no run). */
   startSent: StartRequest | null = null;
+  /** The `startCompare` request of the current comparison (null for a single run or no run). */
+  compareSent: StartCompareRequest | null = null;
+  /** The comparison's advance-mode changes, each in force from its tick on (for a replay). */
+  compareAdvances: { tick: number; advance: CompareAdvance }[] = [];
   /** The current run's replay recipe, as the engine last announced it (null: no live change yet). */
   recipe: RunRecipe | null = null;
   /** A run to compute again once its model is loaded in a fresh worker. */
-  private queuedReplay: QueuedReplay | null = null;
+  private queuedReplay: QueuedReplay | QueuedCompareReplay | null = null;
   /** The model chosen before the current one (a cancelled download goes back to it). */
   previousModel: string | null = null;
   /** Models whose download the page cancelled: their late progress events are ignored. */
@@ -102,6 +119,8 @@ export class RunSession {
     this.arrivals = [];
     this.scoreAsked = null;
     this.startSent = null;
+    this.compareSent = null;
+    this.compareAdvances = [];
     this.recipe = null;
     this.replayNotice = null;
     this.store.setState({ learnedScore: null });
@@ -130,12 +149,12 @@ export class RunSession {
   }
 
   /** A run should be computed again once the current model is ready (it replaces a queued start). */
-  queueReplay(replay: QueuedReplay): void {
+  queueReplay(replay: QueuedReplay | QueuedCompareReplay): void {
     this.queuedReplay = replay;
   }
 
   /** The queued replay, or null; the queue is emptied. */
-  takeQueuedReplay(): QueuedReplay | null {
+  takeQueuedReplay(): QueuedReplay | QueuedCompareReplay | null {
     const replay = this.queuedReplay;
     this.queuedReplay = null;
     return replay;

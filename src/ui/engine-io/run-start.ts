@@ -2,12 +2,17 @@
  * Starting a run of the current settings, and loading the model it needs first. The actions and
  * the engine-event handling (a model became ready, the worker restarted) both start runs here.
  */
-import type { EngineRequest } from '../../engine/protocol';
 import { compareBatch, emptyCompareView, sweepPanes, type ComparePane } from '../state/compare';
 import type { Params } from '../../core/types';
 import { idleRun, setModelState, updateRun, type AppState } from '../state/store';
 import { toolStart } from '../state/tool-start';
-import type { QueuedReplay, RunSession, StartRequest } from './run-session';
+import type {
+  QueuedCompareReplay,
+  QueuedReplay,
+  RunSession,
+  StartCompareRequest,
+  StartRequest,
+} from './run-session';
 import { localDefinition } from './local-models';
 import { watchEngine } from './stale-step';
 
@@ -80,7 +85,7 @@ function startCompareRequest(
   autoplay: boolean,
   panes: readonly ComparePane[],
   sweep: boolean,
-): EngineRequest {
+): StartCompareRequest {
   const { settings: s } = session.store.getState();
   const { classLabel } = currentConditioning(session);
   const exact = currentIsExactMixture(session);
@@ -128,7 +133,9 @@ export function startRun(session: RunSession, autoplay: boolean): void {
       steps: most,
       compare: emptyCompareView(compare.sweep),
     });
-    deps.send(startCompareRequest(session, id, autoplay, compare.panes, compare.sweep));
+    const request = startCompareRequest(session, id, autoplay, compare.panes, compare.sweep);
+    session.compareSent = request;
+    deps.send(request);
     watchEngine(session, { kind: 'run', runId: id });
     return;
   }
@@ -145,23 +152,37 @@ export function startRun(session: RunSession, autoplay: boolean): void {
  * as it was. The page keeps its frames and the step it shows meanwhile; the first frame of the new
  * run (at that step) says it was replayed.
  */
-export function startReplay(session: RunSession, replay: QueuedReplay): void {
+export function startReplay(session: RunSession, replay: QueuedReplay | QueuedCompareReplay): void {
   const { store, deps } = session;
   const id = deps.nextRunId();
   session.beginRun();
-  const request: StartRequest = {
-    ...replay.start,
-    runId: id,
-    autoplay: replay.playing,
-    stepsPerSecond: store.getState().settings.stepsPerSecond,
-    replay: { to: replay.to, recipe: replay.recipe, ...(replay.from !== null ? { from: replay.from } : {}) },
-  };
-  session.startSent = request;
-  // A crash during the replay replays the same again.
-  session.recipe = replay.recipe;
-  session.replayNotice = { runId: id, cause: replay.cause, playing: replay.playing };
-  updateRun(store, { runId: id, status: replay.playing ? 'playing' : 'paused', pendingStep: null });
-  deps.send(request);
+  const autoplay = replay.playing;
+  const stepsPerSecond = store.getState().settings.stepsPerSecond;
+  if (replay.kind === 'compare') {
+    const start: StartCompareRequest = { ...replay.start, runId: id, autoplay, stepsPerSecond };
+    // A crash during the replay ticks the same again.
+    session.compareSent = start;
+    session.compareAdvances = replay.advances;
+    deps.send({ ...start, replay: { to: replay.to, advances: replay.advances } });
+  } else {
+    const request: StartRequest = {
+      ...replay.start,
+      runId: id,
+      autoplay,
+      stepsPerSecond,
+      replay: {
+        to: replay.to,
+        recipe: replay.recipe,
+        ...(replay.from !== null ? { from: replay.from } : {}),
+      },
+    };
+    session.startSent = request;
+    // A crash during the replay replays the same again.
+    session.recipe = replay.recipe;
+    deps.send(request);
+  }
+  session.replayNotice = { runId: id, cause: replay.cause, playing: autoplay };
+  updateRun(store, { runId: id, status: autoplay ? 'playing' : 'paused', pendingStep: null });
 }
 
 /**
