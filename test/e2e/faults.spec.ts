@@ -90,9 +90,13 @@ test('a crashed engine worker restarts and replays the run to the step shown, wi
   await expect(page.getByLabel('Sampler', { exact: true })).toHaveValue('ancestral');
   await stepTo(page, 11);
   expect(await exported(page)).toBe(at11);
-  // The Timeline still reaches back over the steps before the crash.
+  // The Timeline still reaches back over the steps before the crash: the engine, which went on
+  // from step 10, computes them again from step 0, and the page says so.
   await page.getByLabel('Timeline').fill('2');
   await expect.poll(() => currentStep(page)).toBe(2);
+  await expect(
+    page.getByRole('status').filter({ hasText: 'Computing the steps before the restart' }),
+  ).toContainText('went on from step 10');
 });
 
 test('the largest batch on the biggest model in four guided panes is refused with a message, and a smaller one plays', async ({

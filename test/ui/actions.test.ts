@@ -402,6 +402,20 @@ describe('faults: a crashed worker and a lost GPU device', () => {
     expect(store.getState().notices.at(-1)?.message).toMatch(
       /computed again from step 4, the last frame the page held, to step 5 with the same seed/,
     );
+    // A rewind before step 4 is computed from step 0 by the engine: the page says so, once.
+    actions.seek(2);
+    expect(sent.at(-1)).toEqual({ type: 'seek', runId: 2, k: 2 });
+    expect(store.getState().notices.at(-1)).toMatchObject({
+      kind: 'info',
+      title: 'Computing the steps before the restart',
+    });
+    expect(store.getState().notices.at(-1)?.message).toMatch(
+      /went on from step 4.*To show step 2 it computes/,
+    );
+    const count = store.getState().notices.length;
+    actions.handleEvent(testFrame(2, 2));
+    actions.seek(1);
+    expect(store.getState().notices).toHaveLength(count);
   });
 
   it('a lost GPU device: the model loads again on WASM and the run goes on from the frame the page holds', () => {

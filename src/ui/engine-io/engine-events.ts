@@ -46,6 +46,7 @@ function onFrame(session: RunSession, frame: FrameEvent, now: number): void {
   const replayed = session.replayNotice;
   if (replayed !== null && replayed.runId === frame.runId) {
     session.replayNotice = null;
+    if ((frame.replayedFrom ?? 0) > 0) session.resumedFrom = frame.replayedFrom ?? null;
     addNotice(session.store, replayedNotice(replayed.cause, frame, replayed.playing));
   }
 }

@@ -97,6 +97,11 @@ export class RunSession {
   readonly cancelledLoads = new Set<string>();
   /** A replayed run whose first frame should say so: its runId and why the worker stopped. */
   replayNotice: { runId: number; cause: ReplayCause; playing: boolean } | null = null;
+  /**
+   * The step a replayed run went on from (a held frame's, above 0): the engine keeps only the
+   * steps from there on, so a rewind before it computes the run again from step 0, once.
+   */
+  resumedFrom: number | null = null;
 
   constructor(
     readonly store: AppStore,
@@ -123,6 +128,7 @@ export class RunSession {
     this.compareAdvances = [];
     this.recipe = null;
     this.replayNotice = null;
+    this.resumedFrom = null;
     this.store.setState({ learnedScore: null });
     for (const request of this.frameRequests.splice(0)) {
       request.reject(

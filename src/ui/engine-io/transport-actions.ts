@@ -67,6 +67,18 @@ export function seek(session: RunSession, k: number): void {
   // A comparison does not rewind: Reset starts it over.
   if (run.runId === null || run.compare !== null) return;
   const target = Math.max(0, Math.min(Math.round(k), run.reached));
+  const resumedFrom = session.resumedFrom;
+  if (resumedFrom !== null && target < resumedFrom) {
+    session.resumedFrom = null; // the engine holds every step again afterwards
+    addNotice(session.store, {
+      kind: 'info',
+      title: 'Computing the steps before the restart',
+      message:
+        `After the restart the run went on from step ${resumedFrom}, so the engine holds only the steps from there ` +
+        `on. To show step ${target} it computes the run again from step 0 (same seed, settings and changes); ` +
+        'this takes as long as those steps did, once. Later rewinds are immediate.',
+    });
+  }
   if (session.isPlaying) pause(session);
   session.seekSent(target);
   session.deps.send({ type: 'seek', runId: run.runId, k: target });
