@@ -331,7 +331,16 @@ export class Engine {
     if (!run) return;
     if (run.playing) await this.pause(runId);
     await this.exclusive(async () => {
-      if (k < run.trajectory.earliestKept) await this.recomputeFromStart(run);
+      if (k < run.trajectory.earliestKept) {
+        try {
+          await this.recomputeFromStart(run);
+        } catch (e) {
+          if (run.stopped) return; // a new run replaced it meanwhile
+          throw new Error(
+            `Step ${k} could not be computed again (${errorText(e)}). Press Reset to start over.`,
+          );
+        }
+      }
       if (this.run !== run) return;
       run.trajectory.seek(k);
       this.post(run, (await this.frameOf(run)).frame);
