@@ -352,7 +352,9 @@ describe('faults: a crashed worker and a lost GPU device', () => {
     actions.handleEvent(frame(4, 2));
     const notice = store.getState().notices.at(-1);
     expect(notice?.title).toBe('The engine restarted');
-    expect(notice?.message).toMatch(/stopped \(x\).*computed again from step 0 to step 4 with .*paused/);
+    expect(notice?.message).toMatch(
+      /stopped \(x\).*computed again from step 0 to step 4, with .*It is paused\./,
+    );
     // The frames before it are kept: the Timeline still reaches back to step 0.
     expect(store.getState().frameLog.at(2)?.i).toBe(2);
     expect(store.getState().run.reached).toBe(4);
@@ -400,7 +402,7 @@ describe('faults: a crashed worker and a lost GPU device', () => {
     expect(start.replay?.from?.history.map((h) => h.sigma)).toEqual([7]);
     actions.handleEvent({ ...testFrame(2, 5), replayedFrom: 4 });
     expect(store.getState().notices.at(-1)?.message).toMatch(
-      /computed again from step 4, the last frame the page held, to step 5 with the same seed/,
+      /computed again from step 4, the last frame the page held, to step 5, with the same seed/,
     );
     // A rewind before step 4 is computed from step 0 by the engine: the page says so, once.
     actions.seek(2);
@@ -967,7 +969,7 @@ describe('compare mode actions (issue 14)', () => {
     expect(store.getState().run).toMatchObject({ i: 3, runId: again.runId });
     expect(store.getState().run.compare).not.toBeNull();
     expect(store.getState().notices.at(-1)?.message).toMatch(
-      /computed again from step 0 to step 3 with the same seed/,
+      /computed again from step 0 to step 3, with the same seed/,
     );
   });
 

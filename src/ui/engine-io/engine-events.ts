@@ -62,21 +62,22 @@ function replayedNotice(
   playing: boolean,
 ): Omit<Notice, 'id'> {
   const from = frame.replayedFrom ?? 0;
+  const same = 'with the same seed, settings and sampler changes';
+  // The page holds x̃, the sampler's history and the σ grid with its latest frames (frame-log.ts).
   const span =
     from === frame.i
-      ? `went on from step ${frame.i}, the last frame the page held`
+      ? `went on from step ${frame.i}, the last frame the page held (with its x̃, the sampler's history and the σ grid)`
       : from > 0
-        ? `was computed again from step ${from}, the last frame the page held, to step ${frame.i}`
-        : `was computed again from step 0 to step ${frame.i}`;
-  const same = 'with the same seed, settings and sampler changes';
-  const state = playing ? ' and plays on' : ', paused';
+        ? `was computed again from step ${from}, the last frame the page held, to step ${frame.i}, ${same}`
+        : `was computed again from step 0 to step ${frame.i}, ${same}`;
+  const state = playing ? 'It plays on.' : 'It is paused.';
   if (cause.kind === 'crash') {
     return {
       kind: 'warning',
       title: 'The engine restarted',
       message:
         `The engine worker stopped (${cause.what}). A fresh one was started with your settings and the model ` +
-        `loaded again, and the run ${span} ${same}, so it is exactly where it was${state}. ` +
+        `loaded again, and the run ${span}, so it is exactly where it was. ${state} ` +
         'Nothing needs doing; if this keeps happening, reload the page or choose a smaller batch.',
     };
   }
@@ -85,8 +86,8 @@ function replayedNotice(
     title: 'The GPU device was lost',
     message:
       `The GPU device was lost (${cause.reason}). What it held cannot be read back, so the model was loaded ` +
-      `again on WASM (the CPU) and the run ${span} ${same}${state}. It continues on WASM; reload the page ` +
-      'to use the GPU again.',
+      `again on WASM (the CPU) and the run ${span}. It continues on WASM, where it is where it was to float ` +
+      `rounding (the two backends round differently). ${state} Reload the page to use the GPU again.`,
   };
 }
 
