@@ -17,7 +17,23 @@ test(`200 random actions leave no error and a page that plays (seed ${seed})`, a
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.goto(`${site.url}#steps=40`);
   await waitForFirstFrame(page);
-  const log = await fuzzPage(page, { seed, actions: 200 });
+  // Timing decides which controls exist when (a run loading, a step in flight), so a seed does not
+  // always replay the same actions: every run keeps its own log, with times, for a failure.
+  const lines: string[] = [];
+  const started = Date.now();
+  let log: string[];
+  try {
+    log = await fuzzPage(page, {
+      seed,
+      actions: 200,
+      onAction: (k, d) => lines.push(`${((Date.now() - started) / 1000).toFixed(1)} s  ${k + 1}. ${d}`),
+    });
+  } finally {
+    await test.info().attach(`fuzz actions (seed ${seed})`, {
+      body: lines.join('\n'),
+      contentType: 'text/plain',
+    });
+  }
   expect(consoleErrors, log.slice(-10).join('\n')).toEqual([]);
   // Still plays: a fresh link applies, and Play makes frames advance.
   await page.goto(`${site.url}#model=ring8&steps=50&speed=120&seed=1`);
