@@ -25,6 +25,7 @@ export default defineConfig({
             'zustand',
             'zustand/vanilla',
             'gifenc',
+            'katex',
           ],
           exclude: ['onnxruntime-web'],
         },
