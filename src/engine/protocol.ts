@@ -717,11 +717,12 @@ function isFrameResume(v: unknown): v is FrameResume {
 }
 
 const isResumePoint = (v: unknown): v is ResumePoint =>
-  isFrameResume(v) &&
-  isInt((v as Fields).i) &&
-  isNum((v as Fields).sigma) &&
-  isInt((v as Fields).nfeTotal) &&
-  ((v as Fields).trace === null || isTrace((v as Fields).trace));
+  isObject(v) &&
+  isInt(v.i) &&
+  isNum(v.sigma) &&
+  isInt(v.nfeTotal) &&
+  (v.trace === null || isTrace(v.trace)) &&
+  isFrameResume(v);
 
 const isReplay = (v: unknown): v is RunReplay =>
   isObject(v) &&

@@ -62,19 +62,25 @@ const maxDifference = (a: Float32Array, b: Float32Array): number => {
   return most;
 };
 
+/** An engine on WASM with ring8 loaded and run 1 started: 20 Euler–Maruyama steps of 32 points. */
+async function ring8Run() {
+  const c = engineOn('wasm');
+  await c.engine.loadModel('ring8', MODELS);
+  const start: StartRequest = startRequest(1, {
+    model: 'ring8',
+    classLabel: null,
+    batch: 32,
+    steps: 20,
+    sampler: 'euler_maruyama',
+    autoplay: false,
+  });
+  await c.engine.start(start);
+  return { c, start };
+}
+
 describe('faults: replaying a run', () => {
   it('a run started again with its recipe reaches the same state, branch and live changes included', async () => {
-    const c = engineOn('wasm');
-    await c.engine.loadModel('ring8', MODELS);
-    const start: StartRequest = startRequest(1, {
-      model: 'ring8',
-      classLabel: null,
-      batch: 32,
-      steps: 20,
-      sampler: 'euler_maruyama',
-      autoplay: false,
-    });
-    await c.engine.start(start);
+    const { c, start } = await ring8Run();
     for (let k = 0; k < 5; k++) await c.engine.stepOnce(1);
     await c.engine.setSampler(1, 'ode_heun', {});
     for (let k = 0; k < 3; k++) await c.engine.stepOnce(1);
@@ -111,17 +117,7 @@ describe('faults: replaying a run', () => {
   });
 
   it('from a frame the page holds: the same steps to the bit, a rewind before it still works, a bad one falls back', async () => {
-    const c = engineOn('wasm');
-    await c.engine.loadModel('ring8', MODELS);
-    const start: StartRequest = startRequest(1, {
-      model: 'ring8',
-      classLabel: null,
-      batch: 32,
-      steps: 20,
-      sampler: 'euler_maruyama',
-      autoplay: false,
-    });
-    await c.engine.start(start);
+    const { c, start } = await ring8Run();
     for (let k = 0; k < 4; k++) await c.engine.stepOnce(1);
     await c.engine.setSampler(1, 'dpmpp_2m', {});
     for (let k = 0; k < 4; k++) await c.engine.stepOnce(1);
